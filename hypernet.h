@@ -1,0 +1,1011 @@
+/* hypernet.h - v0.1 - hypernetworks in one C99 header - MIT licence
+
+   A small network that writes the weights of a larger one: the static and
+   dynamic hypernetworks of Ha, Dai and Le, "HyperNetworks" (2016,
+   arXiv:1609.09106), with everything they stand on: tensors, layers with
+   hand-written backward passes, optimizers, a blocked SIMD GEMM and readers
+   for the data sets the paper uses.
+
+   Do this:
+      #define HYPERNET_IMPLEMENTATION
+   before you include this file in *one* C or C++ file to create the
+   implementation. Every other file includes it without the define.
+
+      // in exactly one file
+      #include ...
+      #define HYPERNET_IMPLEMENTATION
+      #include "hypernet.h"
+
+QUICK START
+
+   Multiply two matrices (row-major, BLAS semantics):
+
+      hn_sgemm(0, 0, m, n, k, 1.0f, a, k, b, n, 0.0f, c, n);
+
+   Draw reproducible random numbers, the same on every platform:
+
+      hn_rng r;
+      hn_rng_seed(&r, 42);
+      float u = hn_rng_uniform(&r);      // [0, 1)
+      float g = hn_rng_normal(&r);       // N(0, 1)
+
+   Keep all of a model's weights in one buffer, gradients beside them:
+
+      hn_params ps;
+      hn_params_init(&ps);
+      int w = hn_params_add(&ps, "fc.w", 2, (int[]){10, 784});
+      int b = hn_params_add(&ps, "fc.b", 1, (int[]){10});
+      if (hn_params_alloc(&ps) != HN_OK) puts(hn_error());
+      float *wd = hn_params_data(&ps, w), *wg = hn_params_grad(&ps, w);
+      ...
+      hn_params_free(&ps);
+
+   The examples/ folder holds whole programs: training the paper's MNIST
+   network with a generated convolution, and character language models.
+
+CONFIGURATION
+
+   Define any of these before including the implementation:
+
+      HYPERNET_STATIC      make every function static (private to one file)
+      HN_ASSERT(x)         assertion for programmer errors (default: assert)
+      HN_MALLOC(n)         allocator; define all three or none:
+      HN_REALLOC(p, n)
+      HN_FREE(p)
+      HN_NO_STDIO          compile out everything that touches FILE*; the
+                           readers that take memory buffers stay
+      HN_NO_SIMD           use the portable scalar kernels only
+      HN_NO_THREAD_LOCAL   keep the error reason in a plain global (for
+                           targets without thread-local storage)
+      HN_EXPF HN_LOGF HN_SQRTF HN_TANHF HN_FABSF HN_POWF HN_COSF HN_SQRT
+                           math functions, for targets whose libm is slow or
+                           missing; default to <math.h>'s
+
+MEMORY
+
+   Everything the library allocates goes through HN_MALLOC / HN_REALLOC /
+   HN_FREE, and every allocation has a matching *_free function. No static
+   buffers, no variable-length arrays: the library is safe to call from
+   several threads on separate objects, and it keeps stack use small for
+   microcontrollers. Readers of untrusted files check every size against
+   the bytes that are there before they allocate.
+
+ERRORS AND LOGGING
+
+   A function that can fail returns an hn_status (HN_OK is 0) or NULL, and
+   leaves a human-readable reason that hn_error() returns; hn_error_status()
+   gives the code of the last failure. The reason is thread-local where the
+   compiler supports it. The library never prints, never exits and never
+   aborts on bad input; HN_ASSERT guards only against programmer errors
+   (a null pointer, a negative size).
+
+   The library is silent. To hear what it does (file readers say what they
+   read, for instance), install a callback:
+
+      void my_log(void *user, int level, const char *msg) { puts(msg); }
+      hn_set_log(my_log, NULL);
+
+SIMD
+
+   hn_sgemm picks its micro-kernel at compile time from the compiler's own
+   macros: __AVX512F__, then __AVX2__ with __FMA__, then __SSE2__ (x86), or
+   __ARM_NEON (ARM). Compile with -march=native (or -mavx2 -mfma ...) to use
+   them. The portable scalar kernel always compiles, is what HN_NO_SIMD
+   selects, and is the reference the tests hold the others to. With OpenMP
+   (-fopenmp) large products run on several threads; the result is
+   bit-identical whatever the number of threads.
+
+FILE FORMATS
+
+   (Listed here as they land: IDX, CIFAR-10 binary, MATLAB level 5 .mat,
+   zlib/gzip inflate, checkpoints.)
+
+LIMITATIONS
+
+   - float32 only; tensors have at most 4 dimensions.
+   - hn_rng_normal is bit-identical across platforms where floating point
+     follows IEEE 754 without excess precision (FLT_EVAL_METHOD 0, true of
+     x86-64, AArch64 and ARM with an FPU); the x87 unit of 32-bit x86 builds
+     without SSE can round its last bit differently. The uniform stream is
+     exact everywhere.
+*/
+
+#ifndef HYPERNET_H
+#define HYPERNET_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef HYPERNET_STATIC
+#if defined(__GNUC__) || defined(__clang__)
+/* A static function the program never calls is not worth a warning. */
+#define HNDEF static __attribute__((unused))
+#else
+#define HNDEF static
+#endif
+#else
+#ifdef __cplusplus
+#define HNDEF extern "C"
+#else
+#define HNDEF extern
+#endif
+#endif
+
+#define HN_VERSION_MAJOR 0
+#define HN_VERSION_MINOR 1
+
+/* ========================================================================
+   Core: status, errors, logging
+   ======================================================================== */
+
+/* Every fallible call returns one of these; the values are stable. */
+typedef enum hn_status {
+    HN_OK = 0,
+    HN_ERR_ARG = 1,          /* an argument is out of range */
+    HN_ERR_NOMEM = 2,        /* an allocation failed */
+    HN_ERR_IO = 3,           /* a file could not be opened, read or written */
+    HN_ERR_FORMAT = 4,       /* the data is not in the expected format */
+    HN_ERR_TRUNCATED = 5,    /* the data ends before it should */
+    HN_ERR_CHECKSUM = 6,     /* a checksum does not match */
+    HN_ERR_LIMIT = 7,        /* a size exceeds what the caller allowed */
+    HN_ERR_UNSUPPORTED = 8,  /* valid, but not something this library reads */
+    HN_ERR_SHAPE = 9,        /* shapes do not agree */
+    HN_ERR_NOT_FOUND = 10    /* no such variable or tensor */
+} hn_status;
+
+/* The reason for the most recent failure on this thread ("" if none). */
+HNDEF const char *hn_error(void);
+/* The status of the most recent failure on this thread (HN_OK if none). */
+HNDEF hn_status hn_error_status(void);
+/* Forget the last failure. */
+HNDEF void hn_error_clear(void);
+/* A fixed English name for a status ("out of memory", ...). */
+HNDEF const char *hn_status_name(hn_status s);
+
+enum { HN_LOG_DEBUG = 0, HN_LOG_INFO = 1, HN_LOG_WARN = 2, HN_LOG_ERROR = 3 };
+typedef void (*hn_log_fn)(void *user, int level, const char *msg);
+/* Install a log callback (NULL to silence the library again). */
+HNDEF void hn_set_log(hn_log_fn fn, void *user);
+
+/* ========================================================================
+   Core: random numbers
+   ======================================================================== */
+
+/* PCG32 (O'Neill 2014): 64-bit state, 32-bit output. Integer arithmetic
+   only, so the stream is the same on every platform and word size. */
+typedef struct hn_rng {
+    uint64_t state;
+    uint64_t inc;
+    /* Second value of the last polar-method pair, kept for the next call. */
+    float spare;
+    int has_spare;
+} hn_rng;
+
+HNDEF void hn_rng_seed(hn_rng *r, uint64_t seed);
+HNDEF uint32_t hn_rng_u32(hn_rng *r);
+/* Uniform integer in [0, n), without modulo bias. n > 0. */
+HNDEF uint32_t hn_rng_below(hn_rng *r, uint32_t n);
+/* Uniform float in [0, 1), a multiple of 2^-24. */
+HNDEF float hn_rng_uniform(hn_rng *r);
+/* Standard normal draw. */
+HNDEF float hn_rng_normal(hn_rng *r);
+/* Fill x[0..n) with N(mean, std^2) draws or U[lo, hi) draws. */
+HNDEF void hn_rng_fill_normal(hn_rng *r, float *x, size_t n, float mean, float std);
+HNDEF void hn_rng_fill_uniform(hn_rng *r, float *x, size_t n, float lo, float hi);
+/* Fisher-Yates shuffle of an index array. */
+HNDEF void hn_rng_shuffle(hn_rng *r, int *idx, int n);
+
+/* ========================================================================
+   Core: tensors
+   ======================================================================== */
+
+#define HN_MAX_DIMS 4
+
+/* A dense float32 array of up to four dimensions, row-major. It either owns
+   its data (hn_tensor_alloc, freed by hn_tensor_free) or views someone
+   else's (hn_tensor_view, freeing it is a no-op). */
+typedef struct hn_tensor {
+    float *data;
+    int ndim;
+    int shape[HN_MAX_DIMS];
+    size_t size;       /* product of the shape */
+    int owns;
+} hn_tensor;
+
+/* Allocate a zero-filled tensor. Fails on a non-positive dimension, a size
+   that overflows, or an allocation failure. */
+HNDEF hn_status hn_tensor_alloc(hn_tensor *t, int ndim, const int *shape);
+HNDEF hn_tensor hn_tensor_view(float *data, int ndim, const int *shape);
+HNDEF void hn_tensor_free(hn_tensor *t);
+/* 1 when both have the same number of dimensions and the same extents. */
+HNDEF int hn_tensor_same_shape(const hn_tensor *a, const hn_tensor *b);
+
+/* ========================================================================
+   Core: the parameter store
+   ======================================================================== */
+
+/* Every trainable tensor of a model lives in one contiguous float buffer,
+   with a gradient buffer of the same layout. An optimizer step, gradient
+   clipping, a checkpoint or an all-reduce is then one loop over one array.
+
+   Use it in two phases: hn_params_add each tensor (it returns a handle),
+   then hn_params_alloc once; after that, hn_params_data / hn_params_grad
+   give the pointers. Each tensor starts on a 64-byte boundary. */
+
+#define HN_PARAM_NAME_MAX 48
+
+typedef struct hn_param_info {
+    char name[HN_PARAM_NAME_MAX];
+    int ndim;
+    int shape[HN_MAX_DIMS];
+    size_t size;       /* number of floats */
+    size_t offset;     /* index of the first float in data and grad */
+} hn_param_info;
+
+typedef struct hn_params {
+    hn_param_info *info;
+    int count, cap;
+    size_t total;      /* floats in use, padding included */
+    size_t nparams;    /* floats that are parameters, padding excluded */
+    float *data;       /* total floats, or NULL before hn_params_alloc */
+    float *grad;
+    void *block;       /* the allocation data and grad live in */
+} hn_params;
+
+HNDEF void hn_params_init(hn_params *ps);
+/* Declare a tensor; returns its handle (>= 0), or -1 with hn_error() set
+   (bad shape, name too long, duplicate name, store already allocated). */
+HNDEF int hn_params_add(hn_params *ps, const char *name, int ndim, const int *shape);
+/* Allocate data and grad, both zero-filled. */
+HNDEF hn_status hn_params_alloc(hn_params *ps);
+HNDEF void hn_params_free(hn_params *ps);
+HNDEF float *hn_params_data(const hn_params *ps, int handle);
+HNDEF float *hn_params_grad(const hn_params *ps, int handle);
+HNDEF hn_tensor hn_params_tensor(const hn_params *ps, int handle);
+/* Handle of the tensor with this name, or -1. */
+HNDEF int hn_params_find(const hn_params *ps, const char *name);
+HNDEF void hn_params_zero_grad(hn_params *ps);
+
+/* ========================================================================
+   GEMM
+   ======================================================================== */
+
+/* C = alpha * op(A) * op(B) + beta * C, row-major, BLAS semantics.
+   op(A) is m x k (A is m x k, or k x m when trans_a), op(B) is k x n.
+   lda, ldb, ldc are the row strides of the matrices as stored. When beta
+   is 0, C is only written, never read: NaN in C does not leak through. */
+HNDEF void hn_sgemm(int trans_a, int trans_b, int m, int n, int k, float alpha,
+                    const float *a, int lda, const float *b, int ldb,
+                    float beta, float *c, int ldc);
+
+/* The same product by the textbook triple loop, accumulating in double. For
+   tests; slow. */
+HNDEF void hn_sgemm_ref(int trans_a, int trans_b, int m, int n, int k, float alpha,
+                        const float *a, int lda, const float *b, int ldb,
+                        float beta, float *c, int ldc);
+
+/* ---- end of GEMM API ---- */
+
+/* ========================================================================
+   Layers
+   ======================================================================== */
+
+/* ---- end of layers API ---- */
+
+/* ========================================================================
+   Optimizers, schedules and clipping
+   ======================================================================== */
+
+/* ---- end of optimizers API ---- */
+
+/* ========================================================================
+   Static hypernetworks (HyperConv2D)
+   ======================================================================== */
+
+/* ---- end of static hypernetwork API ---- */
+
+/* ========================================================================
+   Recurrent networks: LSTM, layer norm LSTM, HyperLSTM
+   ======================================================================== */
+
+/* ---- end of recurrent API ---- */
+
+/* ========================================================================
+   Inflate (RFC 1950 zlib, 1951 deflate, 1952 gzip)
+   ======================================================================== */
+
+/* ---- end of inflate API ---- */
+
+/* ========================================================================
+   Data files: IDX, CIFAR-10 binary, MATLAB .mat
+   ======================================================================== */
+
+/* ---- end of data file API ---- */
+
+/* ========================================================================
+   Checkpoints
+   ======================================================================== */
+
+/* ---- end of checkpoint API ---- */
+
+#endif /* HYPERNET_H */
+
+/* ######################################################################## */
+/*                              IMPLEMENTATION                              */
+/* ######################################################################## */
+
+#ifdef HYPERNET_IMPLEMENTATION
+#ifndef HYPERNET_IMPLEMENTATION_DONE
+#define HYPERNET_IMPLEMENTATION_DONE
+
+#include <float.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <string.h>
+
+#ifndef HN_NO_STDIO
+#include <stdio.h>
+#endif
+
+#ifndef HN_ASSERT
+#include <assert.h>
+#define HN_ASSERT(x) assert(x)
+#endif
+
+#if defined(HN_MALLOC) && defined(HN_FREE) && defined(HN_REALLOC)
+/* all three supplied */
+#elif !defined(HN_MALLOC) && !defined(HN_FREE) && !defined(HN_REALLOC)
+#include <stdlib.h>
+#define HN_MALLOC(n) malloc(n)
+#define HN_REALLOC(p, n) realloc(p, n)
+#define HN_FREE(p) free(p)
+#else
+#error "hypernet.h: define all of HN_MALLOC, HN_REALLOC and HN_FREE, or none"
+#endif
+
+#include <math.h>
+#ifndef HN_EXPF
+#define HN_EXPF(x) expf(x)
+#endif
+#ifndef HN_LOGF
+#define HN_LOGF(x) logf(x)
+#endif
+#ifndef HN_SQRTF
+#define HN_SQRTF(x) sqrtf(x)
+#endif
+#ifndef HN_SQRT
+#define HN_SQRT(x) sqrt(x)
+#endif
+#ifndef HN_TANHF
+#define HN_TANHF(x) tanhf(x)
+#endif
+#ifndef HN_FABSF
+#define HN_FABSF(x) fabsf(x)
+#endif
+#ifndef HN_POWF
+#define HN_POWF(x, y) powf(x, y)
+#endif
+#ifndef HN_COSF
+#define HN_COSF(x) cosf(x)
+#endif
+
+/* SIMD selection, once, for every kernel in the file. */
+#ifndef HN_NO_SIMD
+#if defined(__AVX512F__)
+#define HN__AVX512 1
+#elif defined(__AVX2__) && defined(__FMA__)
+#define HN__AVX2 1
+#elif defined(__SSE2__) || defined(_M_X64)
+#define HN__SSE2 1
+#elif defined(__ARM_NEON) || defined(__ARM_NEON__)
+#define HN__NEON 1
+#endif
+#endif
+#if defined(HN__AVX512) || defined(HN__AVX2)
+#include <immintrin.h>
+#elif defined(HN__SSE2)
+#include <emmintrin.h>
+#elif defined(HN__NEON)
+#include <arm_neon.h>
+#endif
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+/* Thread-local storage for the error reason, where there is such a thing. */
+#if defined(HN_NO_THREAD_LOCAL) || defined(__TINYC__)
+#define HN__TLS
+#elif defined(__cplusplus) && __cplusplus >= 201103L
+#define HN__TLS thread_local
+#elif defined(__STDC_VERSION__) && __STDC_VERSION__ >= 201112L && \
+    !defined(__STDC_NO_THREADS__)
+#define HN__TLS _Thread_local
+#elif defined(__GNUC__) || defined(__clang__)
+#define HN__TLS __thread
+#elif defined(_MSC_VER)
+#define HN__TLS __declspec(thread)
+#else
+#define HN__TLS
+#endif
+
+/* For private helpers that a configuration may leave without a caller. */
+#if defined(__GNUC__) || defined(__clang__)
+#define HN__UNUSED __attribute__((unused))
+#else
+#define HN__UNUSED
+#endif
+
+#define HN__MIN(a, b) ((a) < (b) ? (a) : (b))
+#define HN__MAX(a, b) ((a) > (b) ? (a) : (b))
+
+/* ========================================================================
+   Core implementation
+   ======================================================================== */
+
+#define HN__ERR_MAX 256
+static HN__TLS char hn__err_msg[HN__ERR_MAX];
+static HN__TLS hn_status hn__err_status = HN_OK;
+static hn_log_fn hn__log_fn = NULL;
+static void *hn__log_user = NULL;
+
+/* A tiny formatter (%s %c %d %u %ld %lu %lld %llu %zu %x %%), so that
+   error reasons can name sizes and names without pulling in stdio. */
+static void hn__putc(char *buf, size_t cap, size_t *pos, char ch)
+{
+    if (*pos + 1 < cap) buf[*pos] = ch;
+    (*pos)++;
+}
+
+static void hn__putu(char *buf, size_t cap, size_t *pos, unsigned long long v,
+                     unsigned base)
+{
+    char tmp[24];
+    int n = 0;
+    do {
+        unsigned d = (unsigned)(v % base);
+        tmp[n++] = (char)(d < 10 ? '0' + d : 'a' + d - 10);
+        v /= base;
+    } while (v && n < (int)sizeof tmp);
+    while (n) hn__putc(buf, cap, pos, tmp[--n]);
+}
+
+static void hn__vformat(char *buf, size_t cap, const char *fmt, va_list ap)
+{
+    size_t pos = 0;
+    for (; *fmt; fmt++) {
+        int lng = 0, sz = 0;
+        long long sv;
+        if (*fmt != '%') {
+            hn__putc(buf, cap, &pos, *fmt);
+            continue;
+        }
+        fmt++;
+        while (*fmt == 'l') { lng++; fmt++; }
+        if (*fmt == 'z') { sz = 1; fmt++; }
+        switch (*fmt) {
+        case 's': {
+            const char *s = va_arg(ap, const char *);
+            if (!s) s = "(null)";
+            while (*s) hn__putc(buf, cap, &pos, *s++);
+            break;
+        }
+        case 'c': hn__putc(buf, cap, &pos, (char)va_arg(ap, int)); break;
+        case 'd':
+            sv = lng >= 2 ? va_arg(ap, long long)
+               : lng == 1 ? (long long)va_arg(ap, long) : va_arg(ap, int);
+            if (sv < 0) {
+                hn__putc(buf, cap, &pos, '-');
+                hn__putu(buf, cap, &pos, (unsigned long long)(-(sv + 1)) + 1u, 10);
+            } else {
+                hn__putu(buf, cap, &pos, (unsigned long long)sv, 10);
+            }
+            break;
+        case 'u': case 'x': {
+            unsigned long long v = sz ? va_arg(ap, size_t)
+                : lng >= 2 ? va_arg(ap, unsigned long long)
+                : lng == 1 ? va_arg(ap, unsigned long) : va_arg(ap, unsigned);
+            hn__putu(buf, cap, &pos, v, *fmt == 'x' ? 16u : 10u);
+            break;
+        }
+        case '%': hn__putc(buf, cap, &pos, '%'); break;
+        case '\0': fmt--; break;
+        default: hn__putc(buf, cap, &pos, '?'); break;
+        }
+    }
+    if (cap) buf[pos < cap ? pos : cap - 1] = '\0';
+}
+
+/* Record a failure and return its status, so callers can write
+   `return hn__fail(HN_ERR_FORMAT, "bad magic %x", m);`. */
+static hn_status hn__fail(hn_status s, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    hn__vformat(hn__err_msg, sizeof hn__err_msg, fmt, ap);
+    va_end(ap);
+    hn__err_status = s;
+    if (hn__log_fn) hn__log_fn(hn__log_user, HN_LOG_ERROR, hn__err_msg);
+    return s;
+}
+
+HN__UNUSED static void hn__log(int level, const char *fmt, ...)
+{
+    char msg[HN__ERR_MAX];
+    va_list ap;
+    if (!hn__log_fn) return;
+    va_start(ap, fmt);
+    hn__vformat(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    hn__log_fn(hn__log_user, level, msg);
+}
+
+HNDEF const char *hn_error(void) { return hn__err_msg; }
+HNDEF hn_status hn_error_status(void) { return hn__err_status; }
+
+HNDEF void hn_error_clear(void)
+{
+    hn__err_msg[0] = '\0';
+    hn__err_status = HN_OK;
+}
+
+HNDEF const char *hn_status_name(hn_status s)
+{
+    switch (s) {
+    case HN_OK: return "ok";
+    case HN_ERR_ARG: return "invalid argument";
+    case HN_ERR_NOMEM: return "out of memory";
+    case HN_ERR_IO: return "i/o error";
+    case HN_ERR_FORMAT: return "bad format";
+    case HN_ERR_TRUNCATED: return "truncated data";
+    case HN_ERR_CHECKSUM: return "checksum mismatch";
+    case HN_ERR_LIMIT: return "size limit exceeded";
+    case HN_ERR_UNSUPPORTED: return "unsupported";
+    case HN_ERR_SHAPE: return "shape mismatch";
+    case HN_ERR_NOT_FOUND: return "not found";
+    }
+    return "unknown status";
+}
+
+HNDEF void hn_set_log(hn_log_fn fn, void *user)
+{
+    hn__log_fn = fn;
+    hn__log_user = user;
+}
+
+/* a * b into *out, or 0 when it would overflow a size_t. */
+static int hn__mul_size(size_t a, size_t b, size_t *out)
+{
+    if (a && b > (size_t)-1 / a) return 0;
+    *out = a * b;
+    return 1;
+}
+
+/* Allocation that records the reason when it fails. */
+static void *hn__alloc(size_t bytes)
+{
+    void *p = HN_MALLOC(bytes ? bytes : 1);
+    if (!p) hn__fail(HN_ERR_NOMEM, "out of memory allocating %zu bytes", bytes);
+    return p;
+}
+
+static void *hn__calloc(size_t count, size_t elem)
+{
+    size_t bytes;
+    void *p;
+    if (!hn__mul_size(count, elem, &bytes)) {
+        hn__fail(HN_ERR_LIMIT, "allocation of %zu x %zu bytes overflows", count, elem);
+        return NULL;
+    }
+    p = hn__alloc(bytes);
+    if (p) memset(p, 0, bytes);
+    return p;
+}
+
+/* ---- random numbers ---- */
+
+HNDEF void hn_rng_seed(hn_rng *r, uint64_t seed)
+{
+    /* PCG's recommended seeding: the stream constant is fixed, the state
+       advanced twice around the seed so nearby seeds diverge at once. */
+    r->state = 0u;
+    r->inc = (UINT64_C(0xda3e39cb94b95bdb) << 1u) | 1u;
+    hn_rng_u32(r);
+    r->state += seed;
+    hn_rng_u32(r);
+    r->has_spare = 0;
+    r->spare = 0.0f;
+}
+
+HNDEF uint32_t hn_rng_u32(hn_rng *r)
+{
+    uint64_t old = r->state;
+    uint32_t xorshifted, rot;
+    r->state = old * UINT64_C(6364136223846793005) + r->inc;
+    xorshifted = (uint32_t)(((old >> 18u) ^ old) >> 27u);
+    rot = (uint32_t)(old >> 59u);
+    return (xorshifted >> rot) | (xorshifted << ((32u - rot) & 31u));
+}
+
+HNDEF uint32_t hn_rng_below(hn_rng *r, uint32_t n)
+{
+    /* Reject the low values that would make some residues more likely. */
+    uint32_t threshold, x;
+    HN_ASSERT(n > 0);
+    threshold = (uint32_t)(0u - n) % n;
+    do x = hn_rng_u32(r); while (x < threshold);
+    return x % n;
+}
+
+HNDEF float hn_rng_uniform(hn_rng *r)
+{
+    /* 24 random bits scaled by 2^-24: exact in any float arithmetic. */
+    return (float)(hn_rng_u32(r) >> 8) * (1.0f / 16777216.0f);
+}
+
+/* Natural logarithm from +, *, / only, so that the normal stream does not
+   depend on the platform's libm. x in (0, 1]. x = m * 2^e with m in
+   [sqrt(1/2), sqrt(2)); log m = 2 atanh(s), s = (m - 1) / (m + 1), |s| <=
+   0.172, and the odd series to s^19 is accurate to about 1e-16. */
+static double hn__log_portable(double x)
+{
+    static const double ln2 = 0.69314718055994530942;
+    double m = x, s, s2, sum, term;
+    int e = 0, i;
+    while (m < 0.70710678118654752440) { m *= 2.0; e--; }
+    s = (m - 1.0) / (m + 1.0);
+    s2 = s * s;
+    sum = 0.0;
+    term = s;
+    for (i = 1; i <= 19; i += 2) {
+        sum += term / i;
+        term *= s2;
+    }
+    return 2.0 * sum + e * ln2;
+}
+
+HNDEF float hn_rng_normal(hn_rng *r)
+{
+    /* Marsaglia's polar method: two normals per accepted pair; sqrt is
+       correctly rounded by IEEE 754, the logarithm is our own. */
+    double u, v, s, f;
+    if (r->has_spare) {
+        r->has_spare = 0;
+        return r->spare;
+    }
+    do {
+        u = 2.0 * ((double)(hn_rng_u32(r) >> 8) / 16777216.0) - 1.0;
+        v = 2.0 * ((double)(hn_rng_u32(r) >> 8) / 16777216.0) - 1.0;
+        s = u * u + v * v;
+    } while (s >= 1.0 || s == 0.0);
+    f = -2.0 * hn__log_portable(s) / s;
+    /* sqrt in double: correctly rounded everywhere, like the rest. */
+    f = HN_SQRT(f);
+    r->spare = (float)(v * f);
+    r->has_spare = 1;
+    return (float)(u * f);
+}
+
+HNDEF void hn_rng_fill_normal(hn_rng *r, float *x, size_t n, float mean, float std)
+{
+    size_t i;
+    for (i = 0; i < n; i++) x[i] = mean + std * hn_rng_normal(r);
+}
+
+HNDEF void hn_rng_fill_uniform(hn_rng *r, float *x, size_t n, float lo, float hi)
+{
+    size_t i;
+    for (i = 0; i < n; i++) x[i] = lo + (hi - lo) * hn_rng_uniform(r);
+}
+
+HNDEF void hn_rng_shuffle(hn_rng *r, int *idx, int n)
+{
+    int i;
+    for (i = n - 1; i > 0; i--) {
+        int j = (int)hn_rng_below(r, (uint32_t)i + 1u);
+        int t = idx[i];
+        idx[i] = idx[j];
+        idx[j] = t;
+    }
+}
+
+/* ---- tensors ---- */
+
+/* Product of a shape, or 0 with the reason set when a dimension is not
+   positive or the product overflows. */
+static size_t hn__shape_size(int ndim, const int *shape)
+{
+    size_t n = 1;
+    int i;
+    if (ndim < 1 || ndim > HN_MAX_DIMS) {
+        hn__fail(HN_ERR_SHAPE, "tensor needs 1 to %d dimensions, got %d",
+                 HN_MAX_DIMS, ndim);
+        return 0;
+    }
+    for (i = 0; i < ndim; i++) {
+        if (shape[i] <= 0) {
+            hn__fail(HN_ERR_SHAPE, "dimension %d is %d, must be positive", i, shape[i]);
+            return 0;
+        }
+        if (!hn__mul_size(n, (size_t)shape[i], &n) || n > (size_t)-1 / sizeof(float)) {
+            hn__fail(HN_ERR_LIMIT, "tensor size overflows");
+            return 0;
+        }
+    }
+    return n;
+}
+
+HNDEF hn_status hn_tensor_alloc(hn_tensor *t, int ndim, const int *shape)
+{
+    size_t n;
+    int i;
+    memset(t, 0, sizeof *t);
+    n = hn__shape_size(ndim, shape);
+    if (!n) return hn__err_status;
+    t->data = (float *)hn__calloc(n, sizeof(float));
+    if (!t->data) return HN_ERR_NOMEM;
+    t->ndim = ndim;
+    for (i = 0; i < ndim; i++) t->shape[i] = shape[i];
+    t->size = n;
+    t->owns = 1;
+    return HN_OK;
+}
+
+HNDEF hn_tensor hn_tensor_view(float *data, int ndim, const int *shape)
+{
+    hn_tensor t;
+    int i;
+    HN_ASSERT(ndim >= 1 && ndim <= HN_MAX_DIMS);
+    memset(&t, 0, sizeof t);
+    t.data = data;
+    t.ndim = ndim;
+    t.size = 1;
+    for (i = 0; i < ndim; i++) {
+        t.shape[i] = shape[i];
+        t.size *= (size_t)shape[i];
+    }
+    return t;
+}
+
+HNDEF void hn_tensor_free(hn_tensor *t)
+{
+    if (t->owns) HN_FREE(t->data);
+    memset(t, 0, sizeof *t);
+}
+
+HNDEF int hn_tensor_same_shape(const hn_tensor *a, const hn_tensor *b)
+{
+    int i;
+    if (a->ndim != b->ndim) return 0;
+    for (i = 0; i < a->ndim; i++)
+        if (a->shape[i] != b->shape[i]) return 0;
+    return 1;
+}
+
+/* ---- parameter store ---- */
+
+/* 16 floats = 64 bytes: each tensor starts on a cache line, so SIMD loads
+   of its first elements are aligned and two tensors never share a line. */
+#define HN__PARAM_ALIGN 16
+
+HNDEF void hn_params_init(hn_params *ps)
+{
+    memset(ps, 0, sizeof *ps);
+}
+
+HNDEF int hn_params_add(hn_params *ps, const char *name, int ndim, const int *shape)
+{
+    hn_param_info *pi;
+    size_t n, padded;
+    int i;
+    if (ps->data) {
+        hn__fail(HN_ERR_ARG, "parameter '%s' added after hn_params_alloc", name);
+        return -1;
+    }
+    if (strlen(name) >= HN_PARAM_NAME_MAX) {
+        hn__fail(HN_ERR_ARG, "parameter name '%s' is longer than %d bytes",
+                 name, HN_PARAM_NAME_MAX - 1);
+        return -1;
+    }
+    if (hn_params_find(ps, name) >= 0) {
+        hn__fail(HN_ERR_ARG, "parameter '%s' declared twice", name);
+        return -1;
+    }
+    n = hn__shape_size(ndim, shape);
+    if (!n) return -1;
+    padded = (n + HN__PARAM_ALIGN - 1) / HN__PARAM_ALIGN * HN__PARAM_ALIGN;
+    if (padded > (size_t)-1 / (2 * sizeof(float)) - ps->total) {
+        hn__fail(HN_ERR_LIMIT, "parameter store overflows at '%s'", name);
+        return -1;
+    }
+    if (ps->count == ps->cap) {
+        int cap = ps->cap ? 2 * ps->cap : 16;
+        void *p = HN_REALLOC(ps->info, (size_t)cap * sizeof *ps->info);
+        if (!p) {
+            hn__fail(HN_ERR_NOMEM, "out of memory adding parameter '%s'", name);
+            return -1;
+        }
+        ps->info = (hn_param_info *)p;
+        ps->cap = cap;
+    }
+    pi = &ps->info[ps->count];
+    memset(pi, 0, sizeof *pi);
+    memcpy(pi->name, name, strlen(name) + 1);
+    pi->ndim = ndim;
+    for (i = 0; i < ndim; i++) pi->shape[i] = shape[i];
+    pi->size = n;
+    pi->offset = ps->total;
+    ps->total += padded;
+    ps->nparams += n;
+    return ps->count++;
+}
+
+HNDEF hn_status hn_params_alloc(hn_params *ps)
+{
+    size_t total = ps->total ? ps->total : HN__PARAM_ALIGN;
+    unsigned char *raw;
+    uintptr_t addr;
+    if (ps->data) return hn__fail(HN_ERR_ARG, "parameter store allocated twice");
+    /* One block for data and grad, plus slack to align the start to 64. */
+    raw = (unsigned char *)hn__calloc(2 * total + HN__PARAM_ALIGN, sizeof(float));
+    if (!raw) return HN_ERR_NOMEM;
+    ps->block = raw;
+    addr = (uintptr_t)raw;
+    addr = (addr + 63u) & ~(uintptr_t)63u;
+    ps->data = (float *)(void *)(raw + (addr - (uintptr_t)raw));
+    ps->grad = ps->data + total;
+    return HN_OK;
+}
+
+HNDEF void hn_params_free(hn_params *ps)
+{
+    HN_FREE(ps->block);
+    HN_FREE(ps->info);
+    memset(ps, 0, sizeof *ps);
+}
+
+HNDEF float *hn_params_data(const hn_params *ps, int handle)
+{
+    HN_ASSERT(ps->data && handle >= 0 && handle < ps->count);
+    return ps->data + ps->info[handle].offset;
+}
+
+HNDEF float *hn_params_grad(const hn_params *ps, int handle)
+{
+    HN_ASSERT(ps->grad && handle >= 0 && handle < ps->count);
+    return ps->grad + ps->info[handle].offset;
+}
+
+HNDEF hn_tensor hn_params_tensor(const hn_params *ps, int handle)
+{
+    const hn_param_info *pi = &ps->info[handle];
+    return hn_tensor_view(hn_params_data(ps, handle), pi->ndim, pi->shape);
+}
+
+HNDEF int hn_params_find(const hn_params *ps, const char *name)
+{
+    int i;
+    for (i = 0; i < ps->count; i++)
+        if (strcmp(ps->info[i].name, name) == 0) return i;
+    return -1;
+}
+
+HNDEF void hn_params_zero_grad(hn_params *ps)
+{
+    if (ps->grad) memset(ps->grad, 0, ps->total * sizeof(float));
+}
+
+/* ========================================================================
+   GEMM implementation
+   ======================================================================== */
+
+HNDEF void hn_sgemm_ref(int trans_a, int trans_b, int m, int n, int k, float alpha,
+                        const float *a, int lda, const float *b, int ldb,
+                        float beta, float *c, int ldc)
+{
+    int i, j, p;
+    for (i = 0; i < m; i++) {
+        for (j = 0; j < n; j++) {
+            double acc = 0.0;
+            for (p = 0; p < k; p++) {
+                float av = trans_a ? a[(size_t)p * lda + i] : a[(size_t)i * lda + p];
+                float bv = trans_b ? b[(size_t)j * ldb + p] : b[(size_t)p * ldb + j];
+                acc += (double)av * bv;
+            }
+            acc *= alpha;
+            if (beta != 0.0f) acc += (double)beta * c[(size_t)i * ldc + j];
+            c[(size_t)i * ldc + j] = (float)acc;
+        }
+    }
+}
+
+/* NOTE: placeholder until the blocked kernel lands: a straightforward loop
+   order that is correct for every case the tests check. */
+HNDEF void hn_sgemm(int trans_a, int trans_b, int m, int n, int k, float alpha,
+                    const float *a, int lda, const float *b, int ldb,
+                    float beta, float *c, int ldc)
+{
+    int i, j, p;
+    for (i = 0; i < m; i++) {
+        float *ci = c + (size_t)i * ldc;
+        if (beta == 0.0f)
+            for (j = 0; j < n; j++) ci[j] = 0.0f;
+        else if (beta != 1.0f)
+            for (j = 0; j < n; j++) ci[j] *= beta;
+        for (p = 0; p < k; p++) {
+            float av = alpha * (trans_a ? a[(size_t)p * lda + i] : a[(size_t)i * lda + p]);
+            if (trans_b)
+                for (j = 0; j < n; j++) ci[j] += av * b[(size_t)j * ldb + p];
+            else
+                for (j = 0; j < n; j++) ci[j] += av * b[(size_t)p * ldb + j];
+        }
+    }
+}
+
+/* ---- end of GEMM implementation ---- */
+
+/* ========================================================================
+   Layers implementation
+   ======================================================================== */
+
+/* ---- end of layers implementation ---- */
+
+/* ========================================================================
+   Optimizers implementation
+   ======================================================================== */
+
+/* ---- end of optimizers implementation ---- */
+
+/* ========================================================================
+   Static hypernetwork implementation
+   ======================================================================== */
+
+/* ---- end of static hypernetwork implementation ---- */
+
+/* ========================================================================
+   Recurrent implementation
+   ======================================================================== */
+
+/* ---- end of recurrent implementation ---- */
+
+/* ========================================================================
+   Inflate implementation
+   ======================================================================== */
+
+/* ---- end of inflate implementation ---- */
+
+/* ========================================================================
+   Data file implementation
+   ======================================================================== */
+
+/* ---- end of data file implementation ---- */
+
+/* ========================================================================
+   Checkpoint implementation
+   ======================================================================== */
+
+/* ---- end of checkpoint implementation ---- */
+
+#endif /* HYPERNET_IMPLEMENTATION_DONE */
+#endif /* HYPERNET_IMPLEMENTATION */
+
+/*
+VERSION HISTORY
+
+   0.1  (2026-12-03)  first release: core, parameter store, GEMM
+
+LICENSE
+
+   MIT License. Copyright (c) 2026 the hypernet.h authors.
+
+   Permission is hereby granted, free of charge, to any person obtaining a
+   copy of this software and associated documentation files (the
+   "Software"), to deal in the Software without restriction, including
+   without limitation the rights to use, copy, modify, merge, publish,
+   distribute, sublicense, and/or sell copies of the Software, and to permit
+   persons to whom the Software is furnished to do so, subject to the
+   following conditions: the above copyright notice and this permission
+   notice shall be included in all copies or substantial portions of the
+   Software. THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY
+   KIND, EXPRESS OR IMPLIED. See the LICENSE file for the full text.
+*/

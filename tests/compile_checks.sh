@@ -1,0 +1,73 @@
+#!/bin/sh
+# The header must build without a warning under every compiler and
+# configuration below. Each check prints "PASS name", "FAIL name" (with the
+# compiler's words) or "SKIP name (why)" when its compiler is not installed.
+# Checks that produce a program for this machine also run it.
+cd "$(dirname "$0")/.." || exit 1
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+src=tests/compile_main.c
+strict="-std=c99 -pedantic -Wall -Wextra -Werror"
+
+# check NAME RUN COMPILER [FLAGS...]: compile $src; RUN=1 runs the result.
+check() {
+    name=$1 run=$2 cc=$3
+    shift 3
+    if ! command -v "$cc" >/dev/null 2>&1; then
+        echo "SKIP $name ($cc not installed)"
+        return
+    fi
+    if ! "$cc" "$@" >"$tmp/$name.log" 2>&1; then
+        echo "FAIL $name: $cc $*"
+        sed 's/^/    /' "$tmp/$name.log" | head -n 20
+        return
+    fi
+    if [ "$run" = 1 ] && ! "$tmp/$name" >>"$tmp/$name.log" 2>&1; then
+        echo "FAIL $name: the program it built failed"
+        sed 's/^/    /' "$tmp/$name.log" | head -n 20
+        return
+    fi
+    echo "PASS $name"
+}
+
+# check_fails NAME COMPILER [FLAGS...]: the compile must be refused.
+check_fails() {
+    name=$1 cc=$2
+    shift 2
+    if "$cc" "$@" >"$tmp/$name.log" 2>&1; then
+        echo "FAIL $name: compiled, but should have been refused"
+    else
+        echo "PASS $name"
+    fi
+}
+
+o() { echo "-o $tmp/$1"; }
+
+check gcc-c99 1 gcc $strict $src $(o gcc-c99) -lm
+check gcc-c99-native 1 gcc $strict -O2 -march=native $src $(o gcc-c99-native) -lm
+check clang-c99 1 clang $strict -O2 $src $(o clang-c99) -lm
+check gxx 1 g++ -x c++ -Wall -Wextra -Werror -O2 $src $(o gxx)
+check clangxx 1 clang++ -x c++ -Wall -Wextra -Werror -O2 $src $(o clangxx)
+check gcc-no-simd 1 gcc $strict -O2 -march=native -DHN_NO_SIMD $src $(o gcc-no-simd) -lm
+check gcc-no-stdio 1 gcc $strict -O2 -DHN_NO_STDIO $src $(o gcc-no-stdio) -lm
+check gcc-static 1 gcc $strict -O2 -DHYPERNET_STATIC $src $(o gcc-static) -lm
+check gcc-openmp 1 gcc $strict -O2 -fopenmp $src $(o gcc-openmp) -lm
+check gcc-allocator 1 gcc $strict -DCUSTOM_ALLOCATOR $src $(o gcc-allocator) -lm
+check gcc-avx512-compile 0 gcc $strict -O2 -mavx512f -mavx512dq -mfma -c $src \
+    $(o gcc-avx512-compile.o)
+check_fails gcc-allocator-partial gcc $strict -DHN_MALLOC=malloc -c $src \
+    $(o partial.o)
+
+# 32-bit x86 (gcc-multilib): the RNG test pins the stream, so running it
+# proves a 32-bit build draws the same numbers as a 64-bit one.
+check gcc-m32 1 gcc $strict -m32 -O2 $src $(o gcc-m32) -lm
+check gcc-m32-test-core 1 gcc -m32 -std=c99 -O2 tests/test_core.c \
+    $(o gcc-m32-test-core) -lm
+
+# tcc: a small compiler without GCC's extensions.
+check tcc 1 tcc -Wall -Werror $src $(o tcc) -lm
+check tcc-test-core 1 tcc tests/test_core.c $(o tcc-test-core) -lm
+
+# A Cortex-M4 microcontroller, compile only.
+check cortex-m4 0 arm-none-eabi-gcc $strict -O2 -mcpu=cortex-m4 -mthumb \
+    -mfloat-abi=hard -mfpu=fpv4-sp-d16 -DHN_NO_STDIO -c $src $(o cortex-m4.o)
