@@ -162,6 +162,18 @@ HNDEF void hn_error_clear(void);
 /* A fixed English name for a status ("out of memory", ...). */
 HNDEF const char *hn_status_name(hn_status s);
 
+/* Free memory that the library allocated and handed to the caller (the
+   buffers of hn_read_file, hn_inflate and the readers). */
+HNDEF void hn_free(void *p);
+
+#ifndef HN_NO_STDIO
+/* Read a whole file into a new buffer (free it with hn_free). Files larger
+   than max_bytes are refused with HN_ERR_LIMIT before anything is
+   allocated. */
+HNDEF hn_status hn_read_file(const char *path, size_t max_bytes,
+                             unsigned char **data, size_t *len);
+#endif
+
 enum { HN_LOG_DEBUG = 0, HN_LOG_INFO = 1, HN_LOG_WARN = 2, HN_LOG_ERROR = 3 };
 typedef void (*hn_log_fn)(void *user, int level, const char *msg);
 /* Install a log callback (NULL to silence the library again). */
@@ -600,6 +612,65 @@ static void *hn__calloc(size_t count, size_t elem)
     p = hn__alloc(bytes);
     if (p) memset(p, 0, bytes);
     return p;
+}
+
+HNDEF void hn_free(void *p) { HN_FREE(p); }
+
+#ifndef HN_NO_STDIO
+HNDEF hn_status hn_read_file(const char *path, size_t max_bytes,
+                             unsigned char **data, size_t *len)
+{
+    FILE *f;
+    long size;
+    unsigned char *buf;
+    *data = NULL;
+    *len = 0;
+    f = fopen(path, "rb");
+    if (!f) return hn__fail(HN_ERR_IO, "cannot open '%s'", path);
+    if (fseek(f, 0, SEEK_END) != 0 || (size = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0) {
+        fclose(f);
+        return hn__fail(HN_ERR_IO, "cannot size '%s' (not a regular file?)", path);
+    }
+    if ((unsigned long)size > max_bytes) {
+        fclose(f);
+        return hn__fail(HN_ERR_LIMIT, "'%s' is %lu bytes, more than the %zu allowed",
+                        path, (unsigned long)size, max_bytes);
+    }
+    buf = (unsigned char *)hn__alloc((size_t)size);
+    if (!buf) {
+        fclose(f);
+        return HN_ERR_NOMEM;
+    }
+    if (fread(buf, 1, (size_t)size, f) != (size_t)size) {
+        HN_FREE(buf);
+        fclose(f);
+        return hn__fail(HN_ERR_IO, "short read from '%s'", path);
+    }
+    fclose(f);
+    *data = buf;
+    *len = (size_t)size;
+    return HN_OK;
+}
+#endif
+
+/* Big- and little-endian loads from byte buffers: file formats fix their
+   byte order, the host's does not matter. */
+HN__UNUSED static uint32_t hn__load_u32be(const unsigned char *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+HN__UNUSED static uint32_t hn__load_u32le(const unsigned char *p)
+{
+    return (uint32_t)p[3] << 24 | (uint32_t)p[2] << 16 | (uint32_t)p[1] << 8 | p[0];
+}
+
+HN__UNUSED static void hn__store_u32le(unsigned char *p, uint32_t v)
+{
+    p[0] = (unsigned char)v;
+    p[1] = (unsigned char)(v >> 8);
+    p[2] = (unsigned char)(v >> 16);
+    p[3] = (unsigned char)(v >> 24);
 }
 
 /* ---- random numbers ---- */

@@ -165,11 +165,32 @@ static void test_params(void)
     hn_params_free(&ps);
 }
 
+static void test_read_file(void)
+{
+    unsigned char *buf;
+    size_t len;
+    const char *path = "build/test_core_read_file.tmp";
+    FILE *f = fopen(path, "wb");
+    CHECK(f != NULL, "cannot create %s", path);
+    if (!f) return;
+    fputs("hypernet", f);
+    fclose(f);
+    CHECK(hn_read_file(path, 100, &buf, &len) == HN_OK && len == 8 &&
+          memcmp(buf, "hypernet", 8) == 0, "read back: %s", hn_error());
+    hn_free(buf);
+    CHECK(hn_read_file(path, 7, &buf, &len) == HN_ERR_LIMIT && buf == NULL,
+          "size limit: %s", hn_error());
+    CHECK(hn_read_file("build/no/such/file", 100, &buf, &len) == HN_ERR_IO,
+          "missing file: %s", hn_error());
+    remove(path);
+}
+
 int main(void)
 {
     test_errors();
     test_rng();
     test_tensors();
     test_params();
+    test_read_file();
     return test_exit("test_core");
 }
