@@ -1092,6 +1092,7 @@ typedef __m512 hn__vf;
 #define HN__VSTORE(p, v) _mm512_storeu_ps(p, v)
 #define HN__VSET1(x) _mm512_set1_ps(x)
 #define HN__VFMA(a, b, acc) _mm512_fmadd_ps(a, b, acc)
+#define HN__VMUL(a, b) _mm512_mul_ps(a, b)
 #elif defined(HN__AVX2)
 typedef __m256 hn__vf;
 #define HN__VW 8
@@ -1103,6 +1104,7 @@ typedef __m256 hn__vf;
 #define HN__VSTORE(p, v) _mm256_storeu_ps(p, v)
 #define HN__VSET1(x) _mm256_set1_ps(x)
 #define HN__VFMA(a, b, acc) _mm256_fmadd_ps(a, b, acc)
+#define HN__VMUL(a, b) _mm256_mul_ps(a, b)
 #elif defined(HN__SSE2)
 typedef __m128 hn__vf;
 #define HN__VW 4
@@ -1112,6 +1114,7 @@ typedef __m128 hn__vf;
 #define HN__VSTORE(p, v) _mm_storeu_ps(p, v)
 #define HN__VSET1(x) _mm_set1_ps(x)
 #define HN__VFMA(a, b, acc) _mm_add_ps(acc, _mm_mul_ps(a, b))
+#define HN__VMUL(a, b) _mm_mul_ps(a, b)
 #elif defined(HN__NEON)
 typedef float32x4_t hn__vf;
 #define HN__VW 4
@@ -1120,6 +1123,7 @@ typedef float32x4_t hn__vf;
 #define HN__VLOAD(p) vld1q_f32(p)
 #define HN__VSTORE(p, v) vst1q_f32(p, v)
 #define HN__VSET1(x) vdupq_n_f32(x)
+#define HN__VMUL(a, b) vmulq_f32(a, b)
 #if defined(__aarch64__)
 #define HN__VFMA(a, b, acc) vfmaq_f32(acc, a, b)
 #else
@@ -1256,6 +1260,64 @@ static const hn__gemm_kernel hn__gemm_native = {
 static const hn__gemm_kernel hn__gemm_native = { hn__gemm_kernel_scalar, 4, 4 };
 #endif
 
+/* The common case of packing, a whole panel of op(B) as stored, in vector
+   registers: for small m the packing of B costs as much as the product.
+   Returns 0 when it does not apply. */
+static int hn__gemm_pack_rows(int rows, int w, int kb, const float *src, size_t ld,
+                              float scale, float *dst)
+{
+#ifdef HN__VW
+    hn__vf sv = HN__VSET1(scale);
+    int p, q;
+    if (rows != HN__GEMM_NR || w != HN__GEMM_NR) return 0;
+    for (p = 0; p < kb; p++, src += ld, dst += HN__GEMM_NR)
+        for (q = 0; q < HN__GEMM_NR; q += HN__VW)
+            HN__VSTORE(dst + q, HN__VMUL(sv, HN__VLOAD(src + q)));
+    return 1;
+#else
+    (void)rows; (void)w; (void)kb; (void)src; (void)ld; (void)scale; (void)dst;
+    return 0;
+#endif
+}
+
+/* The other common case, a whole panel whose columns are stored as rows
+   (op(B) transposed, A as stored), by 4 x 4 transposes in SSE registers
+   instead of one strided store per value. Returns 0 when it does not
+   apply. */
+static int hn__gemm_pack_cols(int rows, int w, int kb, const float *src, size_t ld,
+                              float scale, float *dst)
+{
+#if defined(HN__SSE2) || defined(HN__AVX2) || defined(HN__AVX512)
+    __m128 sv = _mm_set1_ps(scale);
+    int i, p;
+    if (rows != w || w % 4 != 0) return 0;
+    for (i = 0; i < w; i += 4) {
+        const float *s0 = src + (size_t)i * ld, *s1 = s0 + ld, *s2 = s1 + ld;
+        const float *s3 = s2 + ld;
+        float *d = dst + i;
+        for (p = 0; p + 4 <= kb; p += 4, d += (size_t)4 * w) {
+            __m128 r0 = _mm_loadu_ps(s0 + p), r1 = _mm_loadu_ps(s1 + p);
+            __m128 r2 = _mm_loadu_ps(s2 + p), r3 = _mm_loadu_ps(s3 + p);
+            _MM_TRANSPOSE4_PS(r0, r1, r2, r3);
+            _mm_storeu_ps(d, _mm_mul_ps(sv, r0));
+            _mm_storeu_ps(d + w, _mm_mul_ps(sv, r1));
+            _mm_storeu_ps(d + 2 * w, _mm_mul_ps(sv, r2));
+            _mm_storeu_ps(d + 3 * w, _mm_mul_ps(sv, r3));
+        }
+        for (; p < kb; p++, d += w) {
+            d[0] = scale * s0[p];
+            d[1] = scale * s1[p];
+            d[2] = scale * s2[p];
+            d[3] = scale * s3[p];
+        }
+    }
+    return 1;
+#else
+    (void)rows; (void)w; (void)kb; (void)src; (void)ld; (void)scale; (void)dst;
+    return 0;
+#endif
+}
+
 /* Pack an x by kb block (of op(A), or of op(B) transposed) into panels of
    w: panel r holds element (r*w + i, p) times scale at p*w + i, and zeros
    past x. Element (i, p) is src[i*ld + p] when the stored rows run along k
@@ -1267,13 +1329,15 @@ static void hn__gemm_pack(int along_k, int x, int kb, const float *src, size_t l
     for (r = 0; r < x; r += w, dst += (size_t)w * kb) {
         int rows = HN__MIN(w, x - r);
         if (along_k) {
+            if (hn__gemm_pack_cols(rows, w, kb, src + (size_t)r * ld, ld, scale, dst))
+                continue;
             for (i = 0; i < rows; i++) {
                 const float *s = src + (size_t)(r + i) * ld;
                 for (p = 0; p < kb; p++) dst[(size_t)p * w + i] = scale * s[p];
             }
             for (; i < w; i++)
                 for (p = 0; p < kb; p++) dst[(size_t)p * w + i] = 0.0f;
-        } else {
+        } else if (!hn__gemm_pack_rows(rows, w, kb, src + r, ld, scale, dst)) {
             for (p = 0; p < kb; p++) {
                 const float *s = src + (size_t)p * ld + r;
                 float *d = dst + (size_t)p * w;
