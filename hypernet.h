@@ -1348,6 +1348,19 @@ static void hn__gemm_pack(int along_k, int x, int kb, const float *src, size_t l
     }
 }
 
+/* One product as the driver sees it: C = alpha op(A) op(B) + beta C with
+   op(A) m x k, op(B) k x n, and C's element (i, j) at c[i*rsc + j*csc]. A
+   C with rows of one column (csc != 1) is how a product too narrow for the
+   kernel's NR is run transposed (see hn__gemm_job_init). */
+typedef struct hn__gemm_job {
+    int ta, tb, m, n, k;
+    float alpha, beta;
+    const float *a, *b;
+    size_t lda, ldb;
+    float *c;
+    size_t rsc, csc;
+} hn__gemm_job;
+
 /* Where a B block comes from, for packing it one micro-panel at a time. */
 typedef struct hn__gemm_bsrc {
     const float *b; /* op(B)[0, 0] of the block */
@@ -1359,11 +1372,12 @@ typedef struct hn__gemm_bsrc {
 /* The two inner loops over one packed mb x kb block of A and kb x nb block
    of B: every mr x nr tile of C. With src, B is not packed yet: each
    micro-panel is packed into pb just before its column of tiles uses it,
-   while it is still in L1. Partial tiles are computed into a tile on the
-   stack and only their mb x nb part is copied out. */
+   while it is still in L1. Partial tiles (and every tile of a transposed
+   C) are computed into a tile on the stack and only their part inside C is
+   copied out. */
 static void hn__gemm_macro(const hn__gemm_plan *pl, int mb, int nb, int kb,
                            const float *pa, float *pb, const hn__gemm_bsrc *src,
-                           float beta, float *c, size_t ldc)
+                           float beta, float *c, size_t rsc, size_t csc)
 {
     float tile[HN__GEMM_TILE];
     int ir, jr, i, j, mr = pl->mr, nr = pl->nr;
@@ -1375,7 +1389,7 @@ static void hn__gemm_macro(const hn__gemm_plan *pl, int mb, int nb, int kb,
             /* Untransposed, the panel is kb short pieces of kb rows far
                apart: more streams than the hardware prefetcher follows, so
                ask for the pieces of a panel a few ahead. */
-            if (!src->trans && jr + 4 * nr < nb)
+            if (!src->trans && jr + 5 * nr <= nb)
                 for (i = 0; i < kb; i++) {
                     HN__PREFETCH(sb + (size_t)i * src->ldb + 4 * nr);
                     HN__PREFETCH(sb + (size_t)i * src->ldb + 5 * nr - 1);
@@ -1386,55 +1400,55 @@ static void hn__gemm_macro(const hn__gemm_plan *pl, int mb, int nb, int kb,
         for (ir = 0; ir < mb; ir += mr) {
             int rows = HN__MIN(mr, mb - ir);
             const float *ap = pa + (size_t)ir * kb;
-            float *cij = c + (size_t)ir * ldc + jr;
-            if (rows == mr && cols == nr) {
-                pl->fn(kb, ap, bp, cij, ldc, beta);
+            float *cij = c + (size_t)ir * rsc + (size_t)jr * csc;
+            if (rows == mr && cols == nr && csc == 1) {
+                pl->fn(kb, ap, bp, cij, rsc, beta);
                 continue;
             }
             pl->fn(kb, ap, bp, tile, (size_t)nr, 0.0f);
             for (i = 0; i < rows; i++) {
-                float *ci = cij + (size_t)i * ldc;
+                float *ci = cij + (size_t)i * rsc;
                 const float *ti = tile + (size_t)i * nr;
                 if (beta == 0.0f)
-                    for (j = 0; j < cols; j++) ci[j] = ti[j];
+                    for (j = 0; j < cols; j++) ci[j * csc] = ti[j];
                 else
-                    for (j = 0; j < cols; j++) ci[j] = ti[j] + beta * ci[j];
+                    for (j = 0; j < cols; j++) ci[j * csc] = ti[j] + beta * ci[j * csc];
             }
         }
     }
 }
 
-/* The three outer loops, for one thread's part of the product: op(A) is
-   m x k, op(B) k x n, both starting where a and b point. When all of A fits
-   one MC block, each B micro-panel is used by one column of tiles only, so
-   it is packed right before (hn__gemm_macro) rather than a whole block
-   ahead: the same work, but the packed panel is still in L1 when read. */
-static void hn__gemm_blocked(const hn__gemm_plan *pl, int ta, int tb, int m, int n,
-                             int k, float alpha, const float *a, size_t lda,
-                             const float *b, size_t ldb, float beta, float *c,
-                             size_t ldc, float *pa, float *pb)
+/* The three outer loops, for one thread's part of the product. When all
+   of A fits one MC block, each B micro-panel is used by one column of
+   tiles only, so it is packed right before (hn__gemm_macro) rather than a
+   whole block ahead: the same work, but the packed panel is still in L1
+   when read. */
+static void hn__gemm_blocked(const hn__gemm_plan *pl, const hn__gemm_job *jb,
+                             float *pa, float *pb)
 {
-    float sa = pl->alpha_in_a ? alpha : 1.0f, sb = pl->alpha_in_a ? 1.0f : alpha;
-    int jc, pc, ic, one_block = m <= pl->mc;
+    float sa = pl->alpha_in_a ? jb->alpha : 1.0f, sb = pl->alpha_in_a ? 1.0f : jb->alpha;
+    int jc, pc, ic, m = jb->m, n = jb->n, k = jb->k, one_block = m <= pl->mc;
+    size_t lda = jb->lda, ldb = jb->ldb;
     for (jc = 0; jc < n; jc += pl->nc) {
         int nb = HN__MIN(pl->nc, n - jc);
         for (pc = 0; pc < k; pc += pl->kc) {
             int kb = HN__MIN(pl->kc, k - pc);
             /* Only the first k block applies beta; the others add to it. */
-            float bk = pc == 0 ? beta : 1.0f;
+            float bk = pc == 0 ? jb->beta : 1.0f;
             hn__gemm_bsrc src;
-            src.b = tb ? b + (size_t)jc * ldb + pc : b + (size_t)pc * ldb + jc;
+            src.b = jb->tb ? jb->b + (size_t)jc * ldb + pc : jb->b + (size_t)pc * ldb + jc;
             src.ldb = ldb;
-            src.trans = tb;
+            src.trans = jb->tb;
             src.scale = sb;
-            if (!one_block) hn__gemm_pack(tb, nb, kb, src.b, ldb, sb, pl->nr, pb);
+            if (!one_block) hn__gemm_pack(jb->tb, nb, kb, src.b, ldb, sb, pl->nr, pb);
             for (ic = 0; ic < m; ic += pl->mc) {
                 int mb = HN__MIN(pl->mc, m - ic);
-                const float *ab =
-                    ta ? a + (size_t)pc * lda + ic : a + (size_t)ic * lda + pc;
-                hn__gemm_pack(!ta, mb, kb, ab, lda, sa, pl->mr, pa);
+                const float *ab = jb->ta ? jb->a + (size_t)pc * lda + ic
+                                         : jb->a + (size_t)ic * lda + pc;
+                hn__gemm_pack(!jb->ta, mb, kb, ab, lda, sa, pl->mr, pa);
                 hn__gemm_macro(pl, mb, nb, kb, pa, pb, one_block ? &src : NULL, bk,
-                               c + (size_t)ic * ldc + jc, ldc);
+                               jb->c + (size_t)ic * jb->rsc + (size_t)jc * jb->csc,
+                               jb->rsc, jb->csc);
             }
         }
     }
@@ -1446,10 +1460,35 @@ static int hn__gemm_round(int x, int to)
     return x < to ? to : x;
 }
 
-static void hn__gemm_plan_init(hn__gemm_plan *pl, const hn__gemm_kernel *kr, int m,
-                               int n)
+/* Share of the kernel's work that is real, not zero padding. */
+static double hn__gemm_fill(int m, int n, int mr, int nr)
+{
+    return (double)m / ((m + mr - 1) / mr * mr) * n / ((n + nr - 1) / nr * nr);
+}
+
+/* The job for C = alpha op(A) op(B) + beta C, and its plan. A C narrower
+   than the kernel's tile (n = 10 against NR = 24, say) wastes most of each
+   tile on padding; then the driver computes C^T = op(B)^T op(A)^T, the same
+   numbers with the roles of m and n swapped, writing C through strides. */
+static void hn__gemm_job_init(hn__gemm_job *jb, hn__gemm_plan *pl,
+                              const hn__gemm_kernel *kr, int ta, int tb, int m,
+                              int n, int k, float alpha, const float *a, int lda,
+                              const float *b, int ldb, float beta, float *c, int ldc)
 {
     int nc;
+    jb->k = k;
+    jb->alpha = alpha;
+    jb->beta = beta;
+    jb->c = c;
+    if (hn__gemm_fill(n, m, kr->mr, kr->nr) > 1.25 * hn__gemm_fill(m, n, kr->mr, kr->nr)) {
+        jb->ta = !tb; jb->tb = !ta; jb->m = n; jb->n = m;
+        jb->a = b; jb->lda = (size_t)ldb; jb->b = a; jb->ldb = (size_t)lda;
+        jb->rsc = 1; jb->csc = (size_t)ldc;
+    } else {
+        jb->ta = ta; jb->tb = tb; jb->m = m; jb->n = n;
+        jb->a = a; jb->lda = (size_t)lda; jb->b = b; jb->ldb = (size_t)ldb;
+        jb->rsc = (size_t)ldc; jb->csc = 1;
+    }
     pl->fn = kr->fn;
     pl->mr = kr->mr;
     pl->nr = kr->nr;
@@ -1458,36 +1497,41 @@ static void hn__gemm_plan_init(hn__gemm_plan *pl, const hn__gemm_kernel *kr, int
     pl->nc = nc = hn__gemm_round(HN_GEMM_NC, kr->nr);
     /* A is packed once per NC block of columns, B once: multiply alpha
        into whichever is packed fewer times in all. */
-    pl->alpha_in_a = (double)m * ((n + nc - 1) / nc) <= (double)n;
+    pl->alpha_in_a = (double)jb->m * ((jb->n + nc - 1) / nc) <= (double)jb->n;
+}
+
+/* Bytes of the A block a thread packs, rounded to whole cache lines. */
+static size_t hn__gemm_a_bytes(const hn__gemm_plan *pl, int m, int k)
+{
+    size_t kb = (size_t)HN__MIN(k, pl->kc), mb = (size_t)HN__MIN(m, pl->mc);
+    return ((mb + pl->mr - 1) / pl->mr * pl->mr * kb * sizeof(float) + 63) / 64 * 64;
 }
 
 /* Bytes of pack buffers one thread needs: an A block and a B block (one
    B micro-panel when A fits one MC block), each starting on a 64-byte
    boundary wherever the buffer starts. */
-static size_t hn__gemm_thread_bytes(const hn__gemm_plan *pl, int m, int n, int k)
+static size_t hn__gemm_thread_bytes(const hn__gemm_plan *pl, const hn__gemm_job *jb)
 {
-    size_t kb = (size_t)HN__MIN(k, pl->kc);
-    size_t mb = (size_t)HN__MIN(m, pl->mc);
-    size_t nb = m <= pl->mc ? (size_t)pl->nr : (size_t)HN__MIN(n, pl->nc);
-    size_t abytes = (mb + pl->mr - 1) / pl->mr * pl->mr * kb * sizeof(float);
+    size_t kb = (size_t)HN__MIN(jb->k, pl->kc);
+    size_t nb = jb->m <= pl->mc ? (size_t)pl->nr : (size_t)HN__MIN(jb->n, pl->nc);
     size_t bbytes = (nb + pl->nr - 1) / pl->nr * pl->nr * kb * sizeof(float);
-    return (abytes + 63) / 64 * 64 + bbytes + 64;
+    return hn__gemm_a_bytes(pl, jb->m, jb->k) + bbytes + 64;
 }
 
 /* Slices along N when it is the longer side, else along M. */
-static int hn__gemm_split_n(int m, int n) { return n >= m; }
+static int hn__gemm_split_n(const hn__gemm_job *jb) { return jb->n >= jb->m; }
 
 /* How many threads the product deserves (1 without OpenMP). */
-static int hn__gemm_threads(const hn__gemm_plan *pl, int m, int n, int k)
+static int hn__gemm_threads(const hn__gemm_plan *pl, const hn__gemm_job *jb)
 {
 #ifdef _OPENMP
     int nt = omp_get_max_threads();
-    int tiles = hn__gemm_split_n(m, n) ? (n + pl->nr - 1) / pl->nr
-                                       : (m + pl->mr - 1) / pl->mr;
-    if ((double)m * n * k < HN_GEMM_OMP_MIN) return 1;
+    int tiles = hn__gemm_split_n(jb) ? (jb->n + pl->nr - 1) / pl->nr
+                                     : (jb->m + pl->mr - 1) / pl->mr;
+    if ((double)jb->m * jb->n * jb->k < HN_GEMM_OMP_MIN) return 1;
     return HN__MAX(1, HN__MIN(nt, tiles));
 #else
-    (void)pl; (void)m; (void)n; (void)k;
+    (void)pl; (void)jb;
     return 1;
 #endif
 }
@@ -1497,18 +1541,16 @@ static float *hn__gemm_align64(unsigned char *p)
     return (float *)(void *)(p + (64 - (uintptr_t)p % 64) % 64);
 }
 
-/* Run the product on nt threads, each with per bytes of work. */
-static void hn__gemm_run(const hn__gemm_plan *pl, int nt, int ta, int tb, int m,
-                         int n, int k, float alpha, const float *a, int lda,
-                         const float *b, int ldb, float beta, float *c, int ldc,
+/* Run the job on nt threads, each with per bytes of work: thread t takes
+   the t-th slice of whole micro-tiles along N (or M). */
+static void hn__gemm_run(const hn__gemm_plan *pl, const hn__gemm_job *jb, int nt,
                          unsigned char *work, size_t per)
 {
-    int split_n = hn__gemm_split_n(m, n);
-    int unit = split_n ? pl->nr : pl->mr, total = split_n ? n : m;
+    int split_n = hn__gemm_split_n(jb);
+    int unit = split_n ? pl->nr : pl->mr, total = split_n ? jb->n : jb->m;
     size_t tiles = ((size_t)total + unit - 1) / unit;
     size_t slice = (tiles + nt - 1) / nt * unit;
-    size_t abytes = ((size_t)(HN__MIN(m, pl->mc) + pl->mr - 1) / pl->mr * pl->mr *
-                         HN__MIN(k, pl->kc) * sizeof(float) + 63) / 64 * 64;
+    size_t abytes = hn__gemm_a_bytes(pl, jb->m, jb->k);
     int t;
 #ifdef _OPENMP
 #pragma omp parallel for num_threads(nt) schedule(static)
@@ -1518,15 +1560,18 @@ static void hn__gemm_run(const hn__gemm_plan *pl, int nt, int ta, int tb, int m,
         size_t hi = HN__MIN((size_t)total, lo + slice);
         float *pa = hn__gemm_align64(work + (size_t)t * per);
         float *pb = pa + abytes / sizeof(float);
+        hn__gemm_job part = *jb;
         if (lo >= hi) continue;
-        if (split_n)
-            hn__gemm_blocked(pl, ta, tb, m, (int)(hi - lo), k, alpha, a, lda,
-                             tb ? b + lo * ldb : b + lo, ldb, beta, c + lo, ldc,
-                             pa, pb);
-        else
-            hn__gemm_blocked(pl, ta, tb, (int)(hi - lo), n, k, alpha,
-                             ta ? a + lo : a + lo * lda, lda, b, ldb, beta,
-                             c + lo * ldc, ldc, pa, pb);
+        if (split_n) {
+            part.n = (int)(hi - lo);
+            part.b += jb->tb ? lo * jb->ldb : lo;
+            part.c += lo * jb->csc;
+        } else {
+            part.m = (int)(hi - lo);
+            part.a += jb->ta ? lo : lo * jb->lda;
+            part.c += lo * jb->rsc;
+        }
+        hn__gemm_blocked(pl, &part, pa, pb);
     }
 }
 
@@ -1591,14 +1636,16 @@ static void hn__sgemm_with(const hn__gemm_kernel *kr, int ta, int tb, int m, int
                            const float *b, int ldb, float beta, float *c, int ldc)
 {
     hn__gemm_plan pl;
+    hn__gemm_job jb;
     size_t per, bytes;
     unsigned char *work = NULL;
     int nt;
     hn__gemm_check_args(ta, tb, m, n, k, lda, ldb, ldc);
     if (hn__gemm_trivial(m, n, k, alpha, beta, c, ldc)) return;
-    hn__gemm_plan_init(&pl, kr, m, n);
-    nt = hn__gemm_threads(&pl, m, n, k);
-    per = hn__gemm_thread_bytes(&pl, m, n, k);
+    hn__gemm_job_init(&jb, &pl, kr, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c,
+                      ldc);
+    nt = hn__gemm_threads(&pl, &jb);
+    per = hn__gemm_thread_bytes(&pl, &jb);
     if (hn__mul_size(per, (size_t)nt, &bytes)) work = (unsigned char *)HN_MALLOC(bytes);
     if (!work && nt > 1) {
         nt = 1;
@@ -1608,8 +1655,7 @@ static void hn__sgemm_with(const hn__gemm_kernel *kr, int ta, int tb, int m, int
         hn__gemm_unpacked(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
         return;
     }
-    hn__gemm_run(&pl, nt, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, work,
-                 per);
+    hn__gemm_run(&pl, &jb, nt, work, per);
     HN_FREE(work);
 }
 
@@ -1624,11 +1670,13 @@ HNDEF void hn_sgemm(int trans_a, int trans_b, int m, int n, int k, float alpha,
 HNDEF size_t hn_sgemm_workspace_size(int m, int n, int k)
 {
     hn__gemm_plan pl;
-    size_t per, bytes;
+    hn__gemm_job jb;
+    size_t bytes;
     if (m <= 0 || n <= 0 || k <= 0) return 0;
-    hn__gemm_plan_init(&pl, &hn__gemm_native, m, n);
-    per = hn__gemm_thread_bytes(&pl, m, n, k);
-    if (!hn__mul_size(per, (size_t)hn__gemm_threads(&pl, m, n, k), &bytes))
+    hn__gemm_job_init(&jb, &pl, &hn__gemm_native, 0, 0, m, n, k, 1.0f, NULL, k, NULL,
+                      n, 0.0f, NULL, n);
+    if (!hn__mul_size(hn__gemm_thread_bytes(&pl, &jb), (size_t)hn__gemm_threads(&pl, &jb),
+                      &bytes))
         return (size_t)-1;
     return bytes;
 }
@@ -1639,19 +1687,20 @@ HNDEF hn_status hn_sgemm_ws(int trans_a, int trans_b, int m, int n, int k,
                             size_t work_bytes)
 {
     hn__gemm_plan pl;
+    hn__gemm_job jb;
     size_t per;
     int nt;
     hn__gemm_check_args(trans_a, trans_b, m, n, k, lda, ldb, ldc);
     if (hn__gemm_trivial(m, n, k, alpha, beta, c, ldc)) return HN_OK;
-    hn__gemm_plan_init(&pl, &hn__gemm_native, m, n);
-    per = hn__gemm_thread_bytes(&pl, m, n, k);
+    hn__gemm_job_init(&jb, &pl, &hn__gemm_native, trans_a, trans_b, m, n, k, alpha, a,
+                      lda, b, ldb, beta, c, ldc);
+    per = hn__gemm_thread_bytes(&pl, &jb);
     if (!work || work_bytes < per)
         return hn__fail(HN_ERR_ARG, "hn_sgemm_ws: %zu bytes of workspace, needs %zu",
                         work_bytes, per);
-    nt = hn__gemm_threads(&pl, m, n, k);
+    nt = hn__gemm_threads(&pl, &jb);
     if ((size_t)nt > work_bytes / per) nt = (int)(work_bytes / per);
-    hn__gemm_run(&pl, nt, trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c,
-                 ldc, (unsigned char *)work, per);
+    hn__gemm_run(&pl, &jb, nt, (unsigned char *)work, per);
     return HN_OK;
 }
 

@@ -149,12 +149,13 @@ static void test_small_sweep(void)
     free(a); free(b); free(c0);
 }
 
-/* Shapes past MC, KC and NC and odd ones around them. */
+/* Shapes past MC, KC and NC and odd ones around them; the ones with a
+   narrow C (n = 1, 5, 7) run transposed inside. */
 static void test_large_shapes(void)
 {
     static const int shapes[][3] = {
         {1, 1, 1},     {7, 33, 257},  {257, 7, 33},  {33, 257, 7}, {1, 1000, 300},
-        {1000, 1, 300}, {300, 7, 1000}, {257, 33, 1},  {64, 784, 9},
+        {1000, 1, 300}, {300, 7, 1000}, {257, 33, 1},  {64, 784, 9}, {1000, 5, 300},
         {130, HN_GEMM_NC + 20, HN_GEMM_KC + 4}, {HN_GEMM_MC * 2 + 3, 61, 2 * HN_GEMM_KC + 1}
     };
     int s, ta, tb;
@@ -222,7 +223,7 @@ static void test_alpha_beta(void)
 static void test_strides(void)
 {
     static const int shapes[][3] = {
-        {5, 7, 3}, {37, 29, 41}, {130, 50, HN_GEMM_KC + 7}, {9, 100, 17}
+        {5, 7, 3}, {37, 29, 41}, {130, 50, HN_GEMM_KC + 7}, {9, 100, 17}, {45, 6, 33}
     };
     const float guard = 777.0f;
     int s, ta, tb;
@@ -361,9 +362,11 @@ static void test_alloc_failure(void)
 static void test_threads(void)
 {
 #ifdef _OPENMP
-    static const int shapes[][3] = {{70, 1001, 300}, {1003, 45, 260}, {200, 203, 129}};
+    static const int shapes[][3] = {
+        {70, 1001, 300}, {1003, 45, 260}, {200, 203, 129}, {1003, 9, 300}
+    };
     int s, t, same = 1, saved = omp_get_max_threads();
-    for (s = 0; s < 3; s++) {
+    for (s = 0; s < 4; s++) {
         int m = shapes[s][0], n = shapes[s][1], k = shapes[s][2];
         float *a = new_uniform((size_t)m * k), *b = new_uniform((size_t)k * n);
         float *c0 = new_uniform((size_t)m * n), *c1 = (float *)malloc((size_t)m * n * 4);
