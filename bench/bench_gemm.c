@@ -11,7 +11,9 @@
    interleaved so that a noisy neighbour hurts both alike. On one thread the
    clock is the thread's CPU time, which stops while another process has
    the core (this machine is shared); on several it is the wall clock.
-   HN_BENCH_WALL=1 in the environment asks for the wall clock always. */
+   HN_BENCH_WALL=1 in the environment asks for the wall clock always;
+   HN_BENCH_OPENBLAS=0 leaves OpenBLAS out (its idle threads spin, which
+   disturbs hn's threads when the two take turns). */
 #include "../examples/util.h"
 
 #define HYPERNET_IMPLEMENTATION
@@ -28,7 +30,7 @@
 
 #define MAX_REPS 15
 
-static int use_cpu_clock;
+static int use_cpu_clock, use_openblas = 1;
 
 static double now(void)
 {
@@ -169,7 +171,7 @@ static void run_case(const bench_case *bc, const char *filter)
 
 #ifdef HN_BENCH_OPENBLAS
     c2 = (float *)calloc((size_t)m * n, sizeof(float));
-    cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans,
+    if (use_openblas) cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans,
                 tb ? CblasTrans : CblasNoTrans, m, n, k, 1.0f, a, lda, b, ldb, 0.0f,
                 c2, n);
 #endif
@@ -179,6 +181,7 @@ static void run_case(const bench_case *bc, const char *filter)
         hn_sgemm(ta, tb, m, n, k, 1.0f, a, lda, b, ldb, 0.0f, c, n);
         th[r] = now() - t0;
 #ifdef HN_BENCH_OPENBLAS
+        if (!use_openblas) continue;
         t0 = now();
         cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans,
                     tb ? CblasTrans : CblasNoTrans, m, n, k, 1.0f, a, lda, b, ldb,
@@ -190,6 +193,7 @@ static void run_case(const bench_case *bc, const char *filter)
     printf("%-36s hn %7.1f GFLOP/s (%3.0f%% peak)", name, hn_rate, 100 * hn_rate / peak);
     hn_total += log(hn_rate);
 #ifdef HN_BENCH_OPENBLAS
+    if (!use_openblas) goto done;
     ob_rate = flops / median(to, reps) * 1e-9;
     ob_total += log(ob_rate);
     for (i = 0; i < (size_t)m * n; i++) {
@@ -200,6 +204,7 @@ static void run_case(const bench_case *bc, const char *filter)
     printf("  openblas %7.1f (%3.0f%%)  hn/ob %.2f", ob_rate, 100 * ob_rate / peak,
            hn_rate / ob_rate);
     if (diff > 1e-4 * (scale + 1.0)) printf("  MISMATCH %.2e", diff);
+done:
     free(c2);
 #endif
     cases_run++;
@@ -249,13 +254,16 @@ int main(int argc, char **argv)
     nt = omp_get_max_threads();
 #endif
 #ifdef HN_BENCH_OPENBLAS
+    use_openblas = !(getenv("HN_BENCH_OPENBLAS") && !atoi(getenv("HN_BENCH_OPENBLAS")));
     openblas_set_num_threads(nt);
     printf("OpenBLAS %s, core %s, %d thread(s)\n", openblas_get_config(),
            openblas_get_corename(), nt);
 #endif
     use_cpu_clock = nt == 1 && !(getenv("HN_BENCH_WALL") && atoi(getenv("HN_BENCH_WALL")));
     use_best = getenv("HN_BENCH_BEST") && atoi(getenv("HN_BENCH_BEST"));
-    printf("clock: %s\n", use_cpu_clock ? "thread CPU time" : "wall");
+    printf("clock: %s, %s of up to %d calls\n",
+           use_cpu_clock ? "thread CPU time" : "wall", use_best ? "fastest" : "median",
+           MAX_REPS);
     peak = fma_peak_gflops();
     printf("hn_sgemm kernel %d x %d, blocks MC %d KC %d NC %d, %d thread(s)\n",
            hn__gemm_native.mr, hn__gemm_native.nr, HN_GEMM_MC, HN_GEMM_KC, HN_GEMM_NC,
@@ -268,8 +276,9 @@ int main(int argc, char **argv)
         printf("geometric mean over %d cases: hn %.1f GFLOP/s", cases_run,
                exp(hn_total / cases_run));
 #ifdef HN_BENCH_OPENBLAS
-        printf(", openblas %.1f, hn/ob %.2f", exp(ob_total / cases_run),
-               exp((hn_total - ob_total) / cases_run));
+        if (use_openblas)
+            printf(", openblas %.1f, hn/ob %.2f", exp(ob_total / cases_run),
+                   exp((hn_total - ob_total) / cases_run));
 #endif
         printf("\n");
     }
