@@ -1528,11 +1528,13 @@ static void hn__gemm_run(const hn__gemm_plan *pl, const hn__gemm_job *jb, int nt
                          unsigned char *work, size_t per)
 {
     int split_n = hn__gemm_split_n(jb);
-    int unit = split_n ? pl->nr : pl->mr, total = split_n ? jb->n : jb->m;
-    size_t tiles = ((size_t)total + unit - 1) / unit;
-    size_t slice = (tiles + nt - 1) / nt * unit;
-    size_t abytes = hn__gemm_a_bytes(pl, jb->m, jb->k);
-    int t;
+    int unit = split_n ? pl->nr : pl->mr, total = split_n ? jb->n : jb->m, t;
+    size_t units, slice, abytes = hn__gemm_a_bytes(pl, jb->m, jb->k);
+    /* Slices along N are whole 64-byte lines wide (when C's rows start on
+       one), so that no line of C is written by two threads. */
+    while (split_n && unit % 16 != 0) unit += pl->nr;
+    units = ((size_t)total + unit - 1) / unit;
+    slice = (units + nt - 1) / nt * unit;
 #ifdef _OPENMP
 #pragma omp parallel for num_threads(nt) schedule(static)
 #endif
