@@ -1159,13 +1159,17 @@ typedef float32x4_t hn__vf;
 #define HN__VKEEP(v) ((void)0)
 #endif
 
-/* A hint to start loading a cache line that will be needed soon. */
+/* Hints to start loading a cache line that will be needed soon, into L1
+   or only as far as L2. */
 #if defined(HN__AVX2) || defined(HN__AVX512) || defined(HN__SSE2)
 #define HN__PREFETCH(p) _mm_prefetch((const char *)(p), _MM_HINT_T0)
+#define HN__PREFETCH_L2(p) _mm_prefetch((const char *)(p), _MM_HINT_T1)
 #elif defined(__GNUC__) || defined(__clang__)
 #define HN__PREFETCH(p) __builtin_prefetch(p)
+#define HN__PREFETCH_L2(p) __builtin_prefetch(p, 0, 2)
 #else
 #define HN__PREFETCH(p) ((void)(p))
+#define HN__PREFETCH_L2(p) ((void)(p))
 #endif
 
 #ifdef HN__VW
@@ -1342,6 +1346,11 @@ typedef struct hn__gemm_job {
     size_t rsc, csc;
 } hn__gemm_job;
 
+/* How many B micro-panels ahead hn__gemm_macro prefetches. */
+#ifndef HN__PF_AHEAD
+#define HN__PF_AHEAD 2
+#endif
+
 /* Where a B block comes from, for packing it one micro-panel at a time. */
 typedef struct hn__gemm_bsrc {
     const float *b; /* op(B)[0, 0] of the block */
@@ -1369,11 +1378,13 @@ static void hn__gemm_macro(const hn__gemm_plan *pl, int mb, int nb, int kb,
             const float *sb = src->trans ? src->b + (size_t)jr * src->ldb : src->b + jr;
             /* Untransposed, the panel is kb short pieces of kb rows far
                apart: more streams than the hardware prefetcher follows, so
-               ask for the pieces of a panel a few ahead. */
-            if (!src->trans && jr + 5 * nr <= nb)
+               ask for the pieces of the panel after next, into L2 (a whole
+               panel or two would crowd L1). */
+            if (!src->trans && jr + HN__PF_AHEAD * nr + nr <= nb)
                 for (i = 0; i < kb; i++) {
-                    HN__PREFETCH(sb + (size_t)i * src->ldb + 4 * nr);
-                    HN__PREFETCH(sb + (size_t)i * src->ldb + 5 * nr - 1);
+                    const float *q = sb + (size_t)i * src->ldb + HN__PF_AHEAD * nr;
+                    HN__PREFETCH_L2(q);
+                    HN__PREFETCH_L2(q + nr - 1);
                 }
             hn__gemm_pack(src->trans, cols, kb, sb, src->ldb, src->scale, nr, pb);
             bp = pb;
@@ -1474,7 +1485,10 @@ static void hn__gemm_job_init(hn__gemm_job *jb, hn__gemm_plan *pl,
     pl->mr = kr->mr;
     pl->nr = kr->nr;
     pl->mc = hn__gemm_round(HN_GEMM_MC, kr->mr);
+    /* k in equal blocks of at most KC: 784 = 4 x 196 rather than 3 x 256 + 16,
+       whose short last block would pay the C update for little work. */
     pl->kc = HN__MAX(HN_GEMM_KC, 1);
+    pl->kc = (k + (k + pl->kc - 1) / pl->kc - 1) / ((k + pl->kc - 1) / pl->kc);
     pl->nc = nc = hn__gemm_round(HN_GEMM_NC, kr->nr);
     /* A is packed once per NC block of columns, B once: multiply alpha
        into whichever is packed fewer times in all. */
