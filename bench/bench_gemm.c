@@ -11,6 +11,9 @@
    interleaved so that a noisy neighbour hurts both alike. On one thread the
    clock is the thread's CPU time, which stops while another process has
    the core (this machine is shared); on several it is the wall clock.
+   With several threads the line also gives the rate by the process's CPU
+   time times the thread count: what the threads would reach with a core
+   each, a stand-in for the wall-clock rate while the machine is shared.
    HN_BENCH_WALL=1 in the environment asks for the wall clock always;
    HN_BENCH_OPENBLAS=0 leaves OpenBLAS out (its idle threads spin, which
    disturbs hn's threads when the two take turns). */
@@ -30,7 +33,14 @@
 
 #define MAX_REPS 15
 
-static int use_cpu_clock, use_openblas = 1;
+static int use_cpu_clock, use_openblas = 1, threads = 1;
+
+static double process_cpu_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
 
 static double now(void)
 {
@@ -141,7 +151,7 @@ static void run_case(const bench_case *bc, const char *filter)
     char name[96];
     int m = bc->m, n = bc->n, k = bc->k, ta = bc->ta, tb = bc->tb, r, reps;
     int lda = ta ? m : k, ldb = tb ? k : n;
-    double flops = 2.0 * m * n * k, th[MAX_REPS], tn[MAX_REPS], hn_rate;
+    double flops = 2.0 * m * n * k, th[MAX_REPS], tn[MAX_REPS], tc[MAX_REPS], hn_rate;
     float *a, *b, *c;
     hn_rng rng;
 #ifdef HN_BENCH_OPENBLAS
@@ -177,9 +187,10 @@ static void run_case(const bench_case *bc, const char *filter)
 #endif
     hn_sgemm(ta, tb, m, n, k, 1.0f, a, lda, b, ldb, 0.0f, c, n);
     for (r = 0; r < reps; r++) {
-        double t0 = now();
+        double t0 = now(), p0 = process_cpu_seconds();
         hn_sgemm(ta, tb, m, n, k, 1.0f, a, lda, b, ldb, 0.0f, c, n);
         th[r] = now() - t0;
+        tc[r] = process_cpu_seconds() - p0;
 #ifdef HN_BENCH_OPENBLAS
         if (!use_openblas) continue;
         t0 = now();
@@ -192,6 +203,8 @@ static void run_case(const bench_case *bc, const char *filter)
     hn_rate = flops / median(th, reps) * 1e-9;
     printf("%-36s hn %7.1f GFLOP/s (%3.0f%% peak)", name, hn_rate, 100 * hn_rate / peak);
     hn_total += log(hn_rate);
+    if (threads > 1)
+        printf(" [CPU-time x %d: %.1f]", threads, flops / median(tc, reps) * threads * 1e-9);
 #ifdef HN_BENCH_OPENBLAS
     if (!use_openblas) goto done;
     ob_rate = flops / median(to, reps) * 1e-9;
@@ -253,6 +266,7 @@ int main(int argc, char **argv)
 #ifdef _OPENMP
     nt = omp_get_max_threads();
 #endif
+    threads = nt;
 #ifdef HN_BENCH_OPENBLAS
     use_openblas = !(getenv("HN_BENCH_OPENBLAS") && !atoi(getenv("HN_BENCH_OPENBLAS")));
     openblas_set_num_threads(nt);
