@@ -1245,20 +1245,31 @@ static const hn__gemm_kernel hn__gemm_native = {
 static const hn__gemm_kernel hn__gemm_native = { hn__gemm_kernel_scalar, 4, 4 };
 #endif
 
-/* The common case of packing, a whole panel of op(B) as stored, in vector
-   registers: for small m the packing of B costs as much as the product.
-   Returns 0 when it does not apply. */
+/* The common case of packing, a whole panel of op(B) as stored (or of A
+   transposed), in vector registers: for small m the packing of B costs as
+   much as the product. Returns 0 when it does not apply. */
 static int hn__gemm_pack_rows(int rows, int w, int kb, const float *src, size_t ld,
                               float scale, float *dst)
 {
 #ifdef HN__VW
     hn__vf sv = HN__VSET1(scale);
     int p, q;
-    if (rows != HN__GEMM_NR || w != HN__GEMM_NR) return 0;
-    for (p = 0; p < kb; p++, src += ld, dst += HN__GEMM_NR)
-        for (q = 0; q < HN__GEMM_NR; q += HN__VW)
-            HN__VSTORE(dst + q, HN__VMUL(sv, HN__VLOAD(src + q)));
-    return 1;
+    if (rows != w) return 0;
+    if (w % HN__VW == 0) {
+        for (p = 0; p < kb; p++, src += ld, dst += w)
+            for (q = 0; q < w; q += HN__VW)
+                HN__VSTORE(dst + q, HN__VMUL(sv, HN__VLOAD(src + q)));
+        return 1;
+    }
+#if defined(HN__AVX2) || defined(HN__AVX512)
+    if (w == 4) { /* AVX2's MR */
+        __m128 sv4 = _mm_set1_ps(scale);
+        for (p = 0; p < kb; p++, src += ld, dst += 4)
+            _mm_storeu_ps(dst, _mm_mul_ps(sv4, _mm_loadu_ps(src)));
+        return 1;
+    }
+#endif
+    return 0;
 #else
     (void)rows; (void)w; (void)kb; (void)src; (void)ld; (void)scale; (void)dst;
     return 0;
