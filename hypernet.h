@@ -1463,6 +1463,16 @@ static int hn__gemm_round(int x, int to)
     return x < to ? to : x;
 }
 
+/* Block size for x in blocks of at most max (a multiple of unit), as equal
+   as whole units allow: k = 784 goes as 4 x 196 rather than 3 x 256 + 16,
+   whose short last block would cost a pass over C (or over B, for m) for
+   little work. */
+static int hn__gemm_even(int x, int max, int unit)
+{
+    int blocks = (x + max - 1) / max, size = (x + blocks - 1) / blocks;
+    return (size + unit - 1) / unit * unit;
+}
+
 /* Share of the kernel's work that is real, not zero padding. */
 static double hn__gemm_fill(int m, int n, int mr, int nr)
 {
@@ -1495,12 +1505,9 @@ static void hn__gemm_job_init(hn__gemm_job *jb, hn__gemm_plan *pl,
     pl->fn = kr->fn;
     pl->mr = kr->mr;
     pl->nr = kr->nr;
-    pl->mc = hn__gemm_round(HN_GEMM_MC, kr->mr);
-    /* k in equal blocks of at most KC: 784 = 4 x 196 rather than 3 x 256 + 16,
-       whose short last block would pay the C update for little work. */
-    pl->kc = HN__MAX(HN_GEMM_KC, 1);
-    pl->kc = (k + (k + pl->kc - 1) / pl->kc - 1) / ((k + pl->kc - 1) / pl->kc);
-    pl->nc = nc = hn__gemm_round(HN_GEMM_NC, kr->nr);
+    pl->mc = hn__gemm_even(jb->m, hn__gemm_round(HN_GEMM_MC, kr->mr), kr->mr);
+    pl->kc = hn__gemm_even(k, HN__MAX(HN_GEMM_KC, 1), 1);
+    pl->nc = nc = hn__gemm_even(jb->n, hn__gemm_round(HN_GEMM_NC, kr->nr), kr->nr);
     /* A is packed once per NC block of columns, B once: multiply alpha
        into whichever is packed fewer times in all. */
     pl->alpha_in_a = (double)jb->m * ((jb->n + nc - 1) / nc) <= (double)jb->n;
