@@ -1006,11 +1006,12 @@ HNDEF void hn_params_zero_grad(hn_params *ps)
    m x n window is read or written. Packing also handles the transposes and
    multiplies by alpha.
 
-   Two departures from the textbook. When all of A fits one MC block, each
-   B micro-panel is packed just before its one use, while it is still in
-   L1. A C narrower than the tile (n < NR) is computed as C^T = op(B)^T
+   Three departures from the textbook. When all of A fits one MC block,
+   each B micro-panel is packed just before its one use, while it is still
+   in L1. A C narrower than the tile (n < NR) is computed as C^T = op(B)^T
    op(A)^T, written back through strides, so that the kernel's long side
-   runs along m.
+   runs along m. And M, N and K are cut into equal blocks of at most MC,
+   NC, KC rather than full blocks and a sliver.
 
    Threads (OpenMP) each take a slice of whole micro-tiles along M or N and
    run the five loops on it with their own pack buffers. The k sum is never
@@ -1345,9 +1346,9 @@ static void hn__gemm_pack(int along_k, int x, int kb, const float *src, size_t l
 }
 
 /* One product as the driver sees it: C = alpha op(A) op(B) + beta C with
-   op(A) m x k, op(B) k x n, and C's element (i, j) at c[i*rsc + j*csc]. A
-   C with rows of one column (csc != 1) is how a product too narrow for the
-   kernel's NR is run transposed (see hn__gemm_job_init). */
+   op(A) m x k, op(B) k x n, and C's element (i, j) at c[i*rsc + j*csc].
+   csc is 1 except when a product too narrow for the kernel runs transposed
+   (hn__gemm_job_init): then this C is the caller's C^T, csc its ldc. */
 typedef struct hn__gemm_job {
     int ta, tb, m, n, k;
     float alpha, beta;
@@ -1358,9 +1359,7 @@ typedef struct hn__gemm_job {
 } hn__gemm_job;
 
 /* How many B micro-panels ahead hn__gemm_macro prefetches. */
-#ifndef HN__PF_AHEAD
 #define HN__PF_AHEAD 2
-#endif
 
 /* Where a B block comes from, for packing it one micro-panel at a time. */
 typedef struct hn__gemm_bsrc {
