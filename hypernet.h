@@ -1381,21 +1381,20 @@ static void hn__gemm_macro(const hn__gemm_plan *pl, int mb, int nb, int kb,
 {
     float tile[HN__GEMM_TILE];
     int ir, jr, i, j, mr = pl->mr, nr = pl->nr;
+    /* Rows of the prefetch (below) issued before each tile of a column. */
+    int chunk = (kb + (mb + mr - 1) / mr - 1) / ((mb + mr - 1) / mr);
     for (jr = 0; jr < nb; jr += nr) {
         int cols = HN__MIN(nr, nb - jr);
-        const float *bp = pb + (size_t)jr * kb;
+        const float *bp = pb + (size_t)jr * kb, *ahead = NULL;
         if (src) {
             const float *sb = src->trans ? src->b + (size_t)jr * src->ldb : src->b + jr;
             /* Untransposed, the panel is kb short pieces of kb rows far
                apart: more streams than the hardware prefetcher follows, so
                ask for the pieces of the panel after next, into L2 (a whole
-               panel or two would crowd L1). */
+               panel or two would crowd L1), a few rows per tile so that the
+               requests do not queue up all at once. */
             if (!src->trans && jr + HN__PF_AHEAD * nr + nr <= nb)
-                for (i = 0; i < kb; i++) {
-                    const float *q = sb + (size_t)i * src->ldb + HN__PF_AHEAD * nr;
-                    HN__PREFETCH_L2(q);
-                    HN__PREFETCH_L2(q + nr - 1);
-                }
+                ahead = sb + HN__PF_AHEAD * nr;
             hn__gemm_pack(src->trans, cols, kb, sb, src->ldb, src->scale, nr, pb);
             bp = pb;
         }
@@ -1403,6 +1402,13 @@ static void hn__gemm_macro(const hn__gemm_plan *pl, int mb, int nb, int kb,
             int rows = HN__MIN(mr, mb - ir);
             const float *ap = pa + (size_t)ir * kb;
             float *cij = c + (size_t)ir * rsc + (size_t)jr * csc;
+            if (ahead) {
+                int p0 = ir / mr * chunk, p1 = HN__MIN(kb, p0 + chunk);
+                for (i = p0; i < p1; i++) {
+                    HN__PREFETCH_L2(ahead + (size_t)i * src->ldb);
+                    HN__PREFETCH_L2(ahead + (size_t)i * src->ldb + nr - 1);
+                }
+            }
             if (rows == mr && cols == nr && csc == 1) {
                 pl->fn(kb, ap, bp, cij, rsc, beta);
                 continue;
