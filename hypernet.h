@@ -1277,18 +1277,18 @@ static int hn__gemm_pack_rows(int rows, int w, int kb, const float *src, size_t 
 #endif
 }
 
-/* The other common case, a whole panel whose columns are stored as rows
-   (op(B) transposed, A as stored), by 4 x 4 transposes in SSE registers
-   instead of one strided store per value. Returns 0 when it does not
-   apply. */
+/* The other common case, a panel whose columns are stored as rows (op(B)
+   transposed, A as stored), by 4 x 4 transposes in SSE registers instead
+   of one strided store per value. Packs the first rows, a multiple of 4,
+   and returns how many; the caller does the rest. */
 static int hn__gemm_pack_cols(int rows, int w, int kb, const float *src, size_t ld,
                               float scale, float *dst)
 {
 #if defined(HN__SSE2) || defined(HN__AVX2) || defined(HN__AVX512)
     __m128 sv = _mm_set1_ps(scale);
     int i, p;
-    if (rows != w || w % 4 != 0) return 0;
-    for (i = 0; i < w; i += 4) {
+    if (w % 4 != 0) return 0;
+    for (i = 0; i + 4 <= rows; i += 4) {
         const float *s0 = src + (size_t)i * ld, *s1 = s0 + ld, *s2 = s1 + ld;
         const float *s3 = s2 + ld;
         float *d = dst + i;
@@ -1308,7 +1308,7 @@ static int hn__gemm_pack_cols(int rows, int w, int kb, const float *src, size_t 
             d[3] = scale * s3[p];
         }
     }
-    return 1;
+    return i;
 #else
     (void)rows; (void)w; (void)kb; (void)src; (void)ld; (void)scale; (void)dst;
     return 0;
@@ -1326,9 +1326,8 @@ static void hn__gemm_pack(int along_k, int x, int kb, const float *src, size_t l
     for (r = 0; r < x; r += w, dst += (size_t)w * kb) {
         int rows = HN__MIN(w, x - r);
         if (along_k) {
-            if (hn__gemm_pack_cols(rows, w, kb, src + (size_t)r * ld, ld, scale, dst))
-                continue;
-            for (i = 0; i < rows; i++) {
+            i = hn__gemm_pack_cols(rows, w, kb, src + (size_t)r * ld, ld, scale, dst);
+            for (; i < rows; i++) {
                 const float *s = src + (size_t)(r + i) * ld;
                 for (p = 0; p < kb; p++) dst[(size_t)p * w + i] = scale * s[p];
             }
