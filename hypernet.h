@@ -1145,17 +1145,21 @@ HNDEF void hn_sgemm(int trans_a, int trans_b, int m, int n, int k, float alpha,
    ======================================================================== */
 
 /* Little-endian 16- and 64-bit loads for the deflate formats. The 64-bit
-   one feeds the bit buffer; compilers turn the byte assembly into a single
-   load on little-endian hosts. */
+   one feeds the bit buffer once per symbol, so on hosts known to be
+   little-endian it is a plain memcpy, which every compiler makes one load
+   (the byte assembly is not always recognised, nor inlined). */
 static unsigned hn__load_u16le(const unsigned char *p)
 {
     return (unsigned)p[0] | (unsigned)p[1] << 8;
 }
 
-static uint64_t hn__load_u64le(const unsigned char *p)
-{
-    return (uint64_t)hn__load_u32le(p) | (uint64_t)hn__load_u32le(p + 4) << 32;
-}
+#if defined(__BYTE_ORDER__) && defined(__ORDER_LITTLE_ENDIAN__) && \
+    __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define HN__LOAD_U64LE(v, p) memcpy(&(v), (p), 8)
+#else
+#define HN__LOAD_U64LE(v, p) \
+    ((v) = (uint64_t)hn__load_u32le(p) | (uint64_t)hn__load_u32le((p) + 4) << 32)
+#endif
 
 /* ---- checksums ---- */
 
@@ -1529,19 +1533,60 @@ static const uint32_t hn__crc_table[8][256] = {
     }
 };
 
+/* One slicing-by-8 step: the CRC register c advanced over p[0..8). */
+#define HN__CRC_STEP(t, c, p)                                                \
+    do {                                                                     \
+        uint64_t w_;                                                         \
+        uint32_t lo_, hi_;                                                   \
+        HN__LOAD_U64LE(w_, p);                                               \
+        lo_ = (c) ^ (uint32_t)w_;                                            \
+        hi_ = (uint32_t)(w_ >> 32);                                          \
+        (c) = t[7][lo_ & 0xff] ^ t[6][(lo_ >> 8) & 0xff] ^                   \
+              t[5][(lo_ >> 16) & 0xff] ^ t[4][lo_ >> 24] ^ t[3][hi_ & 0xff] ^ \
+              t[2][(hi_ >> 8) & 0xff] ^ t[1][(hi_ >> 16) & 0xff] ^           \
+              t[0][hi_ >> 24];                                               \
+    } while (0)
+
+/* a * b mod P for CRC registers (bit 31 is the x^0 coefficient, as the
+   reflected CRC keeps it): add b * x^k for each x^k in a, stepping b up
+   by x each time, x * x^31 wrapping around to P's low terms. */
+static uint32_t hn__crc_mulmod(uint32_t a, uint32_t b)
+{
+    uint32_t prod = 0;
+    int i;
+    for (i = 31; i >= 0; i--) {
+        prod ^= b & (0u - (a >> i & 1u));
+        b = (b >> 1) ^ (0xedb88320u & (0u - (b & 1u)));
+    }
+    return prod;
+}
+
+/* Long inputs go as three interleaved streams over consecutive blocks, so
+   three lookup chains overlap instead of waiting on each other. The CRC
+   register is linear: crc(r, A B) = crc(r, A) * x^(8 |B|) ^ crc(0, B), and
+   HN__CRC_SHIFT = x^(8 * HN__CRC_BLOCK) mod P (reflected) does the
+   multiplication by x^(8 |B|). */
+#define HN__CRC_BLOCK 2048
+#define HN__CRC_SHIFT 0x4d47bae0u
+
 HNDEF uint32_t hn_crc32(uint32_t crc, const void *data, size_t len)
 {
     const unsigned char *p = (const unsigned char *)data;
     const uint32_t (*t)[256] = hn__crc_table;
     uint32_t c = ~crc;
-    while (len >= 8) {
-        uint32_t lo = c ^ hn__load_u32le(p), hi = hn__load_u32le(p + 4);
-        c = t[7][lo & 0xff] ^ t[6][(lo >> 8) & 0xff] ^ t[5][(lo >> 16) & 0xff] ^
-            t[4][lo >> 24] ^ t[3][hi & 0xff] ^ t[2][(hi >> 8) & 0xff] ^
-            t[1][(hi >> 16) & 0xff] ^ t[0][hi >> 24];
-        p += 8;
-        len -= 8;
+    while (len >= 3 * HN__CRC_BLOCK) {
+        uint32_t c1 = 0, c2 = 0;
+        size_t i;
+        for (i = 0; i < HN__CRC_BLOCK; i += 8) {
+            HN__CRC_STEP(t, c, p + i);
+            HN__CRC_STEP(t, c1, p + HN__CRC_BLOCK + i);
+            HN__CRC_STEP(t, c2, p + 2 * HN__CRC_BLOCK + i);
+        }
+        c = hn__crc_mulmod(hn__crc_mulmod(c, HN__CRC_SHIFT) ^ c1, HN__CRC_SHIFT) ^ c2;
+        p += 3 * HN__CRC_BLOCK;
+        len -= 3 * HN__CRC_BLOCK;
     }
+    for (; len >= 8; len -= 8, p += 8) HN__CRC_STEP(t, c, p);
     while (len--) c = (c >> 8) ^ t[0][(c ^ *p++) & 0xff];
     return ~c;
 }
@@ -1680,7 +1725,7 @@ static hn_status hn__huff_build(uint32_t *tab, unsigned cap, unsigned root,
 
     next = 1u << root;
     for (i = 0; i < ncodes; i++) {
-        unsigned rev = 0, c, j, step;
+        unsigned rev, c, j, step;
         uint32_t entry;
         sym = sorted[i];
         len = lens[sym];
@@ -1688,8 +1733,13 @@ static hn_status hn__huff_build(uint32_t *tab, unsigned cap, unsigned root,
         if (i) code = (code + 1) << (len - prev_len);
         prev_len = len;
         /* Deflate sends codes most significant bit first into an LSB-first
-           stream, so the table is indexed by the code bit-reversed. */
-        for (c = code, j = 0; j < len; j++, c >>= 1) rev = rev << 1 | (c & 1u);
+           stream, so the table is indexed by the code bit-reversed: swap
+           bits, pairs, nibbles and bytes of 16, keep the top len. */
+        c = code;
+        c = (c & 0x5555u) << 1 | (c >> 1 & 0x5555u);
+        c = (c & 0x3333u) << 2 | (c >> 2 & 0x3333u);
+        c = (c & 0x0f0fu) << 4 | (c >> 4 & 0x0f0fu);
+        rev = ((c & 0xffu) << 8 | c >> 8) >> (16 - len);
         entry = hn__huff_payload(kind, sym);
         if (len <= root) {
             for (j = rev; j < (1u << root); j += 1u << len) tab[j] = entry | len;
@@ -1772,7 +1822,9 @@ static int hn__refill_slow(hn__inflater *z, const unsigned char **in, uint64_t *
 #define HN__REFILL(z, in, end, bits, nbits)                                  \
     do {                                                                     \
         if ((end) - (in) >= 8) {                                             \
-            (bits) |= hn__load_u64le(in) << (nbits);                         \
+            uint64_t word_;                                                  \
+            HN__LOAD_U64LE(word_, in);                                       \
+            (bits) |= word_ << (nbits);                                      \
             (in) += (63 - (nbits)) >> 3;                                     \
             (nbits) |= 56;                                                   \
         } else if (hn__refill_slow((z), &(in), &(bits), &(nbits))) {         \
@@ -1869,6 +1921,13 @@ static hn_status hn__inflate_codes(hn__inflater *z)
                 alloc = z->alloc;
             }
             out[pos++] = (unsigned char)(e >> 16);
+            /* Literals come in runs: at least 41 bits are left, enough for
+               a second one without a refill when it sits in the root. */
+            e = lt[bits & ((1u << HN__LIT_BITS) - 1)];
+            if (!(e & HN__E_LIT) || pos >= cap) continue;
+            bits >>= e & 31;
+            nbits -= e & 31;
+            out[pos++] = (unsigned char)(e >> 16);
             continue;
         }
         if (e & HN__E_EOB) break;
@@ -1942,7 +2001,12 @@ static hn_status hn__inflate_codes(hn__inflater *z)
                     s += 8;
                 } while (d < end);
             } else if (dist == 1) {
-                memset(d, *s, len);
+                /* A run of one byte: eight at a time. */
+                uint64_t v = (uint64_t)*s * UINT64_C(0x0101010101010101);
+                do {
+                    memcpy(d, &v, 8);
+                    d += 8;
+                } while (d < end);
             } else {
                 do *d++ = *s++; while (d < end);
             }
