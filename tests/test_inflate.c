@@ -418,6 +418,20 @@ static int refused(const unsigned char *in, size_t n, hn_status st, const char *
     return got == st && strstr(hn_error(), why) != NULL;
 }
 
+/* The small code with lens[sym] = len instead: 1 when it is refused as a
+   bad format with a reason containing `why`. */
+static int small_variant_refused(unsigned sym, unsigned char len, const char *why)
+{
+    unsigned char lens[320];
+    bitw w;
+    memset(&w, 0, sizeof w);
+    small_lens(lens);
+    lens[sym] = len;
+    put_dyn_header(&w, 1, 258, 1);
+    put_lens(&w, lens, 259);
+    return refused(w.buf, w.n, HN_ERR_FORMAT, why);
+}
+
 /* ---- the tests ---- */
 
 static void test_checksums(void)
@@ -579,38 +593,13 @@ static void test_crafted(void)
     put_bits(&w, 0, 1);
     CHECK(inflates_to(w.buf, w.n, want, 0, &used), "lone end code accepted");
 
-    /* Over-subscribed literal/length code: a third 1-bit code. */
-    memset(&w, 0, sizeof w);
-    small_lens(lens);
-    lens['b'] = 1;
-    put_dyn_header(&w, 1, 258, 1);
-    put_lens(&w, lens, 259);
-    CHECK(refused(w.buf, w.n, HN_ERR_FORMAT, "over-subscribed literal"), "over-subscribed");
-
-    /* Incomplete literal/length code: end 2 bits, 257 2 bits, nothing else. */
-    memset(&w, 0, sizeof w);
-    small_lens(lens);
-    lens['a'] = 0;
-    put_dyn_header(&w, 1, 258, 1);
-    put_lens(&w, lens, 259);
-    CHECK(refused(w.buf, w.n, HN_ERR_FORMAT, "incomplete literal"), "incomplete");
-
-    /* Incomplete distance code beyond the allowed single code: one 2-bit. */
-    memset(&w, 0, sizeof w);
-    small_lens(lens);
-    lens[258] = 2;
-    put_dyn_header(&w, 1, 258, 1);
-    put_lens(&w, lens, 259);
-    CHECK(refused(w.buf, w.n, HN_ERR_FORMAT, "incomplete distance"), "incomplete");
-
-    /* No end-of-block code. */
-    memset(&w, 0, sizeof w);
-    small_lens(lens);
-    lens[256] = 0;
-    lens['b'] = 2;
-    put_dyn_header(&w, 1, 258, 1);
-    put_lens(&w, lens, 259);
-    CHECK(refused(w.buf, w.n, HN_ERR_FORMAT, "no end-of-block"), "no end code");
+    /* The small code with one length changed: over-subscribed (a third
+       1-bit code), incomplete (no 'a'), an incomplete distance code other
+       than the allowed lone 1-bit one, no end-of-block code. */
+    CHECK(small_variant_refused('b', 1, "over-subscribed literal"), "over-subscribed");
+    CHECK(small_variant_refused('a', 0, "incomplete literal"), "incomplete");
+    CHECK(small_variant_refused(258, 2, "incomplete distance"), "incomplete distances");
+    CHECK(small_variant_refused(256, 0, "no end-of-block"), "no end code");
 
     /* Repeat (16) with no previous length. */
     memset(&w, 0, sizeof w);
