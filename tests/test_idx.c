@@ -284,6 +284,24 @@ int main(void)
     test_types();
     test_refused();
 
+    /* From a plain (not gzipped) file, and from no file at all. */
+    {
+        static const unsigned char small[14] = {0, 0, 8, 1, 0, 0, 0, 6, 1, 2, 3, 4, 5, 6};
+        const char *tmp = "test_idx_plain.tmp";
+        hn_idx x;
+        if ((f = fopen(tmp, "wb")) != NULL) {
+            fwrite(small, 1, sizeof small, f);
+            fclose(f);
+            CHECK(hn_idx_read_file(tmp, 0, &x) == HN_OK && x.count == 6 &&
+                      ((unsigned char *)x.data)[5] == 6,
+                  "plain file: %s", hn_error());
+            hn_idx_free(&x);
+            remove(tmp);
+        }
+        CHECK(hn_idx_read_file("no/such/file.idx", 0, &x) == HN_ERR_IO && x.data == NULL,
+              "missing file: %s", hn_error());
+    }
+
     snprintf(dir, sizeof dir, "%s/data/mnist", TEST_SHARED_DIR);
     check_labels(dir, "train-labels-idx1-ubyte.gz", 60000, train, 267236);
     check_labels(dir, "t10k-labels-idx1-ubyte.gz", 10000, test, 44434);

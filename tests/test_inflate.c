@@ -781,6 +781,18 @@ static void test_gzip(void)
     CHECK(hn_is_gzip(g, len) && !hn_is_gzip(g, 1) && !hn_is_gzip(text_zlib, 75),
           "hn_is_gzip");
 
+    /* An extra field claiming 65535 bytes, and a name never terminated. */
+    {
+        static const unsigned char xlen[16] = {0x1f, 0x8b, 8, 4, 0, 0, 0, 0, 0, 3,
+                                               0xff, 0xff, 1, 2, 3, 4};
+        static const unsigned char name[16] = {0x1f, 0x8b, 8, 8, 0, 0, 0, 0, 0, 3,
+                                               'a', 'b', 'c', 'd', 'e', 'f'};
+        CHECK(hn_gunzip(xlen, 16, 1 << 20, &out, &out_len) == HN_ERR_TRUNCATED,
+              "XLEN 65535 in 16 bytes: %s", hn_error());
+        CHECK(hn_gunzip(name, 16, 1 << 20, &out, &out_len) == HN_ERR_TRUNCATED,
+              "unterminated FNAME: %s", hn_error());
+    }
+
     /* zlib: wrong Adler-32, bad header check, preset dictionary. */
     {
         unsigned char z[sizeof text_zlib + 1];
@@ -825,9 +837,16 @@ static void damage(const char *what, const unsigned char *good, size_t len, int 
             hn_free(out);
         }
     }
-    for (i = 0; i < len * 8; i++) {
+    /* Eight single-bit flips per byte, then the byte inverted and zeroed. */
+    for (i = 0; i < len * 10; i++) {
+        size_t at = i / 10;
+        unsigned k = (unsigned)(i % 10);
         memcpy(buf, good, len);
-        buf[i / 8] ^= (unsigned char)(1u << (i % 8));
+        if (k < 8)
+            buf[at] ^= (unsigned char)(1u << k);
+        else
+            buf[at] = k == 8 ? (unsigned char)~buf[at] : 0;
+        if (buf[at] == good[at]) continue;
         st = kind == 0 ? hn_zlib_uncompress(buf, len, 1 << 20, &out, &out_len)
                        : hn_gunzip(buf, len, 1 << 20, &out, &out_len);
         flips++;
@@ -839,10 +858,11 @@ static void damage(const char *what, const unsigned char *good, size_t len, int 
         }
     }
     CHECK(bad_trunc == 0, "%s: %d of %zu truncations decoded", what, bad_trunc, len);
-    CHECK(bad_flip == 0, "%s: %d bit flips decoded to wrong data unnoticed", what,
+    CHECK(bad_flip == 0, "%s: %d damaged bytes decoded to wrong data unnoticed", what,
           bad_flip);
-    printf("%s: %zu truncations refused, %d of %d bit flips refused, the rest "
-           "harmless\n", what, len, caught, flips);
+    printf("%s: %zu truncations refused, %d of %d damaged copies (bit flips, inverted "
+           "and zeroed bytes) refused, the rest decode correctly\n", what, len, caught,
+           flips);
 }
 
 static void test_damage(void)
