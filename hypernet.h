@@ -1565,7 +1565,8 @@ static uint32_t hn__crc_mulmod(uint32_t a, uint32_t b)
    three lookup chains overlap instead of waiting on each other. The CRC
    register is linear: crc(r, A B) = crc(r, A) * x^(8 |B|) ^ crc(0, B), and
    HN__CRC_SHIFT = x^(8 * HN__CRC_BLOCK) mod P (reflected) does the
-   multiplication by x^(8 |B|). */
+   multiplication by x^(8 |B|): it is the register that 2048 zero bytes
+   leave behind when it starts as 0x80000000, the polynomial 1. */
 #define HN__CRC_BLOCK 2048
 #define HN__CRC_SHIFT 0x4d47bae0u
 
@@ -2165,6 +2166,7 @@ static hn_status hn__inflate_run(hn__inflater *z, const unsigned char *in, size_
     size_t checked;
     hn_status st;
 
+    if (in_len == 0) return hn__fail(HN_ERR_TRUNCATED, "deflate stream is empty");
     z->in = z->in_start = in;
     z->in_end = in + in_len;
     z->bits = 0;
