@@ -238,8 +238,8 @@ static void check_labels(const char *dir, const char *name, size_t n, const int 
           "%s first labels %d %d %d ... %d", name, lab[0], lab[1], lab[2], lab[9]);
     for (i = 0; i < x.count; i++) s += ((unsigned char *)x.data)[i];
     CHECK(s == sum, "%s label sum %ld, want %ld", name, s, sum);
-    printf("%s: %zu labels, first %d %d %d %d, sum %ld\n", name, x.dims[0], lab[0], lab[1],
-           lab[2], lab[3], s);
+    printf("%s: %zu labels, first %d %d %d %d, sum %ld\n", path, x.dims[0], lab[0],
+           lab[1], lab[2], lab[3], s);
     hn_idx_free(&x);
 }
 
@@ -264,7 +264,7 @@ static void check_images(const char *dir, const char *name, size_t n, float firs
         for (i = 0; i < 784; i++) s += t.data[i] * 255.0;
         CHECK(s > first_sum - 0.5 && s < first_sum + 0.5,
               "%s first image pixel sum %.1f, want %.0f", name, s, first_sum);
-        printf("%s: %zux%zux%zu, first image pixel sum %.1f\n", name, x.dims[0],
+        printf("%s: %zux%zux%zu, first image pixel sum %.1f\n", path, x.dims[0],
                x.dims[1], x.dims[2], s);
         hn_tensor_free(&t);
     }
@@ -314,6 +314,7 @@ int main(void)
         fclose(f);
         check_labels(fashion, "train-labels-idx1-ubyte.gz", 60000, ftrain, 270000);
         check_labels(fashion, "t10k-labels-idx1-ubyte.gz", 10000, ftest, 45000);
+        check_images(fashion, "t10k-images-idx3-ubyte.gz", 10000, 33456.0f);
     } else {
         printf("Fashion-MNIST not installed (dataset-fashion-mnist): skipped\n");
     }
