@@ -252,6 +252,7 @@ typedef struct hn_param_info {
     int shape[HN_MAX_DIMS];
     size_t size;       /* number of floats */
     size_t offset;     /* index of the first float in data and grad */
+    int no_decay;      /* 1: the optimizers' weight decay skips this tensor */
 } hn_param_info;
 
 typedef struct hn_params {
@@ -277,6 +278,9 @@ HNDEF hn_tensor hn_params_tensor(const hn_params *ps, int handle);
 /* Handle of the tensor with this name, or -1. */
 HNDEF int hn_params_find(const hn_params *ps, const char *name);
 HNDEF void hn_params_zero_grad(hn_params *ps);
+/* Exempt a tensor from weight decay (flag 1) or not (0): biases, batch-norm
+   scales and shifts are usually exempt. Tensors are decayed by default. */
+HNDEF void hn_params_set_no_decay(hn_params *ps, int handle, int flag);
 
 /* ========================================================================
    GEMM
@@ -302,11 +306,109 @@ HNDEF void hn_sgemm_ref(int trans_a, int trans_b, int m, int n, int k, float alp
    Layers
    ======================================================================== */
 
+/* Plain functions in the style of a textbook: each layer has a forward and a
+   backward pass side by side, sizes and pointers passed explicitly, and
+   nothing allocated per call. Conventions shared by all of them:
+
+   - Layout is row-major, batch first; images are NCHW: (n, c, h, w).
+   - The backward pass ACCUMULATES: dx += ..., dw += ..., so that branches
+     and time steps can share one gradient buffer. Zero the buffers first
+     (hn_params_zero_grad does it for parameters).
+   - A gradient pointer may be NULL when that gradient is not wanted (the
+     input of the first layer, say).
+   - What the backward pass needs from the forward pass (the input, the
+     output, indices, statistics) is passed back in by the caller.
+   - Results do not depend on the number of OpenMP threads.
+
+   Flatten: an NCHW tensor (n, c, h, w) is already laid out as (n, c*h*w),
+   so flattening before a linear layer is a no-op: pass the same pointer
+   with in = c*h*w, and its gradient likewise. */
+
+/* Linear (fully connected). x is (n, in), w is (out, in), b is (out) or
+   NULL, y is (n, out).   y = x w^T + b */
+HNDEF void hn_linear_forward(int n, int in, int out, const float *x, const float *w,
+                             const float *b, float *y);
+/* dy is (n, out).   dx += dy w,  dw += dy^T x,  db += sum_n dy */
+HNDEF void hn_linear_backward(int n, int in, int out, const float *x, const float *w,
+                              const float *dy, float *dx, float *dw, float *db);
+
+/* ReLU, elementwise over n floats; x and y may be the same array.
+   y = max(x, 0) */
+HNDEF void hn_relu_forward(size_t n, const float *x, float *y);
+/* y is the forward output (or its input: y > 0 exactly where x > 0).
+   dx += dy * [y > 0] */
+HNDEF void hn_relu_backward(size_t n, const float *y, const float *dy, float *dx);
+
+/* Softmax cross-entropy. logits (n, c), labels (n) in [0, c). probs (n, c)
+   gets the softmax. Returns the mean cross-entropy in nats; *ncorrect (may
+   be NULL) gets the number of argmax hits (ties go to the lower class).
+   loss = mean_n (logsumexp(logits_n) - logits_n[label_n]) */
+HNDEF float hn_softmax_xent_forward(int n, int c, const float *logits, const int *labels,
+                                    float *probs, int *ncorrect);
+/* dlogits += scale * (probs - onehot(labels)) / n   (scale 1 for the mean loss) */
+HNDEF void hn_softmax_xent_backward(int n, int c, const float *probs, const int *labels,
+                                    float scale, float *dlogits);
+
 /* ---- end of layers API ---- */
 
 /* ========================================================================
    Optimizers, schedules and clipping
    ======================================================================== */
+
+/* The optimizers update a whole parameter store at once: one loop over the
+   store's flat data and grad buffers, tensor by tensor (the padding between
+   tensors is never touched, so it stays zero). Their state is plain float
+   arrays of ps->total floats, laid out like the store, plus a step counter:
+   a checkpoint can save m, v and step as named tensors and a resumed run
+   continues bit for bit.
+
+   Typical step:
+
+      hn_params_zero_grad(&ps);
+      ... forward, loss, backward ...
+      hn_clip_grad_norm(&ps, 1.0f);
+      hn_optim_step(&opt, &ps, hn_schedule_lr(&sched, opt.step));
+
+   Weight decay comes in two kinds. L2 adds wd * p to the gradient before
+   the update, so Adam rescales it like any other gradient. Decoupled decay
+   (Loshchilov and Hutter, "Decoupled Weight Decay Regularization", 2019,
+   the "W" in AdamW) shrinks the weights directly: p -= lr * wd * p.
+   Tensors flagged with hn_params_set_no_decay are skipped by both. */
+
+enum { HN_OPTIM_SGD = 0, HN_OPTIM_ADAM = 1 };
+enum { HN_DECAY_L2 = 0, HN_DECAY_DECOUPLED = 1 };
+
+typedef struct hn_optim {
+    int kind;              /* HN_OPTIM_SGD or HN_OPTIM_ADAM */
+    /* SGD: buf = momentum * buf + g;  p -= lr * buf, or with Nesterov
+       p -= lr * (g + momentum * buf). */
+    float momentum;
+    int nesterov;
+    /* Adam (Kingma and Ba 2015, Algorithm 1, bias-corrected). */
+    float beta1, beta2, eps;
+    float weight_decay;    /* 0 by default */
+    int decay_mode;        /* HN_DECAY_L2 (default) or HN_DECAY_DECOUPLED */
+    /* State, ps->total floats each, zero at the start. m is SGD's momentum
+       buffer (NULL when momentum is 0) or Adam's first moment; v is Adam's
+       second moment (NULL for SGD). */
+    size_t n;
+    float *m;
+    float *v;
+    int64_t step;          /* steps taken so far */
+} hn_optim;
+
+/* SGD with optional (Nesterov) momentum over the store ps (allocated). */
+HNDEF hn_status hn_optim_init_sgd(hn_optim *o, const hn_params *ps, float momentum,
+                                  int nesterov);
+/* Adam; the usual values are beta1 0.9, beta2 0.999, eps 1e-8. */
+HNDEF hn_status hn_optim_init_adam(hn_optim *o, const hn_params *ps, float beta1,
+                                   float beta2, float eps);
+/* Set the weight decay and its kind (see above). */
+HNDEF void hn_optim_set_weight_decay(hn_optim *o, float weight_decay, int decay_mode);
+HNDEF void hn_optim_free(hn_optim *o);
+/* One update of ps->data from ps->grad with learning rate lr; step += 1.
+   The gradient buffer is left as it was (L2 decay is not written into it). */
+HNDEF void hn_optim_step(hn_optim *o, hn_params *ps, float lr);
 
 /* ---- end of optimizers API ---- */
 
@@ -966,6 +1068,12 @@ HNDEF void hn_params_zero_grad(hn_params *ps)
     if (ps->grad) memset(ps->grad, 0, ps->total * sizeof(float));
 }
 
+HNDEF void hn_params_set_no_decay(hn_params *ps, int handle, int flag)
+{
+    HN_ASSERT(handle >= 0 && handle < ps->count);
+    ps->info[handle].no_decay = flag != 0;
+}
+
 /* ========================================================================
    GEMM implementation
    ======================================================================== */
@@ -1019,11 +1127,216 @@ HNDEF void hn_sgemm(int trans_a, int trans_b, int m, int n, int k, float alpha,
    Layers implementation
    ======================================================================== */
 
+HNDEF void hn_linear_forward(int n, int in, int out, const float *x, const float *w,
+                             const float *b, float *y)
+{
+    int i, o;
+    HN_ASSERT(n >= 0 && in > 0 && out > 0);
+    hn_sgemm(0, 1, n, out, in, 1.0f, x, in, w, in, 0.0f, y, out);
+    if (!b) return;
+    for (i = 0; i < n; i++) {
+        float *yi = y + (size_t)i * out;
+        for (o = 0; o < out; o++) yi[o] += b[o];
+    }
+}
+
+HNDEF void hn_linear_backward(int n, int in, int out, const float *x, const float *w,
+                              const float *dy, float *dx, float *dw, float *db)
+{
+    int i, o;
+    HN_ASSERT(n >= 0 && in > 0 && out > 0);
+    if (n == 0) return;
+    if (dx) hn_sgemm(0, 0, n, in, out, 1.0f, dy, out, w, in, 1.0f, dx, in);
+    /* The sum over the batch runs inside the GEMM's k loop, whose order
+       does not depend on the thread count. */
+    if (dw) hn_sgemm(1, 0, out, in, n, 1.0f, dy, out, x, in, 1.0f, dw, in);
+    if (db)
+        for (i = 0; i < n; i++) {
+            const float *dyi = dy + (size_t)i * out;
+            for (o = 0; o < out; o++) db[o] += dyi[o];
+        }
+}
+
+HNDEF void hn_relu_forward(size_t n, const float *x, float *y)
+{
+    size_t i;
+    for (i = 0; i < n; i++) y[i] = x[i] > 0.0f ? x[i] : 0.0f;
+}
+
+HNDEF void hn_relu_backward(size_t n, const float *y, const float *dy, float *dx)
+{
+    size_t i;
+    for (i = 0; i < n; i++)
+        if (y[i] > 0.0f) dx[i] += dy[i];
+}
+
+HNDEF float hn_softmax_xent_forward(int n, int c, const float *logits, const int *labels,
+                                    float *probs, int *ncorrect)
+{
+    double loss = 0.0;
+    int i, j, hits = 0;
+    HN_ASSERT(n >= 0 && c > 0);
+    for (i = 0; i < n; i++) {
+        const float *z = logits + (size_t)i * c;
+        float *p = probs + (size_t)i * c;
+        float zmax = z[0];
+        double sum = 0.0;
+        int best = 0, label = labels[i];
+        HN_ASSERT(label >= 0 && label < c);
+
+        /* Subtracting the maximum keeps exp from overflowing; the loss is
+           taken as logsumexp - z[label] rather than -log p[label], which
+           stays finite even when p[label] underflows to 0. */
+        for (j = 1; j < c; j++)
+            if (z[j] > zmax) {
+                zmax = z[j];
+                best = j;
+            }
+        for (j = 0; j < c; j++) {
+            p[j] = HN_EXPF(z[j] - zmax);
+            sum += p[j];
+        }
+        for (j = 0; j < c; j++) p[j] = (float)(p[j] / sum);
+        loss += HN_LOGF((float)sum) + (double)zmax - (double)z[label];
+        hits += best == label;
+    }
+    if (ncorrect) *ncorrect = hits;
+    return n > 0 ? (float)(loss / n) : 0.0f;
+}
+
+HNDEF void hn_softmax_xent_backward(int n, int c, const float *probs, const int *labels,
+                                    float scale, float *dlogits)
+{
+    float s;
+    int i, j;
+    HN_ASSERT(n >= 0 && c > 0);
+    if (n == 0) return;
+    s = scale / (float)n;
+    for (i = 0; i < n; i++) {
+        const float *p = probs + (size_t)i * c;
+        float *d = dlogits + (size_t)i * c;
+        for (j = 0; j < c; j++) d[j] += s * p[j];
+        d[labels[i]] -= s;
+    }
+}
+
 /* ---- end of layers implementation ---- */
 
 /* ========================================================================
    Optimizers implementation
    ======================================================================== */
+
+/* b^e for an integer e >= 0 by repeated squaring, in double: Adam's bias
+   corrections need beta^t to many digits for t in the millions, without
+   depending on the platform's pow. */
+static double hn__powi(double b, int64_t e)
+{
+    double r = 1.0;
+    while (e > 0) {
+        if (e & 1) r *= b;
+        b *= b;
+        e >>= 1;
+    }
+    return r;
+}
+
+static hn_status hn__optim_init(hn_optim *o, const hn_params *ps, int kind, int moments)
+{
+    memset(o, 0, sizeof *o);
+    if (!ps->data) return hn__fail(HN_ERR_ARG, "optimizer over an unallocated store");
+    o->kind = kind;
+    o->n = ps->total;
+    if (moments >= 1 && !(o->m = (float *)hn__calloc(o->n, sizeof(float))))
+        return HN_ERR_NOMEM;
+    if (moments >= 2 && !(o->v = (float *)hn__calloc(o->n, sizeof(float)))) {
+        HN_FREE(o->m);
+        o->m = NULL;
+        return HN_ERR_NOMEM;
+    }
+    return HN_OK;
+}
+
+HNDEF hn_status hn_optim_init_sgd(hn_optim *o, const hn_params *ps, float momentum,
+                                  int nesterov)
+{
+    hn_status st;
+    HN_ASSERT(momentum >= 0.0f && momentum < 1.0f);
+    st = hn__optim_init(o, ps, HN_OPTIM_SGD, momentum > 0.0f ? 1 : 0);
+    o->momentum = momentum;
+    o->nesterov = nesterov != 0;
+    return st;
+}
+
+HNDEF hn_status hn_optim_init_adam(hn_optim *o, const hn_params *ps, float beta1,
+                                   float beta2, float eps)
+{
+    hn_status st;
+    HN_ASSERT(beta1 >= 0.0f && beta1 < 1.0f && beta2 >= 0.0f && beta2 < 1.0f);
+    st = hn__optim_init(o, ps, HN_OPTIM_ADAM, 2);
+    o->beta1 = beta1;
+    o->beta2 = beta2;
+    o->eps = eps;
+    return st;
+}
+
+HNDEF void hn_optim_set_weight_decay(hn_optim *o, float weight_decay, int decay_mode)
+{
+    HN_ASSERT(decay_mode == HN_DECAY_L2 || decay_mode == HN_DECAY_DECOUPLED);
+    o->weight_decay = weight_decay;
+    o->decay_mode = decay_mode;
+}
+
+HNDEF void hn_optim_free(hn_optim *o)
+{
+    HN_FREE(o->m);
+    HN_FREE(o->v);
+    memset(o, 0, sizeof *o);
+}
+
+HNDEF void hn_optim_step(hn_optim *o, hn_params *ps, float lr)
+{
+    int t;
+    size_t i;
+    /* Adam's bias corrections: m_hat = m / (1 - beta1^t), sqrt(v_hat) =
+       sqrt(v) / sqrt(1 - beta2^t), folded into two per-step constants. */
+    float step_size = lr, rsqrt_bc2 = 1.0f;
+    HN_ASSERT(ps->total == o->n);
+    o->step++;
+    if (o->kind == HN_OPTIM_ADAM) {
+        step_size = (float)(lr / (1.0 - hn__powi(o->beta1, o->step)));
+        rsqrt_bc2 = (float)(1.0 / HN_SQRT(1.0 - hn__powi(o->beta2, o->step)));
+    }
+    for (t = 0; t < ps->count; t++) {
+        const hn_param_info *pi = &ps->info[t];
+        float *p = ps->data + pi->offset, *g = ps->grad + pi->offset;
+        float *m = o->m ? o->m + pi->offset : NULL;
+        float *v = o->v ? o->v + pi->offset : NULL;
+        float wd = pi->no_decay ? 0.0f : o->weight_decay;
+        float l2 = o->decay_mode == HN_DECAY_L2 ? wd : 0.0f;
+        /* Decoupled decay as a factor on p, computed before the update. */
+        float shrink = o->decay_mode == HN_DECAY_DECOUPLED ? 1.0f - lr * wd : 1.0f;
+        size_t n = pi->size;
+
+        if (o->kind == HN_OPTIM_ADAM) {
+            float b1 = o->beta1, b2 = o->beta2, eps = o->eps;
+            for (i = 0; i < n; i++) {
+                float gi = g[i] + l2 * p[i];
+                m[i] = b1 * m[i] + (1.0f - b1) * gi;
+                v[i] = b2 * v[i] + (1.0f - b2) * gi * gi;
+                p[i] = shrink * p[i] - step_size * m[i] / (HN_SQRTF(v[i]) * rsqrt_bc2 + eps);
+            }
+        } else if (m) {
+            float mu = o->momentum;
+            for (i = 0; i < n; i++) {
+                float gi = g[i] + l2 * p[i];
+                m[i] = mu * m[i] + gi;
+                p[i] = shrink * p[i] - lr * (o->nesterov ? gi + mu * m[i] : m[i]);
+            }
+        } else {
+            for (i = 0; i < n; i++) p[i] = shrink * p[i] - lr * (g[i] + l2 * p[i]);
+        }
+    }
+}
 
 /* ---- end of optimizers implementation ---- */
 
