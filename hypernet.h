@@ -602,6 +602,12 @@ HNDEF void hn_clip_grad_value(hn_params *ps, float limit);
 /* ---- end of static hypernetwork API ---- */
 
 /* ========================================================================
+   Residual networks: WideResNet and ResNet, plain or with generated kernels
+   ======================================================================== */
+
+/* ---- end of residual network API ---- */
+
+/* ========================================================================
    Recurrent networks: LSTM, layer norm LSTM, HyperLSTM
    ======================================================================== */
 
@@ -2620,6 +2626,12 @@ HNDEF void hn_clip_grad_value(hn_params *ps, float limit)
    ======================================================================== */
 
 /* ---- end of static hypernetwork implementation ---- */
+
+/* ========================================================================
+   Residual network implementation
+   ======================================================================== */
+
+/* ---- end of residual network implementation ---- */
 
 /* ========================================================================
    Recurrent implementation
