@@ -72,6 +72,38 @@ static int inspect_mat(const char *path, const unsigned char *data, size_t len)
     return r < 0 ? fail(path) : 0;
 }
 
+static int inspect_idx(const char *path, const unsigned char *data, size_t len)
+{
+    hn_idx x;
+    const char *cls = "uint8";
+    double sum = 0.0;
+    size_t i;
+    if (hn_idx_read_mem(data, len, MAX_INFLATE, &x) != HN_OK) return fail(path);
+    for (i = 0; i < x.count; i++) {
+        switch (x.type) {
+        case HN_IDX_U8: sum += ((const uint8_t *)x.data)[i]; break;
+        case HN_IDX_I8: sum += ((const int8_t *)x.data)[i]; cls = "int8"; break;
+        case HN_IDX_I16: sum += ((const int16_t *)x.data)[i]; cls = "int16"; break;
+        case HN_IDX_I32: sum += ((const int32_t *)x.data)[i]; cls = "int32"; break;
+        case HN_IDX_F32: sum += ((const float *)x.data)[i]; cls = "single"; break;
+        default: sum += ((const double *)x.data)[i]; cls = "double"; break;
+        }
+    }
+    if (x.count == 0 && x.type != HN_IDX_U8) cls = hn_idx_type_name(x.type);
+    printf("idx %s ", cls);
+    print_dims(x.ndim, x.dims);
+    printf(" sum=%.17g\n", sum);
+    hn_idx_free(&x);
+    return 0;
+}
+
+/* IDX: two zero bytes, a known element type, 1 to 8 dimensions. */
+static int looks_like_idx(const unsigned char *p, size_t len)
+{
+    return len >= 4 && p[0] == 0 && p[1] == 0 && strchr("\010\011\013\014\015\016", p[2])
+           && p[2] != 0 && p[3] >= 1 && p[3] <= HN_IDX_MAX_DIMS;
+}
+
 static int inspect_cifar(const char *path, const unsigned char *data, size_t len)
 {
     float *images;
@@ -146,6 +178,8 @@ int main(int argc, char **argv)
     }
     if (plen >= 8 && memcmp(p, "\211HNCK\r\n\032", 8) == 0)
         rc = inspect_ckpt(argv[1], p, plen);
+    else if (looks_like_idx(p, plen))
+        rc = inspect_idx(argv[1], p, plen);
     else if ((plen >= 128 && (memcmp(p + 126, "IM", 2) == 0 || memcmp(p + 126, "MI", 2) == 0))
              || (plen >= 6 && memcmp(p, "MATLAB", 6) == 0)
              || (plen >= 8 && memcmp(p, "\211HDF\r\n\032\n", 8) == 0))
