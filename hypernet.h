@@ -497,7 +497,8 @@ HNDEF void hn_batchnorm2d_backward(int n, int c, int hw, const float *x,
    the update, so Adam rescales it like any other gradient. Decoupled decay
    (Loshchilov and Hutter, "Decoupled Weight Decay Regularization", 2019,
    the "W" in AdamW) shrinks the weights directly: p -= lr * wd * p, with
-   the scheduled lr as in PyTorch's AdamW. Tensors flagged with hn_params_set_no_decay are skipped by both. */
+   the scheduled lr as in PyTorch's AdamW. Tensors flagged with
+   hn_params_set_no_decay are skipped by both. */
 
 enum { HN_OPTIM_SGD = 0, HN_OPTIM_ADAM = 1 };
 enum { HN_DECAY_L2 = 0, HN_DECAY_DECOUPLED = 1 };
@@ -1597,8 +1598,10 @@ HNDEF void hn_conv2d_backward(const hn_conv2d *cv, int n, const float *x, const 
 #ifdef _OPENMP
         #pragma omp parallel for schedule(static)
 #endif
-        for (j = 0; j < nw; j++)
-            for (s = 0; s < slots; s++) dw[j] += ws[(size_t)s * slot_size + col_size + j];
+        for (j = 0; j < nw; j++) {
+            int t;   /* private to the thread, unlike s */
+            for (t = 0; t < slots; t++) dw[j] += ws[(size_t)t * slot_size + col_size + j];
+        }
     }
     if (db)
         for (j = 0; j < co; j++)
