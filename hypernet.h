@@ -252,6 +252,7 @@ typedef struct hn_param_info {
     int shape[HN_MAX_DIMS];
     size_t size;       /* number of floats */
     size_t offset;     /* index of the first float in data and grad */
+    int no_decay;      /* 1: the optimizers' weight decay skips this tensor */
 } hn_param_info;
 
 typedef struct hn_params {
@@ -277,6 +278,9 @@ HNDEF hn_tensor hn_params_tensor(const hn_params *ps, int handle);
 /* Handle of the tensor with this name, or -1. */
 HNDEF int hn_params_find(const hn_params *ps, const char *name);
 HNDEF void hn_params_zero_grad(hn_params *ps);
+/* Exempt a tensor from weight decay (flag 1) or not (0): biases, batch-norm
+   scales and shifts are usually exempt. Tensors are decayed by default. */
+HNDEF void hn_params_set_no_decay(hn_params *ps, int handle, int flag);
 
 /* ========================================================================
    GEMM
@@ -285,10 +289,26 @@ HNDEF void hn_params_zero_grad(hn_params *ps);
 /* C = alpha * op(A) * op(B) + beta * C, row-major, BLAS semantics.
    op(A) is m x k (A is m x k, or k x m when trans_a), op(B) is k x n.
    lda, ldb, ldc are the row strides of the matrices as stored. When beta
-   is 0, C is only written, never read: NaN in C does not leak through. */
+   is 0, C is only written, never read: NaN in C does not leak through.
+   When alpha is 0 or k is 0, A and B are not read and C = beta * C.
+   Packs A and B into a buffer from HN_MALLOC once per call; if that
+   allocation fails it still computes the product, by a slower loop. */
 HNDEF void hn_sgemm(int trans_a, int trans_b, int m, int n, int k, float alpha,
                     const float *a, int lda, const float *b, int ldb,
                     float beta, float *c, int ldc);
+
+/* Bytes of workspace hn_sgemm_ws needs for an m x n x k product, for as
+   many threads as OpenMP would use now (query it again if that changes). */
+HNDEF size_t hn_sgemm_workspace_size(int m, int n, int k);
+
+/* hn_sgemm without allocating: the pack buffers are carved out of work
+   (any alignment). It runs on as many threads as work_bytes has room for.
+   Returns HN_ERR_ARG, computing nothing, when work_bytes is less than one
+   thread needs (hn_sgemm_workspace_size says how much suffices). */
+HNDEF hn_status hn_sgemm_ws(int trans_a, int trans_b, int m, int n, int k,
+                            float alpha, const float *a, int lda, const float *b,
+                            int ldb, float beta, float *c, int ldc, void *work,
+                            size_t work_bytes);
 
 /* The same product by the textbook triple loop, accumulating in double. For
    tests; slow. */
@@ -302,11 +322,282 @@ HNDEF void hn_sgemm_ref(int trans_a, int trans_b, int m, int n, int k, float alp
    Layers
    ======================================================================== */
 
+/* Plain functions in the style of a textbook: each layer has a forward and a
+   backward pass side by side, sizes and pointers passed explicitly, and
+   nothing allocated per call. Conventions shared by all of them:
+
+   - Layout is row-major, batch first; images are NCHW: (n, c, h, w).
+   - The backward pass ACCUMULATES: dx += ..., dw += ..., so that branches
+     and time steps can share one gradient buffer. Zero the buffers first
+     (hn_params_zero_grad does it for parameters).
+   - A gradient pointer may be NULL when that gradient is not wanted (the
+     input of the first layer, say). A gradient buffer must not alias the
+     incoming dy, and an output must not alias its input unless the layer
+     says so (ReLU and dropout may run in place).
+   - What the backward pass needs from the forward pass (the input, the
+     output, indices, statistics) is passed back in by the caller.
+   - Results do not depend on the number of OpenMP threads.
+
+   Flatten: an NCHW tensor (n, c, h, w) is already laid out as (n, c*h*w),
+   so flattening before a linear layer is a no-op: pass the same pointer
+   with in = c*h*w, and its gradient likewise. */
+
+/* Linear (fully connected). x is (n, in), w is (out, in), b is (out) or
+   NULL, y is (n, out).   y = x w^T + b */
+HNDEF void hn_linear_forward(int n, int in, int out, const float *x, const float *w,
+                             const float *b, float *y);
+/* dy is (n, out).   dx += dy w,  dw += dy^T x,  db += sum_n dy */
+HNDEF void hn_linear_backward(int n, int in, int out, const float *x, const float *w,
+                              const float *dy, float *dx, float *dw, float *db);
+
+/* ReLU, elementwise over n floats; x and y may be the same array.
+   y = max(x, 0) */
+HNDEF void hn_relu_forward(size_t n, const float *x, float *y);
+/* y is the forward output (or its input: y > 0 exactly where x > 0).
+   dx += dy * [y > 0] */
+HNDEF void hn_relu_backward(size_t n, const float *y, const float *dy, float *dx);
+
+/* Softmax cross-entropy. logits (n, c), labels (n) in [0, c). probs (n, c)
+   gets the softmax. Returns the mean cross-entropy in nats; *ncorrect (may
+   be NULL) gets the number of argmax hits (ties go to the lower class).
+   loss = mean_n (logsumexp(logits_n) - logits_n[label_n]) */
+HNDEF float hn_softmax_xent_forward(int n, int c, const float *logits, const int *labels,
+                                    float *probs, int *ncorrect);
+/* dlogits += scale * (probs - onehot(labels)) / n   (scale 1 for the mean loss) */
+HNDEF void hn_softmax_xent_backward(int n, int c, const float *probs, const int *labels,
+                                    float scale, float *dlogits);
+
+/* Geometry of a 2-D convolution (cross-correlation, as in every deep
+   learning library), zero padding, the same stride and padding on both
+   axes, any kernel height and width:
+
+      x is (n, c_in, h_in, w_in), w is (c_out, c_in, kh, kw), b is (c_out)
+      y is (n, c_out, h_out, w_out), h_out = (h_in + 2 pad - kh) / stride + 1
+      y[i,o,r,s] = b[o] + sum_{c,u,v} w[o,c,u,v] x[i,c, r*stride-pad+u, s*stride-pad+v]
+
+   Each image is unfolded into a matrix col (c_in*kh*kw, h_out*w_out)
+   ("im2col") and multiplied by the weight seen as (c_out, c_in*kh*kw):
+   the long image dimension becomes the GEMM's long rows. A 1x1 stride-1
+   convolution without padding multiplies the image itself, no unfolding.
+
+   Images are handed to `slots` workers (OpenMP threads when enabled), each
+   with its own part of the workspace: an unfolding buffer and partial
+   weight and bias gradients, summed in slot order at the end. The result
+   therefore depends on slots (in the last bits of dw and db) but never on
+   the number of threads. hn_conv2d_init sets slots to HN_CONV2D_SLOTS
+   (default 4); set it to 1 on a small target before sizing the workspace. */
+typedef struct hn_conv2d {
+    int c_in, h_in, w_in;
+    int c_out, kh, kw;
+    int stride, pad;
+    int h_out, w_out;      /* set by hn_conv2d_init */
+    int slots;             /* workers; may be changed before sizing ws */
+} hn_conv2d;
+
+/* Check and record the geometry. Fails (HN_ERR_ARG / HN_ERR_SHAPE /
+   HN_ERR_LIMIT) on a non-positive size, a kernel larger than the padded
+   input, or sizes whose products overflow an int. */
+HNDEF hn_status hn_conv2d_init(hn_conv2d *cv, int c_in, int h_in, int w_in, int c_out,
+                               int kh, int kw, int stride, int pad);
+/* Floats of workspace that forward and backward need (the same for both,
+   independent of the batch size). */
+HNDEF size_t hn_conv2d_workspace_size(const hn_conv2d *cv);
+/* b may be NULL (no bias). ws holds hn_conv2d_workspace_size floats. */
+HNDEF void hn_conv2d_forward(const hn_conv2d *cv, int n, const float *x, const float *w,
+                             const float *b, float *y, float *ws);
+/* dy is (n, c_out, h_out, w_out).
+   dx += conv_transpose(dy, w),  dw[o,c,u,v] += sum dy[i,o,r,s] x[i,c,..],
+   db[o] += sum dy[i,o,:,:] */
+HNDEF void hn_conv2d_backward(const hn_conv2d *cv, int n, const float *x, const float *w,
+                              const float *dy, float *dx, float *dw, float *db,
+                              float *ws);
+
+/* Geometry of max and average pooling: no padding, windows that do not
+   fit at the bottom or right edge are dropped (floor), as in most
+   libraries. x is (n, c, h_in, w_in), y is (n, c, h_out, w_out),
+   h_out = (h_in - kh) / stride_h + 1. */
+typedef struct hn_pool2d {
+    int c, h_in, w_in;
+    int kh, kw, stride_h, stride_w;
+    int h_out, w_out;      /* set by hn_pool2d_init */
+} hn_pool2d;
+
+HNDEF hn_status hn_pool2d_init(hn_pool2d *p, int c, int h_in, int w_in, int kh, int kw,
+                               int stride_h, int stride_w);
+
+/* Max pooling. argmax (same shape as y) gets the index of the winner in
+   its input plane (row * w_in + col); ties go to the first in row order.
+   y[i,c,r,s] = max over the window of x */
+HNDEF void hn_maxpool2d_forward(const hn_pool2d *p, int n, const float *x, float *y,
+                                int *argmax);
+/* dx[winner] += dy */
+HNDEF void hn_maxpool2d_backward(const hn_pool2d *p, int n, const int *argmax,
+                                 const float *dy, float *dx);
+
+/* Average pooling.  y[i,c,r,s] = mean over the window of x */
+HNDEF void hn_avgpool2d_forward(const hn_pool2d *p, int n, const float *x, float *y);
+/* dx[window] += dy / (kh kw) */
+HNDEF void hn_avgpool2d_backward(const hn_pool2d *p, int n, const float *dy, float *dx);
+
+/* Global average pooling. x is (n, c, hw) with hw = h * w, y is (n, c).
+   y[i,c] = mean_j x[i,c,j] */
+HNDEF void hn_global_avgpool_forward(int n, int c, int hw, const float *x, float *y);
+/* dx[i,c,j] += dy[i,c] / hw */
+HNDEF void hn_global_avgpool_backward(int n, int c, int hw, const float *dy, float *dx);
+
+/* Inverted dropout over n floats (Srivastava et al. 2014). p_drop is the
+   probability of DROPPING an element; survivors are scaled by 1/(1-p_drop)
+   during training, so at evaluation the layer is the identity (just skip
+   it). keep (n bytes) records which elements survived; draws come from
+   rng, one hn_rng_uniform per element, in order. 0 <= p_drop < 1; x and y
+   may be the same array.
+   y = x * keep / (1 - p_drop) */
+HNDEF void hn_dropout_forward(size_t n, float p_drop, const float *x, float *y,
+                              unsigned char *keep, hn_rng *rng);
+/* dx += dy * keep / (1 - p_drop) */
+HNDEF void hn_dropout_backward(size_t n, float p_drop, const unsigned char *keep,
+                               const float *dy, float *dx);
+
+/* Batch normalization over (N, H, W) for each channel (Ioffe and Szegedy
+   2015, Algorithm 1). x and y are (n, c, hw) with hw = h * w; gamma, beta,
+   running_mean and running_var are (c). hw = 1 normalizes the features of
+   a fully connected layer's output (n, c).
+
+   Training uses the batch's statistics and updates the running ones:
+      y = gamma (x - mean) / sqrt(var + eps) + beta   (var is biased, 1/M)
+      running = (1 - momentum) running + momentum * batch_stat
+   with the unbiased variance M/(M-1) var for running_var (M = n hw), the
+   convention of PyTorch, whose usual values are momentum 0.1, eps 1e-5.
+   mean and rstd = 1/sqrt(var + eps), (c) each, are saved for the backward
+   pass. running_mean / running_var may be NULL (no update). */
+HNDEF void hn_batchnorm2d_forward_train(int n, int c, int hw, const float *x,
+                                        const float *gamma, const float *beta, float eps,
+                                        float momentum, float *running_mean,
+                                        float *running_var, float *mean, float *rstd,
+                                        float *y);
+/* Evaluation: y = gamma (x - running_mean) / sqrt(running_var + eps) + beta */
+HNDEF void hn_batchnorm2d_forward_eval(int n, int c, int hw, const float *x,
+                                       const float *gamma, const float *beta, float eps,
+                                       const float *running_mean,
+                                       const float *running_var, float *y);
+/* Backward of the training forward, with xh = (x - mean) rstd, M = n hw:
+   dbeta += sum dy,  dgamma += sum dy xh,
+   dx += gamma rstd (dy - sum(dy) / M - xh sum(dy xh) / M) */
+HNDEF void hn_batchnorm2d_backward(int n, int c, int hw, const float *x,
+                                   const float *gamma, const float *mean,
+                                   const float *rstd, const float *dy, float *dx,
+                                   float *dgamma, float *dbeta);
+
 /* ---- end of layers API ---- */
 
 /* ========================================================================
    Optimizers, schedules and clipping
    ======================================================================== */
+
+/* The optimizers update a whole parameter store at once: one loop over the
+   store's flat data and grad buffers, tensor by tensor (the padding between
+   tensors is never touched, so it stays zero). Their state is plain float
+   arrays of ps->total floats, laid out like the store (tensor t's moments
+   start at o->m + ps->info[t].offset), plus a step counter. A checkpoint
+   saves m, v and step; to resume, copy them back into a freshly
+   initialised optimizer and the run continues bit for bit.
+
+   Typical step:
+
+      hn_params_zero_grad(&ps);
+      ... forward, loss, backward ...
+      hn_clip_grad_norm(&ps, 1.0f);
+      hn_optim_step(&opt, &ps, hn_schedule_lr(&sched, opt.step));
+
+   Weight decay comes in two kinds. L2 adds wd * p to the gradient before
+   the update, so Adam rescales it like any other gradient. Decoupled decay
+   (Loshchilov and Hutter, "Decoupled Weight Decay Regularization", 2019,
+   the "W" in AdamW) shrinks the weights directly: p -= lr * wd * p, with
+   the scheduled lr as in PyTorch's AdamW. Tensors flagged with
+   hn_params_set_no_decay are skipped by both. */
+
+enum { HN_OPTIM_SGD = 0, HN_OPTIM_ADAM = 1 };
+enum { HN_DECAY_L2 = 0, HN_DECAY_DECOUPLED = 1 };
+
+typedef struct hn_optim {
+    int kind;              /* HN_OPTIM_SGD or HN_OPTIM_ADAM */
+    /* SGD: buf = momentum * buf + g;  p -= lr * buf, or with Nesterov
+       p -= lr * (g + momentum * buf). */
+    float momentum;
+    int nesterov;
+    /* Adam (Kingma and Ba 2015, Algorithm 1, bias-corrected). */
+    float beta1, beta2, eps;
+    float weight_decay;    /* 0 by default */
+    int decay_mode;        /* HN_DECAY_L2 (default) or HN_DECAY_DECOUPLED */
+    /* State, ps->total floats each, zero at the start. m is SGD's momentum
+       buffer (NULL when momentum is 0) or Adam's first moment; v is Adam's
+       second moment (NULL for SGD). */
+    size_t n;
+    float *m;
+    float *v;
+    int64_t step;          /* steps taken so far */
+} hn_optim;
+
+/* SGD with optional (Nesterov) momentum over the store ps (allocated). */
+HNDEF hn_status hn_optim_init_sgd(hn_optim *o, const hn_params *ps, float momentum,
+                                  int nesterov);
+/* Adam; the usual values are beta1 0.9, beta2 0.999, eps 1e-8. */
+HNDEF hn_status hn_optim_init_adam(hn_optim *o, const hn_params *ps, float beta1,
+                                   float beta2, float eps);
+/* Set the weight decay and its kind (see above). */
+HNDEF void hn_optim_set_weight_decay(hn_optim *o, float weight_decay, int decay_mode);
+HNDEF void hn_optim_free(hn_optim *o);
+/* One update of ps->data from ps->grad with learning rate lr; step += 1.
+   The gradient buffer is left as it was (L2 decay is not written into it). */
+HNDEF void hn_optim_step(hn_optim *o, hn_params *ps, float lr);
+
+/* Learning-rate schedules: hn_schedule_lr(s, t) is the rate for step t,
+   counted from 0 (pass hn_optim.step before the update). */
+enum {
+    HN_SCHED_CONSTANT = 0,
+    HN_SCHED_EXPONENTIAL = 1,   /* max(lr * decay^t, min_lr) */
+    HN_SCHED_PIECEWISE = 2,     /* values[j] for boundaries[j-1] <= t < boundaries[j] */
+    HN_SCHED_COSINE = 3         /* min_lr + (lr - min_lr) (1 + cos(pi t / total)) / 2,
+                                   then min_lr from t = total on */
+};
+
+#define HN_SCHED_MAX_PIECES 8
+
+typedef struct hn_schedule {
+    int kind;
+    float lr;              /* the starting rate */
+    double decay;          /* EXPONENTIAL: factor per step (double: a float
+                              holds 0.99995 only to 8e-9, an error that
+                              compounds to 1e-4 over 10^4 steps) */
+    float min_lr;          /* EXPONENTIAL: floor; COSINE: final rate */
+    int64_t total_steps;   /* COSINE: steps from lr to min_lr */
+    int npieces;           /* PIECEWISE: npieces values, npieces - 1 boundaries */
+    int64_t boundaries[HN_SCHED_MAX_PIECES - 1];
+    float values[HN_SCHED_MAX_PIECES];
+} hn_schedule;
+
+HNDEF hn_schedule hn_schedule_constant(float lr);
+/* The paper's MNIST and language-model runs decay the rate by a constant
+   factor every step down to a floor, e.g. lr 0.005, decay 0.99995. */
+HNDEF hn_schedule hn_schedule_exponential(float lr, double decay, float min_lr);
+/* npieces (1 to HN_SCHED_MAX_PIECES) values; boundaries (npieces - 1,
+   increasing) are the steps at which the next value takes over. */
+HNDEF hn_schedule hn_schedule_piecewise(int npieces, const int64_t *boundaries,
+                                        const float *values);
+HNDEF hn_schedule hn_schedule_cosine(float lr, float min_lr, int64_t total_steps);
+HNDEF float hn_schedule_lr(const hn_schedule *s, int64_t step);
+
+/* Gradient clipping over the whole store (Pascanu, Mikolov and Bengio 2013,
+   "On the difficulty of training recurrent neural networks", section 3.2).
+   hn_grad_norm is the global L2 norm of every gradient, summed in double in
+   a fixed order. hn_clip_grad_norm scales every gradient by
+   max_norm / norm when norm > max_norm and returns the norm before
+   clipping; a NaN or infinite norm leaves the gradients as they are, so
+   the caller can see it and skip the step. */
+HNDEF float hn_grad_norm(const hn_params *ps);
+HNDEF float hn_clip_grad_norm(hn_params *ps, float max_norm);
+/* Clamp every gradient into [-limit, limit]. */
+HNDEF void hn_clip_grad_value(hn_params *ps, float limit);
 
 /* ---- end of optimizers API ---- */
 
@@ -315,6 +606,12 @@ HNDEF void hn_sgemm_ref(int trans_a, int trans_b, int m, int n, int k, float alp
    ======================================================================== */
 
 /* ---- end of static hypernetwork API ---- */
+
+/* ========================================================================
+   Residual networks: WideResNet and ResNet, plain or with generated kernels
+   ======================================================================== */
+
+/* ---- end of residual network API ---- */
 
 /* ========================================================================
    Recurrent networks: LSTM, layer norm LSTM, HyperLSTM
@@ -433,11 +730,260 @@ HNDEF const char *hn_idx_type_name(int type);
 
 /* ---- end of IDX API ---- */
 
+/* ---- CIFAR-10 binary batches ----
+
+   A batch file is a run of 3,073-byte records: one label byte (0..9), then
+   a 32x32 image as 1,024 red, 1,024 green and 1,024 blue bytes, each plane
+   row-major. The readers accept any whole number of records, plain or
+   gzip-compressed (detected by the 1f 8b magic), and return
+   images (n, 3, 32, 32) as floats, byte * scale, and labels (n). */
+
+#define HN_CIFAR_RECORD_BYTES 3073
+
+/* Parse a batch held in memory. A gzip stream may inflate to at most
+   max_bytes (a plain one may not be longer either). Allocates *images
+   (n * 3072 floats) and *labels (n ints); free both with hn_free. */
+HNDEF hn_status hn_cifar10_parse(const void *data, size_t len, size_t max_bytes,
+                                 float scale, float **images, int **labels, int *n);
+#ifndef HN_NO_STDIO
+HNDEF hn_status hn_cifar10_load(const char *path, size_t max_bytes, float scale,
+                                float **images, int **labels, int *n);
+#endif
+
+/* ---- MATLAB level-5 MAT-files (saved with -v6 or -v7) ----
+
+   A reader that walks the file one variable at a time, so a damaged
+   variable late in a file does not hide the good ones before it:
+
+      hn_mat m;
+      hn_mat_var v;
+      hn_mat_array a;
+      int r;
+      if (hn_mat_open_file(&m, "train_32x32.mat", 1u << 30, 1u << 30)) ...
+      while ((r = hn_mat_next(&m, &v)) == 1)
+          printf("%s %s\n", v.name, hn_mat_class_name(&v));
+      if (r < 0) puts(hn_error());
+      if (hn_mat_read(&m, "y", &a) == HN_OK) ... a.data, a.dims ...
+      hn_mat_array_free(&a);
+      hn_mat_close(&m);
+
+   Arrays come back as MATLAB stores them: column-major, in the C type of
+   their class whatever element type the file used on disk (MATLAB writes
+   integer-valued doubles as uint8, for instance). Cell, struct, object,
+   sparse and complex variables are listed with their class and dims but
+   not read (HN_ERR_UNSUPPORTED). Level-4 files and v7.3 (HDF5) files are
+   refused with a message that names the version. */
+
+#define HN_MAT_NAME_MAX 64
+#define HN_MAT_MAX_DIMS 8
+
+/* The mxClass numbers of the file format. Logical arrays are HN_MAT_UINT8
+   with the HN_MAT_LOGICAL flag. */
+typedef enum hn_mat_class {
+    HN_MAT_UNKNOWN = 0,
+    HN_MAT_CELL = 1, HN_MAT_STRUCT = 2, HN_MAT_OBJECT = 3, HN_MAT_CHAR = 4,
+    HN_MAT_SPARSE = 5, HN_MAT_DOUBLE = 6, HN_MAT_SINGLE = 7,
+    HN_MAT_INT8 = 8, HN_MAT_UINT8 = 9, HN_MAT_INT16 = 10, HN_MAT_UINT16 = 11,
+    HN_MAT_INT32 = 12, HN_MAT_UINT32 = 13, HN_MAT_INT64 = 14, HN_MAT_UINT64 = 15,
+    HN_MAT_FUNCTION = 16, HN_MAT_OPAQUE = 17
+} hn_mat_class;
+
+enum { HN_MAT_COMPLEX = 8, HN_MAT_GLOBAL = 4, HN_MAT_LOGICAL = 2 };
+
+typedef struct hn_mat_var {
+    char name[HN_MAT_NAME_MAX];
+    hn_mat_class cls;
+    int flags;                      /* HN_MAT_COMPLEX | GLOBAL | LOGICAL */
+    int ndim;                       /* 0 for opaque objects */
+    size_t dims[HN_MAT_MAX_DIMS];
+    size_t numel;                   /* product of dims */
+    /* Where the reader finds the variable again (private). */
+    size_t offset;
+    int compressed;
+} hn_mat_var;
+
+typedef struct hn_mat_array {
+    hn_mat_class cls;
+    int flags;
+    int ndim;
+    size_t dims[HN_MAT_MAX_DIMS];
+    size_t numel;
+    size_t elem_size;   /* bytes of one element of data */
+    /* numel elements, column-major: double, float, int8_t ... uint64_t by
+       class; uint8_t 0/1 for logical; uint16_t UTF-16 code units for char */
+    void *data;
+} hn_mat_array;
+
+typedef struct hn_mat {
+    const unsigned char *data;
+    size_t len;
+    unsigned char *owned;       /* the bytes of a file opened by name */
+    int big_endian;
+    size_t pos;                 /* offset of the next element to walk */
+    size_t max_inflate;         /* cap on one decompressed variable */
+    unsigned char *cur;         /* the last decompressed variable ... */
+    size_t cur_len, cur_offset; /* ... its size and the file offset it came from */
+    char text[117];             /* the header's descriptive text */
+} hn_mat;
+
+/* Open a file image in memory (kept by reference: it must outlive m).
+   max_inflate caps the decompressed size of any one variable of a -v7
+   file; a variable that would inflate to more is refused (HN_ERR_LIMIT). */
+HNDEF hn_status hn_mat_open_mem(hn_mat *m, const void *data, size_t len,
+                                size_t max_inflate);
+#ifndef HN_NO_STDIO
+/* Open a file of at most max_file bytes. */
+HNDEF hn_status hn_mat_open_file(hn_mat *m, const char *path, size_t max_file,
+                                 size_t max_inflate);
+#endif
+HNDEF void hn_mat_close(hn_mat *m);
+/* The next variable of the walk: 1 and *v filled, 0 at the end of the
+   file, -1 on bad data (hn_error() says why; the walk cannot go on). */
+HNDEF int hn_mat_next(hn_mat *m, hn_mat_var *v);
+/* Start the walk again from the first variable. */
+HNDEF void hn_mat_rewind(hn_mat *m);
+/* Walk from the start to the variable called name (HN_ERR_NOT_FOUND when
+   there is none). */
+HNDEF hn_status hn_mat_find(hn_mat *m, const char *name, hn_mat_var *v);
+/* Read a listed variable, or find one by name and read it. Free the array
+   with hn_mat_array_free. */
+HNDEF hn_status hn_mat_read_var(hn_mat *m, const hn_mat_var *v, hn_mat_array *a);
+HNDEF hn_status hn_mat_read(hn_mat *m, const char *name, hn_mat_array *a);
+HNDEF void hn_mat_array_free(hn_mat_array *a);
+/* Element i of an array, converted to double. */
+HNDEF double hn_mat_get(const hn_mat_array *a, size_t i);
+/* All numel elements as float, times scale, in the stored (column-major)
+   order. */
+HNDEF void hn_mat_to_float(const hn_mat_array *a, float scale, float *out);
+/* MATLAB's name of the class: "double", "uint8", "logical", "cell", ... */
+HNDEF const char *hn_mat_class_name(hn_mat_class cls, int flags);
+
+/* SVHN's cropped-digit files (train_32x32.mat ...): X is uint8
+   32x32x3xN, column-major; y is N labels 1..10 where 10 means the digit 0.
+   hn_svhn_convert turns them into n images (3, 32, 32), row-major CHW as
+   the rest of the library wants, byte * scale, and labels 0..9; images
+   holds N * 3072 floats and labels N ints. hn_svhn_load reads X and y
+   from an open file and allocates both (free with hn_free). */
+HNDEF hn_status hn_svhn_convert(const hn_mat_array *x, const hn_mat_array *y,
+                                float scale, float *images, int *labels);
+HNDEF hn_status hn_svhn_load(hn_mat *m, float scale, float **images, int **labels,
+                             int *n);
+
 /* ---- end of data file API ---- */
 
 /* ========================================================================
    Checkpoints
    ======================================================================== */
+
+/* A checkpoint holds a model's tensors by name, a configuration string of
+   the program's choosing (a JSON or key=value line that says how to
+   rebuild the model) and raw blobs (optimizer step counters, RNG states),
+   so that training resumes exactly where it stopped. The format is
+   specified in the implementation section (FILE FORMAT: checkpoint); it is
+   little-endian on disk whatever the host, and ends in a CRC-32.
+
+   Write:
+      hn_ckpt_writer w;
+      hn_ckpt_begin(&w, "{\"hidden\": 128}");
+      hn_ckpt_add_params(&w, &ps, ps.data, "");
+      hn_ckpt_add_u64(&w, "step", step);
+      hn_ckpt_add_rng(&w, "rng", &rng);
+      if (hn_ckpt_finish_file(&w, "model.ckpt") != HN_OK) puts(hn_error());
+
+   The file is written to "model.ckpt.tmp" and renamed over "model.ckpt"
+   only when complete, so a crash while saving leaves the last good
+   checkpoint in place. Errors are sticky: after a failed add, finish fails
+   with the first reason and writes nothing. */
+
+#define HN_CKPT_NAME_MAX 64
+
+enum { HN_CKPT_TENSOR = 1, HN_CKPT_BLOB = 2 };
+
+typedef struct hn_ckpt_writer {
+    unsigned char *buf;
+    size_t len, cap;
+    uint32_t count;
+    hn_status err;      /* first failure, HN_OK while all is well */
+} hn_ckpt_writer;
+
+HNDEF hn_status hn_ckpt_begin(hn_ckpt_writer *w, const char *config);
+/* A float32 tensor of 1 to HN_MAX_DIMS dimensions. */
+HNDEF hn_status hn_ckpt_add_tensor(hn_ckpt_writer *w, const char *name, int ndim,
+                                   const int *shape, const float *data);
+HNDEF hn_status hn_ckpt_add_blob(hn_ckpt_writer *w, const char *name,
+                                 const void *data, size_t len);
+/* Every tensor of the store's layout, read from base (ps->data for the
+   weights, or an optimizer's moment buffer of the same layout), under the
+   name prefix + tensor name. */
+HNDEF hn_status hn_ckpt_add_params(hn_ckpt_writer *w, const hn_params *ps,
+                                   const float *base, const char *prefix);
+/* A counter, and a generator's whole state, as portable blobs. */
+HNDEF hn_status hn_ckpt_add_u64(hn_ckpt_writer *w, const char *name, uint64_t v);
+HNDEF hn_status hn_ckpt_add_rng(hn_ckpt_writer *w, const char *name, const hn_rng *r);
+/* Finish into a new buffer (free with hn_free), or into a file by the
+   write-then-rename dance. Both free the writer, success or not. */
+HNDEF hn_status hn_ckpt_finish(hn_ckpt_writer *w, unsigned char **out, size_t *len);
+#ifndef HN_NO_STDIO
+HNDEF hn_status hn_ckpt_finish_file(hn_ckpt_writer *w, const char *path);
+#endif
+/* Abandon a checkpoint being written. */
+HNDEF void hn_ckpt_writer_free(hn_ckpt_writer *w);
+
+typedef struct hn_ckpt_entry {
+    char name[HN_CKPT_NAME_MAX];
+    int kind;                   /* HN_CKPT_TENSOR or HN_CKPT_BLOB */
+    int ndim;                   /* 0 for a blob */
+    int shape[HN_MAX_DIMS];
+    size_t size;                /* floats of a tensor, bytes of a blob */
+    size_t offset;              /* of the payload in the file image */
+} hn_ckpt_entry;
+
+typedef struct hn_ckpt {
+    const unsigned char *data;
+    size_t len;
+    unsigned char *owned;       /* the bytes of a file opened by name */
+    char *config;               /* NUL-terminated copy of the configuration */
+    hn_ckpt_entry *entries;
+    int count;
+} hn_ckpt;
+
+/* Check and index a checkpoint image held in memory (kept by reference).
+   Refused with a reason: bad magic, unknown version, truncation, a CRC
+   mismatch, a length past the end, a duplicate name. */
+HNDEF hn_status hn_ckpt_open_mem(hn_ckpt *c, const void *data, size_t len);
+#ifndef HN_NO_STDIO
+HNDEF hn_status hn_ckpt_open_file(hn_ckpt *c, const char *path, size_t max_bytes);
+#endif
+HNDEF void hn_ckpt_close(hn_ckpt *c);
+/* The entry called name, or NULL. */
+HNDEF const hn_ckpt_entry *hn_ckpt_find(const hn_ckpt *c, const char *name);
+/* Copy a tensor whose shape must be exactly (ndim, shape) into out;
+   HN_ERR_SHAPE names the tensor and both shapes when it differs. */
+HNDEF hn_status hn_ckpt_read_tensor(const hn_ckpt *c, const char *name, int ndim,
+                                    const int *shape, float *out);
+/* Copy a blob of exactly len bytes. */
+HNDEF hn_status hn_ckpt_read_blob(const hn_ckpt *c, const char *name, void *out,
+                                  size_t len);
+HNDEF hn_status hn_ckpt_read_u64(const hn_ckpt *c, const char *name, uint64_t *v);
+HNDEF hn_status hn_ckpt_read_rng(const hn_ckpt *c, const char *name, hn_rng *r);
+/* Every tensor of the store's layout into base (see hn_ckpt_add_params).
+   Fails on the first tensor missing or of another shape, naming it; the
+   checkpoint may hold other entries too. */
+HNDEF hn_status hn_ckpt_read_params(const hn_ckpt *c, const hn_params *ps, float *base,
+                                    const char *prefix);
+
+#ifndef HN_NO_STDIO
+/* Save every tensor of ps (its data) and the configuration string. */
+HNDEF hn_status hn_checkpoint_save_params(const char *path, const hn_params *ps,
+                                          const char *config);
+/* Load a checkpoint saved by hn_checkpoint_save_params into ps (allocated,
+   same layout). The file's tensors and the store's must match one for one:
+   the first that is missing, extra or of another shape is named. When
+   config is not NULL it receives a copy of the configuration string (free
+   with hn_free). */
+HNDEF hn_status hn_checkpoint_load_params(const char *path, hn_params *ps,
+                                          char **config);
+#endif
 
 /* ---- end of checkpoint API ---- */
 
@@ -766,6 +1312,16 @@ HN__UNUSED static uint32_t hn__load_u32le(const unsigned char *p)
     return (uint32_t)p[3] << 24 | (uint32_t)p[2] << 16 | (uint32_t)p[1] << 8 | p[0];
 }
 
+HN__UNUSED static unsigned hn__load_u16le(const unsigned char *p)
+{
+    return (unsigned)p[0] | (unsigned)p[1] << 8;
+}
+
+HN__UNUSED static uint64_t hn__load_u64le(const unsigned char *p)
+{
+    return (uint64_t)hn__load_u32le(p) | (uint64_t)hn__load_u32le(p + 4) << 32;
+}
+
 HN__UNUSED static void hn__store_u32le(unsigned char *p, uint32_t v)
 {
     p[0] = (unsigned char)v;
@@ -1067,9 +1623,733 @@ HNDEF void hn_params_zero_grad(hn_params *ps)
     if (ps->grad) memset(ps->grad, 0, ps->total * sizeof(float));
 }
 
+HNDEF void hn_params_set_no_decay(hn_params *ps, int handle, int flag)
+{
+    HN_ASSERT(handle >= 0 && handle < ps->count);
+    ps->info[handle].no_decay = flag != 0;
+}
+
 /* ========================================================================
    GEMM implementation
    ======================================================================== */
+
+/* hn_sgemm is the five-loop GEMM of Goto and van de Geijn ("Anatomy of
+   High-Performance Matrix Multiplication", 2008) as BLIS arranges it:
+
+      for jc in 0..n step NC          B block, KC x NC, stays in L3
+        for pc in 0..k step KC          (k split: C is updated once per block)
+          pack op(B)[pc:+KC, jc:+NC]
+          for ic in 0..m step MC        A block, MC x KC, stays in L2
+            pack op(A)[ic:+MC, pc:+KC]
+            for jr in 0..NC step NR     one B micro-panel, KC x NR, in L1
+              for ir in 0..MC step MR   one A micro-panel, MR x KC
+                C[ir:+MR, jr:+NR] = Apanel * Bpanel (+ beta C)
+
+   Packing copies each block into the order the micro-kernel reads it (A:
+   the MR values of one column after another; B: the NR values of one row
+   after another), zero-padded to whole panels. The kernel then streams two
+   contiguous arrays with no edge cases; the partial tiles at the bottom and
+   right edges go through a small tile on the stack, so nothing outside C's
+   m x n window is read or written. Packing also handles the transposes and
+   multiplies by alpha.
+
+   Threads (OpenMP) each take a slice of whole micro-tiles along M or N and
+   run the five loops on it with their own pack buffers. The k sum is never
+   split, and every element of C goes through the same instructions in the
+   same order whichever thread computes it, so the result is bit-identical
+   for any thread count. */
+
+/* Micro-kernel: C[0:MR, 0:NR] = sum over p < kc of pa[p*MR + i] * pb[p*NR + j],
+   plus beta * C unless beta is 0 (then C is not read). ldc in floats. */
+typedef void (*hn__gemm_kernel_fn)(int kc, const float *pa, const float *pb,
+                                   float *c, size_t ldc, float beta);
+
+typedef struct hn__gemm_kernel {
+    hn__gemm_kernel_fn fn;
+    int mr, nr;
+} hn__gemm_kernel;
+
+/* A kernel with its cache blocks (multiples of mr and nr) and where alpha
+   goes, fixed for the whole product before any thread starts. */
+typedef struct hn__gemm_plan {
+    hn__gemm_kernel_fn fn;
+    int mr, nr, mc, kc, nc;
+    int alpha_in_a;
+} hn__gemm_plan;
+
+/* Products of fewer multiply-adds than this run on one thread: below it,
+   waking threads costs more than it saves. */
+#ifndef HN_GEMM_OMP_MIN
+#define HN_GEMM_OMP_MIN 1000000.0
+#endif
+
+/* Scalar kernel, 4 x 4: sixteen accumulators that fit the registers of
+   most targets (x86-64 has 16, AArch64 32; smaller cores spill a few). */
+static void hn__gemm_out4(float *c, float beta, float x0, float x1, float x2,
+                          float x3)
+{
+    if (beta != 0.0f) {
+        x0 += beta * c[0];
+        x1 += beta * c[1];
+        x2 += beta * c[2];
+        x3 += beta * c[3];
+    }
+    c[0] = x0;
+    c[1] = x1;
+    c[2] = x2;
+    c[3] = x3;
+}
+
+static void hn__gemm_kernel_scalar(int kc, const float *pa, const float *pb,
+                                   float *c, size_t ldc, float beta)
+{
+    float c00 = 0, c01 = 0, c02 = 0, c03 = 0, c10 = 0, c11 = 0, c12 = 0, c13 = 0;
+    float c20 = 0, c21 = 0, c22 = 0, c23 = 0, c30 = 0, c31 = 0, c32 = 0, c33 = 0;
+    int p;
+    for (p = 0; p < kc; p++, pa += 4, pb += 4) {
+        float a0 = pa[0], a1 = pa[1], a2 = pa[2], a3 = pa[3];
+        float b0 = pb[0], b1 = pb[1], b2 = pb[2], b3 = pb[3];
+        c00 += a0 * b0; c01 += a0 * b1; c02 += a0 * b2; c03 += a0 * b3;
+        c10 += a1 * b0; c11 += a1 * b1; c12 += a1 * b2; c13 += a1 * b3;
+        c20 += a2 * b0; c21 += a2 * b1; c22 += a2 * b2; c23 += a2 * b3;
+        c30 += a3 * b0; c31 += a3 * b1; c32 += a3 * b2; c33 += a3 * b3;
+    }
+    hn__gemm_out4(c, beta, c00, c01, c02, c03);
+    hn__gemm_out4(c + ldc, beta, c10, c11, c12, c13);
+    hn__gemm_out4(c + 2 * ldc, beta, c20, c21, c22, c23);
+    hn__gemm_out4(c + 3 * ldc, beta, c30, c31, c32, c33);
+}
+
+HN__UNUSED static const hn__gemm_kernel hn__gemm_scalar = {
+    hn__gemm_kernel_scalar, 4, 4
+};
+
+/* The vector kernels share one body: MR rows of three vectors each, written
+   out row by row with macros rather than loops, so that every accumulator
+   is a named register. Per ISA, the vector width W, the rows MR (as many as
+   the register file holds: 3*MR accumulators + 3 B vectors + 1 broadcast)
+   and the cache blocks, each overridable. KC*NR floats of B (24 KiB for
+   AVX2) stay in a 32 KiB L1 while MC x KC of A streams from L2. */
+#if defined(HN__AVX512)
+typedef __m512 hn__vf;
+#define HN__VW 16
+#define HN__GEMM_MR 8
+#define HN__VZERO() _mm512_setzero_ps()
+#define HN__VLOAD(p) _mm512_loadu_ps(p)
+#define HN__VSTORE(p, v) _mm512_storeu_ps(p, v)
+#define HN__VSET1(x) _mm512_set1_ps(x)
+#define HN__VFMA(a, b, acc) _mm512_fmadd_ps(a, b, acc)
+#define HN__VMUL(a, b) _mm512_mul_ps(a, b)
+#elif defined(HN__AVX2)
+typedef __m256 hn__vf;
+#define HN__VW 8
+#ifndef HN__GEMM_MR
+#define HN__GEMM_MR 4
+#endif
+#define HN__VZERO() _mm256_setzero_ps()
+#define HN__VLOAD(p) _mm256_loadu_ps(p)
+#define HN__VSTORE(p, v) _mm256_storeu_ps(p, v)
+#define HN__VSET1(x) _mm256_set1_ps(x)
+#define HN__VFMA(a, b, acc) _mm256_fmadd_ps(a, b, acc)
+#define HN__VMUL(a, b) _mm256_mul_ps(a, b)
+#elif defined(HN__SSE2)
+typedef __m128 hn__vf;
+#define HN__VW 4
+#define HN__GEMM_MR 4
+#define HN__VZERO() _mm_setzero_ps()
+#define HN__VLOAD(p) _mm_loadu_ps(p)
+#define HN__VSTORE(p, v) _mm_storeu_ps(p, v)
+#define HN__VSET1(x) _mm_set1_ps(x)
+#define HN__VFMA(a, b, acc) _mm_add_ps(acc, _mm_mul_ps(a, b))
+#define HN__VMUL(a, b) _mm_mul_ps(a, b)
+#elif defined(HN__NEON)
+typedef float32x4_t hn__vf;
+#define HN__VW 4
+#define HN__GEMM_MR 8
+#define HN__VZERO() vdupq_n_f32(0.0f)
+#define HN__VLOAD(p) vld1q_f32(p)
+#define HN__VSTORE(p, v) vst1q_f32(p, v)
+#define HN__VSET1(x) vdupq_n_f32(x)
+#define HN__VMUL(a, b) vmulq_f32(a, b)
+#if defined(__aarch64__)
+#define HN__VFMA(a, b, acc) vfmaq_f32(acc, a, b)
+#else
+#define HN__VFMA(a, b, acc) vmlaq_f32(acc, a, b) /* ARMv7 NEON: no fused form */
+#endif
+#endif
+
+#ifndef HN_GEMM_MC
+#define HN_GEMM_MC 128
+#endif
+#ifndef HN_GEMM_KC
+#define HN_GEMM_KC 256
+#endif
+#ifndef HN_GEMM_NC
+#define HN_GEMM_NC 4080
+#endif
+
+/* GCC likes to fold each use of a B vector into its FMA as a memory
+   operand: twelve loads per step instead of three, more than the load ports
+   take. An empty asm that claims to change the register keeps it loaded. */
+#if defined(__GNUC__) && !defined(__clang__) && (defined(HN__AVX2) || defined(HN__AVX512))
+#define HN__VKEEP(v) __asm__("" : "+v"(v))
+#else
+#define HN__VKEEP(v) ((void)0)
+#endif
+
+/* A hint to start loading a cache line that will be needed soon. */
+#if defined(HN__AVX2) || defined(HN__AVX512) || defined(HN__SSE2)
+#define HN__PREFETCH(p) _mm_prefetch((const char *)(p), _MM_HINT_T0)
+#elif defined(__GNUC__) || defined(__clang__)
+#define HN__PREFETCH(p) __builtin_prefetch(p)
+#else
+#define HN__PREFETCH(p) ((void)(p))
+#endif
+
+#ifndef HN__GEMM_NV
+#define HN__GEMM_NV 3
+#endif
+
+#ifdef HN__VW
+#define HN__GEMM_NR (HN__GEMM_NV * HN__VW)
+#define HN__GEMM_TILE (HN__GEMM_MR * HN__GEMM_NR)
+
+/* Row i of the tile: accumulators ci0, ci1 (, ci2). */
+#if HN__GEMM_NV == 3
+#define HN__KDECL(i) \
+    hn__vf c##i##0 = HN__VZERO(), c##i##1 = HN__VZERO(), c##i##2 = HN__VZERO()
+#define HN__KSTEP(i)                        \
+    av = HN__VSET1(pa[i]);                  \
+    c##i##0 = HN__VFMA(av, b0, c##i##0);    \
+    c##i##1 = HN__VFMA(av, b1, c##i##1);    \
+    c##i##2 = HN__VFMA(av, b2, c##i##2)
+#define HN__KOUT(i)                                                     \
+    do {                                                                \
+        float *ci = c + (size_t)(i) * ldc;                              \
+        if (beta != 0.0f) {                                             \
+            c##i##0 = HN__VFMA(bv, HN__VLOAD(ci), c##i##0);             \
+            c##i##1 = HN__VFMA(bv, HN__VLOAD(ci + HN__VW), c##i##1);    \
+            c##i##2 = HN__VFMA(bv, HN__VLOAD(ci + 2 * HN__VW), c##i##2); \
+        }                                                               \
+        HN__VSTORE(ci, c##i##0);                                        \
+        HN__VSTORE(ci + HN__VW, c##i##1);                               \
+        HN__VSTORE(ci + 2 * HN__VW, c##i##2);                           \
+    } while (0)
+#else
+#define HN__KDECL(i) hn__vf c##i##0 = HN__VZERO(), c##i##1 = HN__VZERO()
+#define HN__KSTEP(i)                        \
+    av = HN__VSET1(pa[i]);                  \
+    c##i##0 = HN__VFMA(av, b0, c##i##0);    \
+    c##i##1 = HN__VFMA(av, b1, c##i##1)
+#define HN__KOUT(i)                                                     \
+    do {                                                                \
+        float *ci = c + (size_t)(i) * ldc;                              \
+        if (beta != 0.0f) {                                             \
+            c##i##0 = HN__VFMA(bv, HN__VLOAD(ci), c##i##0);             \
+            c##i##1 = HN__VFMA(bv, HN__VLOAD(ci + HN__VW), c##i##1);    \
+        }                                                               \
+        HN__VSTORE(ci, c##i##0);                                        \
+        HN__VSTORE(ci + HN__VW, c##i##1);                               \
+    } while (0)
+#endif
+
+static void hn__gemm_kernel_simd(int kc, const float *pa, const float *pb,
+                                 float *c, size_t ldc, float beta)
+{
+    hn__vf av, b0, b1, bv = HN__VSET1(beta);
+#if HN__GEMM_NV == 3
+    hn__vf b2;
+#endif
+    int p, i;
+    HN__KDECL(0); HN__KDECL(1); HN__KDECL(2); HN__KDECL(3);
+#if HN__GEMM_MR >= 6
+    HN__KDECL(4); HN__KDECL(5);
+#endif
+#if HN__GEMM_MR == 8
+    HN__KDECL(6); HN__KDECL(7);
+#endif
+    /* The C tile is read (beta != 0) or written after the k loop: ask for
+       it now so that it is in L1 by then. */
+    for (i = 0; i < HN__GEMM_MR; i++) {
+        HN__PREFETCH(c + (size_t)i * ldc);
+        HN__PREFETCH(c + (size_t)i * ldc + HN__GEMM_NR - 1);
+    }
+    for (p = 0; p < kc; p++, pa += HN__GEMM_MR, pb += HN__GEMM_NR) {
+        b0 = HN__VLOAD(pb);
+        b1 = HN__VLOAD(pb + HN__VW);
+        HN__VKEEP(b0); HN__VKEEP(b1);
+#if HN__GEMM_NV == 3
+        b2 = HN__VLOAD(pb + 2 * HN__VW);
+        HN__VKEEP(b2);
+#endif
+        HN__KSTEP(0); HN__KSTEP(1); HN__KSTEP(2); HN__KSTEP(3);
+#if HN__GEMM_MR >= 6
+        HN__KSTEP(4); HN__KSTEP(5);
+#endif
+#if HN__GEMM_MR == 8
+        HN__KSTEP(6); HN__KSTEP(7);
+#endif
+    }
+    HN__KOUT(0); HN__KOUT(1); HN__KOUT(2); HN__KOUT(3);
+#if HN__GEMM_MR >= 6
+    HN__KOUT(4); HN__KOUT(5);
+#endif
+#if HN__GEMM_MR == 8
+    HN__KOUT(6); HN__KOUT(7);
+#endif
+}
+
+static const hn__gemm_kernel hn__gemm_native = {
+    hn__gemm_kernel_simd, HN__GEMM_MR, HN__GEMM_NR
+};
+#else
+#define HN__GEMM_TILE 16
+static const hn__gemm_kernel hn__gemm_native = { hn__gemm_kernel_scalar, 4, 4 };
+#endif
+
+/* The common case of packing, a whole panel of op(B) as stored, in vector
+   registers: for small m the packing of B costs as much as the product.
+   Returns 0 when it does not apply. */
+static int hn__gemm_pack_rows(int rows, int w, int kb, const float *src, size_t ld,
+                              float scale, float *dst)
+{
+#ifdef HN__VW
+    hn__vf sv = HN__VSET1(scale);
+    int p, q;
+    if (rows != HN__GEMM_NR || w != HN__GEMM_NR) return 0;
+    for (p = 0; p < kb; p++, src += ld, dst += HN__GEMM_NR)
+        for (q = 0; q < HN__GEMM_NR; q += HN__VW)
+            HN__VSTORE(dst + q, HN__VMUL(sv, HN__VLOAD(src + q)));
+    return 1;
+#else
+    (void)rows; (void)w; (void)kb; (void)src; (void)ld; (void)scale; (void)dst;
+    return 0;
+#endif
+}
+
+/* The other common case, a whole panel whose columns are stored as rows
+   (op(B) transposed, A as stored), by 4 x 4 transposes in SSE registers
+   instead of one strided store per value. Returns 0 when it does not
+   apply. */
+static int hn__gemm_pack_cols(int rows, int w, int kb, const float *src, size_t ld,
+                              float scale, float *dst)
+{
+#if defined(HN__SSE2) || defined(HN__AVX2) || defined(HN__AVX512)
+    __m128 sv = _mm_set1_ps(scale);
+    int i, p;
+    if (rows != w || w % 4 != 0) return 0;
+    for (i = 0; i < w; i += 4) {
+        const float *s0 = src + (size_t)i * ld, *s1 = s0 + ld, *s2 = s1 + ld;
+        const float *s3 = s2 + ld;
+        float *d = dst + i;
+        for (p = 0; p + 4 <= kb; p += 4, d += (size_t)4 * w) {
+            __m128 r0 = _mm_loadu_ps(s0 + p), r1 = _mm_loadu_ps(s1 + p);
+            __m128 r2 = _mm_loadu_ps(s2 + p), r3 = _mm_loadu_ps(s3 + p);
+            _MM_TRANSPOSE4_PS(r0, r1, r2, r3);
+            _mm_storeu_ps(d, _mm_mul_ps(sv, r0));
+            _mm_storeu_ps(d + w, _mm_mul_ps(sv, r1));
+            _mm_storeu_ps(d + 2 * w, _mm_mul_ps(sv, r2));
+            _mm_storeu_ps(d + 3 * w, _mm_mul_ps(sv, r3));
+        }
+        for (; p < kb; p++, d += w) {
+            d[0] = scale * s0[p];
+            d[1] = scale * s1[p];
+            d[2] = scale * s2[p];
+            d[3] = scale * s3[p];
+        }
+    }
+    return 1;
+#else
+    (void)rows; (void)w; (void)kb; (void)src; (void)ld; (void)scale; (void)dst;
+    return 0;
+#endif
+}
+
+/* Pack an x by kb block (of op(A), or of op(B) transposed) into panels of
+   w: panel r holds element (r*w + i, p) times scale at p*w + i, and zeros
+   past x. Element (i, p) is src[i*ld + p] when the stored rows run along k
+   (A as stored, B transposed), else src[p*ld + i]. */
+static void hn__gemm_pack(int along_k, int x, int kb, const float *src, size_t ld,
+                          float scale, int w, float *dst)
+{
+    int r, i, p;
+    for (r = 0; r < x; r += w, dst += (size_t)w * kb) {
+        int rows = HN__MIN(w, x - r);
+        if (along_k) {
+            if (hn__gemm_pack_cols(rows, w, kb, src + (size_t)r * ld, ld, scale, dst))
+                continue;
+            for (i = 0; i < rows; i++) {
+                const float *s = src + (size_t)(r + i) * ld;
+                for (p = 0; p < kb; p++) dst[(size_t)p * w + i] = scale * s[p];
+            }
+            for (; i < w; i++)
+                for (p = 0; p < kb; p++) dst[(size_t)p * w + i] = 0.0f;
+        } else if (!hn__gemm_pack_rows(rows, w, kb, src + r, ld, scale, dst)) {
+            for (p = 0; p < kb; p++) {
+                const float *s = src + (size_t)p * ld + r;
+                float *d = dst + (size_t)p * w;
+                for (i = 0; i < rows; i++) d[i] = scale * s[i];
+                for (; i < w; i++) d[i] = 0.0f;
+            }
+        }
+    }
+}
+
+/* One product as the driver sees it: C = alpha op(A) op(B) + beta C with
+   op(A) m x k, op(B) k x n, and C's element (i, j) at c[i*rsc + j*csc]. A
+   C with rows of one column (csc != 1) is how a product too narrow for the
+   kernel's NR is run transposed (see hn__gemm_job_init). */
+typedef struct hn__gemm_job {
+    int ta, tb, m, n, k;
+    float alpha, beta;
+    const float *a, *b;
+    size_t lda, ldb;
+    float *c;
+    size_t rsc, csc;
+} hn__gemm_job;
+
+/* Where a B block comes from, for packing it one micro-panel at a time. */
+typedef struct hn__gemm_bsrc {
+    const float *b; /* op(B)[0, 0] of the block */
+    size_t ldb;
+    int trans;
+    float scale;
+} hn__gemm_bsrc;
+
+/* The two inner loops over one packed mb x kb block of A and kb x nb block
+   of B: every mr x nr tile of C. With src, B is not packed yet: each
+   micro-panel is packed into pb just before its column of tiles uses it,
+   while it is still in L1. Partial tiles (and every tile of a transposed
+   C) are computed into a tile on the stack and only their part inside C is
+   copied out. */
+static void hn__gemm_macro(const hn__gemm_plan *pl, int mb, int nb, int kb,
+                           const float *pa, float *pb, const hn__gemm_bsrc *src,
+                           float beta, float *c, size_t rsc, size_t csc)
+{
+    float tile[HN__GEMM_TILE];
+    int ir, jr, i, j, mr = pl->mr, nr = pl->nr;
+    for (jr = 0; jr < nb; jr += nr) {
+        int cols = HN__MIN(nr, nb - jr);
+        const float *bp = pb + (size_t)jr * kb;
+        if (src) {
+            const float *sb = src->trans ? src->b + (size_t)jr * src->ldb : src->b + jr;
+            /* Untransposed, the panel is kb short pieces of kb rows far
+               apart: more streams than the hardware prefetcher follows, so
+               ask for the pieces of a panel a few ahead. */
+            if (!src->trans && jr + 5 * nr <= nb)
+                for (i = 0; i < kb; i++) {
+                    HN__PREFETCH(sb + (size_t)i * src->ldb + 4 * nr);
+                    HN__PREFETCH(sb + (size_t)i * src->ldb + 5 * nr - 1);
+                }
+            hn__gemm_pack(src->trans, cols, kb, sb, src->ldb, src->scale, nr, pb);
+            bp = pb;
+        }
+        for (ir = 0; ir < mb; ir += mr) {
+            int rows = HN__MIN(mr, mb - ir);
+            const float *ap = pa + (size_t)ir * kb;
+            float *cij = c + (size_t)ir * rsc + (size_t)jr * csc;
+            if (rows == mr && cols == nr && csc == 1) {
+                pl->fn(kb, ap, bp, cij, rsc, beta);
+                continue;
+            }
+            pl->fn(kb, ap, bp, tile, (size_t)nr, 0.0f);
+            for (i = 0; i < rows; i++) {
+                float *ci = cij + (size_t)i * rsc;
+                const float *ti = tile + (size_t)i * nr;
+                if (beta == 0.0f)
+                    for (j = 0; j < cols; j++) ci[j * csc] = ti[j];
+                else
+                    for (j = 0; j < cols; j++) ci[j * csc] = ti[j] + beta * ci[j * csc];
+            }
+        }
+    }
+}
+
+/* The three outer loops, for one thread's part of the product. When all
+   of A fits one MC block, each B micro-panel is used by one column of
+   tiles only, so it is packed right before (hn__gemm_macro) rather than a
+   whole block ahead: the same work, but the packed panel is still in L1
+   when read. */
+static void hn__gemm_blocked(const hn__gemm_plan *pl, const hn__gemm_job *jb,
+                             float *pa, float *pb)
+{
+    float sa = pl->alpha_in_a ? jb->alpha : 1.0f, sb = pl->alpha_in_a ? 1.0f : jb->alpha;
+    int jc, pc, ic, m = jb->m, n = jb->n, k = jb->k, one_block = m <= pl->mc;
+    size_t lda = jb->lda, ldb = jb->ldb;
+    for (jc = 0; jc < n; jc += pl->nc) {
+        int nb = HN__MIN(pl->nc, n - jc);
+        for (pc = 0; pc < k; pc += pl->kc) {
+            int kb = HN__MIN(pl->kc, k - pc);
+            /* Only the first k block applies beta; the others add to it. */
+            float bk = pc == 0 ? jb->beta : 1.0f;
+            hn__gemm_bsrc src;
+            src.b = jb->tb ? jb->b + (size_t)jc * ldb + pc : jb->b + (size_t)pc * ldb + jc;
+            src.ldb = ldb;
+            src.trans = jb->tb;
+            src.scale = sb;
+            if (!one_block) hn__gemm_pack(jb->tb, nb, kb, src.b, ldb, sb, pl->nr, pb);
+            for (ic = 0; ic < m; ic += pl->mc) {
+                int mb = HN__MIN(pl->mc, m - ic);
+                const float *ab = jb->ta ? jb->a + (size_t)pc * lda + ic
+                                         : jb->a + (size_t)ic * lda + pc;
+                hn__gemm_pack(!jb->ta, mb, kb, ab, lda, sa, pl->mr, pa);
+                hn__gemm_macro(pl, mb, nb, kb, pa, pb, one_block ? &src : NULL, bk,
+                               jb->c + (size_t)ic * jb->rsc + (size_t)jc * jb->csc,
+                               jb->rsc, jb->csc);
+            }
+        }
+    }
+}
+
+static int hn__gemm_round(int x, int to)
+{
+    x -= x % to;
+    return x < to ? to : x;
+}
+
+/* Share of the kernel's work that is real, not zero padding. */
+static double hn__gemm_fill(int m, int n, int mr, int nr)
+{
+    return (double)m / ((m + mr - 1) / mr * mr) * n / ((n + nr - 1) / nr * nr);
+}
+
+/* The job for C = alpha op(A) op(B) + beta C, and its plan. A C narrower
+   than the kernel's tile (n = 10 against NR = 24, say) wastes most of each
+   tile on padding; then the driver computes C^T = op(B)^T op(A)^T, the same
+   numbers with the roles of m and n swapped, writing C through strides. */
+static void hn__gemm_job_init(hn__gemm_job *jb, hn__gemm_plan *pl,
+                              const hn__gemm_kernel *kr, int ta, int tb, int m,
+                              int n, int k, float alpha, const float *a, int lda,
+                              const float *b, int ldb, float beta, float *c, int ldc)
+{
+    int nc;
+    jb->k = k;
+    jb->alpha = alpha;
+    jb->beta = beta;
+    jb->c = c;
+    if (hn__gemm_fill(n, m, kr->mr, kr->nr) > 1.25 * hn__gemm_fill(m, n, kr->mr, kr->nr)) {
+        jb->ta = !tb; jb->tb = !ta; jb->m = n; jb->n = m;
+        jb->a = b; jb->lda = (size_t)ldb; jb->b = a; jb->ldb = (size_t)lda;
+        jb->rsc = 1; jb->csc = (size_t)ldc;
+    } else {
+        jb->ta = ta; jb->tb = tb; jb->m = m; jb->n = n;
+        jb->a = a; jb->lda = (size_t)lda; jb->b = b; jb->ldb = (size_t)ldb;
+        jb->rsc = (size_t)ldc; jb->csc = 1;
+    }
+    pl->fn = kr->fn;
+    pl->mr = kr->mr;
+    pl->nr = kr->nr;
+    pl->mc = hn__gemm_round(HN_GEMM_MC, kr->mr);
+    pl->kc = HN__MAX(HN_GEMM_KC, 1);
+    pl->nc = nc = hn__gemm_round(HN_GEMM_NC, kr->nr);
+    /* A is packed once per NC block of columns, B once: multiply alpha
+       into whichever is packed fewer times in all. */
+    pl->alpha_in_a = (double)jb->m * ((jb->n + nc - 1) / nc) <= (double)jb->n;
+}
+
+/* Bytes of the A block a thread packs, rounded to whole cache lines. */
+static size_t hn__gemm_a_bytes(const hn__gemm_plan *pl, int m, int k)
+{
+    size_t kb = (size_t)HN__MIN(k, pl->kc), mb = (size_t)HN__MIN(m, pl->mc);
+    return ((mb + pl->mr - 1) / pl->mr * pl->mr * kb * sizeof(float) + 63) / 64 * 64;
+}
+
+/* Bytes of pack buffers one thread needs: an A block and a B block (one
+   B micro-panel when A fits one MC block), each starting on a 64-byte
+   boundary wherever the buffer starts. */
+static size_t hn__gemm_thread_bytes(const hn__gemm_plan *pl, const hn__gemm_job *jb)
+{
+    size_t kb = (size_t)HN__MIN(jb->k, pl->kc);
+    size_t nb = jb->m <= pl->mc ? (size_t)pl->nr : (size_t)HN__MIN(jb->n, pl->nc);
+    size_t bbytes = (nb + pl->nr - 1) / pl->nr * pl->nr * kb * sizeof(float);
+    return hn__gemm_a_bytes(pl, jb->m, jb->k) + bbytes + 64;
+}
+
+/* Slices along N when it is the longer side, else along M. */
+static int hn__gemm_split_n(const hn__gemm_job *jb) { return jb->n >= jb->m; }
+
+/* How many threads the product deserves (1 without OpenMP). */
+static int hn__gemm_threads(const hn__gemm_plan *pl, const hn__gemm_job *jb)
+{
+#ifdef _OPENMP
+    int nt = omp_get_max_threads();
+    int tiles = hn__gemm_split_n(jb) ? (jb->n + pl->nr - 1) / pl->nr
+                                     : (jb->m + pl->mr - 1) / pl->mr;
+    if ((double)jb->m * jb->n * jb->k < HN_GEMM_OMP_MIN) return 1;
+    return HN__MAX(1, HN__MIN(nt, tiles));
+#else
+    (void)pl; (void)jb;
+    return 1;
+#endif
+}
+
+static float *hn__gemm_align64(unsigned char *p)
+{
+    return (float *)(void *)(p + (64 - (uintptr_t)p % 64) % 64);
+}
+
+/* Run the job on nt threads, each with per bytes of work: thread t takes
+   the t-th slice of whole micro-tiles along N (or M). */
+static void hn__gemm_run(const hn__gemm_plan *pl, const hn__gemm_job *jb, int nt,
+                         unsigned char *work, size_t per)
+{
+    int split_n = hn__gemm_split_n(jb);
+    int unit = split_n ? pl->nr : pl->mr, total = split_n ? jb->n : jb->m;
+    size_t tiles = ((size_t)total + unit - 1) / unit;
+    size_t slice = (tiles + nt - 1) / nt * unit;
+    size_t abytes = hn__gemm_a_bytes(pl, jb->m, jb->k);
+    int t;
+#ifdef _OPENMP
+#pragma omp parallel for num_threads(nt) schedule(static)
+#endif
+    for (t = 0; t < nt; t++) {
+        size_t lo = (size_t)t * slice;
+        size_t hi = HN__MIN((size_t)total, lo + slice);
+        float *pa = hn__gemm_align64(work + (size_t)t * per);
+        float *pb = pa + abytes / sizeof(float);
+        hn__gemm_job part = *jb;
+        if (lo >= hi) continue;
+        if (split_n) {
+            part.n = (int)(hi - lo);
+            part.b += jb->tb ? lo * jb->ldb : lo;
+            part.c += lo * jb->csc;
+        } else {
+            part.m = (int)(hi - lo);
+            part.a += jb->ta ? lo : lo * jb->lda;
+            part.c += lo * jb->rsc;
+        }
+        hn__gemm_blocked(pl, &part, pa, pb);
+    }
+}
+
+/* c[0:n] *= beta, where beta 0 writes zeros without reading c. */
+static void hn__gemm_scale_row(float *c, int n, float beta)
+{
+    int j;
+    if (beta == 0.0f)
+        for (j = 0; j < n; j++) c[j] = 0.0f;
+    else if (beta != 1.0f)
+        for (j = 0; j < n; j++) c[j] *= beta;
+}
+
+/* The cases BLAS defines without a product: nothing to do for an empty C,
+   and C = beta * C (C not read when beta is 0) when alpha or k is 0.
+   Returns 1 when it handled the call. */
+static int hn__gemm_trivial(int m, int n, int k, float alpha, float beta, float *c,
+                            int ldc)
+{
+    int i;
+    if (m == 0 || n == 0) return 1;
+    if (k != 0 && alpha != 0.0f) return 0;
+    for (i = 0; i < m; i++) hn__gemm_scale_row(c + (size_t)i * ldc, n, beta);
+    return 1;
+}
+
+/* Programmer errors: negative sizes, strides shorter than rows. */
+static void hn__gemm_check_args(int ta, int tb, int m, int n, int k, int lda,
+                                int ldb, int ldc)
+{
+    HN_ASSERT(m >= 0 && n >= 0 && k >= 0);
+    HN_ASSERT(ldc >= n);
+    HN_ASSERT(k == 0 || lda >= (ta ? m : k));
+    HN_ASSERT(k == 0 || ldb >= (tb ? k : n));
+    (void)ta; (void)tb; (void)m; (void)n; (void)k; (void)lda; (void)ldb; (void)ldc;
+}
+
+/* Without pack buffers (their allocation failed): the right answer by a
+   plain loop, row of C by row, that vectorises well enough. */
+static void hn__gemm_unpacked(int ta, int tb, int m, int n, int k, float alpha,
+                              const float *a, int lda, const float *b, int ldb,
+                              float beta, float *c, int ldc)
+{
+    int i, j, p;
+    for (i = 0; i < m; i++) {
+        float *ci = c + (size_t)i * ldc;
+        hn__gemm_scale_row(ci, n, beta);
+        for (p = 0; p < k; p++) {
+            float av = alpha * (ta ? a[(size_t)p * lda + i] : a[(size_t)i * lda + p]);
+            if (tb)
+                for (j = 0; j < n; j++) ci[j] += av * b[(size_t)j * ldb + p];
+            else
+                for (j = 0; j < n; j++) ci[j] += av * b[(size_t)p * ldb + j];
+        }
+    }
+}
+
+/* hn_sgemm with a given micro-kernel: the tests run the scalar kernel
+   through the same driver as the vector one. */
+static void hn__sgemm_with(const hn__gemm_kernel *kr, int ta, int tb, int m, int n,
+                           int k, float alpha, const float *a, int lda,
+                           const float *b, int ldb, float beta, float *c, int ldc)
+{
+    hn__gemm_plan pl;
+    hn__gemm_job jb;
+    size_t per, bytes;
+    unsigned char *work = NULL;
+    int nt;
+    hn__gemm_check_args(ta, tb, m, n, k, lda, ldb, ldc);
+    if (hn__gemm_trivial(m, n, k, alpha, beta, c, ldc)) return;
+    hn__gemm_job_init(&jb, &pl, kr, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c,
+                      ldc);
+    nt = hn__gemm_threads(&pl, &jb);
+    per = hn__gemm_thread_bytes(&pl, &jb);
+    if (hn__mul_size(per, (size_t)nt, &bytes)) work = (unsigned char *)HN_MALLOC(bytes);
+    if (!work && nt > 1) {
+        nt = 1;
+        work = (unsigned char *)HN_MALLOC(per);
+    }
+    if (!work) {
+        hn__gemm_unpacked(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+        return;
+    }
+    hn__gemm_run(&pl, &jb, nt, work, per);
+    HN_FREE(work);
+}
+
+HNDEF void hn_sgemm(int trans_a, int trans_b, int m, int n, int k, float alpha,
+                    const float *a, int lda, const float *b, int ldb,
+                    float beta, float *c, int ldc)
+{
+    hn__sgemm_with(&hn__gemm_native, trans_a, trans_b, m, n, k, alpha, a, lda, b,
+                   ldb, beta, c, ldc);
+}
+
+HNDEF size_t hn_sgemm_workspace_size(int m, int n, int k)
+{
+    hn__gemm_plan pl;
+    hn__gemm_job jb;
+    size_t bytes;
+    if (m <= 0 || n <= 0 || k <= 0) return 0;
+    hn__gemm_job_init(&jb, &pl, &hn__gemm_native, 0, 0, m, n, k, 1.0f, NULL, k, NULL,
+                      n, 0.0f, NULL, n);
+    if (!hn__mul_size(hn__gemm_thread_bytes(&pl, &jb), (size_t)hn__gemm_threads(&pl, &jb),
+                      &bytes))
+        return (size_t)-1;
+    return bytes;
+}
+
+HNDEF hn_status hn_sgemm_ws(int trans_a, int trans_b, int m, int n, int k,
+                            float alpha, const float *a, int lda, const float *b,
+                            int ldb, float beta, float *c, int ldc, void *work,
+                            size_t work_bytes)
+{
+    hn__gemm_plan pl;
+    hn__gemm_job jb;
+    size_t per;
+    int nt;
+    hn__gemm_check_args(trans_a, trans_b, m, n, k, lda, ldb, ldc);
+    if (hn__gemm_trivial(m, n, k, alpha, beta, c, ldc)) return HN_OK;
+    hn__gemm_job_init(&jb, &pl, &hn__gemm_native, trans_a, trans_b, m, n, k, alpha, a,
+                      lda, b, ldb, beta, c, ldc);
+    per = hn__gemm_thread_bytes(&pl, &jb);
+    if (!work || work_bytes < per)
+        return hn__fail(HN_ERR_ARG, "hn_sgemm_ws: %zu bytes of workspace, needs %zu",
+                        work_bytes, per);
+    nt = hn__gemm_threads(&pl, &jb);
+    if ((size_t)nt > work_bytes / per) nt = (int)(work_bytes / per);
+    hn__gemm_run(&pl, &jb, nt, (unsigned char *)work, per);
+    return HN_OK;
+}
 
 HNDEF void hn_sgemm_ref(int trans_a, int trans_b, int m, int n, int k, float alpha,
                         const float *a, int lda, const float *b, int ldb,
@@ -1091,40 +2371,803 @@ HNDEF void hn_sgemm_ref(int trans_a, int trans_b, int m, int n, int k, float alp
     }
 }
 
-/* NOTE: placeholder until the blocked kernel lands: a straightforward loop
-   order that is correct for every case the tests check. */
-HNDEF void hn_sgemm(int trans_a, int trans_b, int m, int n, int k, float alpha,
-                    const float *a, int lda, const float *b, int ldb,
-                    float beta, float *c, int ldc)
-{
-    int i, j, p;
-    for (i = 0; i < m; i++) {
-        float *ci = c + (size_t)i * ldc;
-        if (beta == 0.0f)
-            for (j = 0; j < n; j++) ci[j] = 0.0f;
-        else if (beta != 1.0f)
-            for (j = 0; j < n; j++) ci[j] *= beta;
-        for (p = 0; p < k; p++) {
-            float av = alpha * (trans_a ? a[(size_t)p * lda + i] : a[(size_t)i * lda + p]);
-            if (trans_b)
-                for (j = 0; j < n; j++) ci[j] += av * b[(size_t)j * ldb + p];
-            else
-                for (j = 0; j < n; j++) ci[j] += av * b[(size_t)p * ldb + j];
-        }
-    }
-}
-
 /* ---- end of GEMM implementation ---- */
 
 /* ========================================================================
    Layers implementation
    ======================================================================== */
 
+HNDEF void hn_linear_forward(int n, int in, int out, const float *x, const float *w,
+                             const float *b, float *y)
+{
+    int i, o;
+    HN_ASSERT(n >= 0 && in > 0 && out > 0);
+    hn_sgemm(0, 1, n, out, in, 1.0f, x, in, w, in, 0.0f, y, out);
+    if (!b) return;
+    for (i = 0; i < n; i++) {
+        float *yi = y + (size_t)i * out;
+        for (o = 0; o < out; o++) yi[o] += b[o];
+    }
+}
+
+HNDEF void hn_linear_backward(int n, int in, int out, const float *x, const float *w,
+                              const float *dy, float *dx, float *dw, float *db)
+{
+    int i, o;
+    HN_ASSERT(n >= 0 && in > 0 && out > 0);
+    if (n == 0) return;
+    if (dx) hn_sgemm(0, 0, n, in, out, 1.0f, dy, out, w, in, 1.0f, dx, in);
+    /* The sum over the batch runs inside the GEMM's k loop, whose order
+       does not depend on the thread count. */
+    if (dw) hn_sgemm(1, 0, out, in, n, 1.0f, dy, out, x, in, 1.0f, dw, in);
+    if (db)
+        for (i = 0; i < n; i++) {
+            const float *dyi = dy + (size_t)i * out;
+            for (o = 0; o < out; o++) db[o] += dyi[o];
+        }
+}
+
+HNDEF void hn_relu_forward(size_t n, const float *x, float *y)
+{
+    size_t i;
+    for (i = 0; i < n; i++) y[i] = x[i] > 0.0f ? x[i] : 0.0f;
+}
+
+HNDEF void hn_relu_backward(size_t n, const float *y, const float *dy, float *dx)
+{
+    size_t i;
+    for (i = 0; i < n; i++)
+        if (y[i] > 0.0f) dx[i] += dy[i];
+}
+
+HNDEF float hn_softmax_xent_forward(int n, int c, const float *logits, const int *labels,
+                                    float *probs, int *ncorrect)
+{
+    double loss = 0.0;
+    int i, j, hits = 0;
+    HN_ASSERT(n >= 0 && c > 0);
+    for (i = 0; i < n; i++) {
+        const float *z = logits + (size_t)i * c;
+        float *p = probs + (size_t)i * c;
+        float zmax = z[0];
+        double sum = 0.0;
+        int best = 0, label = labels[i];
+        HN_ASSERT(label >= 0 && label < c);
+
+        /* Subtracting the maximum keeps exp from overflowing; the loss is
+           taken as logsumexp - z[label] rather than -log p[label], which
+           stays finite even when p[label] underflows to 0. */
+        for (j = 1; j < c; j++)
+            if (z[j] > zmax) {
+                zmax = z[j];
+                best = j;
+            }
+        for (j = 0; j < c; j++) {
+            p[j] = HN_EXPF(z[j] - zmax);
+            sum += p[j];
+        }
+        for (j = 0; j < c; j++) p[j] = (float)(p[j] / sum);
+        loss += HN_LOGF((float)sum) + (double)zmax - (double)z[label];
+        hits += best == label;
+    }
+    if (ncorrect) *ncorrect = hits;
+    return n > 0 ? (float)(loss / n) : 0.0f;
+}
+
+HNDEF void hn_softmax_xent_backward(int n, int c, const float *probs, const int *labels,
+                                    float scale, float *dlogits)
+{
+    float s;
+    int i, j;
+    HN_ASSERT(n >= 0 && c > 0);
+    if (n == 0) return;
+    s = scale / (float)n;
+    for (i = 0; i < n; i++) {
+        const float *p = probs + (size_t)i * c;
+        float *d = dlogits + (size_t)i * c;
+        for (j = 0; j < c; j++) d[j] += s * p[j];
+        d[labels[i]] -= s;
+    }
+}
+
+/* ---- convolution ---- */
+
+#ifndef HN_CONV2D_SLOTS
+#define HN_CONV2D_SLOTS 4
+#endif
+
+HNDEF hn_status hn_conv2d_init(hn_conv2d *cv, int c_in, int h_in, int w_in, int c_out,
+                               int kh, int kw, int stride, int pad)
+{
+    size_t k, hw, cols, wsize;
+    memset(cv, 0, sizeof *cv);
+    if (c_in <= 0 || h_in <= 0 || w_in <= 0 || c_out <= 0 || kh <= 0 || kw <= 0 ||
+        stride <= 0 || pad < 0)
+        return hn__fail(HN_ERR_ARG, "conv2d: sizes %d %d %d %d %d %d %d %d out of range",
+                        c_in, h_in, w_in, c_out, kh, kw, stride, pad);
+    if (pad > INT_MAX / 4 || h_in > INT_MAX / 2 || w_in > INT_MAX / 2 ||
+        h_in + 2 * pad < kh || w_in + 2 * pad < kw)
+        return hn__fail(HN_ERR_SHAPE, "conv2d: kernel %dx%d larger than the padded "
+                        "input %dx%d + 2*%d", kh, kw, h_in, w_in, pad);
+    cv->c_in = c_in; cv->h_in = h_in; cv->w_in = w_in;
+    cv->c_out = c_out; cv->kh = kh; cv->kw = kw;
+    cv->stride = stride; cv->pad = pad;
+    cv->h_out = (h_in + 2 * pad - kh) / stride + 1;
+    cv->w_out = (w_in + 2 * pad - kw) / stride + 1;
+    cv->slots = HN_CONV2D_SLOTS;
+
+    /* The GEMM takes int sizes and strides: every matrix dimension and
+       every per-image plane must fit, and the workspace must fit size_t. */
+    if (!hn__mul_size((size_t)c_in * kh, (size_t)kw, &k) || k > INT_MAX ||
+        !hn__mul_size((size_t)cv->h_out, (size_t)cv->w_out, &hw) || hw > INT_MAX ||
+        !hn__mul_size(k, hw, &cols) || !hn__mul_size(k, (size_t)c_out, &wsize) ||
+        wsize > INT_MAX || (size_t)h_in * w_in > (size_t)(INT_MAX / c_in) ||
+        hw > (size_t)(INT_MAX / c_out) || cols > (size_t)-1 / 64 / sizeof(float))
+        return hn__fail(HN_ERR_LIMIT, "conv2d: sizes overflow (c_in %d, %dx%d, "
+                        "kernel %dx%d, c_out %d)", c_in, h_in, w_in, kh, kw, c_out);
+    return HN_OK;
+}
+
+/* A 1x1 stride-1 unpadded convolution is a plain matrix product with the
+   image, which needs no unfolding. */
+static int hn__conv2d_pointwise(const hn_conv2d *cv)
+{
+    return cv->kh == 1 && cv->kw == 1 && cv->stride == 1 && cv->pad == 0;
+}
+
+/* Floats of one slot: the unfolding buffer, then the partial dw and db. */
+static size_t hn__conv2d_slot_size(const hn_conv2d *cv)
+{
+    size_t k = (size_t)cv->c_in * cv->kh * cv->kw, hw = (size_t)cv->h_out * cv->w_out;
+    size_t col = hn__conv2d_pointwise(cv) ? 0 : k * hw;
+    /* Round up to 16 floats so each slot starts on its own cache line. */
+    return (col + k * cv->c_out + cv->c_out + 15) / 16 * 16;
+}
+
+HNDEF size_t hn_conv2d_workspace_size(const hn_conv2d *cv)
+{
+    HN_ASSERT(cv->slots >= 1);
+    return hn__conv2d_slot_size(cv) * (size_t)cv->slots;
+}
+
+/* Output columns s whose input column s*stride - pad + v lies inside
+   [0, w_in): the half-open range [*lo, *hi). */
+static void hn__conv2d_valid(int w_in, int w_out, int stride, int pad, int v, int *lo,
+                             int *hi)
+{
+    int off = v - pad;   /* input column of output column 0 */
+    *lo = off >= 0 ? 0 : (-off + stride - 1) / stride;
+    *hi = w_in - 1 - off < 0 ? 0 : (w_in - 1 - off) / stride + 1;
+    if (*hi > w_out) *hi = w_out;
+    if (*lo > *hi) *lo = *hi;
+}
+
+/* Unfold one image img (c_in, h_in, w_in) into col (c_in*kh*kw,
+   h_out*w_out); or, when dimg is not NULL, fold col back, adding into dimg
+   (the adjoint, for the input gradient; img is then unused). Row
+   (c*kh + u)*kw + v of col holds the input pixels that kernel tap (c, u, v)
+   meets, zeros where it falls in the padding. */
+static void hn__im2col(const hn_conv2d *cv, const float *img, float *col, float *dimg)
+{
+    int c, u, v, r, s, lo, hi, st = cv->stride;
+    for (c = 0; c < cv->c_in; c++)
+        for (u = 0; u < cv->kh; u++)
+            for (v = 0; v < cv->kw; v++) {
+                float *row = col + ((size_t)(c * cv->kh + u) * cv->kw + v) *
+                                   cv->h_out * cv->w_out;
+                hn__conv2d_valid(cv->w_in, cv->w_out, st, cv->pad, v, &lo, &hi);
+                for (r = 0; r < cv->h_out; r++) {
+                    float *dst = row + (size_t)r * cv->w_out;
+                    int ih = r * st - cv->pad + u;
+                    /* Offset of the input pixel of output column 0: the
+                       pixel of column s is at at + s * st. */
+                    ptrdiff_t at = ((ptrdiff_t)c * cv->h_in + ih) * cv->w_in + v - cv->pad;
+                    if (ih < 0 || ih >= cv->h_in) {
+                        if (!dimg) memset(dst, 0, (size_t)cv->w_out * sizeof(float));
+                        continue;
+                    }
+                    /* Stride 1 (the common case) gets contiguous loops
+                       that the compiler vectorizes. */
+                    if (dimg && st == 1) {
+                        float *d = dimg + (at + lo);
+                        for (s = 0; s < hi - lo; s++) d[s] += dst[lo + s];
+                    } else if (dimg) {
+                        for (s = lo; s < hi; s++) dimg[at + s * st] += dst[s];
+                    } else {
+                        for (s = 0; s < lo; s++) dst[s] = 0.0f;
+                        if (st == 1)
+                            memcpy(dst + lo, img + (at + lo),
+                                   (size_t)(hi - lo) * sizeof(float));
+                        else
+                            for (s = lo; s < hi; s++) dst[s] = img[at + s * st];
+                        for (s = hi; s < cv->w_out; s++) dst[s] = 0.0f;
+                    }
+                }
+            }
+}
+
+/* First image of slot s when n images are spread over `slots`. */
+static int hn__slot_begin(int s, int n, int slots)
+{
+    return (int)((long long)s * n / slots);
+}
+
+HNDEF void hn_conv2d_forward(const hn_conv2d *cv, int n, const float *x, const float *w,
+                             const float *b, float *y, float *ws)
+{
+    int k = cv->c_in * cv->kh * cv->kw, hw = cv->h_out * cv->w_out;
+    int slots = cv->slots, s;
+    size_t in_size = (size_t)cv->c_in * cv->h_in * cv->w_in;
+    size_t out_size = (size_t)cv->c_out * hw, slot_size = hn__conv2d_slot_size(cv);
+    HN_ASSERT(n >= 0 && slots >= 1);
+#ifdef _OPENMP
+    #pragma omp parallel for schedule(static) if (n > 1 && slots > 1)
+#endif
+    for (s = 0; s < slots; s++) {
+        float *col = ws + (size_t)s * slot_size;
+        int i, o, j;
+        for (i = hn__slot_begin(s, n, slots); i < hn__slot_begin(s + 1, n, slots); i++) {
+            const float *xi = x + (size_t)i * in_size, *src = xi;
+            float *yi = y + (size_t)i * out_size;
+            if (!hn__conv2d_pointwise(cv)) {
+                hn__im2col(cv, xi, col, NULL);
+                src = col;
+            }
+            /* y_i (c_out, hw) = w (c_out, k) col (k, hw) */
+            hn_sgemm(0, 0, cv->c_out, hw, k, 1.0f, w, k, src, hw, 0.0f, yi, hw);
+            if (b)
+                for (o = 0; o < cv->c_out; o++)
+                    for (j = 0; j < hw; j++) yi[(size_t)o * hw + j] += b[o];
+        }
+    }
+}
+
+HNDEF void hn_conv2d_backward(const hn_conv2d *cv, int n, const float *x, const float *w,
+                              const float *dy, float *dx, float *dw, float *db,
+                              float *ws)
+{
+    int k = cv->c_in * cv->kh * cv->kw, hw = cv->h_out * cv->w_out, co = cv->c_out;
+    int slots = cv->slots, pw = hn__conv2d_pointwise(cv), s;
+    long long j, nw = (long long)co * k;
+    size_t in_size = (size_t)cv->c_in * cv->h_in * cv->w_in;
+    size_t out_size = (size_t)co * hw, slot_size = hn__conv2d_slot_size(cv);
+    size_t col_size = pw ? 0 : (size_t)k * hw;
+    HN_ASSERT(n >= 0 && slots >= 1);
+#ifdef _OPENMP
+    #pragma omp parallel for schedule(static) if (n > 1 && slots > 1)
+#endif
+    for (s = 0; s < slots; s++) {
+        float *col = ws + (size_t)s * slot_size;
+        float *pdw = col + col_size, *pdb = pdw + (size_t)co * k;
+        int i, o, q;
+        memset(pdw, 0, ((size_t)co * k + co) * sizeof(float));
+        for (i = hn__slot_begin(s, n, slots); i < hn__slot_begin(s + 1, n, slots); i++) {
+            const float *xi = x + (size_t)i * in_size, *dyi = dy + (size_t)i * out_size;
+            float *dxi = dx ? dx + (size_t)i * in_size : NULL;
+
+            /* Weight gradient: pdw (c_out, k) += dy_i (c_out, hw) col^T. */
+            if (dw) {
+                const float *src = xi;
+                if (!pw) {
+                    hn__im2col(cv, xi, col, NULL);
+                    src = col;
+                }
+                hn_sgemm(0, 1, co, k, hw, 1.0f, dyi, hw, src, hw, 1.0f, pdw, k);
+            }
+            if (db)
+                for (o = 0; o < co; o++)
+                    for (q = 0; q < hw; q++) pdb[o] += dyi[(size_t)o * hw + q];
+
+            /* Input gradient: dcol (k, hw) = w^T dy_i, folded back onto
+               the image; pointwise, the product adds into dx directly. */
+            if (dxi && pw) {
+                hn_sgemm(1, 0, k, hw, co, 1.0f, w, k, dyi, hw, 1.0f, dxi, hw);
+            } else if (dxi) {
+                hn_sgemm(1, 0, k, hw, co, 1.0f, w, k, dyi, hw, 0.0f, col, hw);
+                hn__im2col(cv, NULL, col, dxi);
+            }
+        }
+    }
+
+    /* Sum the slots' partial gradients in slot order: the same additions
+       in the same order whatever the number of threads. */
+    if (dw) {
+#ifdef _OPENMP
+        #pragma omp parallel for schedule(static)
+#endif
+        for (j = 0; j < nw; j++) {
+            int t;   /* private to the thread, unlike s */
+            for (t = 0; t < slots; t++) dw[j] += ws[(size_t)t * slot_size + col_size + j];
+        }
+    }
+    if (db)
+        for (j = 0; j < co; j++)
+            for (s = 0; s < slots; s++)
+                db[j] += ws[(size_t)s * slot_size + col_size + (size_t)nw + j];
+}
+
+/* ---- pooling ---- */
+
+HNDEF hn_status hn_pool2d_init(hn_pool2d *p, int c, int h_in, int w_in, int kh, int kw,
+                               int stride_h, int stride_w)
+{
+    memset(p, 0, sizeof *p);
+    if (c <= 0 || h_in <= 0 || w_in <= 0 || kh <= 0 || kw <= 0 || stride_h <= 0 ||
+        stride_w <= 0)
+        return hn__fail(HN_ERR_ARG, "pool2d: sizes %d %d %d %d %d %d %d out of range",
+                        c, h_in, w_in, kh, kw, stride_h, stride_w);
+    if (kh > h_in || kw > w_in)
+        return hn__fail(HN_ERR_SHAPE, "pool2d: window %dx%d larger than the input %dx%d",
+                        kh, kw, h_in, w_in);
+    if ((size_t)h_in * w_in > (size_t)INT_MAX)
+        return hn__fail(HN_ERR_LIMIT, "pool2d: plane %dx%d too large", h_in, w_in);
+    p->c = c; p->h_in = h_in; p->w_in = w_in;
+    p->kh = kh; p->kw = kw; p->stride_h = stride_h; p->stride_w = stride_w;
+    p->h_out = (h_in - kh) / stride_h + 1;
+    p->w_out = (w_in - kw) / stride_w + 1;
+    return HN_OK;
+}
+
+HNDEF void hn_maxpool2d_forward(const hn_pool2d *p, int n, const float *x, float *y,
+                                int *argmax)
+{
+    long long planes = (long long)n * p->c, pl;
+    size_t in_plane = (size_t)p->h_in * p->w_in, out_plane = (size_t)p->h_out * p->w_out;
+#ifdef _OPENMP
+    #pragma omp parallel for schedule(static)
+#endif
+    for (pl = 0; pl < planes; pl++) {
+        const float *xp = x + (size_t)pl * in_plane;
+        float *yp = y + (size_t)pl * out_plane;
+        int *ap = argmax + (size_t)pl * out_plane;
+        int r, s, u, v;
+        for (r = 0; r < p->h_out; r++)
+            for (s = 0; s < p->w_out; s++) {
+                int top = r * p->stride_h, left = s * p->stride_w;
+                int best = top * p->w_in + left;
+                for (u = 0; u < p->kh; u++)
+                    for (v = 0; v < p->kw; v++) {
+                        int at = (top + u) * p->w_in + left + v;
+                        if (xp[at] > xp[best]) best = at;
+                    }
+                yp[r * p->w_out + s] = xp[best];
+                ap[r * p->w_out + s] = best;
+            }
+    }
+}
+
+HNDEF void hn_maxpool2d_backward(const hn_pool2d *p, int n, const int *argmax,
+                                 const float *dy, float *dx)
+{
+    long long planes = (long long)n * p->c, pl;
+    size_t in_plane = (size_t)p->h_in * p->w_in, out_plane = (size_t)p->h_out * p->w_out;
+    /* Overlapping windows may share a winner: each plane is one thread's. */
+#ifdef _OPENMP
+    #pragma omp parallel for schedule(static)
+#endif
+    for (pl = 0; pl < planes; pl++) {
+        size_t q;
+        for (q = 0; q < out_plane; q++)
+            dx[(size_t)pl * in_plane + argmax[(size_t)pl * out_plane + q]] +=
+                dy[(size_t)pl * out_plane + q];
+    }
+}
+
+/* Average pooling forward (x to y: window means) and backward (dy to dx:
+   every element of a window gets dy / area; x and y are NULL then), which
+   visit the same windows. */
+static void hn__avgpool2d(const hn_pool2d *p, int n, const float *x, float *y,
+                          const float *dy, float *dx)
+{
+    long long planes = (long long)n * p->c, pl;
+    size_t in_plane = (size_t)p->h_in * p->w_in, out_plane = (size_t)p->h_out * p->w_out;
+    float inv = 1.0f / (float)(p->kh * p->kw);
+#ifdef _OPENMP
+    #pragma omp parallel for schedule(static)
+#endif
+    for (pl = 0; pl < planes; pl++) {
+        size_t xo = (size_t)pl * in_plane, yo = (size_t)pl * out_plane;
+        int r, s, u, v;
+        for (r = 0; r < p->h_out; r++)
+            for (s = 0; s < p->w_out; s++) {
+                size_t win = xo + (size_t)r * p->stride_h * p->w_in + s * p->stride_w;
+                size_t out = yo + (size_t)r * p->w_out + s;
+                float sum = 0.0f, g = dx ? dy[out] * inv : 0.0f;
+                for (u = 0; u < p->kh; u++)
+                    for (v = 0; v < p->kw; v++) {
+                        if (dx) dx[win + (size_t)u * p->w_in + v] += g;
+                        else sum += x[win + (size_t)u * p->w_in + v];
+                    }
+                if (!dx) y[out] = sum * inv;
+            }
+    }
+}
+
+HNDEF void hn_avgpool2d_forward(const hn_pool2d *p, int n, const float *x, float *y)
+{
+    hn__avgpool2d(p, n, x, y, NULL, NULL);
+}
+
+HNDEF void hn_avgpool2d_backward(const hn_pool2d *p, int n, const float *dy, float *dx)
+{
+    hn__avgpool2d(p, n, NULL, NULL, dy, dx);
+}
+
+HNDEF void hn_global_avgpool_forward(int n, int c, int hw, const float *x, float *y)
+{
+    size_t pl, planes = (size_t)n * c;
+    int j;
+    for (pl = 0; pl < planes; pl++) {
+        const float *xp = x + pl * hw;
+        float sum = 0.0f;
+        for (j = 0; j < hw; j++) sum += xp[j];
+        y[pl] = sum / (float)hw;
+    }
+}
+
+HNDEF void hn_global_avgpool_backward(int n, int c, int hw, const float *dy, float *dx)
+{
+    size_t pl, planes = (size_t)n * c;
+    int j;
+    for (pl = 0; pl < planes; pl++) {
+        float g = dy[pl] / (float)hw, *dp = dx + pl * hw;
+        for (j = 0; j < hw; j++) dp[j] += g;
+    }
+}
+
+/* ---- dropout ---- */
+
+HNDEF void hn_dropout_forward(size_t n, float p_drop, const float *x, float *y,
+                              unsigned char *keep, hn_rng *rng)
+{
+    float scale;
+    size_t i;
+    HN_ASSERT(p_drop >= 0.0f && p_drop < 1.0f);
+    scale = 1.0f / (1.0f - p_drop);
+    for (i = 0; i < n; i++) {
+        keep[i] = hn_rng_uniform(rng) >= p_drop;
+        y[i] = keep[i] ? x[i] * scale : 0.0f;
+    }
+}
+
+HNDEF void hn_dropout_backward(size_t n, float p_drop, const unsigned char *keep,
+                               const float *dy, float *dx)
+{
+    float scale = 1.0f / (1.0f - p_drop);
+    size_t i;
+    for (i = 0; i < n; i++)
+        if (keep[i]) dx[i] += dy[i] * scale;
+}
+
+/* ---- batch normalization ---- */
+
+/* y = x g + sh over one channel of every image: x and y point at the
+   channel's first plane, planes are `plane` floats apart. */
+static void hn__channel_affine(int n, size_t plane, int hw, const float *x, float g,
+                               float sh, float *y)
+{
+    int i, j;
+    for (i = 0; i < n; i++)
+        for (j = 0; j < hw; j++) y[i * plane + j] = x[i * plane + j] * g + sh;
+}
+
+HNDEF void hn_batchnorm2d_forward_train(int n, int c, int hw, const float *x,
+                                        const float *gamma, const float *beta, float eps,
+                                        float momentum, float *running_mean,
+                                        float *running_var, float *mean, float *rstd,
+                                        float *y)
+{
+    size_t plane = (size_t)c * hw;
+    double m = (double)n * hw;
+    int ch;
+    HN_ASSERT(n > 0 && c > 0 && hw > 0);
+    /* Channels are independent; each sums its own values in a fixed order. */
+#ifdef _OPENMP
+    #pragma omp parallel for schedule(static)
+#endif
+    for (ch = 0; ch < c; ch++) {
+        double sum = 0.0, sq = 0.0, mu, var;
+        float g, sh;
+        int i, j;
+        for (i = 0; i < n; i++) {
+            const float *xp = x + i * plane + (size_t)ch * hw;
+            for (j = 0; j < hw; j++) sum += xp[j];
+        }
+        mu = sum / m;
+        /* Two passes: the variance from centred values does not cancel. */
+        for (i = 0; i < n; i++) {
+            const float *xp = x + i * plane + (size_t)ch * hw;
+            for (j = 0; j < hw; j++) sq += (xp[j] - mu) * (xp[j] - mu);
+        }
+        var = sq / m;
+        mean[ch] = (float)mu;
+        rstd[ch] = (float)(1.0 / HN_SQRT(var + eps));
+        if (running_mean) running_mean[ch] = (float)((1.0 - momentum) * running_mean[ch] +
+                                                     momentum * mu);
+        if (running_var)
+            running_var[ch] = (float)((1.0 - momentum) * running_var[ch] +
+                                      momentum * (m > 1 ? sq / (m - 1) : var));
+        g = gamma[ch] * rstd[ch];
+        sh = beta[ch] - (float)mu * g;
+        hn__channel_affine(n, plane, hw, x + (size_t)ch * hw, g, sh, y + (size_t)ch * hw);
+    }
+}
+
+HNDEF void hn_batchnorm2d_forward_eval(int n, int c, int hw, const float *x,
+                                       const float *gamma, const float *beta, float eps,
+                                       const float *running_mean,
+                                       const float *running_var, float *y)
+{
+    int ch;
+    for (ch = 0; ch < c; ch++) {
+        float g = gamma[ch] / HN_SQRTF(running_var[ch] + eps);
+        float sh = beta[ch] - running_mean[ch] * g;
+        hn__channel_affine(n, (size_t)c * hw, hw, x + (size_t)ch * hw, g, sh,
+                           y + (size_t)ch * hw);
+    }
+}
+
+HNDEF void hn_batchnorm2d_backward(int n, int c, int hw, const float *x,
+                                   const float *gamma, const float *mean,
+                                   const float *rstd, const float *dy, float *dx,
+                                   float *dgamma, float *dbeta)
+{
+    size_t plane = (size_t)c * hw;
+    double m = (double)n * hw;
+    int ch;
+    HN_ASSERT(n > 0 && c > 0 && hw > 0);
+#ifdef _OPENMP
+    #pragma omp parallel for schedule(static)
+#endif
+    for (ch = 0; ch < c; ch++) {
+        double sdy = 0.0, sdyx = 0.0;
+        float mu = mean[ch], rs = rstd[ch], a, bb, cc;
+        int i, j;
+        for (i = 0; i < n; i++) {
+            const float *xp = x + i * plane + (size_t)ch * hw;
+            const float *dp = dy + i * plane + (size_t)ch * hw;
+            for (j = 0; j < hw; j++) {
+                sdy += dp[j];
+                sdyx += (double)dp[j] * ((xp[j] - mu) * rs);
+            }
+        }
+        if (dbeta) dbeta[ch] += (float)sdy;
+        if (dgamma) dgamma[ch] += (float)sdyx;
+        if (!dx) continue;
+        /* dx = a dy + bb xh + cc, with xh = (x - mu) rs. */
+        a = gamma[ch] * rs;
+        bb = (float)(-a * sdyx / m);
+        cc = (float)(-a * sdy / m);
+        for (i = 0; i < n; i++) {
+            const float *xp = x + i * plane + (size_t)ch * hw;
+            const float *dp = dy + i * plane + (size_t)ch * hw;
+            float *gp = dx + i * plane + (size_t)ch * hw;
+            for (j = 0; j < hw; j++) gp[j] += a * dp[j] + bb * ((xp[j] - mu) * rs) + cc;
+        }
+    }
+}
+
 /* ---- end of layers implementation ---- */
 
 /* ========================================================================
    Optimizers implementation
    ======================================================================== */
+
+/* b^e for an integer e >= 0 by repeated squaring, in double: Adam's bias
+   corrections need beta^t to many digits for t in the millions, without
+   depending on the platform's pow. */
+static double hn__powi(double b, int64_t e)
+{
+    double r = 1.0;
+    while (e > 0) {
+        if (e & 1) r *= b;
+        b *= b;
+        e >>= 1;
+    }
+    return r;
+}
+
+static hn_status hn__optim_init(hn_optim *o, const hn_params *ps, int kind, int moments)
+{
+    memset(o, 0, sizeof *o);
+    if (!ps->data) return hn__fail(HN_ERR_ARG, "optimizer over an unallocated store");
+    o->kind = kind;
+    o->n = ps->total;
+    if (moments >= 1 && !(o->m = (float *)hn__calloc(o->n, sizeof(float))))
+        return HN_ERR_NOMEM;
+    if (moments >= 2 && !(o->v = (float *)hn__calloc(o->n, sizeof(float)))) {
+        HN_FREE(o->m);
+        o->m = NULL;
+        return HN_ERR_NOMEM;
+    }
+    return HN_OK;
+}
+
+HNDEF hn_status hn_optim_init_sgd(hn_optim *o, const hn_params *ps, float momentum,
+                                  int nesterov)
+{
+    hn_status st;
+    HN_ASSERT(momentum >= 0.0f && momentum < 1.0f);
+    st = hn__optim_init(o, ps, HN_OPTIM_SGD, momentum > 0.0f ? 1 : 0);
+    o->momentum = momentum;
+    o->nesterov = nesterov != 0;
+    return st;
+}
+
+HNDEF hn_status hn_optim_init_adam(hn_optim *o, const hn_params *ps, float beta1,
+                                   float beta2, float eps)
+{
+    hn_status st;
+    HN_ASSERT(beta1 >= 0.0f && beta1 < 1.0f && beta2 >= 0.0f && beta2 < 1.0f);
+    st = hn__optim_init(o, ps, HN_OPTIM_ADAM, 2);
+    o->beta1 = beta1;
+    o->beta2 = beta2;
+    o->eps = eps;
+    return st;
+}
+
+HNDEF void hn_optim_set_weight_decay(hn_optim *o, float weight_decay, int decay_mode)
+{
+    HN_ASSERT(decay_mode == HN_DECAY_L2 || decay_mode == HN_DECAY_DECOUPLED);
+    o->weight_decay = weight_decay;
+    o->decay_mode = decay_mode;
+}
+
+HNDEF void hn_optim_free(hn_optim *o)
+{
+    HN_FREE(o->m);
+    HN_FREE(o->v);
+    memset(o, 0, sizeof *o);
+}
+
+HNDEF void hn_optim_step(hn_optim *o, hn_params *ps, float lr)
+{
+    int t;
+    size_t i;
+    /* Adam's bias corrections: m_hat = m / (1 - beta1^t), sqrt(v_hat) =
+       sqrt(v) / sqrt(1 - beta2^t), folded into two per-step constants. */
+    float step_size = lr, rsqrt_bc2 = 1.0f;
+    HN_ASSERT(ps->total == o->n);
+    o->step++;
+    if (o->kind == HN_OPTIM_ADAM) {
+        step_size = (float)(lr / (1.0 - hn__powi(o->beta1, o->step)));
+        rsqrt_bc2 = (float)(1.0 / HN_SQRT(1.0 - hn__powi(o->beta2, o->step)));
+    }
+    for (t = 0; t < ps->count; t++) {
+        const hn_param_info *pi = &ps->info[t];
+        float *p = ps->data + pi->offset, *g = ps->grad + pi->offset;
+        float *m = o->m ? o->m + pi->offset : NULL;
+        float *v = o->v ? o->v + pi->offset : NULL;
+        float wd = pi->no_decay ? 0.0f : o->weight_decay;
+        float l2 = o->decay_mode == HN_DECAY_L2 ? wd : 0.0f;
+        /* Decoupled decay as a factor on p, computed before the update. */
+        float shrink = o->decay_mode == HN_DECAY_DECOUPLED ? 1.0f - lr * wd : 1.0f;
+        size_t n = pi->size;
+
+        if (o->kind == HN_OPTIM_ADAM) {
+            float b1 = o->beta1, b2 = o->beta2, eps = o->eps;
+            for (i = 0; i < n; i++) {
+                float gi = g[i] + l2 * p[i];
+                m[i] = b1 * m[i] + (1.0f - b1) * gi;
+                v[i] = b2 * v[i] + (1.0f - b2) * gi * gi;
+                p[i] = shrink * p[i] - step_size * m[i] / (HN_SQRTF(v[i]) * rsqrt_bc2 + eps);
+            }
+        } else if (m) {
+            float mu = o->momentum;
+            for (i = 0; i < n; i++) {
+                float gi = g[i] + l2 * p[i];
+                m[i] = mu * m[i] + gi;
+                p[i] = shrink * p[i] - lr * (o->nesterov ? gi + mu * m[i] : m[i]);
+            }
+        } else {
+            for (i = 0; i < n; i++) p[i] = shrink * p[i] - lr * (g[i] + l2 * p[i]);
+        }
+    }
+}
+
+/* ---- schedules ---- */
+
+HNDEF hn_schedule hn_schedule_constant(float lr)
+{
+    hn_schedule s;
+    memset(&s, 0, sizeof s);
+    s.kind = HN_SCHED_CONSTANT;
+    s.lr = lr;
+    return s;
+}
+
+HNDEF hn_schedule hn_schedule_exponential(float lr, double decay, float min_lr)
+{
+    hn_schedule s = hn_schedule_constant(lr);
+    s.kind = HN_SCHED_EXPONENTIAL;
+    s.decay = decay;
+    s.min_lr = min_lr;
+    return s;
+}
+
+HNDEF hn_schedule hn_schedule_piecewise(int npieces, const int64_t *boundaries,
+                                        const float *values)
+{
+    hn_schedule s;
+    int i;
+    HN_ASSERT(npieces >= 1 && npieces <= HN_SCHED_MAX_PIECES);
+    s = hn_schedule_constant(values[0]);
+    s.kind = HN_SCHED_PIECEWISE;
+    s.npieces = npieces;
+    for (i = 0; i < npieces; i++) s.values[i] = values[i];
+    for (i = 0; i + 1 < npieces; i++) {
+        HN_ASSERT(i == 0 || boundaries[i] > boundaries[i - 1]);
+        s.boundaries[i] = boundaries[i];
+    }
+    return s;
+}
+
+HNDEF hn_schedule hn_schedule_cosine(float lr, float min_lr, int64_t total_steps)
+{
+    hn_schedule s = hn_schedule_constant(lr);
+    HN_ASSERT(total_steps > 0);
+    s.kind = HN_SCHED_COSINE;
+    s.min_lr = min_lr;
+    s.total_steps = total_steps;
+    return s;
+}
+
+HNDEF float hn_schedule_lr(const hn_schedule *s, int64_t step)
+{
+    int j;
+    if (step < 0) step = 0;
+    switch (s->kind) {
+    case HN_SCHED_EXPONENTIAL: {
+        double lr = s->lr * hn__powi(s->decay, step);
+        return (float)(lr > s->min_lr ? lr : s->min_lr);
+    }
+    case HN_SCHED_PIECEWISE:
+        for (j = 0; j + 1 < s->npieces && step >= s->boundaries[j]; j++) {}
+        return s->values[j];
+    case HN_SCHED_COSINE: {
+        float frac;
+        if (step >= s->total_steps) return s->min_lr;
+        frac = (float)((double)step / (double)s->total_steps);
+        return s->min_lr + (s->lr - s->min_lr) * 0.5f *
+                           (1.0f + HN_COSF(3.14159265358979f * frac));
+    }
+    default:
+        return s->lr;
+    }
+}
+
+/* ---- clipping ---- */
+
+HNDEF float hn_grad_norm(const hn_params *ps)
+{
+    double sq = 0.0;
+    size_t i;
+    /* Padding gradients are zero and add nothing. */
+    for (i = 0; i < ps->total; i++) sq += (double)ps->grad[i] * ps->grad[i];
+    return (float)HN_SQRT(sq);
+}
+
+HNDEF float hn_clip_grad_norm(hn_params *ps, float max_norm)
+{
+    float norm = hn_grad_norm(ps), scale;
+    size_t i;
+    HN_ASSERT(max_norm > 0.0f);
+    /* norm - norm is 0 only for a finite norm. */
+    if (!(norm > max_norm) || norm - norm != 0.0f) return norm;
+    scale = max_norm / norm;
+    for (i = 0; i < ps->total; i++) ps->grad[i] *= scale;
+    return norm;
+}
+
+HNDEF void hn_clip_grad_value(hn_params *ps, float limit)
+{
+    size_t i;
+    HN_ASSERT(limit >= 0.0f);
+    for (i = 0; i < ps->total; i++) {
+        if (ps->grad[i] > limit) ps->grad[i] = limit;
+        else if (ps->grad[i] < -limit) ps->grad[i] = -limit;
+    }
+}
 
 /* ---- end of optimizers implementation ---- */
 
@@ -1133,6 +3176,12 @@ HNDEF void hn_sgemm(int trans_a, int trans_b, int m, int n, int k, float alpha,
    ======================================================================== */
 
 /* ---- end of static hypernetwork implementation ---- */
+
+/* ========================================================================
+   Residual network implementation
+   ======================================================================== */
+
+/* ---- end of residual network implementation ---- */
 
 /* ========================================================================
    Recurrent implementation
@@ -1144,15 +3193,9 @@ HNDEF void hn_sgemm(int trans_a, int trans_b, int m, int n, int k, float alpha,
    Inflate implementation
    ======================================================================== */
 
-/* Little-endian 16- and 64-bit loads for the deflate formats. The 64-bit
-   one feeds the bit buffer once per symbol, so on hosts known to be
-   little-endian it is a plain memcpy, which every compiler makes one load
-   (the byte assembly is not always recognised, nor inlined). */
-static unsigned hn__load_u16le(const unsigned char *p)
-{
-    return (unsigned)p[0] | (unsigned)p[1] << 8;
-}
-
+/* The 64-bit little-endian load feeds the bit buffer once per symbol, so on
+   hosts known to be little-endian it is a plain memcpy, which every compiler
+   makes one load (the byte assembly is not always recognised, nor inlined). */
 #if defined(__BYTE_ORDER__) && defined(__ORDER_LITTLE_ENDIAN__) && \
     __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 #define HN__LOAD_U64LE(v, p) memcpy(&(v), (p), 8)
@@ -2743,11 +4786,1403 @@ HNDEF hn_status hn_idx_to_tensor(const hn_idx *x, float scale, hn_tensor *t)
 
 /* ---- end of IDX implementation ---- */
 
+/* ---- CIFAR-10 binary batches ---- */
+
+/* Put context in front of the reason of the failure just recorded:
+   "checkpoint 'run/model.ckpt': CRC-32 is ...". */
+HN__UNUSED static hn_status hn__fail_within(hn_status s, const char *what, const char *name)
+{
+    char why[HN__ERR_MAX];
+    memcpy(why, hn__err_msg, sizeof why);
+    return hn__fail(s, "%s '%s': %s", what, name, why);
+}
+
+/* If data is a gzip stream, inflate it (at most max_bytes) into *owned and
+   point *p, *len at the result; otherwise leave them alone. */
+static hn_status hn__maybe_gunzip(const unsigned char **p, size_t *len, size_t max_bytes,
+                                  unsigned char **owned)
+{
+    size_t out_len;
+    hn_status s;
+    *owned = NULL;
+    if (!hn_is_gzip(*p, *len)) return HN_OK;
+    s = hn_gunzip(*p, *len, max_bytes, owned, &out_len);
+    if (s != HN_OK) return s;
+    *p = *owned;
+    *len = out_len;
+    return HN_OK;
+}
+
+HNDEF hn_status hn_cifar10_parse(const void *data, size_t len, size_t max_bytes,
+                                 float scale, float **images, int **labels, int *n)
+{
+    const unsigned char *p = (const unsigned char *)data;
+    unsigned char *owned;
+    size_t count, i, j;
+    hn_status s;
+    *images = NULL;
+    *labels = NULL;
+    *n = 0;
+    s = hn__maybe_gunzip(&p, &len, max_bytes, &owned);
+    if (s != HN_OK) return s;
+    if (len > max_bytes) {
+        s = hn__fail(HN_ERR_LIMIT, "CIFAR-10 data is %zu bytes, more than the %zu allowed",
+                     len, max_bytes);
+        goto done;
+    }
+    count = len / HN_CIFAR_RECORD_BYTES;
+    if (count == 0 || len % HN_CIFAR_RECORD_BYTES != 0) {
+        s = hn__fail(HN_ERR_FORMAT, "CIFAR-10 data is %zu bytes: not a whole number of "
+                     "%d-byte records (%zu whole, %zu bytes over)", len,
+                     HN_CIFAR_RECORD_BYTES, count, len % HN_CIFAR_RECORD_BYTES);
+        goto done;
+    }
+    if (count > (size_t)INT_MAX) {
+        s = hn__fail(HN_ERR_LIMIT, "CIFAR-10 data holds %zu records, too many", count);
+        goto done;
+    }
+    for (i = 0; i < count; i++) {
+        unsigned lab = p[i * HN_CIFAR_RECORD_BYTES];
+        if (lab > 9) {
+            s = hn__fail(HN_ERR_FORMAT, "CIFAR-10 record %zu has label %u, not 0..9",
+                         i, lab);
+            goto done;
+        }
+    }
+    *images = (float *)hn__calloc(count * (HN_CIFAR_RECORD_BYTES - 1), sizeof(float));
+    *labels = (int *)hn__calloc(count, sizeof(int));
+    if (!*images || !*labels) {
+        HN_FREE(*images);
+        HN_FREE(*labels);
+        *images = NULL;
+        *labels = NULL;
+        s = HN_ERR_NOMEM;
+        goto done;
+    }
+    /* The record's planes are already (3, 32, 32) row-major. */
+    for (i = 0; i < count; i++) {
+        const unsigned char *rec = p + i * HN_CIFAR_RECORD_BYTES;
+        float *img = *images + i * (HN_CIFAR_RECORD_BYTES - 1);
+        (*labels)[i] = rec[0];
+        for (j = 0; j < HN_CIFAR_RECORD_BYTES - 1; j++) img[j] = rec[1 + j] * scale;
+    }
+    *n = (int)count;
+    hn__log(HN_LOG_INFO, "CIFAR-10: %zu records", count);
+done:
+    HN_FREE(owned);
+    return s;
+}
+
+#ifndef HN_NO_STDIO
+HNDEF hn_status hn_cifar10_load(const char *path, size_t max_bytes, float scale,
+                                float **images, int **labels, int *n)
+{
+    unsigned char *buf;
+    size_t len;
+    hn_status s;
+    *images = NULL;
+    *labels = NULL;
+    *n = 0;
+    s = hn_read_file(path, max_bytes, &buf, &len);
+    if (s != HN_OK) return s;
+    s = hn_cifar10_parse(buf, len, max_bytes, scale, images, labels, n);
+    HN_FREE(buf);
+    return s;
+}
+#endif
+
+/* ---- MATLAB level-5 MAT-files ----
+
+   FILE FORMAT (MathWorks, "MAT-File Format", level 5):
+
+      128-byte header: 116 bytes of text ("MATLAB 5.0 MAT-file, ..."),
+        8 bytes subsystem offset, a 16-bit version (0x0100; 0x0200 marks a
+        v7.3 file, which is HDF5 behind this header) and the two characters
+        'M' 'I' written as one 16-bit integer: "IM" on disk for a
+        little-endian writer, "MI" for a big-endian one. Every number after
+        it is in the writer's byte order.
+      Then data elements. Each starts with an 8-byte tag, u32 type and u32
+        byte count, and its data padded to a multiple of 8; or, when the
+        count fits in 4 bytes, the "small element" form: one u32 with the
+        count in its upper 16 bits and the type in its lower 16, the data
+        in the next 4 bytes. Top-level elements are miMATRIX (14), one per
+        variable, or miCOMPRESSED (15), a zlib stream (RFC 1950) that
+        inflates to one miMATRIX element (and is not padded).
+      An miMATRIX holds sub-elements: array flags (miUINT32 x 2: class in
+        the low byte, complex 0x800, global 0x400, logical 0x200; nzmax),
+        dimensions (miINT32 x ndim), the name (miINT8), then the real part
+        and, when complex, the imaginary part; sparse, cell and struct
+        arrays go on differently and are only listed here.
+
+   Level 4 files have no such header: they start with a 20-byte matrix
+   header whose first word (MOPT) holds zero bytes, which the text of a
+   level-5 header never does. */
+
+enum {
+    HN__MI_INT8 = 1, HN__MI_UINT8 = 2, HN__MI_INT16 = 3, HN__MI_UINT16 = 4,
+    HN__MI_INT32 = 5, HN__MI_UINT32 = 6, HN__MI_SINGLE = 7, HN__MI_DOUBLE = 9,
+    HN__MI_INT64 = 12, HN__MI_UINT64 = 13, HN__MI_MATRIX = 14,
+    HN__MI_COMPRESSED = 15, HN__MI_UTF8 = 16, HN__MI_UTF16 = 17, HN__MI_UTF32 = 18
+};
+
+/* One data element: its type, and its data inside the buffer. */
+typedef struct hn__mat_elem {
+    uint32_t type;
+    size_t len;
+    const unsigned char *data;
+} hn__mat_elem;
+
+static uint32_t hn__mat_u32(const hn_mat *m, const unsigned char *p)
+{
+    return m->big_endian ? hn__load_u32be(p) : hn__load_u32le(p);
+}
+
+/* Read the tag at p, with left bytes from p to the end of the enclosing
+   element; *used gets the bytes the element takes, padding included. */
+static hn_status hn__mat_tag(const hn_mat *m, const unsigned char *p, size_t left,
+                             int pad, hn__mat_elem *e, size_t *used)
+{
+    uint32_t first;
+    if (left < 8)
+        return hn__fail(HN_ERR_TRUNCATED, "MAT-file: element tag cut off (%zu bytes left)",
+                        left);
+    first = hn__mat_u32(m, p);
+    if (first >> 16) {
+        e->type = first & 0xffffu;
+        e->len = first >> 16;
+        if (e->len > 4)
+            return hn__fail(HN_ERR_FORMAT, "MAT-file: small element of type %u claims "
+                            "%zu bytes, at most 4 fit", (unsigned)e->type, e->len);
+        e->data = p + 4;
+        *used = 8;
+        return HN_OK;
+    }
+    e->type = first;
+    e->len = hn__mat_u32(m, p + 4);
+    if (e->len > left - 8)
+        return hn__fail(HN_ERR_TRUNCATED, "MAT-file: element of type %u claims %zu bytes, "
+                        "only %zu are left", (unsigned)e->type, e->len, left - 8);
+    e->data = p + 8;
+    *used = 8 + e->len;
+    /* The last element of a writer that skipped its padding is accepted. */
+    if (pad && e->len % 8) *used = HN__MIN(left, *used + 8 - e->len % 8);
+    return HN_OK;
+}
+
+static hn_status hn__mat_header(hn_mat *m)
+{
+    const unsigned char *p = m->data;
+    unsigned version;
+    if (m->len >= 8 && memcmp(p, "\211HDF\r\n\032\n", 8) == 0)
+        return hn__fail(HN_ERR_UNSUPPORTED, "an HDF5 file (MATLAB v7.3?): only level-5 "
+                        "MAT-files (saved with -v6 or -v7) are read");
+    if (m->len >= 4 && (!p[0] || !p[1] || !p[2] || !p[3]))
+        return hn__fail(HN_ERR_UNSUPPORTED, "a MATLAB level-4 (v4) MAT-file: only "
+                        "level-5 files (saved with -v6 or -v7) are read");
+    if (m->len < 128)
+        return hn__fail(HN_ERR_TRUNCATED, "MAT-file: %zu bytes, shorter than its "
+                        "128-byte header", m->len);
+    if (p[126] == 'I' && p[127] == 'M')
+        m->big_endian = 0;
+    else if (p[126] == 'M' && p[127] == 'I')
+        m->big_endian = 1;
+    else
+        return hn__fail(HN_ERR_FORMAT, "not a MAT-file: no 'MI' byte-order mark at "
+                        "offset 126");
+    version = m->big_endian ? (unsigned)p[124] << 8 | p[125]
+                            : (unsigned)p[125] << 8 | p[124];
+    if (version == 0x0200)
+        return hn__fail(HN_ERR_UNSUPPORTED, "a MATLAB v7.3 MAT-file (HDF5): only "
+                        "level-5 files (saved with -v6 or -v7) are read");
+    if (version != 0x0100)
+        return hn__fail(HN_ERR_UNSUPPORTED, "MAT-file version 0x%x, only 0x100 "
+                        "(level 5) is read", version);
+    memcpy(m->text, p, 116);
+    m->text[116] = '\0';
+    return HN_OK;
+}
+
+HNDEF hn_status hn_mat_open_mem(hn_mat *m, const void *data, size_t len,
+                                size_t max_inflate)
+{
+    hn_status s;
+    memset(m, 0, sizeof *m);
+    m->data = (const unsigned char *)data;
+    m->len = len;
+    m->max_inflate = max_inflate;
+    m->pos = 128;
+    s = hn__mat_header(m);
+    if (s != HN_OK) memset(m, 0, sizeof *m);
+    return s;
+}
+
+#ifndef HN_NO_STDIO
+HNDEF hn_status hn_mat_open_file(hn_mat *m, const char *path, size_t max_file,
+                                 size_t max_inflate)
+{
+    unsigned char *buf;
+    size_t len;
+    hn_status s;
+    memset(m, 0, sizeof *m);
+    s = hn_read_file(path, max_file, &buf, &len);
+    if (s != HN_OK) return s;
+    s = hn_mat_open_mem(m, buf, len, max_inflate);
+    if (s != HN_OK) {
+        HN_FREE(buf);
+        return s;
+    }
+    m->owned = buf;
+    return HN_OK;
+}
+#endif
+
+HNDEF void hn_mat_close(hn_mat *m)
+{
+    HN_FREE(m->owned);
+    HN_FREE(m->cur);
+    memset(m, 0, sizeof *m);
+}
+
+HNDEF void hn_mat_rewind(hn_mat *m) { m->pos = 128; }
+
+/* Parse the flags, dimensions and name of an miMATRIX element's data;
+   *rest and *rest_len get what follows them (the array's data). */
+static hn_status hn__mat_matrix(const hn_mat *m, const unsigned char *p, size_t len,
+                                hn_mat_var *v, const unsigned char **rest,
+                                size_t *rest_len)
+{
+    hn__mat_elem e;
+    size_t used, i;
+    uint32_t f;
+    hn_status s;
+
+    /* Array flags. */
+    s = hn__mat_tag(m, p, len, 1, &e, &used);
+    if (s != HN_OK) return s;
+    if (e.type != HN__MI_UINT32 || e.len != 8)
+        return hn__fail(HN_ERR_FORMAT, "MAT-file: array flags are type %u of %zu "
+                        "bytes, not 8 bytes of miUINT32", (unsigned)e.type, e.len);
+    f = hn__mat_u32(m, e.data);
+    v->cls = (hn_mat_class)(f & 0xffu);
+    v->flags = (int)(f >> 8 & 0x0eu);
+    if (v->cls < HN_MAT_CELL || v->cls > HN_MAT_OPAQUE)
+        return hn__fail(HN_ERR_FORMAT, "MAT-file: unknown array class %u",
+                        (unsigned)(f & 0xffu));
+    p += used;
+    len -= used;
+
+    /* Opaque objects (strings, tables, ...) carry no dimensions here. */
+    if (v->cls == HN_MAT_OPAQUE) {
+        v->ndim = 0;
+        v->numel = 0;
+    } else {
+        s = hn__mat_tag(m, p, len, 1, &e, &used);
+        if (s != HN_OK) return s;
+        if (e.type != HN__MI_INT32 || e.len % 4 || e.len < 4)
+            return hn__fail(HN_ERR_FORMAT, "MAT-file: dimensions are type %u of %zu "
+                            "bytes, not miINT32", (unsigned)e.type, e.len);
+        if (e.len / 4 > HN_MAT_MAX_DIMS)
+            return hn__fail(HN_ERR_UNSUPPORTED, "MAT-file: array of %zu dimensions, "
+                            "at most %d are read", e.len / 4, HN_MAT_MAX_DIMS);
+        v->ndim = (int)(e.len / 4);
+        v->numel = 1;
+        for (i = 0; i < (size_t)v->ndim; i++) {
+            uint32_t d = hn__mat_u32(m, e.data + 4 * i);
+            if (d > 0x7fffffffu)
+                return hn__fail(HN_ERR_FORMAT, "MAT-file: dimension %zu is negative", i);
+            v->dims[i] = d;
+            if (!hn__mul_size(v->numel, d, &v->numel))
+                return hn__fail(HN_ERR_LIMIT, "MAT-file: the product of the dimensions "
+                                "overflows");
+        }
+        p += used;
+        len -= used;
+    }
+
+    /* Name. */
+    s = hn__mat_tag(m, p, len, 1, &e, &used);
+    if (s != HN_OK) return s;
+    if (e.type != HN__MI_INT8 && e.type != HN__MI_UINT8)
+        return hn__fail(HN_ERR_FORMAT, "MAT-file: array name of type %u, not miINT8",
+                        (unsigned)e.type);
+    if (e.len >= HN_MAT_NAME_MAX)
+        return hn__fail(HN_ERR_UNSUPPORTED, "MAT-file: variable name of %zu bytes, at "
+                        "most %d are read", e.len, HN_MAT_NAME_MAX - 1);
+    memcpy(v->name, e.data, e.len);
+    v->name[e.len] = '\0';
+    *rest = p + used;
+    *rest_len = len - used;
+    return HN_OK;
+}
+
+/* Make m->cur the inflated contents of the compressed element whose tag is
+   at file offset off. */
+static hn_status hn__mat_inflate(hn_mat *m, size_t off, const hn__mat_elem *e)
+{
+    hn_status s;
+    if (m->cur && m->cur_offset == off) return HN_OK;
+    HN_FREE(m->cur);
+    m->cur = NULL;
+    s = hn_zlib_uncompress(e->data, e->len, m->max_inflate, &m->cur, &m->cur_len);
+    if (s != HN_OK) {
+        char why[HN__ERR_MAX];
+        memcpy(why, hn__err_msg, sizeof why);
+        m->cur = NULL;
+        return hn__fail(s, "MAT-file: the compressed variable at offset %zu does not "
+                        "inflate: %s", off, why);
+    }
+    m->cur_offset = off;
+    return HN_OK;
+}
+
+/* Locate the miMATRIX data of the variable whose top-level element starts
+   at offset off (inflating it when compressed) and parse its header. */
+static hn_status hn__mat_locate(hn_mat *m, size_t off, hn_mat_var *v,
+                                const unsigned char **rest, size_t *rest_len)
+{
+    hn__mat_elem e;
+    size_t used;
+    hn_status s = hn__mat_tag(m, m->data + off, m->len - off, 0, &e, &used);
+    if (s != HN_OK) return s;
+    memset(v, 0, sizeof *v);
+    v->offset = off;
+    if (e.type == HN__MI_COMPRESSED) {
+        v->compressed = 1;
+        s = hn__mat_inflate(m, off, &e);
+        if (s != HN_OK) return s;
+        /* Exactly one miMATRIX inside; no compression within compression. */
+        s = hn__mat_tag(m, m->cur, m->cur_len, 0, &e, &used);
+        if (s != HN_OK) return s;
+        if (e.type != HN__MI_MATRIX)
+            return hn__fail(HN_ERR_FORMAT, "MAT-file: compressed element holds type %u, "
+                            "not miMATRIX", (unsigned)e.type);
+    }
+    return hn__mat_matrix(m, e.data, e.len, v, rest, rest_len);
+}
+
+HNDEF int hn_mat_next(hn_mat *m, hn_mat_var *v)
+{
+    const unsigned char *rest;
+    size_t rest_len;
+    while (m->pos < m->len) {
+        hn__mat_elem e;
+        size_t off = m->pos, used;
+        if (hn__mat_tag(m, m->data + off, m->len - off, 0, &e, &used) != HN_OK) {
+            m->pos = m->len;
+            return -1;
+        }
+        /* miMATRIX data is whole 8-byte words; a compressed element is not
+           padded; anything else is skipped with its padding. */
+        m->pos = off + used;
+        if (e.type != HN__MI_MATRIX && e.type != HN__MI_COMPRESSED) {
+            if (e.len % 8) m->pos = HN__MIN(m->len, m->pos + 8 - e.len % 8);
+            continue;
+        }
+        if (hn__mat_locate(m, off, v, &rest, &rest_len) != HN_OK) {
+            m->pos = m->len;
+            return -1;
+        }
+        return 1;
+    }
+    return 0;
+}
+
+HNDEF hn_status hn_mat_find(hn_mat *m, const char *name, hn_mat_var *v)
+{
+    int r;
+    hn_mat_rewind(m);
+    while ((r = hn_mat_next(m, v)) == 1)
+        if (strcmp(v->name, name) == 0) return HN_OK;
+    if (r < 0) return hn__err_status;
+    return hn__fail(HN_ERR_NOT_FOUND, "MAT-file has no variable '%s'", name);
+}
+
+/* Bytes of one stored element of an mi type, 0 for types that are not
+   numbers (UTF-8 counts as 1: its bytes are decoded separately). */
+static size_t hn__mi_size(uint32_t type)
+{
+    switch (type) {
+    case HN__MI_INT8: case HN__MI_UINT8: case HN__MI_UTF8: return 1;
+    case HN__MI_INT16: case HN__MI_UINT16: case HN__MI_UTF16: return 2;
+    case HN__MI_INT32: case HN__MI_UINT32: case HN__MI_SINGLE: case HN__MI_UTF32:
+        return 4;
+    case HN__MI_DOUBLE: case HN__MI_INT64: case HN__MI_UINT64: return 8;
+    }
+    return 0;
+}
+
+/* The mi type that holds a class's elements exactly; 0 if none. */
+static uint32_t hn__mat_class_mi(hn_mat_class cls)
+{
+    switch (cls) {
+    case HN_MAT_DOUBLE: return HN__MI_DOUBLE;
+    case HN_MAT_SINGLE: return HN__MI_SINGLE;
+    case HN_MAT_INT8: return HN__MI_INT8;
+    case HN_MAT_UINT8: return HN__MI_UINT8;
+    case HN_MAT_INT16: return HN__MI_INT16;
+    case HN_MAT_UINT16: case HN_MAT_CHAR: return HN__MI_UINT16;
+    case HN_MAT_INT32: return HN__MI_INT32;
+    case HN_MAT_UINT32: return HN__MI_UINT32;
+    case HN_MAT_INT64: return HN__MI_INT64;
+    case HN_MAT_UINT64: return HN__MI_UINT64;
+    default: return 0;
+    }
+}
+
+/* A stored number: a float, a signed or an unsigned integer. */
+typedef struct hn__num {
+    int kind;           /* 0 signed, 1 unsigned, 2 floating */
+    int64_t i;
+    uint64_t u;
+    double d;
+} hn__num;
+
+static uint64_t hn__mat_load(int big_endian, const unsigned char *p, size_t size)
+{
+    uint64_t v = 0;
+    size_t k;
+    for (k = 0; k < size; k++)
+        v |= (uint64_t)p[big_endian ? size - 1 - k : k] << (8 * k);
+    return v;
+}
+
+static hn__num hn__mat_num(int big_endian, const unsigned char *p, uint32_t type)
+{
+    hn__num n;
+    uint64_t raw = hn__mat_load(big_endian, p, hn__mi_size(type));
+    n.kind = 0;
+    n.i = 0;
+    n.u = raw;
+    n.d = 0.0;
+    switch (type) {
+    case HN__MI_INT8: n.i = (int8_t)(uint8_t)raw; break;
+    case HN__MI_INT16: n.i = (int16_t)(uint16_t)raw; break;
+    case HN__MI_INT32: n.i = (int32_t)(uint32_t)raw; break;
+    case HN__MI_INT64: n.i = (int64_t)raw; break;
+    case HN__MI_SINGLE: {
+        uint32_t b = (uint32_t)raw;
+        float f;
+        memcpy(&f, &b, 4);
+        n.kind = 2;
+        n.d = f;
+        break;
+    }
+    case HN__MI_DOUBLE: n.kind = 2; memcpy(&n.d, &raw, 8); break;
+    default: n.kind = 1; break;
+    }
+    return n;
+}
+
+static double hn__num_double(hn__num n)
+{
+    return n.kind == 2 ? n.d : n.kind == 0 ? (double)n.i : (double)n.u;
+}
+
+/* Saturating conversions: out-of-range values and NaN from a hostile file
+   must not reach C's undefined float-to-integer casts. */
+static int64_t hn__num_i64(hn__num n, int64_t lo, int64_t hi)
+{
+    if (n.kind == 2) {
+        if (!(n.d == n.d)) return 0;
+        if (n.d <= (double)lo) return lo;
+        if (n.d >= (double)hi) return hi;
+        return (int64_t)n.d;
+    }
+    if (n.kind == 1) return n.u > (uint64_t)hi ? hi : (int64_t)n.u;
+    return n.i < lo ? lo : n.i > hi ? hi : n.i;
+}
+
+static uint64_t hn__num_u64(hn__num n, uint64_t hi)
+{
+    if (n.kind == 2) {
+        if (!(n.d > 0.0)) return 0;
+        if (n.d >= (double)hi) return hi;
+        return (uint64_t)n.d;
+    }
+    if (n.kind == 0) return n.i < 0 ? 0 : (uint64_t)n.i > hi ? hi : (uint64_t)n.i;
+    return n.u > hi ? hi : n.u;
+}
+
+static void hn__mat_store(hn_mat_class cls, void *dst, size_t i, hn__num n)
+{
+    switch (cls) {
+    case HN_MAT_DOUBLE: ((double *)dst)[i] = hn__num_double(n); break;
+    case HN_MAT_SINGLE: {
+        double d = hn__num_double(n);
+        if (d > FLT_MAX) d = HUGE_VAL;
+        if (d < -FLT_MAX) d = -HUGE_VAL;
+        ((float *)dst)[i] = (float)d;
+        break;
+    }
+    case HN_MAT_INT8: ((int8_t *)dst)[i] = (int8_t)hn__num_i64(n, INT8_MIN, INT8_MAX); break;
+    case HN_MAT_UINT8: ((uint8_t *)dst)[i] = (uint8_t)hn__num_u64(n, UINT8_MAX); break;
+    case HN_MAT_INT16:
+        ((int16_t *)dst)[i] = (int16_t)hn__num_i64(n, INT16_MIN, INT16_MAX);
+        break;
+    case HN_MAT_UINT16: case HN_MAT_CHAR:
+        ((uint16_t *)dst)[i] = (uint16_t)hn__num_u64(n, UINT16_MAX);
+        break;
+    case HN_MAT_INT32:
+        ((int32_t *)dst)[i] = (int32_t)hn__num_i64(n, INT32_MIN, INT32_MAX);
+        break;
+    case HN_MAT_UINT32: ((uint32_t *)dst)[i] = (uint32_t)hn__num_u64(n, UINT32_MAX); break;
+    case HN_MAT_INT64: ((int64_t *)dst)[i] = hn__num_i64(n, INT64_MIN, INT64_MAX); break;
+    case HN_MAT_UINT64: ((uint64_t *)dst)[i] = hn__num_u64(n, UINT64_MAX); break;
+    default: break;
+    }
+}
+
+/* UTF-8 text into numel UTF-16 code units (MATLAB's char); a code point
+   past U+FFFF becomes a surrogate pair. */
+static hn_status hn__mat_utf8(const unsigned char *p, size_t len, uint16_t *out,
+                              size_t numel, const char *name)
+{
+    size_t i = 0, k = 0;
+    while (i < len) {
+        uint32_t c = p[i];
+        int more = c < 0x80 ? 0 : c >= 0xf0 ? 3 : c >= 0xe0 ? 2 : c >= 0xc0 ? 1 : -1;
+        int j;
+        if (more < 0 || (size_t)more >= len - i) goto bad;
+        c &= more ? 0x3fu >> more : 0x7fu;
+        for (j = 1; j <= more; j++) {
+            if ((p[i + j] & 0xc0) != 0x80) goto bad;
+            c = c << 6 | (p[i + j] & 0x3fu);
+        }
+        i += (size_t)more + 1;
+        if (c > 0x10ffff) goto bad;
+        if (k + (c > 0xffff) >= numel) goto count;
+        if (c > 0xffff) {
+            out[k++] = (uint16_t)(0xd800 + ((c - 0x10000) >> 10));
+            c = 0xdc00 + ((c - 0x10000) & 0x3ffu);
+        }
+        out[k++] = (uint16_t)c;
+    }
+    if (k == numel) return HN_OK;
+count:
+    return hn__fail(HN_ERR_FORMAT, "MAT-file: char variable '%s' has %zu elements, "
+                    "its UTF-8 text decodes to another count", name, numel);
+bad:
+    return hn__fail(HN_ERR_FORMAT, "MAT-file: char variable '%s' holds invalid UTF-8",
+                    name);
+}
+
+static int hn__host_big_endian(void)
+{
+    const uint16_t one = 1;
+    return *(const unsigned char *)&one == 0;
+}
+
+HNDEF hn_status hn_mat_read_var(hn_mat *m, const hn_mat_var *want, hn_mat_array *a)
+{
+    hn_mat_var v;
+    const unsigned char *rest;
+    size_t rest_len, used, size, i, bytes;
+    hn__mat_elem e;
+    hn_status s;
+    uint32_t exact;
+
+    memset(a, 0, sizeof *a);
+    if (want->offset < 128 || want->offset >= m->len)
+        return hn__fail(HN_ERR_ARG, "MAT-file: no variable at offset %zu", want->offset);
+    s = hn__mat_locate(m, want->offset, &v, &rest, &rest_len);
+    if (s != HN_OK) return s;
+
+    /* What this reader reads: real, full numeric, logical and char arrays. */
+    exact = hn__mat_class_mi(v.cls);
+    if (!exact)
+        return hn__fail(HN_ERR_UNSUPPORTED, "MAT-file: variable '%s' is a %s array, "
+                        "which is listed but not read", v.name,
+                        hn_mat_class_name(v.cls, v.flags));
+    if (v.flags & HN_MAT_COMPLEX)
+        return hn__fail(HN_ERR_UNSUPPORTED, "MAT-file: variable '%s' is complex; only "
+                        "real arrays are read", v.name);
+
+    if (v.numel == 0 && rest_len == 0) {
+        /* An empty array may carry no data element at all. */
+        e.type = exact;
+        e.len = 0;
+        e.data = rest;
+    } else {
+        s = hn__mat_tag(m, rest, rest_len, 1, &e, &used);
+        if (s != HN_OK) return s;
+    }
+    size = hn__mi_size(e.type);
+    if (!size)
+        return hn__fail(HN_ERR_FORMAT, "MAT-file: variable '%s' stores its data as type "
+                        "%u, not a number type", v.name, (unsigned)e.type);
+    if (e.type == HN__MI_UTF8 ? v.cls != HN_MAT_CHAR
+                              : e.len % size != 0 || e.len / size != v.numel)
+        return hn__fail(HN_ERR_FORMAT, "MAT-file: variable '%s' has %zu elements but "
+                        "its data element holds %zu bytes of %zu-byte values", v.name,
+                        v.numel, e.len, size);
+
+    a->elem_size = hn__mi_size(exact);
+    if (!hn__mul_size(v.numel, a->elem_size, &bytes))
+        return hn__fail(HN_ERR_LIMIT, "MAT-file: variable '%s' is too large", v.name);
+    a->data = hn__alloc(bytes);
+    if (!a->data) return HN_ERR_NOMEM;
+    a->cls = v.cls;
+    a->flags = v.flags;
+    a->ndim = v.ndim;
+    memcpy(a->dims, v.dims, sizeof a->dims);
+    a->numel = v.numel;
+
+    /* Convert the stored type to the class's; copy when they agree. */
+    if (e.type == HN__MI_UTF8) {
+        s = hn__mat_utf8(e.data, e.len, (uint16_t *)a->data, v.numel, v.name);
+    } else if (e.type == exact && m->big_endian == hn__host_big_endian()) {
+        if (bytes) memcpy(a->data, e.data, bytes);
+    } else {
+        /* UTF-16 and UTF-32 text converts as plain code units. */
+        uint32_t t = e.type == HN__MI_UTF16 ? (uint32_t)HN__MI_UINT16
+                   : e.type == HN__MI_UTF32 ? (uint32_t)HN__MI_UINT32 : e.type;
+        for (i = 0; i < v.numel; i++)
+            hn__mat_store(v.cls, a->data, i, hn__mat_num(m->big_endian,
+                                                         e.data + i * size, t));
+    }
+    if (s != HN_OK) hn_mat_array_free(a);
+    return s;
+}
+
+HNDEF hn_status hn_mat_read(hn_mat *m, const char *name, hn_mat_array *a)
+{
+    hn_mat_var v;
+    hn_status s;
+    memset(a, 0, sizeof *a);
+    s = hn_mat_find(m, name, &v);
+    if (s != HN_OK) return s;
+    return hn_mat_read_var(m, &v, a);
+}
+
+HNDEF void hn_mat_array_free(hn_mat_array *a)
+{
+    HN_FREE(a->data);
+    memset(a, 0, sizeof *a);
+}
+
+HNDEF double hn_mat_get(const hn_mat_array *a, size_t i)
+{
+    HN_ASSERT(i < a->numel);
+    switch (a->cls) {
+    case HN_MAT_DOUBLE: return ((const double *)a->data)[i];
+    case HN_MAT_SINGLE: return ((const float *)a->data)[i];
+    case HN_MAT_INT8: return ((const int8_t *)a->data)[i];
+    case HN_MAT_UINT8: return ((const uint8_t *)a->data)[i];
+    case HN_MAT_INT16: return ((const int16_t *)a->data)[i];
+    case HN_MAT_UINT16: case HN_MAT_CHAR: return ((const uint16_t *)a->data)[i];
+    case HN_MAT_INT32: return ((const int32_t *)a->data)[i];
+    case HN_MAT_UINT32: return ((const uint32_t *)a->data)[i];
+    case HN_MAT_INT64: return (double)((const int64_t *)a->data)[i];
+    case HN_MAT_UINT64: return (double)((const uint64_t *)a->data)[i];
+    default: return 0.0;
+    }
+}
+
+HNDEF void hn_mat_to_float(const hn_mat_array *a, float scale, float *out)
+{
+    size_t i;
+    if (a->cls == HN_MAT_UINT8) {
+        const uint8_t *p = (const uint8_t *)a->data;
+        for (i = 0; i < a->numel; i++) out[i] = p[i] * scale;
+        return;
+    }
+    for (i = 0; i < a->numel; i++) out[i] = (float)(hn_mat_get(a, i) * scale);
+}
+
+HNDEF const char *hn_mat_class_name(hn_mat_class cls, int flags)
+{
+    static const char *const names[] = {
+        "unknown", "cell", "struct", "object", "char", "sparse", "double", "single",
+        "int8", "uint8", "int16", "uint16", "int32", "uint32", "int64", "uint64",
+        "function_handle", "opaque"
+    };
+    if (cls == HN_MAT_UINT8 && (flags & HN_MAT_LOGICAL)) return "logical";
+    if ((unsigned)cls > HN_MAT_OPAQUE) return "unknown";
+    return names[cls];
+}
+
+HNDEF hn_status hn_svhn_convert(const hn_mat_array *x, const hn_mat_array *y,
+                                float scale, float *images, int *labels)
+{
+    size_t n, i, r, c, ch;
+    const uint8_t *px = (const uint8_t *)x->data;
+    if (x->cls != HN_MAT_UINT8 || x->ndim != 4 || x->dims[0] != 32 || x->dims[1] != 32
+        || x->dims[2] != 3)
+        return hn__fail(HN_ERR_SHAPE, "SVHN: X must be uint8 32x32x3xN");
+    n = x->dims[3];
+    if (y->numel != n || !hn__mat_class_mi(y->cls) || y->cls == HN_MAT_CHAR)
+        return hn__fail(HN_ERR_SHAPE, "SVHN: y must hold N = %zu numbers, it holds %zu",
+                        n, y->numel);
+
+    /* X(r, c, ch, i) sits at r + 32 c + 1024 ch + 3072 i (column-major);
+       the image wants it at [i][ch][r][c]. */
+    for (i = 0; i < n; i++) {
+        double lab = hn_mat_get(y, i);
+        if (!(lab >= 1.0 && lab <= 10.0) || lab != (double)(int)lab)
+            return hn__fail(HN_ERR_FORMAT, "SVHN: label %zu is not an integer 1..10", i);
+        labels[i] = (int)lab % 10;
+        for (ch = 0; ch < 3; ch++)
+            for (r = 0; r < 32; r++)
+                for (c = 0; c < 32; c++)
+                    images[((i * 3 + ch) * 32 + r) * 32 + c] =
+                        px[i * 3072 + ch * 1024 + c * 32 + r] * scale;
+    }
+    return HN_OK;
+}
+
+HNDEF hn_status hn_svhn_load(hn_mat *m, float scale, float **images, int **labels,
+                             int *n)
+{
+    hn_mat_array x, y;
+    hn_status s;
+    *images = NULL;
+    *labels = NULL;
+    *n = 0;
+    s = hn_mat_read(m, "X", &x);
+    if (s != HN_OK) return s;
+    s = hn_mat_read(m, "y", &y);
+    if (s != HN_OK) goto done;
+    if (x.ndim != 4 || x.dims[3] > (size_t)INT_MAX) {
+        s = hn__fail(HN_ERR_SHAPE, "SVHN: X must be uint8 32x32x3xN");
+        goto done;
+    }
+    *images = (float *)hn__calloc(x.numel, sizeof(float));
+    *labels = (int *)hn__calloc(x.dims[3] ? x.dims[3] : 1, sizeof(int));
+    if (!*images || !*labels) {
+        s = HN_ERR_NOMEM;
+        goto done;
+    }
+    s = hn_svhn_convert(&x, &y, scale, *images, *labels);
+    if (s == HN_OK) *n = (int)x.dims[3];
+done:
+    if (s != HN_OK) {
+        HN_FREE(*images);
+        HN_FREE(*labels);
+        *images = NULL;
+        *labels = NULL;
+    }
+    hn_mat_array_free(&x);
+    hn_mat_array_free(&y);
+    return s;
+}
+
 /* ---- end of data file implementation ---- */
 
 /* ========================================================================
    Checkpoint implementation
    ======================================================================== */
+
+/* FILE FORMAT: checkpoint, version 1.
+
+   Every integer is little-endian and every float IEEE 754 binary32
+   little-endian, whatever the host that wrote or reads it.
+
+      offset  bytes  field
+      0       8      magic 89 'H' 'N' 'C' 'K' 0D 0A 1A (a high byte and a
+                     CR LF, as in PNG, so that a text-mode copy shows)
+      8       4      format version, 1
+      12      4      number of entries
+      16      8      length of the whole file in bytes, CRC included
+      24      4      length C of the configuration string
+      28      C      configuration: bytes of the program's choosing (text),
+                     no terminating NUL
+      then each entry in turn:
+              1      kind: 1 float32 tensor, 2 raw blob
+              1      name length L, 1..63
+              L      name, no NUL; names are unique in a file
+              1      number of dimensions D (tensor 1..4, blob 0)
+              4 D    the dimensions, each 1..2^31-1
+              8      payload length P (a tensor's is 4 times the product)
+              P      payload
+      len-4   4      CRC-32 (ISO-HDLC, zlib's crc32) of every byte before it
+
+   A reader checks, in this order: magic, version, the stored length
+   against the bytes present (truncation), the CRC (any flipped bit), and
+   then every entry's lengths against what is left, so even a file with a
+   forged CRC cannot make it read out of bounds. */
+
+static const unsigned char hn__ckpt_magic[8] = {0x89, 'H', 'N', 'C', 'K', 0x0d, 0x0a,
+                                                0x1a};
+#define HN__CKPT_VERSION 1u
+#define HN__CKPT_HEADER 28u
+
+static void hn__store_u64le(unsigned char *p, uint64_t v)
+{
+    hn__store_u32le(p, (uint32_t)v);
+    hn__store_u32le(p + 4, (uint32_t)(v >> 32));
+}
+
+/* Reserve n more bytes at the end of the writer's buffer; NULL (and the
+   writer's error set) when that fails. */
+static unsigned char *hn__ckpt_grow(hn_ckpt_writer *w, size_t n)
+{
+    unsigned char *p;
+    if (w->err != HN_OK) return NULL;
+    if (n > (size_t)-1 / 2 - w->len) {
+        w->err = hn__fail(HN_ERR_LIMIT, "checkpoint larger than memory can hold");
+        return NULL;
+    }
+    if (w->len + n > w->cap) {
+        size_t cap = w->cap ? w->cap : 4096;
+        while (cap < w->len + n) cap *= 2;
+        p = (unsigned char *)HN_REALLOC(w->buf, cap);
+        if (!p) {
+            w->err = hn__fail(HN_ERR_NOMEM, "out of memory growing a checkpoint to %zu "
+                              "bytes", cap);
+            return NULL;
+        }
+        w->buf = p;
+        w->cap = cap;
+    }
+    p = w->buf + w->len;
+    w->len += n;
+    return p;
+}
+
+HNDEF hn_status hn_ckpt_begin(hn_ckpt_writer *w, const char *config)
+{
+    size_t clen = config ? strlen(config) : 0;
+    unsigned char *p;
+    memset(w, 0, sizeof *w);
+    if (clen > 0xffffffffu)
+        return w->err = hn__fail(HN_ERR_LIMIT, "checkpoint configuration too long");
+    p = hn__ckpt_grow(w, HN__CKPT_HEADER + clen);
+    if (!p) return w->err;
+    memcpy(p, hn__ckpt_magic, 8);
+    hn__store_u32le(p + 8, HN__CKPT_VERSION);
+    hn__store_u32le(p + 24, (uint32_t)clen);
+    if (clen) memcpy(p + HN__CKPT_HEADER, config, clen);
+    return HN_OK;
+}
+
+static int hn__ckpt_writer_has(const hn_ckpt_writer *w, const char *name);
+
+/* Append an entry's head (kind, name, dims, payload length) and return
+   where its payload of plen bytes goes. */
+static unsigned char *hn__ckpt_entry(hn_ckpt_writer *w, int kind, const char *name,
+                                     int ndim, const int *shape, size_t plen)
+{
+    size_t nlen = strlen(name), i;
+    unsigned char *p;
+    if (w->err != HN_OK) return NULL;
+    if (nlen == 0 || nlen >= HN_CKPT_NAME_MAX) {
+        w->err = hn__fail(HN_ERR_ARG, "checkpoint entry name '%s' must be 1 to %d bytes",
+                          name, HN_CKPT_NAME_MAX - 1);
+        return NULL;
+    }
+    if (hn__ckpt_writer_has(w, name)) {
+        w->err = hn__fail(HN_ERR_ARG, "checkpoint entry '%s' added twice", name);
+        return NULL;
+    }
+    if (w->count == 0xffffffffu) {
+        w->err = hn__fail(HN_ERR_LIMIT, "too many checkpoint entries");
+        return NULL;
+    }
+    p = hn__ckpt_grow(w, 3 + nlen + 4 * (size_t)ndim + 8);
+    if (!p || !hn__ckpt_grow(w, plen)) return NULL;
+    p = w->buf + w->len - plen - (3 + nlen + 4 * (size_t)ndim + 8);
+    *p++ = (unsigned char)kind;
+    *p++ = (unsigned char)nlen;
+    memcpy(p, name, nlen);
+    p += nlen;
+    *p++ = (unsigned char)ndim;
+    for (i = 0; i < (size_t)ndim; i++, p += 4) hn__store_u32le(p, (uint32_t)shape[i]);
+    hn__store_u64le(p, plen);
+    w->count++;
+    return p + 8;
+}
+
+HNDEF hn_status hn_ckpt_add_tensor(hn_ckpt_writer *w, const char *name, int ndim,
+                                   const int *shape, const float *data)
+{
+    size_t n, i;
+    unsigned char *p;
+    if (w->err != HN_OK) return w->err;
+    n = hn__shape_size(ndim, shape);
+    if (!n) return w->err = hn__err_status;
+    if (n > (size_t)-1 / 4)
+        return w->err = hn__fail(HN_ERR_LIMIT, "tensor '%s' too large", name);
+    p = hn__ckpt_entry(w, HN_CKPT_TENSOR, name, ndim, shape, 4 * n);
+    if (!p) return w->err;
+    for (i = 0; i < n; i++) {
+        uint32_t b;
+        memcpy(&b, data + i, 4);
+        hn__store_u32le(p + 4 * i, b);
+    }
+    return HN_OK;
+}
+
+HNDEF hn_status hn_ckpt_add_blob(hn_ckpt_writer *w, const char *name,
+                                 const void *data, size_t len)
+{
+    unsigned char *p = hn__ckpt_entry(w, HN_CKPT_BLOB, name, 0, NULL, len);
+    if (!p) return w->err;
+    if (len) memcpy(p, data, len);
+    return HN_OK;
+}
+
+/* prefix + name into buf, or an error naming both when it does not fit. */
+static hn_status hn__ckpt_name(char *buf, const char *prefix, const char *name)
+{
+    size_t a = strlen(prefix), b = strlen(name);
+    if (a + b >= HN_CKPT_NAME_MAX)
+        return hn__fail(HN_ERR_ARG, "checkpoint name '%s%s' longer than %d bytes",
+                        prefix, name, HN_CKPT_NAME_MAX - 1);
+    memcpy(buf, prefix, a);
+    memcpy(buf + a, name, b + 1);
+    return HN_OK;
+}
+
+HNDEF hn_status hn_ckpt_add_params(hn_ckpt_writer *w, const hn_params *ps,
+                                   const float *base, const char *prefix)
+{
+    char name[HN_CKPT_NAME_MAX];
+    int i;
+    for (i = 0; i < ps->count && w->err == HN_OK; i++) {
+        const hn_param_info *pi = &ps->info[i];
+        if (hn__ckpt_name(name, prefix, pi->name) != HN_OK) return w->err = hn__err_status;
+        hn_ckpt_add_tensor(w, name, pi->ndim, pi->shape, base + pi->offset);
+    }
+    return w->err;
+}
+
+HNDEF hn_status hn_ckpt_add_u64(hn_ckpt_writer *w, const char *name, uint64_t v)
+{
+    unsigned char b[8];
+    hn__store_u64le(b, v);
+    return hn_ckpt_add_blob(w, name, b, 8);
+}
+
+/* An RNG as 24 bytes: state, increment, the spare normal's bits, and
+   whether it is pending. */
+HNDEF hn_status hn_ckpt_add_rng(hn_ckpt_writer *w, const char *name, const hn_rng *r)
+{
+    unsigned char b[24];
+    uint32_t spare;
+    memcpy(&spare, &r->spare, 4);
+    hn__store_u64le(b, r->state);
+    hn__store_u64le(b + 8, r->inc);
+    hn__store_u32le(b + 16, spare);
+    hn__store_u32le(b + 20, r->has_spare ? 1u : 0u);
+    return hn_ckpt_add_blob(w, name, b, 24);
+}
+
+HNDEF void hn_ckpt_writer_free(hn_ckpt_writer *w)
+{
+    HN_FREE(w->buf);
+    memset(w, 0, sizeof *w);
+}
+
+HNDEF hn_status hn_ckpt_finish(hn_ckpt_writer *w, unsigned char **out, size_t *len)
+{
+    unsigned char *p;
+    hn_status s;
+    *out = NULL;
+    *len = 0;
+    p = hn__ckpt_grow(w, 4);
+    if (!p) {
+        s = w->err;
+        hn_ckpt_writer_free(w);
+        return s;
+    }
+    hn__store_u32le(w->buf + 12, w->count);
+    hn__store_u64le(w->buf + 16, w->len);
+    hn__store_u32le(p, hn_crc32(0, w->buf, w->len - 4));
+    *out = w->buf;
+    *len = w->len;
+    memset(w, 0, sizeof *w);
+    return HN_OK;
+}
+
+#ifndef HN_NO_STDIO
+/* Write to "<path>.tmp", then rename it over path: readers see the old
+   file or the new one, never half of one. NOTE: standard C has no fsync,
+   so a power cut (not a crash) may still lose the newest write. */
+static hn_status hn__write_atomic(const char *path, const unsigned char *data,
+                                  size_t len)
+{
+    size_t plen = strlen(path);
+    char *tmp = (char *)hn__alloc(plen + 5);
+    FILE *f;
+    int ok;
+    if (!tmp) return HN_ERR_NOMEM;
+    memcpy(tmp, path, plen);
+    memcpy(tmp + plen, ".tmp", 5);
+    f = fopen(tmp, "wb");
+    if (!f) {
+        hn__fail(HN_ERR_IO, "cannot create '%s'", tmp);
+        HN_FREE(tmp);
+        return HN_ERR_IO;
+    }
+    ok = fwrite(data, 1, len, f) == len;
+    ok = fflush(f) == 0 && ok;
+    ok = fclose(f) == 0 && ok;
+#ifdef _WIN32
+    /* Windows' rename does not replace an existing file. */
+    if (ok) remove(path);
+#endif
+    if (!ok || rename(tmp, path) != 0) {
+        remove(tmp);
+        hn__fail(HN_ERR_IO, ok ? "cannot rename '%s' over '%s'"
+                               : "cannot write '%s' (disk full?)", tmp, path);
+        HN_FREE(tmp);
+        return HN_ERR_IO;
+    }
+    HN_FREE(tmp);
+    return HN_OK;
+}
+
+HNDEF hn_status hn_ckpt_finish_file(hn_ckpt_writer *w, const char *path)
+{
+    unsigned char *buf;
+    size_t len;
+    hn_status s = hn_ckpt_finish(w, &buf, &len);
+    if (s != HN_OK) return s;
+    s = hn__write_atomic(path, buf, len);
+    HN_FREE(buf);
+    return s;
+}
+#endif
+
+/* Parse the entry at p, with left bytes before the CRC. */
+static hn_status hn__ckpt_parse_entry(const unsigned char *p, size_t left,
+                                      hn_ckpt_entry *e, size_t *used)
+{
+    size_t nlen, pos, i;
+    uint64_t plen, want;
+    memset(e, 0, sizeof *e);
+    if (left < 3) goto truncated;
+    e->kind = p[0];
+    nlen = p[1];
+    if (e->kind != HN_CKPT_TENSOR && e->kind != HN_CKPT_BLOB)
+        return hn__fail(HN_ERR_FORMAT, "checkpoint: entry of unknown kind %d", e->kind);
+    if (nlen == 0 || nlen >= HN_CKPT_NAME_MAX)
+        return hn__fail(HN_ERR_FORMAT, "checkpoint: entry name of %zu bytes", nlen);
+    if (left < 3 + nlen) goto truncated;
+    memcpy(e->name, p + 2, nlen);
+    e->name[nlen] = '\0';
+    if (memchr(e->name, 0, nlen))
+        return hn__fail(HN_ERR_FORMAT, "checkpoint: entry name holds a NUL byte");
+    e->ndim = p[2 + nlen];
+    pos = 3 + nlen;
+    if (e->kind == HN_CKPT_TENSOR ? e->ndim < 1 || e->ndim > HN_MAX_DIMS : e->ndim != 0)
+        return hn__fail(HN_ERR_FORMAT, "checkpoint: '%s' has %d dimensions", e->name,
+                        e->ndim);
+    if (left - pos < 4 * (size_t)e->ndim + 8) goto truncated;
+    want = 4;
+    for (i = 0; i < (size_t)e->ndim; i++, pos += 4) {
+        uint32_t d = hn__load_u32le(p + pos);
+        if (d == 0 || d > 0x7fffffffu)
+            return hn__fail(HN_ERR_FORMAT, "checkpoint: '%s' has dimension %u", e->name,
+                            (unsigned)d);
+        e->shape[i] = (int)d;
+        /* Four dims below 2^31 and 4 bytes: at most 2^126, so check as we go. */
+        if (want > UINT64_MAX / d)
+            return hn__fail(HN_ERR_FORMAT, "checkpoint: '%s' is absurdly large", e->name);
+        want *= d;
+    }
+    plen = hn__load_u64le(p + pos);
+    pos += 8;
+    if (e->kind == HN_CKPT_TENSOR && plen != want)
+        return hn__fail(HN_ERR_FORMAT, "checkpoint: tensor '%s' holds %llu bytes, its "
+                        "shape needs %llu", e->name, (unsigned long long)plen,
+                        (unsigned long long)want);
+    if (plen > left - pos)
+        return hn__fail(HN_ERR_TRUNCATED, "checkpoint: '%s' claims %llu bytes, only %zu "
+                        "are left", e->name, (unsigned long long)plen, left - pos);
+    e->size = e->kind == HN_CKPT_TENSOR ? (size_t)plen / 4 : (size_t)plen;
+    e->offset = pos;
+    *used = pos + (size_t)plen;
+    return HN_OK;
+truncated:
+    return hn__fail(HN_ERR_TRUNCATED, "checkpoint: entry cut off (%zu bytes left)", left);
+}
+
+/* Whether the writer already holds an entry of this name. The writer's
+   own entries are well formed, so the reader's parser walks them. */
+static int hn__ckpt_writer_has(const hn_ckpt_writer *w, const char *name)
+{
+    size_t pos = HN__CKPT_HEADER + hn__load_u32le(w->buf + 24), used;
+    uint32_t i;
+    hn_ckpt_entry e;
+    for (i = 0; i < w->count; i++, pos += used) {
+        if (hn__ckpt_parse_entry(w->buf + pos, w->len - pos, &e, &used) != HN_OK) return 0;
+        if (strcmp(e.name, name) == 0) return 1;
+    }
+    return 0;
+}
+
+HNDEF hn_status hn_ckpt_open_mem(hn_ckpt *c, const void *data, size_t len)
+{
+    const unsigned char *p = (const unsigned char *)data;
+    uint32_t version, count, clen, crc, want_crc;
+    uint64_t stored_len;
+    size_t pos, used, end;
+    int i, j;
+    hn_status s;
+
+    memset(c, 0, sizeof *c);
+    if (len < 8 || memcmp(p, hn__ckpt_magic, 8) != 0)
+        return hn__fail(HN_ERR_FORMAT, "not a hypernet.h checkpoint (bad magic)");
+    if (len < HN__CKPT_HEADER + 4)
+        return hn__fail(HN_ERR_TRUNCATED, "checkpoint truncated: %zu bytes, the header "
+                        "alone needs %u", len, HN__CKPT_HEADER + 4);
+    version = hn__load_u32le(p + 8);
+    if (version != HN__CKPT_VERSION)
+        return hn__fail(HN_ERR_UNSUPPORTED, "checkpoint format version %u, this reader "
+                        "knows version %u", (unsigned)version, HN__CKPT_VERSION);
+    count = hn__load_u32le(p + 12);
+    stored_len = hn__load_u64le(p + 16);
+    if (stored_len != len)
+        return hn__fail(stored_len > len ? HN_ERR_TRUNCATED : HN_ERR_FORMAT,
+                        "checkpoint %s: its header says %llu bytes, there are %zu",
+                        stored_len > len ? "truncated" : "has trailing bytes",
+                        (unsigned long long)stored_len, len);
+    crc = hn__load_u32le(p + len - 4);
+    want_crc = hn_crc32(0, p, len - 4);
+    if (crc != want_crc)
+        return hn__fail(HN_ERR_CHECKSUM, "checkpoint corrupted: CRC-32 is %x, the "
+                        "content's is %x", (unsigned)crc, (unsigned)want_crc);
+
+    /* The content is what was written; still, trust no length. */
+    end = len - 4;
+    clen = hn__load_u32le(p + 24);
+    if (clen > end - HN__CKPT_HEADER)
+        return hn__fail(HN_ERR_FORMAT, "checkpoint: configuration of %u bytes runs past "
+                        "the end", (unsigned)clen);
+    /* Every entry takes at least 12 bytes: refuse a count the file cannot hold
+       before allocating for it. */
+    if (count > (end - HN__CKPT_HEADER - clen) / 12 || count > (uint32_t)INT_MAX)
+        return hn__fail(HN_ERR_FORMAT, "checkpoint: %u entries cannot fit in %zu bytes",
+                        (unsigned)count, len);
+    c->config = (char *)hn__alloc((size_t)clen + 1);
+    c->entries = (hn_ckpt_entry *)hn__calloc(count ? count : 1, sizeof *c->entries);
+    if (!c->config || !c->entries) {
+        s = HN_ERR_NOMEM;
+        goto fail;
+    }
+    memcpy(c->config, p + HN__CKPT_HEADER, clen);
+    c->config[clen] = '\0';
+    pos = HN__CKPT_HEADER + clen;
+    for (i = 0; i < (int)count; i++, pos += used) {
+        hn_ckpt_entry *e = &c->entries[i];
+        s = hn__ckpt_parse_entry(p + pos, end - pos, e, &used);
+        if (s != HN_OK) goto fail;
+        e->offset += pos;
+        /* O(n^2), but checkpoints hold hundreds of entries, not millions. */
+        for (j = 0; j < i; j++)
+            if (strcmp(c->entries[j].name, e->name) == 0) {
+                s = hn__fail(HN_ERR_FORMAT, "checkpoint: entry '%s' appears twice",
+                             e->name);
+                goto fail;
+            }
+    }
+    if (pos != end) {
+        s = hn__fail(HN_ERR_FORMAT, "checkpoint: %zu unexplained bytes after the last "
+                     "entry", end - pos);
+        goto fail;
+    }
+    c->data = p;
+    c->len = len;
+    c->count = (int)count;
+    return HN_OK;
+fail:
+    hn_ckpt_close(c);
+    return s;
+}
+
+#ifndef HN_NO_STDIO
+HNDEF hn_status hn_ckpt_open_file(hn_ckpt *c, const char *path, size_t max_bytes)
+{
+    unsigned char *buf;
+    size_t len;
+    hn_status s;
+    memset(c, 0, sizeof *c);
+    s = hn_read_file(path, max_bytes, &buf, &len);
+    if (s != HN_OK) return s;
+    s = hn_ckpt_open_mem(c, buf, len);
+    if (s != HN_OK) {
+        HN_FREE(buf);
+        return hn__fail_within(s, "checkpoint", path);
+    }
+    c->owned = buf;
+    return HN_OK;
+}
+#endif
+
+HNDEF void hn_ckpt_close(hn_ckpt *c)
+{
+    HN_FREE(c->owned);
+    HN_FREE(c->config);
+    HN_FREE(c->entries);
+    memset(c, 0, sizeof *c);
+}
+
+HNDEF const hn_ckpt_entry *hn_ckpt_find(const hn_ckpt *c, const char *name)
+{
+    int i;
+    for (i = 0; i < c->count; i++)
+        if (strcmp(c->entries[i].name, name) == 0) return &c->entries[i];
+    return NULL;
+}
+
+/* "3x4" into buf (room for four dims of ten digits). */
+static const char *hn__shape_str(char *buf, int ndim, const int *shape)
+{
+    size_t pos = 0;
+    int i;
+    for (i = 0; i < ndim; i++) {
+        unsigned v = (unsigned)shape[i];
+        char tmp[12];
+        int n = 0;
+        if (i) buf[pos++] = 'x';
+        do tmp[n++] = (char)('0' + v % 10); while ((v /= 10) != 0);
+        while (n) buf[pos++] = tmp[--n];
+    }
+    buf[pos] = '\0';
+    return buf;
+}
+
+/* The entry called name of the given kind, or NULL with the reason set. */
+static const hn_ckpt_entry *hn__ckpt_get(const hn_ckpt *c, const char *name, int kind)
+{
+    const hn_ckpt_entry *e = hn_ckpt_find(c, name);
+    if (!e) {
+        hn__fail(HN_ERR_NOT_FOUND, "checkpoint has no entry '%s'", name);
+        return NULL;
+    }
+    if (e->kind != kind) {
+        hn__fail(HN_ERR_FORMAT, "checkpoint entry '%s' is a %s, not a %s", name,
+                 e->kind == HN_CKPT_TENSOR ? "tensor" : "blob",
+                 kind == HN_CKPT_TENSOR ? "tensor" : "blob");
+        return NULL;
+    }
+    return e;
+}
+
+/* The tensor called name, or NULL with the reason set when it is missing
+   or its shape is not (ndim, shape). */
+static const hn_ckpt_entry *hn__ckpt_tensor(const hn_ckpt *c, const char *name,
+                                            int ndim, const int *shape)
+{
+    const hn_ckpt_entry *e = hn__ckpt_get(c, name, HN_CKPT_TENSOR);
+    char have[48], want[48];
+    int d, same;
+    if (!e) return NULL;
+    same = e->ndim == ndim;
+    for (d = 0; same && d < ndim; d++) same = e->shape[d] == shape[d];
+    if (same) return e;
+    hn__fail(HN_ERR_SHAPE, "tensor '%s' is %s in the checkpoint, %s in the model", name,
+             hn__shape_str(have, e->ndim, e->shape), hn__shape_str(want, ndim, shape));
+    return NULL;
+}
+
+HNDEF hn_status hn_ckpt_read_tensor(const hn_ckpt *c, const char *name, int ndim,
+                                    const int *shape, float *out)
+{
+    const hn_ckpt_entry *e = hn__ckpt_tensor(c, name, ndim, shape);
+    const unsigned char *p;
+    size_t i;
+    if (!e) return hn__err_status;
+    p = c->data + e->offset;
+    for (i = 0; i < e->size; i++) {
+        uint32_t b = hn__load_u32le(p + 4 * i);
+        memcpy(out + i, &b, 4);
+    }
+    return HN_OK;
+}
+
+HNDEF hn_status hn_ckpt_read_blob(const hn_ckpt *c, const char *name, void *out,
+                                  size_t len)
+{
+    const hn_ckpt_entry *e = hn__ckpt_get(c, name, HN_CKPT_BLOB);
+    if (!e) return hn__err_status;
+    if (e->size != len)
+        return hn__fail(HN_ERR_SHAPE, "blob '%s' is %zu bytes in the checkpoint, %zu "
+                        "expected", name, e->size, len);
+    if (len) memcpy(out, c->data + e->offset, len);
+    return HN_OK;
+}
+
+HNDEF hn_status hn_ckpt_read_u64(const hn_ckpt *c, const char *name, uint64_t *v)
+{
+    unsigned char b[8] = {0};
+    hn_status s = hn_ckpt_read_blob(c, name, b, 8);
+    if (s == HN_OK) *v = hn__load_u64le(b);
+    return s;
+}
+
+HNDEF hn_status hn_ckpt_read_rng(const hn_ckpt *c, const char *name, hn_rng *r)
+{
+    unsigned char b[24] = {0};
+    uint32_t spare;
+    hn_status s = hn_ckpt_read_blob(c, name, b, 24);
+    if (s != HN_OK) return s;
+    r->state = hn__load_u64le(b);
+    r->inc = hn__load_u64le(b + 8);
+    spare = hn__load_u32le(b + 16);
+    memcpy(&r->spare, &spare, 4);
+    r->has_spare = hn__load_u32le(b + 20) != 0;
+    return HN_OK;
+}
+
+HNDEF hn_status hn_ckpt_read_params(const hn_ckpt *c, const hn_params *ps, float *base,
+                                    const char *prefix)
+{
+    char name[HN_CKPT_NAME_MAX];
+    int i, pass;
+    hn_status s = HN_OK;
+    /* Check every tensor before copying any, so a mismatch leaves the
+       store as it was. */
+    for (pass = 0; pass < 2; pass++)
+        for (i = 0; i < ps->count; i++) {
+            const hn_param_info *pi = &ps->info[i];
+            s = hn__ckpt_name(name, prefix, pi->name);
+            if (s != HN_OK) return s;
+            if (pass == 0 && !hn__ckpt_tensor(c, name, pi->ndim, pi->shape))
+                return hn__err_status;
+            if (pass == 1)
+                s = hn_ckpt_read_tensor(c, name, pi->ndim, pi->shape, base + pi->offset);
+        }
+    return s;
+}
+
+#ifndef HN_NO_STDIO
+HNDEF hn_status hn_checkpoint_save_params(const char *path, const hn_params *ps,
+                                          const char *config)
+{
+    hn_ckpt_writer w;
+    if (!ps->data) return hn__fail(HN_ERR_ARG, "save a checkpoint of an allocated store");
+    hn_ckpt_begin(&w, config);
+    hn_ckpt_add_params(&w, ps, ps->data, "");
+    return hn_ckpt_finish_file(&w, path);
+}
+
+HNDEF hn_status hn_checkpoint_load_params(const char *path, hn_params *ps,
+                                          char **config)
+{
+    hn_ckpt c;
+    hn_status s;
+    int i;
+    if (config) *config = NULL;
+    if (!ps->data) return hn__fail(HN_ERR_ARG, "load a checkpoint into an allocated store");
+    s = hn_ckpt_open_file(&c, path, (size_t)-1);
+    if (s != HN_OK) return s;
+    for (i = 0; i < c.count; i++)
+        if (c.entries[i].kind == HN_CKPT_TENSOR && hn_params_find(ps, c.entries[i].name) < 0) {
+            s = hn__fail(HN_ERR_SHAPE, "checkpoint tensor '%s' is not in the model",
+                         c.entries[i].name);
+            break;
+        }
+    if (s == HN_OK) s = hn_ckpt_read_params(&c, ps, ps->data, "");
+    if (s == HN_OK && config) {
+        *config = c.config;
+        c.config = NULL;
+    }
+    hn_ckpt_close(&c);
+    return s;
+}
+#endif
 
 /* ---- end of checkpoint implementation ---- */
 
