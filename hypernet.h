@@ -523,6 +523,7 @@ typedef struct hn_mat {
     unsigned char *owned;       /* the bytes of a file opened by name */
     int big_endian;
     size_t pos;                 /* offset of the next element to walk */
+    size_t subsys;              /* offset of the subsystem data, 0 if none */
     size_t max_inflate;         /* cap on one decompressed variable */
     unsigned char *cur;         /* the last decompressed variable ... */
     size_t cur_len, cur_offset; /* ... its size and the file offset it came from */
@@ -3109,6 +3110,8 @@ static hn_status hn__mat_tag(const hn_mat *m, const unsigned char *p, size_t lef
     return HN_OK;
 }
 
+static uint64_t hn__mat_load(int big_endian, const unsigned char *p, size_t size);
+
 static hn_status hn__mat_header(hn_mat *m)
 {
     const unsigned char *p = m->data;
@@ -3139,6 +3142,14 @@ static hn_status hn__mat_header(hn_mat *m)
                         "(level 5) is read", version);
     memcpy(m->text, p, 116);
     m->text[116] = '\0';
+    /* MATLAB keeps class definitions of objects in one more miMATRIX, the
+       subsystem data, which is not a variable: remember where it is so the
+       walk skips it. All zeros or all spaces mean there is none. */
+    {
+        uint64_t sub = hn__mat_load(m->big_endian, p + 116, 8);
+        if (sub != UINT64_C(0x2020202020202020) && sub >= 128 && sub < m->len)
+            m->subsys = (size_t)sub;
+    }
     return HN_OK;
 }
 
@@ -3314,7 +3325,7 @@ HNDEF int hn_mat_next(hn_mat *m, hn_mat_var *v)
         /* miMATRIX data is whole 8-byte words; a compressed element is not
            padded; anything else is skipped with its padding. */
         m->pos = off + used;
-        if (e.type != HN__MI_MATRIX && e.type != HN__MI_COMPRESSED) {
+        if ((e.type != HN__MI_MATRIX && e.type != HN__MI_COMPRESSED) || off == m->subsys) {
             if (e.len % 8) m->pos = HN__MIN(m->len, m->pos + 8 - e.len % 8);
             continue;
         }

@@ -420,7 +420,30 @@ static void test_crafted(void)
         CHECK(hn_mat_read(&m, "empty", &a) == HN_OK && a.numel == 0, "empty array: %s",
               hn_error());
         hn_mat_array_free(&a);
+        if (hn_mat_read(&m, "i16", &a) == HN_OK) {
+            float f[3];
+            hn_mat_to_float(&a, 0.5f, f);
+            CHECK(f[0] == -0.5f && f[1] == 150.0f && f[2] == -16384.0f,
+                  "to_float x 0.5 = %g %g %g", f[0], f[1], f[2]);
+            hn_mat_array_free(&a);
+        }
         hn_mat_close(&m);
+
+        /* The subsystem data MATLAB appends is not a variable: pointing the
+           header's subsystem offset at the last element hides it. */
+        {
+            size_t last = 0, n = mb.n, k;
+            hn_mat_open_mem(&m, mb.b, mb.n, MAX_INFLATE);
+            while (hn_mat_next(&m, &v) == 1) last = v.offset;
+            hn_mat_close(&m);
+            mb.n = 116;
+            put(&mb, last, 8);
+            mb.n = n;
+            hn_mat_open_mem(&m, mb.b, mb.n, MAX_INFLATE);
+            for (k = 0; hn_mat_next(&m, &v) == 1; k++) continue;
+            CHECK(k == 6, "subsystem element skipped: %zu variables listed", k);
+            hn_mat_close(&m);
+        }
     }
     printf("crafted files read alike in both byte orders\n");
 }
