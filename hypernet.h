@@ -3229,7 +3229,8 @@ static hn_status hn__mat_matrix(const hn_mat *m, const unsigned char *p, size_t 
     } else {
         s = hn__mat_tag(m, p, len, 1, &e, &used);
         if (s != HN_OK) return s;
-        if (e.type != HN__MI_INT32 || e.len % 4 || e.len < 4)
+        /* miUINT32 is what some writers use; negative values still fail. */
+        if ((e.type != HN__MI_INT32 && e.type != HN__MI_UINT32) || e.len % 4 || e.len < 4)
             return hn__fail(HN_ERR_FORMAT, "MAT-file: dimensions are type %u of %zu "
                             "bytes, not miINT32", (unsigned)e.type, e.len);
         if (e.len / 4 > HN_MAT_MAX_DIMS)
@@ -3253,12 +3254,16 @@ static hn_status hn__mat_matrix(const hn_mat *m, const unsigned char *p, size_t 
     /* Name. */
     s = hn__mat_tag(m, p, len, 1, &e, &used);
     if (s != HN_OK) return s;
-    if (e.type != HN__MI_INT8 && e.type != HN__MI_UINT8)
+    if (e.type != HN__MI_INT8 && e.type != HN__MI_UINT8 && e.type != HN__MI_UTF8)
         return hn__fail(HN_ERR_FORMAT, "MAT-file: array name of type %u, not miINT8",
                         (unsigned)e.type);
     if (e.len >= HN_MAT_NAME_MAX)
         return hn__fail(HN_ERR_UNSUPPORTED, "MAT-file: variable name of %zu bytes, at "
                         "most %d are read", e.len, HN_MAT_NAME_MAX - 1);
+    /* MATLAB names are ASCII identifiers; a NUL ends one early. */
+    for (i = 0; i < e.len; i++)
+        if (e.data[i] >= 0x80)
+            return hn__fail(HN_ERR_FORMAT, "MAT-file: variable name is not ASCII");
     memcpy(v->name, e.data, e.len);
     v->name[e.len] = '\0';
     *rest = p + used;
@@ -3484,37 +3489,38 @@ static void hn__mat_store(hn_mat_class cls, void *dst, size_t i, hn__num n)
 }
 
 /* UTF-8 text into numel UTF-16 code units (MATLAB's char); a code point
-   past U+FFFF becomes a surrogate pair. */
+   past U+FFFF becomes a surrogate pair, and a byte that does not start a
+   valid sequence becomes U+FFFD, as most decoders do. */
 static hn_status hn__mat_utf8(const unsigned char *p, size_t len, uint16_t *out,
                               size_t numel, const char *name)
 {
     size_t i = 0, k = 0;
     while (i < len) {
         uint32_t c = p[i];
-        int more = c < 0x80 ? 0 : c >= 0xf0 ? 3 : c >= 0xe0 ? 2 : c >= 0xc0 ? 1 : -1;
+        int more = c < 0x80 ? 0 : c >= 0xf8 ? -1 : c >= 0xf0 ? 3 : c >= 0xe0 ? 2
+                 : c >= 0xc0 ? 1 : -1;
         int j;
-        if (more < 0 || (size_t)more >= len - i) goto bad;
-        c &= more ? 0x3fu >> more : 0x7fu;
+        if (more < 0 || (size_t)more >= len - i) more = -1;
+        else c &= more ? 0x3fu >> more : 0x7fu;
         for (j = 1; j <= more; j++) {
-            if ((p[i + j] & 0xc0) != 0x80) goto bad;
-            c = c << 6 | (p[i + j] & 0x3fu);
+            if ((p[i + j] & 0xc0) != 0x80) more = -1;
+            else c = c << 6 | (p[i + j] & 0x3fu);
+        }
+        if (more < 0 || c > 0x10ffff) {
+            c = 0xfffd;
+            more = 0;
         }
         i += (size_t)more + 1;
-        if (c > 0x10ffff) goto bad;
-        if (k + (c > 0xffff) >= numel) goto count;
+        if (k + (c > 0xffff) >= numel) break;
         if (c > 0xffff) {
             out[k++] = (uint16_t)(0xd800 + ((c - 0x10000) >> 10));
             c = 0xdc00 + ((c - 0x10000) & 0x3ffu);
         }
         out[k++] = (uint16_t)c;
     }
-    if (k == numel) return HN_OK;
-count:
+    if (i == len && k == numel) return HN_OK;
     return hn__fail(HN_ERR_FORMAT, "MAT-file: char variable '%s' has %zu elements, "
                     "its UTF-8 text decodes to another count", name, numel);
-bad:
-    return hn__fail(HN_ERR_FORMAT, "MAT-file: char variable '%s' holds invalid UTF-8",
-                    name);
 }
 
 static int hn__host_big_endian(void)

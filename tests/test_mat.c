@@ -377,6 +377,26 @@ static void build_sample(mbuf *m, int be)
     add_var(m, HN_MAT_UINT8, 0, "empty", 2, 1, u8, 0, 0);
 }
 
+/* A byte that starts no UTF-8 sequence reads as U+FFFD. */
+static void test_bad_utf8(void)
+{
+    static const uint64_t bytes[3] = {0x80, 'a', 0xe2};
+    mbuf mb;
+    hn_mat m;
+    hn_mat_array a;
+    header(&mb, 0);
+    add_var(&mb, HN_MAT_CHAR, 0, "bad", 16, 1, bytes, 3, 3);
+    if (hn_mat_open_mem(&m, mb.b, mb.n, MAX_INFLATE) == HN_OK
+        && hn_mat_read(&m, "bad", &a) == HN_OK) {
+        const uint16_t *c = (const uint16_t *)a.data;
+        CHECK(c[0] == 0xfffd && c[1] == 'a' && c[2] == 0xfffd,
+              "invalid UTF-8 replaced: %x %x %x", c[0], c[1], c[2]);
+        hn_mat_array_free(&a);
+    } else {
+        CHECK(0, "bad UTF-8: %s", hn_error());
+    }
+}
+
 static void test_crafted(void)
 {
     int be;
@@ -588,6 +608,7 @@ int main(void)
     test_refusals();
     test_svhn();
     test_crafted();
+    test_bad_utf8();
     test_hostile();
     return test_exit("test_mat");
 }
