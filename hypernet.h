@@ -3861,6 +3861,11 @@ HNDEF hn_status hn_ckpt_add_tensor(hn_ckpt_writer *w, const char *name, int ndim
         return w->err = hn__fail(HN_ERR_LIMIT, "tensor '%s' too large", name);
     p = hn__ckpt_entry(w, HN_CKPT_TENSOR, name, ndim, shape, 4 * n);
     if (!p) return w->err;
+    /* On a little-endian host the bytes are already the file's. */
+    if (!hn__host_big_endian()) {
+        memcpy(p, data, 4 * n);
+        return HN_OK;
+    }
     for (i = 0; i < n; i++) {
         uint32_t b;
         memcpy(&b, data + i, 4);
@@ -4242,6 +4247,10 @@ HNDEF hn_status hn_ckpt_read_tensor(const hn_ckpt *c, const char *name, int ndim
     size_t i;
     if (!e) return hn__err_status;
     p = c->data + e->offset;
+    if (!hn__host_big_endian()) {
+        memcpy(out, p, 4 * e->size);
+        return HN_OK;
+    }
     for (i = 0; i < e->size; i++) {
         uint32_t b = hn__load_u32le(p + 4 * i);
         memcpy(out + i, &b, 4);
