@@ -2929,15 +2929,6 @@ HNDEF hn_status hn_idx_to_tensor(const hn_idx *x, float scale, hn_tensor *t)
 
 /* ---- CIFAR-10 binary batches ---- */
 
-/* Put context in front of the reason of the failure just recorded:
-   "checkpoint 'run/model.ckpt': CRC-32 is ...". */
-HN__UNUSED static hn_status hn__fail_within(hn_status s, const char *what, const char *name)
-{
-    char why[HN__ERR_MAX];
-    memcpy(why, hn__err_msg, sizeof why);
-    return hn__fail(s, "%s '%s': %s", what, name, why);
-}
-
 /* If data is a gzip stream, inflate it (at most max_bytes) into *owned and
    point *p, *len at the result; otherwise leave them alone. */
 static hn_status hn__maybe_gunzip(const unsigned char **p, size_t *len, size_t max_bytes,
@@ -3544,7 +3535,10 @@ HNDEF hn_status hn_mat_read_var(hn_mat *m, const hn_mat_var *want, hn_mat_array 
     s = hn__mat_locate(m, want->offset, &v, &rest, &rest_len);
     if (s != HN_OK) return s;
 
-    /* What this reader reads: real, full numeric, logical and char arrays. */
+    /* What this reader reads: real, full numeric, logical and char arrays.
+       NOTE: cell, struct, object, sparse and complex arrays are listed but
+       not read; a compressed variable is held twice while it is read (the
+       inflated element and the array). */
     exact = hn__mat_class_mi(v.cls);
     if (!exact)
         return hn__fail(HN_ERR_UNSUPPORTED, "MAT-file: variable '%s' is a %s array, "
@@ -4154,6 +4148,15 @@ fail:
 }
 
 #ifndef HN_NO_STDIO
+/* Put context in front of the reason of the failure just recorded:
+   "checkpoint 'run/model.ckpt': CRC-32 is ...". */
+static hn_status hn__fail_within(hn_status s, const char *what, const char *name)
+{
+    char why[HN__ERR_MAX];
+    memcpy(why, hn__err_msg, sizeof why);
+    return hn__fail(s, "%s '%s': %s", what, name, why);
+}
+
 HNDEF hn_status hn_ckpt_open_file(hn_ckpt *c, const char *path, size_t max_bytes)
 {
     unsigned char *buf;
