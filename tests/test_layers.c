@@ -720,6 +720,14 @@ int main(void)
     test_conv2d(&rng, "1x1 stride 2", 2, 3, 5, 5, 2, 1, 1, 2, 0, 1);
     test_conv2d(&rng, "2x4 pad 2", 2, 2, 5, 8, 3, 2, 4, 2, 2, 1);
     test_conv2d(&rng, "7x7 same", 1, 1, 9, 9, 2, 7, 7, 1, 3, 1);
+    /* Stride 1 runs the wide-row path: unpadded, a kernel that is not
+       square (different flipped paddings for dx), more rows than one
+       micro-tile and a depth past one KC block (11*5*5 = 275 > 256); a
+       padding of kh or more falls back to im2col. */
+    test_conv2d(&rng, "3x3 valid", 2, 3, 6, 7, 5, 3, 3, 1, 0, 1);
+    test_conv2d(&rng, "2x3 pad 1", 2, 2, 5, 6, 3, 2, 3, 1, 1, 0);
+    test_conv2d(&rng, "5x5 deep", 1, 11, 6, 27, 5, 5, 5, 1, 2, 1);
+    test_conv2d(&rng, "3x3 pad 3 (im2col)", 2, 2, 4, 5, 3, 3, 3, 1, 3, 1);
     test_conv2d_threads(&rng);
     test_conv2d_refusals();
     test_pool(&rng, 1, 6, 6, 2, 2, 2, 2);
