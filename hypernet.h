@@ -285,10 +285,26 @@ HNDEF void hn_params_zero_grad(hn_params *ps);
 /* C = alpha * op(A) * op(B) + beta * C, row-major, BLAS semantics.
    op(A) is m x k (A is m x k, or k x m when trans_a), op(B) is k x n.
    lda, ldb, ldc are the row strides of the matrices as stored. When beta
-   is 0, C is only written, never read: NaN in C does not leak through. */
+   is 0, C is only written, never read: NaN in C does not leak through.
+   When alpha is 0 or k is 0, A and B are not read and C = beta * C.
+   Packs A and B into a buffer from HN_MALLOC once per call; if that
+   allocation fails it still computes the product, by a slower loop. */
 HNDEF void hn_sgemm(int trans_a, int trans_b, int m, int n, int k, float alpha,
                     const float *a, int lda, const float *b, int ldb,
                     float beta, float *c, int ldc);
+
+/* Bytes of workspace hn_sgemm_ws needs for an m x n x k product, for as
+   many threads as OpenMP would use now (query it again if that changes). */
+HNDEF size_t hn_sgemm_workspace_size(int m, int n, int k);
+
+/* hn_sgemm without allocating: the pack buffers are carved out of work
+   (any alignment). It runs on as many threads as work_bytes has room for.
+   Returns HN_ERR_ARG, computing nothing, when work_bytes is less than one
+   thread needs (hn_sgemm_workspace_size says how much suffices). */
+HNDEF hn_status hn_sgemm_ws(int trans_a, int trans_b, int m, int n, int k,
+                            float alpha, const float *a, int lda, const float *b,
+                            int ldb, float beta, float *c, int ldc, void *work,
+                            size_t work_bytes);
 
 /* The same product by the textbook triple loop, accumulating in double. For
    tests; slow. */
@@ -1074,6 +1090,514 @@ HNDEF void hn_params_zero_grad(hn_params *ps)
    GEMM implementation
    ======================================================================== */
 
+/* hn_sgemm is the five-loop GEMM of Goto and van de Geijn ("Anatomy of
+   High-Performance Matrix Multiplication", 2008) as BLIS arranges it:
+
+      for jc in 0..n step NC          B block, KC x NC, stays in L3
+        for pc in 0..k step KC          (k split: C is updated once per block)
+          pack op(B)[pc:+KC, jc:+NC]
+          for ic in 0..m step MC        A block, MC x KC, stays in L2
+            pack op(A)[ic:+MC, pc:+KC]
+            for jr in 0..NC step NR     one B micro-panel, KC x NR, in L1
+              for ir in 0..MC step MR   one A micro-panel, MR x KC
+                C[ir:+MR, jr:+NR] = Apanel * Bpanel (+ beta C)
+
+   Packing copies each block into the order the micro-kernel reads it (A:
+   the MR values of one column after another; B: the NR values of one row
+   after another), zero-padded to whole panels. The kernel then streams two
+   contiguous arrays with no edge cases; the partial tiles at the bottom and
+   right edges go through a small tile on the stack, so nothing outside C's
+   m x n window is read or written. Packing also handles the transposes and
+   multiplies by alpha.
+
+   Threads (OpenMP) each take a slice of whole micro-tiles along M or N and
+   run the five loops on it with their own pack buffers. The k sum is never
+   split, and every element of C goes through the same instructions in the
+   same order whichever thread computes it, so the result is bit-identical
+   for any thread count. */
+
+/* Micro-kernel: C[0:MR, 0:NR] = sum over p < kc of pa[p*MR + i] * pb[p*NR + j],
+   plus beta * C unless beta is 0 (then C is not read). ldc in floats. */
+typedef void (*hn__gemm_kernel_fn)(int kc, const float *pa, const float *pb,
+                                   float *c, size_t ldc, float beta);
+
+typedef struct hn__gemm_kernel {
+    hn__gemm_kernel_fn fn;
+    int mr, nr;
+} hn__gemm_kernel;
+
+/* A kernel with its cache blocks (multiples of mr and nr) and where alpha
+   goes, fixed for the whole product before any thread starts. */
+typedef struct hn__gemm_plan {
+    hn__gemm_kernel_fn fn;
+    int mr, nr, mc, kc, nc;
+    int alpha_in_a;
+} hn__gemm_plan;
+
+/* Products of fewer multiply-adds than this run on one thread: below it,
+   waking threads costs more than it saves. */
+#ifndef HN_GEMM_OMP_MIN
+#define HN_GEMM_OMP_MIN 1000000.0
+#endif
+
+/* Scalar kernel, 4 x 4: sixteen accumulators that fit the registers of
+   most targets (x86-64 has 16, AArch64 32; smaller cores spill a few). */
+static void hn__gemm_out4(float *c, float beta, float x0, float x1, float x2,
+                          float x3)
+{
+    if (beta != 0.0f) {
+        x0 += beta * c[0];
+        x1 += beta * c[1];
+        x2 += beta * c[2];
+        x3 += beta * c[3];
+    }
+    c[0] = x0;
+    c[1] = x1;
+    c[2] = x2;
+    c[3] = x3;
+}
+
+static void hn__gemm_kernel_scalar(int kc, const float *pa, const float *pb,
+                                   float *c, size_t ldc, float beta)
+{
+    float c00 = 0, c01 = 0, c02 = 0, c03 = 0, c10 = 0, c11 = 0, c12 = 0, c13 = 0;
+    float c20 = 0, c21 = 0, c22 = 0, c23 = 0, c30 = 0, c31 = 0, c32 = 0, c33 = 0;
+    int p;
+    for (p = 0; p < kc; p++, pa += 4, pb += 4) {
+        float a0 = pa[0], a1 = pa[1], a2 = pa[2], a3 = pa[3];
+        float b0 = pb[0], b1 = pb[1], b2 = pb[2], b3 = pb[3];
+        c00 += a0 * b0; c01 += a0 * b1; c02 += a0 * b2; c03 += a0 * b3;
+        c10 += a1 * b0; c11 += a1 * b1; c12 += a1 * b2; c13 += a1 * b3;
+        c20 += a2 * b0; c21 += a2 * b1; c22 += a2 * b2; c23 += a2 * b3;
+        c30 += a3 * b0; c31 += a3 * b1; c32 += a3 * b2; c33 += a3 * b3;
+    }
+    hn__gemm_out4(c, beta, c00, c01, c02, c03);
+    hn__gemm_out4(c + ldc, beta, c10, c11, c12, c13);
+    hn__gemm_out4(c + 2 * ldc, beta, c20, c21, c22, c23);
+    hn__gemm_out4(c + 3 * ldc, beta, c30, c31, c32, c33);
+}
+
+HN__UNUSED static const hn__gemm_kernel hn__gemm_scalar = {
+    hn__gemm_kernel_scalar, 4, 4
+};
+
+/* The vector kernels share one body: MR rows of three vectors each, written
+   out row by row with macros rather than loops, so that every accumulator
+   is a named register. Per ISA, the vector width W, the rows MR (as many as
+   the register file holds: 3*MR accumulators + 3 B vectors + 1 broadcast)
+   and the cache blocks, each overridable. KC*NR floats of B (24 KiB for
+   AVX2) stay in a 32 KiB L1 while MC x KC of A streams from L2. */
+#if defined(HN__AVX512)
+typedef __m512 hn__vf;
+#define HN__VW 16
+#define HN__GEMM_MR 8
+#define HN__VZERO() _mm512_setzero_ps()
+#define HN__VLOAD(p) _mm512_loadu_ps(p)
+#define HN__VSTORE(p, v) _mm512_storeu_ps(p, v)
+#define HN__VSET1(x) _mm512_set1_ps(x)
+#define HN__VFMA(a, b, acc) _mm512_fmadd_ps(a, b, acc)
+#elif defined(HN__AVX2)
+typedef __m256 hn__vf;
+#define HN__VW 8
+#define HN__GEMM_MR 4
+#define HN__VZERO() _mm256_setzero_ps()
+#define HN__VLOAD(p) _mm256_loadu_ps(p)
+#define HN__VSTORE(p, v) _mm256_storeu_ps(p, v)
+#define HN__VSET1(x) _mm256_set1_ps(x)
+#define HN__VFMA(a, b, acc) _mm256_fmadd_ps(a, b, acc)
+#elif defined(HN__SSE2)
+typedef __m128 hn__vf;
+#define HN__VW 4
+#define HN__GEMM_MR 4
+#define HN__VZERO() _mm_setzero_ps()
+#define HN__VLOAD(p) _mm_loadu_ps(p)
+#define HN__VSTORE(p, v) _mm_storeu_ps(p, v)
+#define HN__VSET1(x) _mm_set1_ps(x)
+#define HN__VFMA(a, b, acc) _mm_add_ps(acc, _mm_mul_ps(a, b))
+#elif defined(HN__NEON)
+typedef float32x4_t hn__vf;
+#define HN__VW 4
+#define HN__GEMM_MR 8
+#define HN__VZERO() vdupq_n_f32(0.0f)
+#define HN__VLOAD(p) vld1q_f32(p)
+#define HN__VSTORE(p, v) vst1q_f32(p, v)
+#define HN__VSET1(x) vdupq_n_f32(x)
+#if defined(__aarch64__)
+#define HN__VFMA(a, b, acc) vfmaq_f32(acc, a, b)
+#else
+#define HN__VFMA(a, b, acc) vmlaq_f32(acc, a, b) /* ARMv7 NEON: no fused form */
+#endif
+#endif
+
+#ifndef HN_GEMM_MC
+#define HN_GEMM_MC 128
+#endif
+#ifndef HN_GEMM_KC
+#define HN_GEMM_KC 256
+#endif
+#ifndef HN_GEMM_NC
+#define HN_GEMM_NC 4080
+#endif
+
+#ifdef HN__VW
+#define HN__GEMM_NR (3 * HN__VW)
+#define HN__GEMM_TILE (HN__GEMM_MR * HN__GEMM_NR)
+
+#define HN__KDECL(i) \
+    hn__vf c##i##0 = HN__VZERO(), c##i##1 = HN__VZERO(), c##i##2 = HN__VZERO()
+#define HN__KSTEP(i)                        \
+    av = HN__VSET1(pa[i]);                  \
+    c##i##0 = HN__VFMA(av, b0, c##i##0);    \
+    c##i##1 = HN__VFMA(av, b1, c##i##1);    \
+    c##i##2 = HN__VFMA(av, b2, c##i##2)
+#define HN__KOUT(i)                                                     \
+    do {                                                                \
+        float *ci = c + (size_t)(i) * ldc;                              \
+        if (beta != 0.0f) {                                             \
+            c##i##0 = HN__VFMA(bv, HN__VLOAD(ci), c##i##0);             \
+            c##i##1 = HN__VFMA(bv, HN__VLOAD(ci + HN__VW), c##i##1);    \
+            c##i##2 = HN__VFMA(bv, HN__VLOAD(ci + 2 * HN__VW), c##i##2); \
+        }                                                               \
+        HN__VSTORE(ci, c##i##0);                                        \
+        HN__VSTORE(ci + HN__VW, c##i##1);                               \
+        HN__VSTORE(ci + 2 * HN__VW, c##i##2);                           \
+    } while (0)
+
+static void hn__gemm_kernel_simd(int kc, const float *pa, const float *pb,
+                                 float *c, size_t ldc, float beta)
+{
+    hn__vf av, b0, b1, b2, bv = HN__VSET1(beta);
+    HN__KDECL(0); HN__KDECL(1); HN__KDECL(2); HN__KDECL(3);
+#if HN__GEMM_MR == 8
+    HN__KDECL(4); HN__KDECL(5); HN__KDECL(6); HN__KDECL(7);
+#endif
+    int p;
+    for (p = 0; p < kc; p++, pa += HN__GEMM_MR, pb += HN__GEMM_NR) {
+        b0 = HN__VLOAD(pb);
+        b1 = HN__VLOAD(pb + HN__VW);
+        b2 = HN__VLOAD(pb + 2 * HN__VW);
+        HN__KSTEP(0); HN__KSTEP(1); HN__KSTEP(2); HN__KSTEP(3);
+#if HN__GEMM_MR == 8
+        HN__KSTEP(4); HN__KSTEP(5); HN__KSTEP(6); HN__KSTEP(7);
+#endif
+    }
+    HN__KOUT(0); HN__KOUT(1); HN__KOUT(2); HN__KOUT(3);
+#if HN__GEMM_MR == 8
+    HN__KOUT(4); HN__KOUT(5); HN__KOUT(6); HN__KOUT(7);
+#endif
+}
+
+static const hn__gemm_kernel hn__gemm_native = {
+    hn__gemm_kernel_simd, HN__GEMM_MR, HN__GEMM_NR
+};
+#else
+#define HN__GEMM_TILE 16
+static const hn__gemm_kernel hn__gemm_native = { hn__gemm_kernel_scalar, 4, 4 };
+#endif
+
+/* Pack an x by kb block (of op(A), or of op(B) transposed) into panels of
+   w: panel r holds element (r*w + i, p) times scale at p*w + i, and zeros
+   past x. Element (i, p) is src[i*ld + p] when the stored rows run along k
+   (A as stored, B transposed), else src[p*ld + i]. */
+static void hn__gemm_pack(int along_k, int x, int kb, const float *src, size_t ld,
+                          float scale, int w, float *dst)
+{
+    int r, i, p;
+    for (r = 0; r < x; r += w, dst += (size_t)w * kb) {
+        int rows = HN__MIN(w, x - r);
+        if (along_k) {
+            for (i = 0; i < rows; i++) {
+                const float *s = src + (size_t)(r + i) * ld;
+                for (p = 0; p < kb; p++) dst[(size_t)p * w + i] = scale * s[p];
+            }
+            for (; i < w; i++)
+                for (p = 0; p < kb; p++) dst[(size_t)p * w + i] = 0.0f;
+        } else {
+            for (p = 0; p < kb; p++) {
+                const float *s = src + (size_t)p * ld + r;
+                float *d = dst + (size_t)p * w;
+                for (i = 0; i < rows; i++) d[i] = scale * s[i];
+                for (; i < w; i++) d[i] = 0.0f;
+            }
+        }
+    }
+}
+
+/* The two inner loops over one packed mb x kb block of A and kb x nb block
+   of B: every mr x nr tile of C. Partial tiles are computed into a tile on
+   the stack and only their mb x nb part is copied out. */
+static void hn__gemm_macro(const hn__gemm_plan *pl, int mb, int nb, int kb,
+                           const float *pa, const float *pb, float beta, float *c,
+                           size_t ldc)
+{
+    float tile[HN__GEMM_TILE];
+    int ir, jr, i, j, mr = pl->mr, nr = pl->nr;
+    for (jr = 0; jr < nb; jr += nr) {
+        int cols = HN__MIN(nr, nb - jr);
+        const float *bp = pb + (size_t)jr * kb;
+        for (ir = 0; ir < mb; ir += mr) {
+            int rows = HN__MIN(mr, mb - ir);
+            const float *ap = pa + (size_t)ir * kb;
+            float *cij = c + (size_t)ir * ldc + jr;
+            if (rows == mr && cols == nr) {
+                pl->fn(kb, ap, bp, cij, ldc, beta);
+                continue;
+            }
+            pl->fn(kb, ap, bp, tile, (size_t)nr, 0.0f);
+            for (i = 0; i < rows; i++) {
+                float *ci = cij + (size_t)i * ldc;
+                const float *ti = tile + (size_t)i * nr;
+                if (beta == 0.0f)
+                    for (j = 0; j < cols; j++) ci[j] = ti[j];
+                else
+                    for (j = 0; j < cols; j++) ci[j] = ti[j] + beta * ci[j];
+            }
+        }
+    }
+}
+
+/* The three outer loops, for one thread's part of the product: op(A) is
+   m x k, op(B) k x n, both starting where a and b point. */
+static void hn__gemm_blocked(const hn__gemm_plan *pl, int ta, int tb, int m, int n,
+                             int k, float alpha, const float *a, size_t lda,
+                             const float *b, size_t ldb, float beta, float *c,
+                             size_t ldc, float *pa, float *pb)
+{
+    float sa = pl->alpha_in_a ? alpha : 1.0f, sb = pl->alpha_in_a ? 1.0f : alpha;
+    int jc, pc, ic;
+    for (jc = 0; jc < n; jc += pl->nc) {
+        int nb = HN__MIN(pl->nc, n - jc);
+        for (pc = 0; pc < k; pc += pl->kc) {
+            int kb = HN__MIN(pl->kc, k - pc);
+            /* Only the first k block applies beta; the others add to it. */
+            float bk = pc == 0 ? beta : 1.0f;
+            const float *bb = tb ? b + (size_t)jc * ldb + pc : b + (size_t)pc * ldb + jc;
+            hn__gemm_pack(tb, nb, kb, bb, ldb, sb, pl->nr, pb);
+            for (ic = 0; ic < m; ic += pl->mc) {
+                int mb = HN__MIN(pl->mc, m - ic);
+                const float *ab =
+                    ta ? a + (size_t)pc * lda + ic : a + (size_t)ic * lda + pc;
+                hn__gemm_pack(!ta, mb, kb, ab, lda, sa, pl->mr, pa);
+                hn__gemm_macro(pl, mb, nb, kb, pa, pb, bk,
+                               c + (size_t)ic * ldc + jc, ldc);
+            }
+        }
+    }
+}
+
+static int hn__gemm_round(int x, int to)
+{
+    x -= x % to;
+    return x < to ? to : x;
+}
+
+static void hn__gemm_plan_init(hn__gemm_plan *pl, const hn__gemm_kernel *kr, int m,
+                               int n)
+{
+    int nc;
+    pl->fn = kr->fn;
+    pl->mr = kr->mr;
+    pl->nr = kr->nr;
+    pl->mc = hn__gemm_round(HN_GEMM_MC, kr->mr);
+    pl->kc = HN__MAX(HN_GEMM_KC, 1);
+    pl->nc = nc = hn__gemm_round(HN_GEMM_NC, kr->nr);
+    /* A is packed once per NC block of columns, B once: multiply alpha
+       into whichever is packed fewer times in all. */
+    pl->alpha_in_a = (double)m * ((n + nc - 1) / nc) <= (double)n;
+}
+
+/* Bytes of pack buffers one thread needs: an A block and a B block, each
+   starting on a 64-byte boundary wherever the buffer starts. */
+static size_t hn__gemm_thread_bytes(const hn__gemm_plan *pl, int m, int n, int k)
+{
+    size_t kb = (size_t)HN__MIN(k, pl->kc);
+    size_t mb = (size_t)HN__MIN(m, pl->mc), nb = (size_t)HN__MIN(n, pl->nc);
+    size_t abytes = (mb + pl->mr - 1) / pl->mr * pl->mr * kb * sizeof(float);
+    size_t bbytes = (nb + pl->nr - 1) / pl->nr * pl->nr * kb * sizeof(float);
+    return (abytes + 63) / 64 * 64 + bbytes + 64;
+}
+
+/* Slices along N when it is the longer side, else along M. */
+static int hn__gemm_split_n(int m, int n) { return n >= m; }
+
+/* How many threads the product deserves (1 without OpenMP). */
+static int hn__gemm_threads(const hn__gemm_plan *pl, int m, int n, int k)
+{
+#ifdef _OPENMP
+    int nt = omp_get_max_threads();
+    int tiles = hn__gemm_split_n(m, n) ? (n + pl->nr - 1) / pl->nr
+                                       : (m + pl->mr - 1) / pl->mr;
+    if ((double)m * n * k < HN_GEMM_OMP_MIN) return 1;
+    return HN__MAX(1, HN__MIN(nt, tiles));
+#else
+    (void)pl; (void)m; (void)n; (void)k;
+    return 1;
+#endif
+}
+
+static float *hn__gemm_align64(unsigned char *p)
+{
+    return (float *)(void *)(p + (64 - (uintptr_t)p % 64) % 64);
+}
+
+/* Run the product on nt threads, each with per bytes of work. */
+static void hn__gemm_run(const hn__gemm_plan *pl, int nt, int ta, int tb, int m,
+                         int n, int k, float alpha, const float *a, int lda,
+                         const float *b, int ldb, float beta, float *c, int ldc,
+                         unsigned char *work, size_t per)
+{
+    int split_n = hn__gemm_split_n(m, n);
+    int unit = split_n ? pl->nr : pl->mr, total = split_n ? n : m;
+    size_t tiles = ((size_t)total + unit - 1) / unit;
+    size_t slice = (tiles + nt - 1) / nt * unit;
+    size_t abytes = ((size_t)(HN__MIN(m, pl->mc) + pl->mr - 1) / pl->mr * pl->mr *
+                         HN__MIN(k, pl->kc) * sizeof(float) + 63) / 64 * 64;
+    int t;
+#ifdef _OPENMP
+#pragma omp parallel for num_threads(nt) schedule(static)
+#endif
+    for (t = 0; t < nt; t++) {
+        size_t lo = (size_t)t * slice;
+        size_t hi = HN__MIN((size_t)total, lo + slice);
+        float *pa = hn__gemm_align64(work + (size_t)t * per);
+        float *pb = pa + abytes / sizeof(float);
+        if (lo >= hi) continue;
+        if (split_n)
+            hn__gemm_blocked(pl, ta, tb, m, (int)(hi - lo), k, alpha, a, lda,
+                             tb ? b + lo * ldb : b + lo, ldb, beta, c + lo, ldc,
+                             pa, pb);
+        else
+            hn__gemm_blocked(pl, ta, tb, (int)(hi - lo), n, k, alpha,
+                             ta ? a + lo : a + lo * lda, lda, b, ldb, beta,
+                             c + lo * ldc, ldc, pa, pb);
+    }
+}
+
+/* c[0:n] *= beta, where beta 0 writes zeros without reading c. */
+static void hn__gemm_scale_row(float *c, int n, float beta)
+{
+    int j;
+    if (beta == 0.0f)
+        for (j = 0; j < n; j++) c[j] = 0.0f;
+    else if (beta != 1.0f)
+        for (j = 0; j < n; j++) c[j] *= beta;
+}
+
+/* The cases BLAS defines without a product: nothing to do for an empty C,
+   and C = beta * C (C not read when beta is 0) when alpha or k is 0.
+   Returns 1 when it handled the call. */
+static int hn__gemm_trivial(int m, int n, int k, float alpha, float beta, float *c,
+                            int ldc)
+{
+    int i;
+    if (m == 0 || n == 0) return 1;
+    if (k != 0 && alpha != 0.0f) return 0;
+    for (i = 0; i < m; i++) hn__gemm_scale_row(c + (size_t)i * ldc, n, beta);
+    return 1;
+}
+
+/* Programmer errors: negative sizes, strides shorter than rows. */
+static void hn__gemm_check_args(int ta, int tb, int m, int n, int k, int lda,
+                                int ldb, int ldc)
+{
+    HN_ASSERT(m >= 0 && n >= 0 && k >= 0);
+    HN_ASSERT(ldc >= n);
+    HN_ASSERT(k == 0 || lda >= (ta ? m : k));
+    HN_ASSERT(k == 0 || ldb >= (tb ? k : n));
+    (void)ta; (void)tb; (void)m; (void)n; (void)k; (void)lda; (void)ldb; (void)ldc;
+}
+
+/* Without pack buffers (their allocation failed): the right answer by a
+   plain loop, row of C by row, that vectorises well enough. */
+static void hn__gemm_unpacked(int ta, int tb, int m, int n, int k, float alpha,
+                              const float *a, int lda, const float *b, int ldb,
+                              float beta, float *c, int ldc)
+{
+    int i, j, p;
+    for (i = 0; i < m; i++) {
+        float *ci = c + (size_t)i * ldc;
+        hn__gemm_scale_row(ci, n, beta);
+        for (p = 0; p < k; p++) {
+            float av = alpha * (ta ? a[(size_t)p * lda + i] : a[(size_t)i * lda + p]);
+            if (tb)
+                for (j = 0; j < n; j++) ci[j] += av * b[(size_t)j * ldb + p];
+            else
+                for (j = 0; j < n; j++) ci[j] += av * b[(size_t)p * ldb + j];
+        }
+    }
+}
+
+/* hn_sgemm with a given micro-kernel: the tests run the scalar kernel
+   through the same driver as the vector one. */
+static void hn__sgemm_with(const hn__gemm_kernel *kr, int ta, int tb, int m, int n,
+                           int k, float alpha, const float *a, int lda,
+                           const float *b, int ldb, float beta, float *c, int ldc)
+{
+    hn__gemm_plan pl;
+    size_t per, bytes;
+    unsigned char *work = NULL;
+    int nt;
+    hn__gemm_check_args(ta, tb, m, n, k, lda, ldb, ldc);
+    if (hn__gemm_trivial(m, n, k, alpha, beta, c, ldc)) return;
+    hn__gemm_plan_init(&pl, kr, m, n);
+    nt = hn__gemm_threads(&pl, m, n, k);
+    per = hn__gemm_thread_bytes(&pl, m, n, k);
+    if (hn__mul_size(per, (size_t)nt, &bytes)) work = (unsigned char *)HN_MALLOC(bytes);
+    if (!work && nt > 1) {
+        nt = 1;
+        work = (unsigned char *)HN_MALLOC(per);
+    }
+    if (!work) {
+        hn__gemm_unpacked(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+        return;
+    }
+    hn__gemm_run(&pl, nt, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, work,
+                 per);
+    HN_FREE(work);
+}
+
+HNDEF void hn_sgemm(int trans_a, int trans_b, int m, int n, int k, float alpha,
+                    const float *a, int lda, const float *b, int ldb,
+                    float beta, float *c, int ldc)
+{
+    hn__sgemm_with(&hn__gemm_native, trans_a, trans_b, m, n, k, alpha, a, lda, b,
+                   ldb, beta, c, ldc);
+}
+
+HNDEF size_t hn_sgemm_workspace_size(int m, int n, int k)
+{
+    hn__gemm_plan pl;
+    size_t per, bytes;
+    if (m <= 0 || n <= 0 || k <= 0) return 0;
+    hn__gemm_plan_init(&pl, &hn__gemm_native, m, n);
+    per = hn__gemm_thread_bytes(&pl, m, n, k);
+    if (!hn__mul_size(per, (size_t)hn__gemm_threads(&pl, m, n, k), &bytes))
+        return (size_t)-1;
+    return bytes;
+}
+
+HNDEF hn_status hn_sgemm_ws(int trans_a, int trans_b, int m, int n, int k,
+                            float alpha, const float *a, int lda, const float *b,
+                            int ldb, float beta, float *c, int ldc, void *work,
+                            size_t work_bytes)
+{
+    hn__gemm_plan pl;
+    size_t per;
+    int nt;
+    hn__gemm_check_args(trans_a, trans_b, m, n, k, lda, ldb, ldc);
+    if (hn__gemm_trivial(m, n, k, alpha, beta, c, ldc)) return HN_OK;
+    hn__gemm_plan_init(&pl, &hn__gemm_native, m, n);
+    per = hn__gemm_thread_bytes(&pl, m, n, k);
+    if (!work || work_bytes < per)
+        return hn__fail(HN_ERR_ARG, "hn_sgemm_ws: %zu bytes of workspace, needs %zu",
+                        work_bytes, per);
+    nt = hn__gemm_threads(&pl, m, n, k);
+    if ((size_t)nt > work_bytes / per) nt = (int)(work_bytes / per);
+    hn__gemm_run(&pl, nt, trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c,
+                 ldc, (unsigned char *)work, per);
+    return HN_OK;
+}
+
 HNDEF void hn_sgemm_ref(int trans_a, int trans_b, int m, int n, int k, float alpha,
                         const float *a, int lda, const float *b, int ldb,
                         float beta, float *c, int ldc)
@@ -1090,29 +1614,6 @@ HNDEF void hn_sgemm_ref(int trans_a, int trans_b, int m, int n, int k, float alp
             acc *= alpha;
             if (beta != 0.0f) acc += (double)beta * c[(size_t)i * ldc + j];
             c[(size_t)i * ldc + j] = (float)acc;
-        }
-    }
-}
-
-/* NOTE: placeholder until the blocked kernel lands: a straightforward loop
-   order that is correct for every case the tests check. */
-HNDEF void hn_sgemm(int trans_a, int trans_b, int m, int n, int k, float alpha,
-                    const float *a, int lda, const float *b, int ldb,
-                    float beta, float *c, int ldc)
-{
-    int i, j, p;
-    for (i = 0; i < m; i++) {
-        float *ci = c + (size_t)i * ldc;
-        if (beta == 0.0f)
-            for (j = 0; j < n; j++) ci[j] = 0.0f;
-        else if (beta != 1.0f)
-            for (j = 0; j < n; j++) ci[j] *= beta;
-        for (p = 0; p < k; p++) {
-            float av = alpha * (trans_a ? a[(size_t)p * lda + i] : a[(size_t)i * lda + p]);
-            if (trans_b)
-                for (j = 0; j < n; j++) ci[j] += av * b[(size_t)j * ldb + p];
-            else
-                for (j = 0; j < n; j++) ci[j] += av * b[(size_t)p * ldb + j];
         }
     }
 }
