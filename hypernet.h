@@ -252,6 +252,7 @@ typedef struct hn_param_info {
     int shape[HN_MAX_DIMS];
     size_t size;       /* number of floats */
     size_t offset;     /* index of the first float in data and grad */
+    int no_decay;      /* 1: the optimizers' weight decay skips this tensor */
 } hn_param_info;
 
 typedef struct hn_params {
@@ -277,6 +278,9 @@ HNDEF hn_tensor hn_params_tensor(const hn_params *ps, int handle);
 /* Handle of the tensor with this name, or -1. */
 HNDEF int hn_params_find(const hn_params *ps, const char *name);
 HNDEF void hn_params_zero_grad(hn_params *ps);
+/* Exempt a tensor from weight decay (flag 1) or not (0): biases, batch-norm
+   scales and shifts are usually exempt. Tensors are decayed by default. */
+HNDEF void hn_params_set_no_decay(hn_params *ps, int handle, int flag);
 
 /* ========================================================================
    GEMM
@@ -318,11 +322,276 @@ HNDEF void hn_sgemm_ref(int trans_a, int trans_b, int m, int n, int k, float alp
    Layers
    ======================================================================== */
 
+/* Plain functions in the style of a textbook: each layer has a forward and a
+   backward pass side by side, sizes and pointers passed explicitly, and
+   nothing allocated per call. Conventions shared by all of them:
+
+   - Layout is row-major, batch first; images are NCHW: (n, c, h, w).
+   - The backward pass ACCUMULATES: dx += ..., dw += ..., so that branches
+     and time steps can share one gradient buffer. Zero the buffers first
+     (hn_params_zero_grad does it for parameters).
+   - A gradient pointer may be NULL when that gradient is not wanted (the
+     input of the first layer, say).
+   - What the backward pass needs from the forward pass (the input, the
+     output, indices, statistics) is passed back in by the caller.
+   - Results do not depend on the number of OpenMP threads.
+
+   Flatten: an NCHW tensor (n, c, h, w) is already laid out as (n, c*h*w),
+   so flattening before a linear layer is a no-op: pass the same pointer
+   with in = c*h*w, and its gradient likewise. */
+
+/* Linear (fully connected). x is (n, in), w is (out, in), b is (out) or
+   NULL, y is (n, out).   y = x w^T + b */
+HNDEF void hn_linear_forward(int n, int in, int out, const float *x, const float *w,
+                             const float *b, float *y);
+/* dy is (n, out).   dx += dy w,  dw += dy^T x,  db += sum_n dy */
+HNDEF void hn_linear_backward(int n, int in, int out, const float *x, const float *w,
+                              const float *dy, float *dx, float *dw, float *db);
+
+/* ReLU, elementwise over n floats; x and y may be the same array.
+   y = max(x, 0) */
+HNDEF void hn_relu_forward(size_t n, const float *x, float *y);
+/* y is the forward output (or its input: y > 0 exactly where x > 0).
+   dx += dy * [y > 0] */
+HNDEF void hn_relu_backward(size_t n, const float *y, const float *dy, float *dx);
+
+/* Softmax cross-entropy. logits (n, c), labels (n) in [0, c). probs (n, c)
+   gets the softmax. Returns the mean cross-entropy in nats; *ncorrect (may
+   be NULL) gets the number of argmax hits (ties go to the lower class).
+   loss = mean_n (logsumexp(logits_n) - logits_n[label_n]) */
+HNDEF float hn_softmax_xent_forward(int n, int c, const float *logits, const int *labels,
+                                    float *probs, int *ncorrect);
+/* dlogits += scale * (probs - onehot(labels)) / n   (scale 1 for the mean loss) */
+HNDEF void hn_softmax_xent_backward(int n, int c, const float *probs, const int *labels,
+                                    float scale, float *dlogits);
+
+/* Geometry of a 2-D convolution (cross-correlation, as in every deep
+   learning library), zero padding, the same stride and padding on both
+   axes, any kernel height and width:
+
+      x is (n, c_in, h_in, w_in), w is (c_out, c_in, kh, kw), b is (c_out)
+      y is (n, c_out, h_out, w_out), h_out = (h_in + 2 pad - kh) / stride + 1
+      y[i,o,r,s] = b[o] + sum_{c,u,v} w[o,c,u,v] x[i,c, r*stride-pad+u, s*stride-pad+v]
+
+   Each image is unfolded into a matrix col (c_in*kh*kw, h_out*w_out)
+   ("im2col") and multiplied by the weight seen as (c_out, c_in*kh*kw):
+   the long image dimension becomes the GEMM's long rows. A 1x1 stride-1
+   convolution without padding multiplies the image itself, no unfolding.
+
+   Images are handed to `slots` workers (OpenMP threads when enabled), each
+   with its own part of the workspace: an unfolding buffer and partial
+   weight and bias gradients, summed in slot order at the end. The result
+   therefore depends on slots (in the last bits of dw and db) but never on
+   the number of threads. hn_conv2d_init sets slots to HN_CONV2D_SLOTS
+   (default 4); set it to 1 on a small target before sizing the workspace. */
+typedef struct hn_conv2d {
+    int c_in, h_in, w_in;
+    int c_out, kh, kw;
+    int stride, pad;
+    int h_out, w_out;      /* set by hn_conv2d_init */
+    int slots;             /* workers; may be changed before sizing ws */
+} hn_conv2d;
+
+/* Check and record the geometry. Fails (HN_ERR_ARG / HN_ERR_SHAPE /
+   HN_ERR_LIMIT) on a non-positive size, a kernel larger than the padded
+   input, or sizes whose products overflow an int. */
+HNDEF hn_status hn_conv2d_init(hn_conv2d *cv, int c_in, int h_in, int w_in, int c_out,
+                               int kh, int kw, int stride, int pad);
+/* Floats of workspace that forward and backward need (the same for both,
+   independent of the batch size). */
+HNDEF size_t hn_conv2d_workspace_size(const hn_conv2d *cv);
+/* b may be NULL (no bias). ws holds hn_conv2d_workspace_size floats. */
+HNDEF void hn_conv2d_forward(const hn_conv2d *cv, int n, const float *x, const float *w,
+                             const float *b, float *y, float *ws);
+/* dy is (n, c_out, h_out, w_out).
+   dx += conv_transpose(dy, w),  dw[o,c,u,v] += sum dy[i,o,r,s] x[i,c,..],
+   db[o] += sum dy[i,o,:,:] */
+HNDEF void hn_conv2d_backward(const hn_conv2d *cv, int n, const float *x, const float *w,
+                              const float *dy, float *dx, float *dw, float *db,
+                              float *ws);
+
+/* Geometry of max and average pooling: no padding, windows that do not
+   fit at the bottom or right edge are dropped (floor), as in most
+   libraries. x is (n, c, h_in, w_in), y is (n, c, h_out, w_out),
+   h_out = (h_in - kh) / stride_h + 1. */
+typedef struct hn_pool2d {
+    int c, h_in, w_in;
+    int kh, kw, stride_h, stride_w;
+    int h_out, w_out;      /* set by hn_pool2d_init */
+} hn_pool2d;
+
+HNDEF hn_status hn_pool2d_init(hn_pool2d *p, int c, int h_in, int w_in, int kh, int kw,
+                               int stride_h, int stride_w);
+
+/* Max pooling. argmax (same shape as y) gets the index of the winner in
+   its input plane (row * w_in + col); ties go to the first in row order.
+   y[i,c,r,s] = max over the window of x */
+HNDEF void hn_maxpool2d_forward(const hn_pool2d *p, int n, const float *x, float *y,
+                                int *argmax);
+/* dx[winner] += dy */
+HNDEF void hn_maxpool2d_backward(const hn_pool2d *p, int n, const int *argmax,
+                                 const float *dy, float *dx);
+
+/* Average pooling.  y[i,c,r,s] = mean over the window of x */
+HNDEF void hn_avgpool2d_forward(const hn_pool2d *p, int n, const float *x, float *y);
+/* dx[window] += dy / (kh kw) */
+HNDEF void hn_avgpool2d_backward(const hn_pool2d *p, int n, const float *dy, float *dx);
+
+/* Global average pooling. x is (n, c, hw) with hw = h * w, y is (n, c).
+   y[i,c] = mean_j x[i,c,j] */
+HNDEF void hn_global_avgpool_forward(int n, int c, int hw, const float *x, float *y);
+/* dx[i,c,j] += dy[i,c] / hw */
+HNDEF void hn_global_avgpool_backward(int n, int c, int hw, const float *dy, float *dx);
+
+/* Inverted dropout over n floats (Srivastava et al. 2014). p_drop is the
+   probability of DROPPING an element; survivors are scaled by 1/(1-p_drop)
+   during training, so at evaluation the layer is the identity (just skip
+   it). keep (n bytes) records which elements survived; draws come from
+   rng, one hn_rng_uniform per element, in order. 0 <= p_drop < 1.
+   y = x * keep / (1 - p_drop) */
+HNDEF void hn_dropout_forward(size_t n, float p_drop, const float *x, float *y,
+                              unsigned char *keep, hn_rng *rng);
+/* dx += dy * keep / (1 - p_drop) */
+HNDEF void hn_dropout_backward(size_t n, float p_drop, const unsigned char *keep,
+                               const float *dy, float *dx);
+
+/* Batch normalization over (N, H, W) for each channel (Ioffe and Szegedy
+   2015, Algorithm 1). x and y are (n, c, hw) with hw = h * w; gamma, beta,
+   running_mean and running_var are (c).
+
+   Training uses the batch's statistics and updates the running ones:
+      y = gamma (x - mean) / sqrt(var + eps) + beta   (var is biased, 1/M)
+      running = (1 - momentum) running + momentum * batch_stat
+   with the unbiased variance M/(M-1) var for running_var (M = n hw), the
+   convention of PyTorch, whose usual values are momentum 0.1, eps 1e-5.
+   mean and rstd = 1/sqrt(var + eps), (c) each, are saved for the backward
+   pass. running_mean / running_var may be NULL (no update). */
+HNDEF void hn_batchnorm2d_forward_train(int n, int c, int hw, const float *x,
+                                        const float *gamma, const float *beta, float eps,
+                                        float momentum, float *running_mean,
+                                        float *running_var, float *mean, float *rstd,
+                                        float *y);
+/* Evaluation: y = gamma (x - running_mean) / sqrt(running_var + eps) + beta */
+HNDEF void hn_batchnorm2d_forward_eval(int n, int c, int hw, const float *x,
+                                       const float *gamma, const float *beta, float eps,
+                                       const float *running_mean,
+                                       const float *running_var, float *y);
+/* Backward of the training forward, with xh = (x - mean) rstd, M = n hw:
+   dbeta += sum dy,  dgamma += sum dy xh,
+   dx += gamma rstd (dy - sum(dy) / M - xh sum(dy xh) / M) */
+HNDEF void hn_batchnorm2d_backward(int n, int c, int hw, const float *x,
+                                   const float *gamma, const float *mean,
+                                   const float *rstd, const float *dy, float *dx,
+                                   float *dgamma, float *dbeta);
+
 /* ---- end of layers API ---- */
 
 /* ========================================================================
    Optimizers, schedules and clipping
    ======================================================================== */
+
+/* The optimizers update a whole parameter store at once: one loop over the
+   store's flat data and grad buffers, tensor by tensor (the padding between
+   tensors is never touched, so it stays zero). Their state is plain float
+   arrays of ps->total floats, laid out like the store, plus a step counter:
+   a checkpoint can save m, v and step as named tensors and a resumed run
+   continues bit for bit.
+
+   Typical step:
+
+      hn_params_zero_grad(&ps);
+      ... forward, loss, backward ...
+      hn_clip_grad_norm(&ps, 1.0f);
+      hn_optim_step(&opt, &ps, hn_schedule_lr(&sched, opt.step));
+
+   Weight decay comes in two kinds. L2 adds wd * p to the gradient before
+   the update, so Adam rescales it like any other gradient. Decoupled decay
+   (Loshchilov and Hutter, "Decoupled Weight Decay Regularization", 2019,
+   the "W" in AdamW) shrinks the weights directly: p -= lr * wd * p.
+   Tensors flagged with hn_params_set_no_decay are skipped by both. */
+
+enum { HN_OPTIM_SGD = 0, HN_OPTIM_ADAM = 1 };
+enum { HN_DECAY_L2 = 0, HN_DECAY_DECOUPLED = 1 };
+
+typedef struct hn_optim {
+    int kind;              /* HN_OPTIM_SGD or HN_OPTIM_ADAM */
+    /* SGD: buf = momentum * buf + g;  p -= lr * buf, or with Nesterov
+       p -= lr * (g + momentum * buf). */
+    float momentum;
+    int nesterov;
+    /* Adam (Kingma and Ba 2015, Algorithm 1, bias-corrected). */
+    float beta1, beta2, eps;
+    float weight_decay;    /* 0 by default */
+    int decay_mode;        /* HN_DECAY_L2 (default) or HN_DECAY_DECOUPLED */
+    /* State, ps->total floats each, zero at the start. m is SGD's momentum
+       buffer (NULL when momentum is 0) or Adam's first moment; v is Adam's
+       second moment (NULL for SGD). */
+    size_t n;
+    float *m;
+    float *v;
+    int64_t step;          /* steps taken so far */
+} hn_optim;
+
+/* SGD with optional (Nesterov) momentum over the store ps (allocated). */
+HNDEF hn_status hn_optim_init_sgd(hn_optim *o, const hn_params *ps, float momentum,
+                                  int nesterov);
+/* Adam; the usual values are beta1 0.9, beta2 0.999, eps 1e-8. */
+HNDEF hn_status hn_optim_init_adam(hn_optim *o, const hn_params *ps, float beta1,
+                                   float beta2, float eps);
+/* Set the weight decay and its kind (see above). */
+HNDEF void hn_optim_set_weight_decay(hn_optim *o, float weight_decay, int decay_mode);
+HNDEF void hn_optim_free(hn_optim *o);
+/* One update of ps->data from ps->grad with learning rate lr; step += 1.
+   The gradient buffer is left as it was (L2 decay is not written into it). */
+HNDEF void hn_optim_step(hn_optim *o, hn_params *ps, float lr);
+
+/* Learning-rate schedules: hn_schedule_lr(s, t) is the rate for step t,
+   counted from 0 (pass hn_optim.step before the update). */
+enum {
+    HN_SCHED_CONSTANT = 0,
+    HN_SCHED_EXPONENTIAL = 1,   /* max(lr * decay^t, min_lr) */
+    HN_SCHED_PIECEWISE = 2,     /* values[j] for boundaries[j-1] <= t < boundaries[j] */
+    HN_SCHED_COSINE = 3         /* min_lr + (lr - min_lr) (1 + cos(pi t / total)) / 2,
+                                   then min_lr from t = total on */
+};
+
+#define HN_SCHED_MAX_PIECES 8
+
+typedef struct hn_schedule {
+    int kind;
+    float lr;              /* the starting rate */
+    double decay;          /* EXPONENTIAL: factor per step (double: a float
+                              holds 0.99995 only to 8e-9, an error that
+                              compounds to 1e-4 over 10^4 steps) */
+    float min_lr;          /* EXPONENTIAL: floor; COSINE: final rate */
+    int64_t total_steps;   /* COSINE: steps from lr to min_lr */
+    int npieces;           /* PIECEWISE: npieces values, npieces - 1 boundaries */
+    int64_t boundaries[HN_SCHED_MAX_PIECES - 1];
+    float values[HN_SCHED_MAX_PIECES];
+} hn_schedule;
+
+HNDEF hn_schedule hn_schedule_constant(float lr);
+/* The paper's MNIST and language-model runs decay the rate by a constant
+   factor every step down to a floor, e.g. lr 0.005, decay 0.99995. */
+HNDEF hn_schedule hn_schedule_exponential(float lr, double decay, float min_lr);
+/* npieces (1 to HN_SCHED_MAX_PIECES) values; boundaries (npieces - 1,
+   increasing) are the steps at which the next value takes over. */
+HNDEF hn_schedule hn_schedule_piecewise(int npieces, const int64_t *boundaries,
+                                        const float *values);
+HNDEF hn_schedule hn_schedule_cosine(float lr, float min_lr, int64_t total_steps);
+HNDEF float hn_schedule_lr(const hn_schedule *s, int64_t step);
+
+/* Gradient clipping over the whole store (Pascanu, Mikolov and Bengio 2013,
+   "On the difficulty of training recurrent neural networks", section 3.2).
+   hn_grad_norm is the global L2 norm of every gradient, summed in double in
+   a fixed order. hn_clip_grad_norm scales every gradient by
+   max_norm / norm when norm > max_norm and returns the norm before
+   clipping; a NaN or infinite norm leaves the gradients as they are, so
+   the caller can see it and skip the step. */
+HNDEF float hn_grad_norm(const hn_params *ps);
+HNDEF float hn_clip_grad_norm(hn_params *ps, float max_norm);
+/* Clamp every gradient into [-limit, limit]. */
+HNDEF void hn_clip_grad_value(hn_params *ps, float limit);
 
 /* ---- end of optimizers API ---- */
 
@@ -1086,6 +1355,12 @@ HNDEF void hn_params_zero_grad(hn_params *ps)
     if (ps->grad) memset(ps->grad, 0, ps->total * sizeof(float));
 }
 
+HNDEF void hn_params_set_no_decay(hn_params *ps, int handle, int flag)
+{
+    HN_ASSERT(handle >= 0 && handle < ps->count);
+    ps->info[handle].no_decay = flag != 0;
+}
+
 /* ========================================================================
    GEMM implementation
    ======================================================================== */
@@ -1624,11 +1899,786 @@ HNDEF void hn_sgemm_ref(int trans_a, int trans_b, int m, int n, int k, float alp
    Layers implementation
    ======================================================================== */
 
+HNDEF void hn_linear_forward(int n, int in, int out, const float *x, const float *w,
+                             const float *b, float *y)
+{
+    int i, o;
+    HN_ASSERT(n >= 0 && in > 0 && out > 0);
+    hn_sgemm(0, 1, n, out, in, 1.0f, x, in, w, in, 0.0f, y, out);
+    if (!b) return;
+    for (i = 0; i < n; i++) {
+        float *yi = y + (size_t)i * out;
+        for (o = 0; o < out; o++) yi[o] += b[o];
+    }
+}
+
+HNDEF void hn_linear_backward(int n, int in, int out, const float *x, const float *w,
+                              const float *dy, float *dx, float *dw, float *db)
+{
+    int i, o;
+    HN_ASSERT(n >= 0 && in > 0 && out > 0);
+    if (n == 0) return;
+    if (dx) hn_sgemm(0, 0, n, in, out, 1.0f, dy, out, w, in, 1.0f, dx, in);
+    /* The sum over the batch runs inside the GEMM's k loop, whose order
+       does not depend on the thread count. */
+    if (dw) hn_sgemm(1, 0, out, in, n, 1.0f, dy, out, x, in, 1.0f, dw, in);
+    if (db)
+        for (i = 0; i < n; i++) {
+            const float *dyi = dy + (size_t)i * out;
+            for (o = 0; o < out; o++) db[o] += dyi[o];
+        }
+}
+
+HNDEF void hn_relu_forward(size_t n, const float *x, float *y)
+{
+    size_t i;
+    for (i = 0; i < n; i++) y[i] = x[i] > 0.0f ? x[i] : 0.0f;
+}
+
+HNDEF void hn_relu_backward(size_t n, const float *y, const float *dy, float *dx)
+{
+    size_t i;
+    for (i = 0; i < n; i++)
+        if (y[i] > 0.0f) dx[i] += dy[i];
+}
+
+HNDEF float hn_softmax_xent_forward(int n, int c, const float *logits, const int *labels,
+                                    float *probs, int *ncorrect)
+{
+    double loss = 0.0;
+    int i, j, hits = 0;
+    HN_ASSERT(n >= 0 && c > 0);
+    for (i = 0; i < n; i++) {
+        const float *z = logits + (size_t)i * c;
+        float *p = probs + (size_t)i * c;
+        float zmax = z[0];
+        double sum = 0.0;
+        int best = 0, label = labels[i];
+        HN_ASSERT(label >= 0 && label < c);
+
+        /* Subtracting the maximum keeps exp from overflowing; the loss is
+           taken as logsumexp - z[label] rather than -log p[label], which
+           stays finite even when p[label] underflows to 0. */
+        for (j = 1; j < c; j++)
+            if (z[j] > zmax) {
+                zmax = z[j];
+                best = j;
+            }
+        for (j = 0; j < c; j++) {
+            p[j] = HN_EXPF(z[j] - zmax);
+            sum += p[j];
+        }
+        for (j = 0; j < c; j++) p[j] = (float)(p[j] / sum);
+        loss += HN_LOGF((float)sum) + (double)zmax - (double)z[label];
+        hits += best == label;
+    }
+    if (ncorrect) *ncorrect = hits;
+    return n > 0 ? (float)(loss / n) : 0.0f;
+}
+
+HNDEF void hn_softmax_xent_backward(int n, int c, const float *probs, const int *labels,
+                                    float scale, float *dlogits)
+{
+    float s;
+    int i, j;
+    HN_ASSERT(n >= 0 && c > 0);
+    if (n == 0) return;
+    s = scale / (float)n;
+    for (i = 0; i < n; i++) {
+        const float *p = probs + (size_t)i * c;
+        float *d = dlogits + (size_t)i * c;
+        for (j = 0; j < c; j++) d[j] += s * p[j];
+        d[labels[i]] -= s;
+    }
+}
+
+/* ---- convolution ---- */
+
+#ifndef HN_CONV2D_SLOTS
+#define HN_CONV2D_SLOTS 4
+#endif
+
+HNDEF hn_status hn_conv2d_init(hn_conv2d *cv, int c_in, int h_in, int w_in, int c_out,
+                               int kh, int kw, int stride, int pad)
+{
+    size_t k, hw, cols, wsize;
+    memset(cv, 0, sizeof *cv);
+    if (c_in <= 0 || h_in <= 0 || w_in <= 0 || c_out <= 0 || kh <= 0 || kw <= 0 ||
+        stride <= 0 || pad < 0)
+        return hn__fail(HN_ERR_ARG, "conv2d: sizes %d %d %d %d %d %d %d %d out of range",
+                        c_in, h_in, w_in, c_out, kh, kw, stride, pad);
+    if (pad > INT_MAX / 4 || h_in > INT_MAX / 2 || w_in > INT_MAX / 2 ||
+        h_in + 2 * pad < kh || w_in + 2 * pad < kw)
+        return hn__fail(HN_ERR_SHAPE, "conv2d: kernel %dx%d larger than the padded "
+                        "input %dx%d + 2*%d", kh, kw, h_in, w_in, pad);
+    cv->c_in = c_in; cv->h_in = h_in; cv->w_in = w_in;
+    cv->c_out = c_out; cv->kh = kh; cv->kw = kw;
+    cv->stride = stride; cv->pad = pad;
+    cv->h_out = (h_in + 2 * pad - kh) / stride + 1;
+    cv->w_out = (w_in + 2 * pad - kw) / stride + 1;
+    cv->slots = HN_CONV2D_SLOTS;
+
+    /* The GEMM takes int sizes and strides: every matrix dimension and
+       every per-image plane must fit, and the workspace must fit size_t. */
+    if (!hn__mul_size((size_t)c_in * kh, (size_t)kw, &k) || k > INT_MAX ||
+        !hn__mul_size((size_t)cv->h_out, (size_t)cv->w_out, &hw) || hw > INT_MAX ||
+        !hn__mul_size(k, hw, &cols) || !hn__mul_size(k, (size_t)c_out, &wsize) ||
+        wsize > INT_MAX || (size_t)h_in * w_in > (size_t)(INT_MAX / c_in) ||
+        hw > (size_t)(INT_MAX / c_out) || cols > (size_t)-1 / 64 / sizeof(float))
+        return hn__fail(HN_ERR_LIMIT, "conv2d: sizes overflow (c_in %d, %dx%d, "
+                        "kernel %dx%d, c_out %d)", c_in, h_in, w_in, kh, kw, c_out);
+    return HN_OK;
+}
+
+/* A 1x1 stride-1 unpadded convolution is a plain matrix product with the
+   image, which needs no unfolding. */
+static int hn__conv2d_pointwise(const hn_conv2d *cv)
+{
+    return cv->kh == 1 && cv->kw == 1 && cv->stride == 1 && cv->pad == 0;
+}
+
+/* Floats of one slot: the unfolding buffer, then the partial dw and db. */
+static size_t hn__conv2d_slot_size(const hn_conv2d *cv)
+{
+    size_t k = (size_t)cv->c_in * cv->kh * cv->kw, hw = (size_t)cv->h_out * cv->w_out;
+    size_t col = hn__conv2d_pointwise(cv) ? 0 : k * hw;
+    /* Round up to 16 floats so each slot starts on its own cache line. */
+    return (col + k * cv->c_out + cv->c_out + 15) / 16 * 16;
+}
+
+HNDEF size_t hn_conv2d_workspace_size(const hn_conv2d *cv)
+{
+    HN_ASSERT(cv->slots >= 1);
+    return hn__conv2d_slot_size(cv) * (size_t)cv->slots;
+}
+
+/* Output columns s whose input column s*stride - pad + v lies inside
+   [0, w_in): the half-open range [*lo, *hi). */
+static void hn__conv2d_valid(int w_in, int w_out, int stride, int pad, int v, int *lo,
+                             int *hi)
+{
+    int off = v - pad;   /* input column of output column 0 */
+    *lo = off >= 0 ? 0 : (-off + stride - 1) / stride;
+    *hi = w_in - 1 - off < 0 ? 0 : (w_in - 1 - off) / stride + 1;
+    if (*hi > w_out) *hi = w_out;
+    if (*lo > *hi) *lo = *hi;
+}
+
+/* Unfold one image img (c_in, h_in, w_in) into col (c_in*kh*kw,
+   h_out*w_out); or, when dimg is not NULL, fold col back, adding into dimg
+   (the adjoint, for the input gradient; img is then unused). Row
+   (c*kh + u)*kw + v of col holds the input pixels that kernel tap (c, u, v)
+   meets, zeros where it falls in the padding. */
+static void hn__im2col(const hn_conv2d *cv, const float *img, float *col, float *dimg)
+{
+    int c, u, v, r, s, lo, hi, st = cv->stride;
+    for (c = 0; c < cv->c_in; c++)
+        for (u = 0; u < cv->kh; u++)
+            for (v = 0; v < cv->kw; v++) {
+                float *row = col + ((size_t)(c * cv->kh + u) * cv->kw + v) *
+                                   cv->h_out * cv->w_out;
+                hn__conv2d_valid(cv->w_in, cv->w_out, st, cv->pad, v, &lo, &hi);
+                for (r = 0; r < cv->h_out; r++) {
+                    float *dst = row + (size_t)r * cv->w_out;
+                    int ih = r * st - cv->pad + u;
+                    /* Offset of the input pixel of output column 0: the
+                       pixel of column s is at at + s * st. */
+                    ptrdiff_t at = ((ptrdiff_t)c * cv->h_in + ih) * cv->w_in + v - cv->pad;
+                    if (ih < 0 || ih >= cv->h_in) {
+                        if (!dimg) memset(dst, 0, (size_t)cv->w_out * sizeof(float));
+                        continue;
+                    }
+                    if (dimg) {
+                        for (s = lo; s < hi; s++) dimg[at + s * st] += dst[s];
+                        continue;
+                    }
+                    for (s = 0; s < lo; s++) dst[s] = 0.0f;
+                    for (s = lo; s < hi; s++) dst[s] = img[at + s * st];
+                    for (s = hi; s < cv->w_out; s++) dst[s] = 0.0f;
+                }
+            }
+}
+
+/* First image of slot s when n images are spread over `slots`. */
+static int hn__slot_begin(int s, int n, int slots)
+{
+    return (int)((long long)s * n / slots);
+}
+
+HNDEF void hn_conv2d_forward(const hn_conv2d *cv, int n, const float *x, const float *w,
+                             const float *b, float *y, float *ws)
+{
+    int k = cv->c_in * cv->kh * cv->kw, hw = cv->h_out * cv->w_out;
+    int slots = cv->slots, s;
+    size_t in_size = (size_t)cv->c_in * cv->h_in * cv->w_in;
+    size_t out_size = (size_t)cv->c_out * hw, slot_size = hn__conv2d_slot_size(cv);
+    HN_ASSERT(n >= 0 && slots >= 1);
+#ifdef _OPENMP
+    #pragma omp parallel for schedule(static) if (n > 1 && slots > 1)
+#endif
+    for (s = 0; s < slots; s++) {
+        float *col = ws + (size_t)s * slot_size;
+        int i, o, j;
+        for (i = hn__slot_begin(s, n, slots); i < hn__slot_begin(s + 1, n, slots); i++) {
+            const float *xi = x + (size_t)i * in_size, *src = xi;
+            float *yi = y + (size_t)i * out_size;
+            if (!hn__conv2d_pointwise(cv)) {
+                hn__im2col(cv, xi, col, NULL);
+                src = col;
+            }
+            /* y_i (c_out, hw) = w (c_out, k) col (k, hw) */
+            hn_sgemm(0, 0, cv->c_out, hw, k, 1.0f, w, k, src, hw, 0.0f, yi, hw);
+            if (b)
+                for (o = 0; o < cv->c_out; o++)
+                    for (j = 0; j < hw; j++) yi[(size_t)o * hw + j] += b[o];
+        }
+    }
+}
+
+HNDEF void hn_conv2d_backward(const hn_conv2d *cv, int n, const float *x, const float *w,
+                              const float *dy, float *dx, float *dw, float *db,
+                              float *ws)
+{
+    int k = cv->c_in * cv->kh * cv->kw, hw = cv->h_out * cv->w_out, co = cv->c_out;
+    int slots = cv->slots, pw = hn__conv2d_pointwise(cv), s;
+    long long j, nw = (long long)co * k;
+    size_t in_size = (size_t)cv->c_in * cv->h_in * cv->w_in;
+    size_t out_size = (size_t)co * hw, slot_size = hn__conv2d_slot_size(cv);
+    size_t col_size = pw ? 0 : (size_t)k * hw;
+    HN_ASSERT(n >= 0 && slots >= 1);
+#ifdef _OPENMP
+    #pragma omp parallel for schedule(static) if (n > 1 && slots > 1)
+#endif
+    for (s = 0; s < slots; s++) {
+        float *col = ws + (size_t)s * slot_size;
+        float *pdw = col + col_size, *pdb = pdw + (size_t)co * k;
+        int i, o, q;
+        memset(pdw, 0, ((size_t)co * k + co) * sizeof(float));
+        for (i = hn__slot_begin(s, n, slots); i < hn__slot_begin(s + 1, n, slots); i++) {
+            const float *xi = x + (size_t)i * in_size, *dyi = dy + (size_t)i * out_size;
+            float *dxi = dx ? dx + (size_t)i * in_size : NULL;
+
+            /* Weight gradient: pdw (c_out, k) += dy_i (c_out, hw) col^T. */
+            if (dw) {
+                const float *src = xi;
+                if (!pw) {
+                    hn__im2col(cv, xi, col, NULL);
+                    src = col;
+                }
+                hn_sgemm(0, 1, co, k, hw, 1.0f, dyi, hw, src, hw, 1.0f, pdw, k);
+            }
+            if (db)
+                for (o = 0; o < co; o++)
+                    for (q = 0; q < hw; q++) pdb[o] += dyi[(size_t)o * hw + q];
+
+            /* Input gradient: dcol (k, hw) = w^T dy_i, folded back onto
+               the image; pointwise, the product adds into dx directly. */
+            if (dxi && pw) {
+                hn_sgemm(1, 0, k, hw, co, 1.0f, w, k, dyi, hw, 1.0f, dxi, hw);
+            } else if (dxi) {
+                hn_sgemm(1, 0, k, hw, co, 1.0f, w, k, dyi, hw, 0.0f, col, hw);
+                hn__im2col(cv, NULL, col, dxi);
+            }
+        }
+    }
+
+    /* Sum the slots' partial gradients in slot order: the same additions
+       in the same order whatever the number of threads. */
+    if (dw) {
+#ifdef _OPENMP
+        #pragma omp parallel for schedule(static)
+#endif
+        for (j = 0; j < nw; j++)
+            for (s = 0; s < slots; s++) dw[j] += ws[(size_t)s * slot_size + col_size + j];
+    }
+    if (db)
+        for (j = 0; j < co; j++)
+            for (s = 0; s < slots; s++)
+                db[j] += ws[(size_t)s * slot_size + col_size + (size_t)nw + j];
+}
+
+/* ---- pooling ---- */
+
+HNDEF hn_status hn_pool2d_init(hn_pool2d *p, int c, int h_in, int w_in, int kh, int kw,
+                               int stride_h, int stride_w)
+{
+    memset(p, 0, sizeof *p);
+    if (c <= 0 || h_in <= 0 || w_in <= 0 || kh <= 0 || kw <= 0 || stride_h <= 0 ||
+        stride_w <= 0)
+        return hn__fail(HN_ERR_ARG, "pool2d: sizes %d %d %d %d %d %d %d out of range",
+                        c, h_in, w_in, kh, kw, stride_h, stride_w);
+    if (kh > h_in || kw > w_in)
+        return hn__fail(HN_ERR_SHAPE, "pool2d: window %dx%d larger than the input %dx%d",
+                        kh, kw, h_in, w_in);
+    if ((size_t)h_in * w_in > (size_t)INT_MAX)
+        return hn__fail(HN_ERR_LIMIT, "pool2d: plane %dx%d too large", h_in, w_in);
+    p->c = c; p->h_in = h_in; p->w_in = w_in;
+    p->kh = kh; p->kw = kw; p->stride_h = stride_h; p->stride_w = stride_w;
+    p->h_out = (h_in - kh) / stride_h + 1;
+    p->w_out = (w_in - kw) / stride_w + 1;
+    return HN_OK;
+}
+
+HNDEF void hn_maxpool2d_forward(const hn_pool2d *p, int n, const float *x, float *y,
+                                int *argmax)
+{
+    long long planes = (long long)n * p->c, pl;
+    size_t in_plane = (size_t)p->h_in * p->w_in, out_plane = (size_t)p->h_out * p->w_out;
+#ifdef _OPENMP
+    #pragma omp parallel for schedule(static)
+#endif
+    for (pl = 0; pl < planes; pl++) {
+        const float *xp = x + (size_t)pl * in_plane;
+        float *yp = y + (size_t)pl * out_plane;
+        int *ap = argmax + (size_t)pl * out_plane;
+        int r, s, u, v;
+        for (r = 0; r < p->h_out; r++)
+            for (s = 0; s < p->w_out; s++) {
+                int top = r * p->stride_h, left = s * p->stride_w;
+                int best = top * p->w_in + left;
+                for (u = 0; u < p->kh; u++)
+                    for (v = 0; v < p->kw; v++) {
+                        int at = (top + u) * p->w_in + left + v;
+                        if (xp[at] > xp[best]) best = at;
+                    }
+                yp[r * p->w_out + s] = xp[best];
+                ap[r * p->w_out + s] = best;
+            }
+    }
+}
+
+HNDEF void hn_maxpool2d_backward(const hn_pool2d *p, int n, const int *argmax,
+                                 const float *dy, float *dx)
+{
+    long long planes = (long long)n * p->c, pl;
+    size_t in_plane = (size_t)p->h_in * p->w_in, out_plane = (size_t)p->h_out * p->w_out;
+    /* Overlapping windows may share a winner: each plane is one thread's. */
+#ifdef _OPENMP
+    #pragma omp parallel for schedule(static)
+#endif
+    for (pl = 0; pl < planes; pl++) {
+        size_t q;
+        for (q = 0; q < out_plane; q++)
+            dx[(size_t)pl * in_plane + argmax[(size_t)pl * out_plane + q]] +=
+                dy[(size_t)pl * out_plane + q];
+    }
+}
+
+/* Average pooling forward (x to y: window means) and backward (dy to dx:
+   every element of a window gets dy / area; x and y are NULL then), which
+   visit the same windows. */
+static void hn__avgpool2d(const hn_pool2d *p, int n, const float *x, float *y,
+                          const float *dy, float *dx)
+{
+    long long planes = (long long)n * p->c, pl;
+    size_t in_plane = (size_t)p->h_in * p->w_in, out_plane = (size_t)p->h_out * p->w_out;
+    float inv = 1.0f / (float)(p->kh * p->kw);
+#ifdef _OPENMP
+    #pragma omp parallel for schedule(static)
+#endif
+    for (pl = 0; pl < planes; pl++) {
+        size_t xo = (size_t)pl * in_plane, yo = (size_t)pl * out_plane;
+        int r, s, u, v;
+        for (r = 0; r < p->h_out; r++)
+            for (s = 0; s < p->w_out; s++) {
+                size_t win = xo + (size_t)r * p->stride_h * p->w_in + s * p->stride_w;
+                size_t out = yo + (size_t)r * p->w_out + s;
+                float sum = 0.0f, g = dx ? dy[out] * inv : 0.0f;
+                for (u = 0; u < p->kh; u++)
+                    for (v = 0; v < p->kw; v++) {
+                        if (dx) dx[win + (size_t)u * p->w_in + v] += g;
+                        else sum += x[win + (size_t)u * p->w_in + v];
+                    }
+                if (!dx) y[out] = sum * inv;
+            }
+    }
+}
+
+HNDEF void hn_avgpool2d_forward(const hn_pool2d *p, int n, const float *x, float *y)
+{
+    hn__avgpool2d(p, n, x, y, NULL, NULL);
+}
+
+HNDEF void hn_avgpool2d_backward(const hn_pool2d *p, int n, const float *dy, float *dx)
+{
+    hn__avgpool2d(p, n, NULL, NULL, dy, dx);
+}
+
+HNDEF void hn_global_avgpool_forward(int n, int c, int hw, const float *x, float *y)
+{
+    size_t pl, planes = (size_t)n * c;
+    int j;
+    for (pl = 0; pl < planes; pl++) {
+        const float *xp = x + pl * hw;
+        float sum = 0.0f;
+        for (j = 0; j < hw; j++) sum += xp[j];
+        y[pl] = sum / (float)hw;
+    }
+}
+
+HNDEF void hn_global_avgpool_backward(int n, int c, int hw, const float *dy, float *dx)
+{
+    size_t pl, planes = (size_t)n * c;
+    int j;
+    for (pl = 0; pl < planes; pl++) {
+        float g = dy[pl] / (float)hw, *dp = dx + pl * hw;
+        for (j = 0; j < hw; j++) dp[j] += g;
+    }
+}
+
+/* ---- dropout ---- */
+
+HNDEF void hn_dropout_forward(size_t n, float p_drop, const float *x, float *y,
+                              unsigned char *keep, hn_rng *rng)
+{
+    float scale;
+    size_t i;
+    HN_ASSERT(p_drop >= 0.0f && p_drop < 1.0f);
+    scale = 1.0f / (1.0f - p_drop);
+    for (i = 0; i < n; i++) {
+        keep[i] = hn_rng_uniform(rng) >= p_drop;
+        y[i] = keep[i] ? x[i] * scale : 0.0f;
+    }
+}
+
+HNDEF void hn_dropout_backward(size_t n, float p_drop, const unsigned char *keep,
+                               const float *dy, float *dx)
+{
+    float scale = 1.0f / (1.0f - p_drop);
+    size_t i;
+    for (i = 0; i < n; i++)
+        if (keep[i]) dx[i] += dy[i] * scale;
+}
+
+/* ---- batch normalization ---- */
+
+/* y = x g + sh over one channel of every image: x and y point at the
+   channel's first plane, planes are `plane` floats apart. */
+static void hn__channel_affine(int n, size_t plane, int hw, const float *x, float g,
+                               float sh, float *y)
+{
+    int i, j;
+    for (i = 0; i < n; i++)
+        for (j = 0; j < hw; j++) y[i * plane + j] = x[i * plane + j] * g + sh;
+}
+
+HNDEF void hn_batchnorm2d_forward_train(int n, int c, int hw, const float *x,
+                                        const float *gamma, const float *beta, float eps,
+                                        float momentum, float *running_mean,
+                                        float *running_var, float *mean, float *rstd,
+                                        float *y)
+{
+    size_t plane = (size_t)c * hw;
+    double m = (double)n * hw;
+    int ch;
+    HN_ASSERT(n > 0 && c > 0 && hw > 0);
+    /* Channels are independent; each sums its own values in a fixed order. */
+#ifdef _OPENMP
+    #pragma omp parallel for schedule(static)
+#endif
+    for (ch = 0; ch < c; ch++) {
+        double sum = 0.0, sq = 0.0, mu, var;
+        float g, sh;
+        int i, j;
+        for (i = 0; i < n; i++) {
+            const float *xp = x + i * plane + (size_t)ch * hw;
+            for (j = 0; j < hw; j++) sum += xp[j];
+        }
+        mu = sum / m;
+        /* Two passes: the variance from centred values does not cancel. */
+        for (i = 0; i < n; i++) {
+            const float *xp = x + i * plane + (size_t)ch * hw;
+            for (j = 0; j < hw; j++) sq += (xp[j] - mu) * (xp[j] - mu);
+        }
+        var = sq / m;
+        mean[ch] = (float)mu;
+        rstd[ch] = (float)(1.0 / HN_SQRT(var + eps));
+        if (running_mean) running_mean[ch] = (float)((1.0 - momentum) * running_mean[ch] +
+                                                     momentum * mu);
+        if (running_var)
+            running_var[ch] = (float)((1.0 - momentum) * running_var[ch] +
+                                      momentum * (m > 1 ? sq / (m - 1) : var));
+        g = gamma[ch] * rstd[ch];
+        sh = beta[ch] - (float)mu * g;
+        hn__channel_affine(n, plane, hw, x + (size_t)ch * hw, g, sh, y + (size_t)ch * hw);
+    }
+}
+
+HNDEF void hn_batchnorm2d_forward_eval(int n, int c, int hw, const float *x,
+                                       const float *gamma, const float *beta, float eps,
+                                       const float *running_mean,
+                                       const float *running_var, float *y)
+{
+    int ch;
+    for (ch = 0; ch < c; ch++) {
+        float g = gamma[ch] / HN_SQRTF(running_var[ch] + eps);
+        float sh = beta[ch] - running_mean[ch] * g;
+        hn__channel_affine(n, (size_t)c * hw, hw, x + (size_t)ch * hw, g, sh,
+                           y + (size_t)ch * hw);
+    }
+}
+
+HNDEF void hn_batchnorm2d_backward(int n, int c, int hw, const float *x,
+                                   const float *gamma, const float *mean,
+                                   const float *rstd, const float *dy, float *dx,
+                                   float *dgamma, float *dbeta)
+{
+    size_t plane = (size_t)c * hw;
+    double m = (double)n * hw;
+    int ch;
+    HN_ASSERT(n > 0 && c > 0 && hw > 0);
+#ifdef _OPENMP
+    #pragma omp parallel for schedule(static)
+#endif
+    for (ch = 0; ch < c; ch++) {
+        double sdy = 0.0, sdyx = 0.0;
+        float mu = mean[ch], rs = rstd[ch], a, bb, cc;
+        int i, j;
+        for (i = 0; i < n; i++) {
+            const float *xp = x + i * plane + (size_t)ch * hw;
+            const float *dp = dy + i * plane + (size_t)ch * hw;
+            for (j = 0; j < hw; j++) {
+                sdy += dp[j];
+                sdyx += (double)dp[j] * ((xp[j] - mu) * rs);
+            }
+        }
+        if (dbeta) dbeta[ch] += (float)sdy;
+        if (dgamma) dgamma[ch] += (float)sdyx;
+        if (!dx) continue;
+        /* dx = a dy + bb xh + cc, with xh = (x - mu) rs. */
+        a = gamma[ch] * rs;
+        bb = (float)(-a * sdyx / m);
+        cc = (float)(-a * sdy / m);
+        for (i = 0; i < n; i++) {
+            const float *xp = x + i * plane + (size_t)ch * hw;
+            const float *dp = dy + i * plane + (size_t)ch * hw;
+            float *gp = dx + i * plane + (size_t)ch * hw;
+            for (j = 0; j < hw; j++) gp[j] += a * dp[j] + bb * ((xp[j] - mu) * rs) + cc;
+        }
+    }
+}
+
 /* ---- end of layers implementation ---- */
 
 /* ========================================================================
    Optimizers implementation
    ======================================================================== */
+
+/* b^e for an integer e >= 0 by repeated squaring, in double: Adam's bias
+   corrections need beta^t to many digits for t in the millions, without
+   depending on the platform's pow. */
+static double hn__powi(double b, int64_t e)
+{
+    double r = 1.0;
+    while (e > 0) {
+        if (e & 1) r *= b;
+        b *= b;
+        e >>= 1;
+    }
+    return r;
+}
+
+static hn_status hn__optim_init(hn_optim *o, const hn_params *ps, int kind, int moments)
+{
+    memset(o, 0, sizeof *o);
+    if (!ps->data) return hn__fail(HN_ERR_ARG, "optimizer over an unallocated store");
+    o->kind = kind;
+    o->n = ps->total;
+    if (moments >= 1 && !(o->m = (float *)hn__calloc(o->n, sizeof(float))))
+        return HN_ERR_NOMEM;
+    if (moments >= 2 && !(o->v = (float *)hn__calloc(o->n, sizeof(float)))) {
+        HN_FREE(o->m);
+        o->m = NULL;
+        return HN_ERR_NOMEM;
+    }
+    return HN_OK;
+}
+
+HNDEF hn_status hn_optim_init_sgd(hn_optim *o, const hn_params *ps, float momentum,
+                                  int nesterov)
+{
+    hn_status st;
+    HN_ASSERT(momentum >= 0.0f && momentum < 1.0f);
+    st = hn__optim_init(o, ps, HN_OPTIM_SGD, momentum > 0.0f ? 1 : 0);
+    o->momentum = momentum;
+    o->nesterov = nesterov != 0;
+    return st;
+}
+
+HNDEF hn_status hn_optim_init_adam(hn_optim *o, const hn_params *ps, float beta1,
+                                   float beta2, float eps)
+{
+    hn_status st;
+    HN_ASSERT(beta1 >= 0.0f && beta1 < 1.0f && beta2 >= 0.0f && beta2 < 1.0f);
+    st = hn__optim_init(o, ps, HN_OPTIM_ADAM, 2);
+    o->beta1 = beta1;
+    o->beta2 = beta2;
+    o->eps = eps;
+    return st;
+}
+
+HNDEF void hn_optim_set_weight_decay(hn_optim *o, float weight_decay, int decay_mode)
+{
+    HN_ASSERT(decay_mode == HN_DECAY_L2 || decay_mode == HN_DECAY_DECOUPLED);
+    o->weight_decay = weight_decay;
+    o->decay_mode = decay_mode;
+}
+
+HNDEF void hn_optim_free(hn_optim *o)
+{
+    HN_FREE(o->m);
+    HN_FREE(o->v);
+    memset(o, 0, sizeof *o);
+}
+
+HNDEF void hn_optim_step(hn_optim *o, hn_params *ps, float lr)
+{
+    int t;
+    size_t i;
+    /* Adam's bias corrections: m_hat = m / (1 - beta1^t), sqrt(v_hat) =
+       sqrt(v) / sqrt(1 - beta2^t), folded into two per-step constants. */
+    float step_size = lr, rsqrt_bc2 = 1.0f;
+    HN_ASSERT(ps->total == o->n);
+    o->step++;
+    if (o->kind == HN_OPTIM_ADAM) {
+        step_size = (float)(lr / (1.0 - hn__powi(o->beta1, o->step)));
+        rsqrt_bc2 = (float)(1.0 / HN_SQRT(1.0 - hn__powi(o->beta2, o->step)));
+    }
+    for (t = 0; t < ps->count; t++) {
+        const hn_param_info *pi = &ps->info[t];
+        float *p = ps->data + pi->offset, *g = ps->grad + pi->offset;
+        float *m = o->m ? o->m + pi->offset : NULL;
+        float *v = o->v ? o->v + pi->offset : NULL;
+        float wd = pi->no_decay ? 0.0f : o->weight_decay;
+        float l2 = o->decay_mode == HN_DECAY_L2 ? wd : 0.0f;
+        /* Decoupled decay as a factor on p, computed before the update. */
+        float shrink = o->decay_mode == HN_DECAY_DECOUPLED ? 1.0f - lr * wd : 1.0f;
+        size_t n = pi->size;
+
+        if (o->kind == HN_OPTIM_ADAM) {
+            float b1 = o->beta1, b2 = o->beta2, eps = o->eps;
+            for (i = 0; i < n; i++) {
+                float gi = g[i] + l2 * p[i];
+                m[i] = b1 * m[i] + (1.0f - b1) * gi;
+                v[i] = b2 * v[i] + (1.0f - b2) * gi * gi;
+                p[i] = shrink * p[i] - step_size * m[i] / (HN_SQRTF(v[i]) * rsqrt_bc2 + eps);
+            }
+        } else if (m) {
+            float mu = o->momentum;
+            for (i = 0; i < n; i++) {
+                float gi = g[i] + l2 * p[i];
+                m[i] = mu * m[i] + gi;
+                p[i] = shrink * p[i] - lr * (o->nesterov ? gi + mu * m[i] : m[i]);
+            }
+        } else {
+            for (i = 0; i < n; i++) p[i] = shrink * p[i] - lr * (g[i] + l2 * p[i]);
+        }
+    }
+}
+
+/* ---- schedules ---- */
+
+HNDEF hn_schedule hn_schedule_constant(float lr)
+{
+    hn_schedule s;
+    memset(&s, 0, sizeof s);
+    s.kind = HN_SCHED_CONSTANT;
+    s.lr = lr;
+    return s;
+}
+
+HNDEF hn_schedule hn_schedule_exponential(float lr, double decay, float min_lr)
+{
+    hn_schedule s = hn_schedule_constant(lr);
+    s.kind = HN_SCHED_EXPONENTIAL;
+    s.decay = decay;
+    s.min_lr = min_lr;
+    return s;
+}
+
+HNDEF hn_schedule hn_schedule_piecewise(int npieces, const int64_t *boundaries,
+                                        const float *values)
+{
+    hn_schedule s;
+    int i;
+    HN_ASSERT(npieces >= 1 && npieces <= HN_SCHED_MAX_PIECES);
+    s = hn_schedule_constant(values[0]);
+    s.kind = HN_SCHED_PIECEWISE;
+    s.npieces = npieces;
+    for (i = 0; i < npieces; i++) s.values[i] = values[i];
+    for (i = 0; i + 1 < npieces; i++) {
+        HN_ASSERT(i == 0 || boundaries[i] > boundaries[i - 1]);
+        s.boundaries[i] = boundaries[i];
+    }
+    return s;
+}
+
+HNDEF hn_schedule hn_schedule_cosine(float lr, float min_lr, int64_t total_steps)
+{
+    hn_schedule s = hn_schedule_constant(lr);
+    HN_ASSERT(total_steps > 0);
+    s.kind = HN_SCHED_COSINE;
+    s.min_lr = min_lr;
+    s.total_steps = total_steps;
+    return s;
+}
+
+HNDEF float hn_schedule_lr(const hn_schedule *s, int64_t step)
+{
+    int j;
+    if (step < 0) step = 0;
+    switch (s->kind) {
+    case HN_SCHED_EXPONENTIAL: {
+        double lr = s->lr * hn__powi(s->decay, step);
+        return (float)(lr > s->min_lr ? lr : s->min_lr);
+    }
+    case HN_SCHED_PIECEWISE:
+        for (j = 0; j + 1 < s->npieces && step >= s->boundaries[j]; j++) {}
+        return s->values[j];
+    case HN_SCHED_COSINE: {
+        float frac;
+        if (step >= s->total_steps) return s->min_lr;
+        frac = (float)((double)step / (double)s->total_steps);
+        return s->min_lr + (s->lr - s->min_lr) * 0.5f *
+                           (1.0f + HN_COSF(3.14159265358979f * frac));
+    }
+    default:
+        return s->lr;
+    }
+}
+
+/* ---- clipping ---- */
+
+HNDEF float hn_grad_norm(const hn_params *ps)
+{
+    double sq = 0.0;
+    size_t i;
+    /* Padding gradients are zero and add nothing. */
+    for (i = 0; i < ps->total; i++) sq += (double)ps->grad[i] * ps->grad[i];
+    return (float)HN_SQRT(sq);
+}
+
+HNDEF float hn_clip_grad_norm(hn_params *ps, float max_norm)
+{
+    float norm = hn_grad_norm(ps), scale;
+    size_t i;
+    HN_ASSERT(max_norm > 0.0f);
+    /* norm - norm is 0 only for a finite norm. */
+    if (!(norm > max_norm) || norm - norm != 0.0f) return norm;
+    scale = max_norm / norm;
+    for (i = 0; i < ps->total; i++) ps->grad[i] *= scale;
+    return norm;
+}
+
+HNDEF void hn_clip_grad_value(hn_params *ps, float limit)
+{
+    size_t i;
+    HN_ASSERT(limit >= 0.0f);
+    for (i = 0; i < ps->total; i++) {
+        if (ps->grad[i] > limit) ps->grad[i] = limit;
+        else if (ps->grad[i] < -limit) ps->grad[i] = -limit;
+    }
+}
 
 /* ---- end of optimizers implementation ---- */
 
