@@ -758,6 +758,70 @@ HNDEF int hn_is_gzip(const unsigned char *in, size_t in_len);
    Data files: IDX, CIFAR-10 binary, MATLAB .mat
    ======================================================================== */
 
+/* ---- IDX (MNIST, Fashion-MNIST) ---- */
+
+/* IDX, the format of LeCun's MNIST files: two zero bytes, an element type,
+   the number of dimensions, each dimension as a big-endian uint32, then
+   the elements row-major, big-endian. Readers take the file plain or
+   gzip-compressed (recognised by its magic 1f 8b) and refuse, with a
+   reason: a bad magic or element type, zero or more than HN_IDX_MAX_DIMS
+   dimensions, a dimension of 0, dimensions whose product (in bytes)
+   overflows, data shorter than the dimensions claim (before allocating
+   anything), and any bytes after the data (trailing garbage is refused,
+   not ignored: a file that is longer than it says is not what it says). */
+enum {
+    HN_IDX_U8 = 0x08,
+    HN_IDX_I8 = 0x09,
+    HN_IDX_I16 = 0x0B,
+    HN_IDX_I32 = 0x0C,
+    HN_IDX_F32 = 0x0D,
+    HN_IDX_F64 = 0x0E
+};
+
+#define HN_IDX_MAX_DIMS 8
+
+/* Largest uncompressed IDX image a reader accepts when the caller passes
+   max_bytes = 0: 1 GiB, twenty times MNIST's training images. */
+#ifndef HN_IDX_DEFAULT_MAX
+#define HN_IDX_DEFAULT_MAX ((size_t)1 << 30)
+#endif
+
+typedef struct hn_idx {
+    int type;                     /* HN_IDX_U8 ... HN_IDX_F64 */
+    int ndim;                     /* 1 .. HN_IDX_MAX_DIMS */
+    size_t dims[HN_IDX_MAX_DIMS]; /* extents, outermost first */
+    size_t count;                 /* number of elements: product of dims */
+    size_t elem_size;             /* bytes per element: 1, 2, 4 or 8 */
+    void *data;                   /* count elements in host byte order:
+                                     uint8_t, int8_t, int16_t, int32_t,
+                                     float or double */
+} hn_idx;
+
+/* Read an IDX image from memory, plain or gzipped. max_bytes bounds the
+   uncompressed image, header included (0 = HN_IDX_DEFAULT_MAX); larger
+   ones are refused with HN_ERR_LIMIT. Free with hn_idx_free. */
+HNDEF hn_status hn_idx_read_mem(const unsigned char *bytes, size_t len, size_t max_bytes,
+                                hn_idx *x);
+#ifndef HN_NO_STDIO
+/* The same from a file. */
+HNDEF hn_status hn_idx_read_file(const char *path, size_t max_bytes, hn_idx *x);
+#endif
+HNDEF void hn_idx_free(hn_idx *x);
+/* Elements [first, first + n) as floats times scale: scale = 1/255 maps
+   MNIST's pixels to [0, 1]. */
+HNDEF hn_status hn_idx_to_float(const hn_idx *x, size_t first, size_t n, float scale,
+                                float *dst);
+/* Elements [first, first + n) as ints (class labels). Refused for values
+   that are not integers or do not fit an int. */
+HNDEF hn_status hn_idx_to_int(const hn_idx *x, size_t first, size_t n, int *dst);
+/* The whole image as a new float tensor of the same shape, times scale
+   (at most HN_MAX_DIMS dimensions, each at most INT_MAX). */
+HNDEF hn_status hn_idx_to_tensor(const hn_idx *x, float scale, hn_tensor *t);
+/* "u8", "i8", "i16", "i32", "f32", "f64", or "?" */
+HNDEF const char *hn_idx_type_name(int type);
+
+/* ---- end of IDX API ---- */
+
 /* ---- end of data file API ---- */
 
 /* ========================================================================
@@ -4306,6 +4370,304 @@ HNDEF hn_status hn_gunzip(const unsigned char *in, size_t in_len, size_t max_out
 /* ========================================================================
    Data file implementation
    ======================================================================== */
+
+/* ---- IDX ---- */
+
+HNDEF const char *hn_idx_type_name(int type)
+{
+    switch (type) {
+    case HN_IDX_U8: return "u8";
+    case HN_IDX_I8: return "i8";
+    case HN_IDX_I16: return "i16";
+    case HN_IDX_I32: return "i32";
+    case HN_IDX_F32: return "f32";
+    case HN_IDX_F64: return "f64";
+    }
+    return "?";
+}
+
+static size_t hn__idx_elem_size(int type)
+{
+    switch (type) {
+    case HN_IDX_U8: case HN_IDX_I8: return 1;
+    case HN_IDX_I16: return 2;
+    case HN_IDX_I32: case HN_IDX_F32: return 4;
+    case HN_IDX_F64: return 8;
+    }
+    return 0;
+}
+
+/* Turn n big-endian elements of `size` bytes at src into host order at
+   dst. dst may equal src: each element is read whole before it is
+   written. Floats are IEEE 754 bit patterns in the file, copied as such. */
+static void hn__idx_from_be(void *dst, const unsigned char *src, size_t n, size_t size)
+{
+    size_t i;
+    if (size == 2) {
+        for (i = 0; i < n; i++) {
+            uint16_t v = (uint16_t)(src[2 * i] << 8 | src[2 * i + 1]);
+            memcpy((unsigned char *)dst + 2 * i, &v, 2);
+        }
+    } else if (size == 4) {
+        for (i = 0; i < n; i++) {
+            uint32_t v = hn__load_u32be(src + 4 * i);
+            memcpy((unsigned char *)dst + 4 * i, &v, 4);
+        }
+    } else if (size == 8) {
+        for (i = 0; i < n; i++) {
+            uint64_t v = (uint64_t)hn__load_u32be(src + 8 * i) << 32 |
+                         hn__load_u32be(src + 8 * i + 4);
+            memcpy((unsigned char *)dst + 8 * i, &v, 8);
+        }
+    } else if (dst != src) {
+        memcpy(dst, src, n);
+    }
+}
+
+/* Parse an IDX image buf[0..len). When `owned`, buf is a heap block that
+   this function takes over whatever happens: the elements are converted in
+   place and the block becomes x->data, so a 47 MB file never needs twice
+   its size. Otherwise the elements are copied out. */
+static hn_status hn__idx_parse(unsigned char *buf, size_t len, int owned, hn_idx *x)
+{
+    size_t hdr, es, bytes, count = 1;
+    unsigned char *data;
+    hn_status st = HN_OK;
+    int d, ndim, type;
+
+    memset(x, 0, sizeof *x);
+    if (len < 4) {
+        st = hn__fail(HN_ERR_TRUNCATED, "IDX header truncated (%zu bytes)", len);
+        goto fail;
+    }
+    if (buf[0] || buf[1]) {
+        st = hn__fail(HN_ERR_FORMAT, "not an IDX file (magic %x %x %x %x)", buf[0],
+                      buf[1], buf[2], buf[3]);
+        goto fail;
+    }
+    type = buf[2];
+    if ((es = hn__idx_elem_size(type)) == 0) {
+        st = hn__fail(HN_ERR_FORMAT, "unknown IDX element type %x", buf[2]);
+        goto fail;
+    }
+    ndim = buf[3];
+    if (ndim < 1 || ndim > HN_IDX_MAX_DIMS) {
+        st = hn__fail(ndim ? HN_ERR_UNSUPPORTED : HN_ERR_FORMAT,
+                      "IDX file has %d dimensions (1 to %d supported)", ndim,
+                      HN_IDX_MAX_DIMS);
+        goto fail;
+    }
+    hdr = 4 + 4 * (size_t)ndim;
+    if (len < hdr) {
+        st = hn__fail(HN_ERR_TRUNCATED, "IDX header truncated: %d dimensions need %zu "
+                      "bytes, %zu present", ndim, hdr, len);
+        goto fail;
+    }
+    for (d = 0; d < ndim; d++) {
+        uint32_t v = hn__load_u32be(buf + 4 + 4 * d);
+        if (v == 0) {
+            st = hn__fail(HN_ERR_FORMAT, "IDX dimension %d is 0", d);
+            goto fail;
+        }
+        if (!hn__mul_size(count, (size_t)v, &count)) {
+            st = hn__fail(HN_ERR_FORMAT, "IDX dimensions overflow at dimension %d (%u)",
+                          d, (unsigned)v);
+            goto fail;
+        }
+        x->dims[d] = (size_t)v;
+    }
+    if (!hn__mul_size(count, es, &bytes)) {
+        st = hn__fail(HN_ERR_FORMAT, "IDX data size overflows: %zu elements of %zu bytes",
+                      count, es);
+        goto fail;
+    }
+    /* Checked before any allocation: the file must hold what it claims. */
+    if (len - hdr < bytes) {
+        st = hn__fail(HN_ERR_TRUNCATED, "IDX data truncated: %zu elements need %zu "
+                      "bytes, %zu present", count, bytes, len - hdr);
+        goto fail;
+    }
+    if (len - hdr > bytes) {
+        st = hn__fail(HN_ERR_FORMAT, "%zu bytes after the IDX data", len - hdr - bytes);
+        goto fail;
+    }
+
+    if (owned) {
+        data = buf;
+        memmove(data, buf + hdr, bytes);
+        hn__idx_from_be(data, data, count, es);
+        /* Give back the header's bytes (and a gunzip's slack). */
+        if (len - bytes > 4096) {
+            unsigned char *p = (unsigned char *)HN_REALLOC(data, bytes ? bytes : 1);
+            if (p) data = p;
+        }
+    } else {
+        data = (unsigned char *)hn__alloc(bytes);
+        if (!data) return HN_ERR_NOMEM;
+        hn__idx_from_be(data, buf + hdr, count, es);
+    }
+    x->type = type;
+    x->ndim = ndim;
+    x->count = count;
+    x->elem_size = es;
+    x->data = data;
+    hn__log(HN_LOG_INFO, "IDX %s, %d dimensions, first %zu, %zu elements",
+            hn_idx_type_name(type), ndim, x->dims[0], count);
+    return HN_OK;
+
+fail:
+    if (owned) HN_FREE(buf);
+    memset(x, 0, sizeof *x);
+    return st;
+}
+
+/* Decompress when gzipped, then parse; `owned` as for hn__idx_parse. */
+static hn_status hn__idx_read(unsigned char *bytes, size_t len, int owned,
+                              size_t max_bytes, hn_idx *x)
+{
+    memset(x, 0, sizeof *x);
+    if (max_bytes == 0) max_bytes = HN_IDX_DEFAULT_MAX;
+    if (hn_is_gzip(bytes, len)) {
+        unsigned char *raw;
+        size_t raw_len;
+        hn_status st = hn_gunzip(bytes, len, max_bytes, &raw, &raw_len);
+        if (owned) HN_FREE(bytes);
+        if (st != HN_OK) return st;
+        return hn__idx_parse(raw, raw_len, 1, x);
+    }
+    if (len > max_bytes) {
+        if (owned) HN_FREE(bytes);
+        return hn__fail(HN_ERR_LIMIT, "IDX image of %zu bytes, more than the %zu allowed",
+                        len, max_bytes);
+    }
+    return hn__idx_parse(bytes, len, owned, x);
+}
+
+HNDEF hn_status hn_idx_read_mem(const unsigned char *bytes, size_t len, size_t max_bytes,
+                                hn_idx *x)
+{
+    /* Not owned: read only, despite the cast. */
+    return hn__idx_read((unsigned char *)(uintptr_t)bytes, len, 0, max_bytes, x);
+}
+
+#ifndef HN_NO_STDIO
+HNDEF hn_status hn_idx_read_file(const char *path, size_t max_bytes, hn_idx *x)
+{
+    unsigned char *bytes;
+    size_t len, file_max;
+    hn_status st;
+    memset(x, 0, sizeof *x);
+    if (max_bytes == 0) max_bytes = HN_IDX_DEFAULT_MAX;
+    /* A gzip of incompressible data is a little larger than the data. */
+    file_max = max_bytes + HN__MIN(max_bytes / 64 + 4096, (size_t)-1 - max_bytes);
+    if ((st = hn_read_file(path, file_max, &bytes, &len)) != HN_OK) return st;
+    st = hn__idx_read(bytes, len, 1, max_bytes, x);
+    if (st == HN_OK) hn__log(HN_LOG_INFO, "read %s", path);
+    return st;
+}
+#endif
+
+HNDEF void hn_idx_free(hn_idx *x)
+{
+    HN_FREE(x->data);
+    memset(x, 0, sizeof *x);
+}
+
+static hn_status hn__idx_range(const hn_idx *x, size_t first, size_t n)
+{
+    if (n > x->count || first > x->count - n)
+        return hn__fail(HN_ERR_ARG, "IDX elements %zu..%zu requested, %zu present", first,
+                        first + n, x->count);
+    return HN_OK;
+}
+
+HNDEF hn_status hn_idx_to_float(const hn_idx *x, size_t first, size_t n, float scale,
+                                float *dst)
+{
+    size_t i;
+    hn_status st = hn__idx_range(x, first, n);
+    if (st != HN_OK) return st;
+    switch (x->type) {
+    case HN_IDX_U8: {
+        const uint8_t *s = (const uint8_t *)x->data + first;
+        for (i = 0; i < n; i++) dst[i] = (float)s[i] * scale;
+        break;
+    }
+    case HN_IDX_I8: {
+        const int8_t *s = (const int8_t *)x->data + first;
+        for (i = 0; i < n; i++) dst[i] = (float)s[i] * scale;
+        break;
+    }
+    case HN_IDX_I16: {
+        const int16_t *s = (const int16_t *)x->data + first;
+        for (i = 0; i < n; i++) dst[i] = (float)s[i] * scale;
+        break;
+    }
+    case HN_IDX_I32: {
+        const int32_t *s = (const int32_t *)x->data + first;
+        for (i = 0; i < n; i++) dst[i] = (float)s[i] * scale;
+        break;
+    }
+    case HN_IDX_F32: {
+        const float *s = (const float *)x->data + first;
+        for (i = 0; i < n; i++) dst[i] = s[i] * scale;
+        break;
+    }
+    case HN_IDX_F64: {
+        const double *s = (const double *)x->data + first;
+        for (i = 0; i < n; i++) dst[i] = (float)(s[i] * scale);
+        break;
+    }
+    default: return hn__fail(HN_ERR_ARG, "IDX struct has element type %x", x->type);
+    }
+    return HN_OK;
+}
+
+HNDEF hn_status hn_idx_to_int(const hn_idx *x, size_t first, size_t n, int *dst)
+{
+    size_t i;
+    hn_status st = hn__idx_range(x, first, n);
+    if (st != HN_OK) return st;
+    for (i = 0; i < n; i++) {
+        double v;
+        switch (x->type) {
+        case HN_IDX_U8: v = ((const uint8_t *)x->data)[first + i]; break;
+        case HN_IDX_I8: v = ((const int8_t *)x->data)[first + i]; break;
+        case HN_IDX_I16: v = ((const int16_t *)x->data)[first + i]; break;
+        case HN_IDX_I32: v = ((const int32_t *)x->data)[first + i]; break;
+        case HN_IDX_F32: v = ((const float *)x->data)[first + i]; break;
+        case HN_IDX_F64: v = ((const double *)x->data)[first + i]; break;
+        default: return hn__fail(HN_ERR_ARG, "IDX struct has element type %x", x->type);
+        }
+        /* Written so that NaN fails too. */
+        if (!(v >= (double)INT_MIN && v <= (double)INT_MAX && v == (double)(long)v))
+            return hn__fail(HN_ERR_FORMAT, "IDX element %zu is not an int", first + i);
+        dst[i] = (int)v;
+    }
+    return HN_OK;
+}
+
+HNDEF hn_status hn_idx_to_tensor(const hn_idx *x, float scale, hn_tensor *t)
+{
+    int shape[HN_MAX_DIMS], d;
+    hn_status st;
+    memset(t, 0, sizeof *t);
+    if (x->ndim < 1 || x->ndim > HN_MAX_DIMS)
+        return hn__fail(HN_ERR_SHAPE, "IDX image has %d dimensions, a tensor at most %d",
+                        x->ndim, HN_MAX_DIMS);
+    for (d = 0; d < x->ndim; d++) {
+        if (x->dims[d] > (size_t)INT_MAX)
+            return hn__fail(HN_ERR_SHAPE, "IDX dimension %d (%zu) is too large for a "
+                            "tensor", d, x->dims[d]);
+        shape[d] = (int)x->dims[d];
+    }
+    if ((st = hn_tensor_alloc(t, x->ndim, shape)) != HN_OK) return st;
+    if ((st = hn_idx_to_float(x, 0, x->count, scale, t->data)) != HN_OK)
+        hn_tensor_free(t);
+    return st;
+}
+
+/* ---- end of IDX implementation ---- */
 
 /* ---- end of data file implementation ---- */
 
