@@ -1572,15 +1572,19 @@ typedef __m512 hn__vf;
 #define HN__VSTORE(p, v) _mm512_storeu_ps(p, v)
 #define HN__VSET1(x) _mm512_set1_ps(x)
 #define HN__VFMA(a, b, acc) _mm512_fmadd_ps(a, b, acc)
+#define HN__VMUL(a, b) _mm512_mul_ps(a, b)
 #elif defined(HN__AVX2)
 typedef __m256 hn__vf;
 #define HN__VW 8
+#ifndef HN__GEMM_MR
 #define HN__GEMM_MR 4
+#endif
 #define HN__VZERO() _mm256_setzero_ps()
 #define HN__VLOAD(p) _mm256_loadu_ps(p)
 #define HN__VSTORE(p, v) _mm256_storeu_ps(p, v)
 #define HN__VSET1(x) _mm256_set1_ps(x)
 #define HN__VFMA(a, b, acc) _mm256_fmadd_ps(a, b, acc)
+#define HN__VMUL(a, b) _mm256_mul_ps(a, b)
 #elif defined(HN__SSE2)
 typedef __m128 hn__vf;
 #define HN__VW 4
@@ -1590,6 +1594,7 @@ typedef __m128 hn__vf;
 #define HN__VSTORE(p, v) _mm_storeu_ps(p, v)
 #define HN__VSET1(x) _mm_set1_ps(x)
 #define HN__VFMA(a, b, acc) _mm_add_ps(acc, _mm_mul_ps(a, b))
+#define HN__VMUL(a, b) _mm_mul_ps(a, b)
 #elif defined(HN__NEON)
 typedef float32x4_t hn__vf;
 #define HN__VW 4
@@ -1598,6 +1603,7 @@ typedef float32x4_t hn__vf;
 #define HN__VLOAD(p) vld1q_f32(p)
 #define HN__VSTORE(p, v) vst1q_f32(p, v)
 #define HN__VSET1(x) vdupq_n_f32(x)
+#define HN__VMUL(a, b) vmulq_f32(a, b)
 #if defined(__aarch64__)
 #define HN__VFMA(a, b, acc) vfmaq_f32(acc, a, b)
 #else
@@ -1615,10 +1621,34 @@ typedef float32x4_t hn__vf;
 #define HN_GEMM_NC 4080
 #endif
 
+/* GCC likes to fold each use of a B vector into its FMA as a memory
+   operand: twelve loads per step instead of three, more than the load ports
+   take. An empty asm that claims to change the register keeps it loaded. */
+#if defined(__GNUC__) && !defined(__clang__) && (defined(HN__AVX2) || defined(HN__AVX512))
+#define HN__VKEEP(v) __asm__("" : "+v"(v))
+#else
+#define HN__VKEEP(v) ((void)0)
+#endif
+
+/* A hint to start loading a cache line that will be needed soon. */
+#if defined(HN__AVX2) || defined(HN__AVX512) || defined(HN__SSE2)
+#define HN__PREFETCH(p) _mm_prefetch((const char *)(p), _MM_HINT_T0)
+#elif defined(__GNUC__) || defined(__clang__)
+#define HN__PREFETCH(p) __builtin_prefetch(p)
+#else
+#define HN__PREFETCH(p) ((void)(p))
+#endif
+
+#ifndef HN__GEMM_NV
+#define HN__GEMM_NV 3
+#endif
+
 #ifdef HN__VW
-#define HN__GEMM_NR (3 * HN__VW)
+#define HN__GEMM_NR (HN__GEMM_NV * HN__VW)
 #define HN__GEMM_TILE (HN__GEMM_MR * HN__GEMM_NR)
 
+/* Row i of the tile: accumulators ci0, ci1 (, ci2). */
+#if HN__GEMM_NV == 3
 #define HN__KDECL(i) \
     hn__vf c##i##0 = HN__VZERO(), c##i##1 = HN__VZERO(), c##i##2 = HN__VZERO()
 #define HN__KSTEP(i)                        \
@@ -1638,28 +1668,67 @@ typedef float32x4_t hn__vf;
         HN__VSTORE(ci + HN__VW, c##i##1);                               \
         HN__VSTORE(ci + 2 * HN__VW, c##i##2);                           \
     } while (0)
+#else
+#define HN__KDECL(i) hn__vf c##i##0 = HN__VZERO(), c##i##1 = HN__VZERO()
+#define HN__KSTEP(i)                        \
+    av = HN__VSET1(pa[i]);                  \
+    c##i##0 = HN__VFMA(av, b0, c##i##0);    \
+    c##i##1 = HN__VFMA(av, b1, c##i##1)
+#define HN__KOUT(i)                                                     \
+    do {                                                                \
+        float *ci = c + (size_t)(i) * ldc;                              \
+        if (beta != 0.0f) {                                             \
+            c##i##0 = HN__VFMA(bv, HN__VLOAD(ci), c##i##0);             \
+            c##i##1 = HN__VFMA(bv, HN__VLOAD(ci + HN__VW), c##i##1);    \
+        }                                                               \
+        HN__VSTORE(ci, c##i##0);                                        \
+        HN__VSTORE(ci + HN__VW, c##i##1);                               \
+    } while (0)
+#endif
 
 static void hn__gemm_kernel_simd(int kc, const float *pa, const float *pb,
                                  float *c, size_t ldc, float beta)
 {
-    hn__vf av, b0, b1, b2, bv = HN__VSET1(beta);
-    HN__KDECL(0); HN__KDECL(1); HN__KDECL(2); HN__KDECL(3);
-#if HN__GEMM_MR == 8
-    HN__KDECL(4); HN__KDECL(5); HN__KDECL(6); HN__KDECL(7);
+    hn__vf av, b0, b1, bv = HN__VSET1(beta);
+#if HN__GEMM_NV == 3
+    hn__vf b2;
 #endif
-    int p;
+    int p, i;
+    HN__KDECL(0); HN__KDECL(1); HN__KDECL(2); HN__KDECL(3);
+#if HN__GEMM_MR >= 6
+    HN__KDECL(4); HN__KDECL(5);
+#endif
+#if HN__GEMM_MR == 8
+    HN__KDECL(6); HN__KDECL(7);
+#endif
+    /* The C tile is read (beta != 0) or written after the k loop: ask for
+       it now so that it is in L1 by then. */
+    for (i = 0; i < HN__GEMM_MR; i++) {
+        HN__PREFETCH(c + (size_t)i * ldc);
+        HN__PREFETCH(c + (size_t)i * ldc + HN__GEMM_NR - 1);
+    }
     for (p = 0; p < kc; p++, pa += HN__GEMM_MR, pb += HN__GEMM_NR) {
         b0 = HN__VLOAD(pb);
         b1 = HN__VLOAD(pb + HN__VW);
+        HN__VKEEP(b0); HN__VKEEP(b1);
+#if HN__GEMM_NV == 3
         b2 = HN__VLOAD(pb + 2 * HN__VW);
+        HN__VKEEP(b2);
+#endif
         HN__KSTEP(0); HN__KSTEP(1); HN__KSTEP(2); HN__KSTEP(3);
+#if HN__GEMM_MR >= 6
+        HN__KSTEP(4); HN__KSTEP(5);
+#endif
 #if HN__GEMM_MR == 8
-        HN__KSTEP(4); HN__KSTEP(5); HN__KSTEP(6); HN__KSTEP(7);
+        HN__KSTEP(6); HN__KSTEP(7);
 #endif
     }
     HN__KOUT(0); HN__KOUT(1); HN__KOUT(2); HN__KOUT(3);
+#if HN__GEMM_MR >= 6
+    HN__KOUT(4); HN__KOUT(5);
+#endif
 #if HN__GEMM_MR == 8
-    HN__KOUT(4); HN__KOUT(5); HN__KOUT(6); HN__KOUT(7);
+    HN__KOUT(6); HN__KOUT(7);
 #endif
 }
 
@@ -1670,6 +1739,64 @@ static const hn__gemm_kernel hn__gemm_native = {
 #define HN__GEMM_TILE 16
 static const hn__gemm_kernel hn__gemm_native = { hn__gemm_kernel_scalar, 4, 4 };
 #endif
+
+/* The common case of packing, a whole panel of op(B) as stored, in vector
+   registers: for small m the packing of B costs as much as the product.
+   Returns 0 when it does not apply. */
+static int hn__gemm_pack_rows(int rows, int w, int kb, const float *src, size_t ld,
+                              float scale, float *dst)
+{
+#ifdef HN__VW
+    hn__vf sv = HN__VSET1(scale);
+    int p, q;
+    if (rows != HN__GEMM_NR || w != HN__GEMM_NR) return 0;
+    for (p = 0; p < kb; p++, src += ld, dst += HN__GEMM_NR)
+        for (q = 0; q < HN__GEMM_NR; q += HN__VW)
+            HN__VSTORE(dst + q, HN__VMUL(sv, HN__VLOAD(src + q)));
+    return 1;
+#else
+    (void)rows; (void)w; (void)kb; (void)src; (void)ld; (void)scale; (void)dst;
+    return 0;
+#endif
+}
+
+/* The other common case, a whole panel whose columns are stored as rows
+   (op(B) transposed, A as stored), by 4 x 4 transposes in SSE registers
+   instead of one strided store per value. Returns 0 when it does not
+   apply. */
+static int hn__gemm_pack_cols(int rows, int w, int kb, const float *src, size_t ld,
+                              float scale, float *dst)
+{
+#if defined(HN__SSE2) || defined(HN__AVX2) || defined(HN__AVX512)
+    __m128 sv = _mm_set1_ps(scale);
+    int i, p;
+    if (rows != w || w % 4 != 0) return 0;
+    for (i = 0; i < w; i += 4) {
+        const float *s0 = src + (size_t)i * ld, *s1 = s0 + ld, *s2 = s1 + ld;
+        const float *s3 = s2 + ld;
+        float *d = dst + i;
+        for (p = 0; p + 4 <= kb; p += 4, d += (size_t)4 * w) {
+            __m128 r0 = _mm_loadu_ps(s0 + p), r1 = _mm_loadu_ps(s1 + p);
+            __m128 r2 = _mm_loadu_ps(s2 + p), r3 = _mm_loadu_ps(s3 + p);
+            _MM_TRANSPOSE4_PS(r0, r1, r2, r3);
+            _mm_storeu_ps(d, _mm_mul_ps(sv, r0));
+            _mm_storeu_ps(d + w, _mm_mul_ps(sv, r1));
+            _mm_storeu_ps(d + 2 * w, _mm_mul_ps(sv, r2));
+            _mm_storeu_ps(d + 3 * w, _mm_mul_ps(sv, r3));
+        }
+        for (; p < kb; p++, d += w) {
+            d[0] = scale * s0[p];
+            d[1] = scale * s1[p];
+            d[2] = scale * s2[p];
+            d[3] = scale * s3[p];
+        }
+    }
+    return 1;
+#else
+    (void)rows; (void)w; (void)kb; (void)src; (void)ld; (void)scale; (void)dst;
+    return 0;
+#endif
+}
 
 /* Pack an x by kb block (of op(A), or of op(B) transposed) into panels of
    w: panel r holds element (r*w + i, p) times scale at p*w + i, and zeros
@@ -1682,13 +1809,15 @@ static void hn__gemm_pack(int along_k, int x, int kb, const float *src, size_t l
     for (r = 0; r < x; r += w, dst += (size_t)w * kb) {
         int rows = HN__MIN(w, x - r);
         if (along_k) {
+            if (hn__gemm_pack_cols(rows, w, kb, src + (size_t)r * ld, ld, scale, dst))
+                continue;
             for (i = 0; i < rows; i++) {
                 const float *s = src + (size_t)(r + i) * ld;
                 for (p = 0; p < kb; p++) dst[(size_t)p * w + i] = scale * s[p];
             }
             for (; i < w; i++)
                 for (p = 0; p < kb; p++) dst[(size_t)p * w + i] = 0.0f;
-        } else {
+        } else if (!hn__gemm_pack_rows(rows, w, kb, src + r, ld, scale, dst)) {
             for (p = 0; p < kb; p++) {
                 const float *s = src + (size_t)p * ld + r;
                 float *d = dst + (size_t)p * w;
@@ -1699,18 +1828,41 @@ static void hn__gemm_pack(int along_k, int x, int kb, const float *src, size_t l
     }
 }
 
+/* Where a B block comes from, for packing it one micro-panel at a time. */
+typedef struct hn__gemm_bsrc {
+    const float *b; /* op(B)[0, 0] of the block */
+    size_t ldb;
+    int trans;
+    float scale;
+} hn__gemm_bsrc;
+
 /* The two inner loops over one packed mb x kb block of A and kb x nb block
-   of B: every mr x nr tile of C. Partial tiles are computed into a tile on
-   the stack and only their mb x nb part is copied out. */
+   of B: every mr x nr tile of C. With src, B is not packed yet: each
+   micro-panel is packed into pb just before its column of tiles uses it,
+   while it is still in L1. Partial tiles are computed into a tile on the
+   stack and only their mb x nb part is copied out. */
 static void hn__gemm_macro(const hn__gemm_plan *pl, int mb, int nb, int kb,
-                           const float *pa, const float *pb, float beta, float *c,
-                           size_t ldc)
+                           const float *pa, float *pb, const hn__gemm_bsrc *src,
+                           float beta, float *c, size_t ldc)
 {
     float tile[HN__GEMM_TILE];
     int ir, jr, i, j, mr = pl->mr, nr = pl->nr;
     for (jr = 0; jr < nb; jr += nr) {
         int cols = HN__MIN(nr, nb - jr);
         const float *bp = pb + (size_t)jr * kb;
+        if (src) {
+            const float *sb = src->trans ? src->b + (size_t)jr * src->ldb : src->b + jr;
+            /* Untransposed, the panel is kb short pieces of kb rows far
+               apart: more streams than the hardware prefetcher follows, so
+               ask for the pieces of a panel a few ahead. */
+            if (!src->trans && jr + 4 * nr < nb)
+                for (i = 0; i < kb; i++) {
+                    HN__PREFETCH(sb + (size_t)i * src->ldb + 4 * nr);
+                    HN__PREFETCH(sb + (size_t)i * src->ldb + 5 * nr - 1);
+                }
+            hn__gemm_pack(src->trans, cols, kb, sb, src->ldb, src->scale, nr, pb);
+            bp = pb;
+        }
         for (ir = 0; ir < mb; ir += mr) {
             int rows = HN__MIN(mr, mb - ir);
             const float *ap = pa + (size_t)ir * kb;
@@ -1733,28 +1885,35 @@ static void hn__gemm_macro(const hn__gemm_plan *pl, int mb, int nb, int kb,
 }
 
 /* The three outer loops, for one thread's part of the product: op(A) is
-   m x k, op(B) k x n, both starting where a and b point. */
+   m x k, op(B) k x n, both starting where a and b point. When all of A fits
+   one MC block, each B micro-panel is used by one column of tiles only, so
+   it is packed right before (hn__gemm_macro) rather than a whole block
+   ahead: the same work, but the packed panel is still in L1 when read. */
 static void hn__gemm_blocked(const hn__gemm_plan *pl, int ta, int tb, int m, int n,
                              int k, float alpha, const float *a, size_t lda,
                              const float *b, size_t ldb, float beta, float *c,
                              size_t ldc, float *pa, float *pb)
 {
     float sa = pl->alpha_in_a ? alpha : 1.0f, sb = pl->alpha_in_a ? 1.0f : alpha;
-    int jc, pc, ic;
+    int jc, pc, ic, one_block = m <= pl->mc;
     for (jc = 0; jc < n; jc += pl->nc) {
         int nb = HN__MIN(pl->nc, n - jc);
         for (pc = 0; pc < k; pc += pl->kc) {
             int kb = HN__MIN(pl->kc, k - pc);
             /* Only the first k block applies beta; the others add to it. */
             float bk = pc == 0 ? beta : 1.0f;
-            const float *bb = tb ? b + (size_t)jc * ldb + pc : b + (size_t)pc * ldb + jc;
-            hn__gemm_pack(tb, nb, kb, bb, ldb, sb, pl->nr, pb);
+            hn__gemm_bsrc src;
+            src.b = tb ? b + (size_t)jc * ldb + pc : b + (size_t)pc * ldb + jc;
+            src.ldb = ldb;
+            src.trans = tb;
+            src.scale = sb;
+            if (!one_block) hn__gemm_pack(tb, nb, kb, src.b, ldb, sb, pl->nr, pb);
             for (ic = 0; ic < m; ic += pl->mc) {
                 int mb = HN__MIN(pl->mc, m - ic);
                 const float *ab =
                     ta ? a + (size_t)pc * lda + ic : a + (size_t)ic * lda + pc;
                 hn__gemm_pack(!ta, mb, kb, ab, lda, sa, pl->mr, pa);
-                hn__gemm_macro(pl, mb, nb, kb, pa, pb, bk,
+                hn__gemm_macro(pl, mb, nb, kb, pa, pb, one_block ? &src : NULL, bk,
                                c + (size_t)ic * ldc + jc, ldc);
             }
         }
@@ -1782,12 +1941,14 @@ static void hn__gemm_plan_init(hn__gemm_plan *pl, const hn__gemm_kernel *kr, int
     pl->alpha_in_a = (double)m * ((n + nc - 1) / nc) <= (double)n;
 }
 
-/* Bytes of pack buffers one thread needs: an A block and a B block, each
-   starting on a 64-byte boundary wherever the buffer starts. */
+/* Bytes of pack buffers one thread needs: an A block and a B block (one
+   B micro-panel when A fits one MC block), each starting on a 64-byte
+   boundary wherever the buffer starts. */
 static size_t hn__gemm_thread_bytes(const hn__gemm_plan *pl, int m, int n, int k)
 {
     size_t kb = (size_t)HN__MIN(k, pl->kc);
-    size_t mb = (size_t)HN__MIN(m, pl->mc), nb = (size_t)HN__MIN(n, pl->nc);
+    size_t mb = (size_t)HN__MIN(m, pl->mc);
+    size_t nb = m <= pl->mc ? (size_t)pl->nr : (size_t)HN__MIN(n, pl->nc);
     size_t abytes = (mb + pl->mr - 1) / pl->mr * pl->mr * kb * sizeof(float);
     size_t bbytes = (nb + pl->nr - 1) / pl->nr * pl->nr * kb * sizeof(float);
     return (abytes + 63) / 64 * 64 + bbytes + 64;
