@@ -706,6 +706,12 @@ HNDEF void hn_hyperconv_free(hn_hyperconv *l);
 /* ---- end of static hypernetwork API ---- */
 
 /* ========================================================================
+   Residual networks: WideResNet and ResNet, plain or with generated kernels
+   ======================================================================== */
+
+/* ---- end of residual network API ---- */
+
+/* ========================================================================
    Recurrent networks: LSTM, layer norm LSTM, HyperLSTM
    ======================================================================== */
 
@@ -3286,6 +3292,12 @@ HNDEF void hn_hyperconv_generate_backward(hn_hyperconv *l, hn_params *ps,
 }
 
 /* ---- end of static hypernetwork implementation ---- */
+
+/* ========================================================================
+   Residual network implementation
+   ======================================================================== */
+
+/* ---- end of residual network implementation ---- */
 
 /* ========================================================================
    Recurrent implementation
