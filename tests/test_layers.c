@@ -458,6 +458,12 @@ static void test_conv2d_refusals(void)
     CHECK(hn_conv2d_init(&cv, 1, 3, 3, 1, 3, 3, 0, 0) == HN_ERR_ARG, "stride 0 accepted");
     CHECK(hn_conv2d_init(&cv, 1 << 20, 1 << 12, 1 << 12, 1, 3, 3, 1, 1) == HN_ERR_LIMIT,
           "overflowing conv accepted: %s", hn_error());
+    {
+        hn_pool2d p;
+        CHECK(hn_pool2d_init(&p, 1, 3, 3, 4, 2, 1, 1) == HN_ERR_SHAPE,
+              "pool window larger than input accepted");
+        CHECK(hn_pool2d_init(&p, 1, 3, 3, 2, 2, 0, 1) == HN_ERR_ARG, "pool stride 0 accepted");
+    }
 }
 
 /* ---- pooling ---- */
