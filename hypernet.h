@@ -834,11 +834,260 @@ HNDEF const char *hn_idx_type_name(int type);
 
 /* ---- end of IDX API ---- */
 
+/* ---- CIFAR-10 binary batches ----
+
+   A batch file is a run of 3,073-byte records: one label byte (0..9), then
+   a 32x32 image as 1,024 red, 1,024 green and 1,024 blue bytes, each plane
+   row-major. The readers accept any whole number of records, plain or
+   gzip-compressed (detected by the 1f 8b magic), and return
+   images (n, 3, 32, 32) as floats, byte * scale, and labels (n). */
+
+#define HN_CIFAR_RECORD_BYTES 3073
+
+/* Parse a batch held in memory. A gzip stream may inflate to at most
+   max_bytes (a plain one may not be longer either). Allocates *images
+   (n * 3072 floats) and *labels (n ints); free both with hn_free. */
+HNDEF hn_status hn_cifar10_parse(const void *data, size_t len, size_t max_bytes,
+                                 float scale, float **images, int **labels, int *n);
+#ifndef HN_NO_STDIO
+HNDEF hn_status hn_cifar10_load(const char *path, size_t max_bytes, float scale,
+                                float **images, int **labels, int *n);
+#endif
+
+/* ---- MATLAB level-5 MAT-files (saved with -v6 or -v7) ----
+
+   A reader that walks the file one variable at a time, so a damaged
+   variable late in a file does not hide the good ones before it:
+
+      hn_mat m;
+      hn_mat_var v;
+      hn_mat_array a;
+      int r;
+      if (hn_mat_open_file(&m, "train_32x32.mat", 1u << 30, 1u << 30)) ...
+      while ((r = hn_mat_next(&m, &v)) == 1)
+          printf("%s %s\n", v.name, hn_mat_class_name(&v));
+      if (r < 0) puts(hn_error());
+      if (hn_mat_read(&m, "y", &a) == HN_OK) ... a.data, a.dims ...
+      hn_mat_array_free(&a);
+      hn_mat_close(&m);
+
+   Arrays come back as MATLAB stores them: column-major, in the C type of
+   their class whatever element type the file used on disk (MATLAB writes
+   integer-valued doubles as uint8, for instance). Cell, struct, object,
+   sparse and complex variables are listed with their class and dims but
+   not read (HN_ERR_UNSUPPORTED). Level-4 files and v7.3 (HDF5) files are
+   refused with a message that names the version. */
+
+#define HN_MAT_NAME_MAX 64
+#define HN_MAT_MAX_DIMS 8
+
+/* The mxClass numbers of the file format. Logical arrays are HN_MAT_UINT8
+   with the HN_MAT_LOGICAL flag. */
+typedef enum hn_mat_class {
+    HN_MAT_UNKNOWN = 0,
+    HN_MAT_CELL = 1, HN_MAT_STRUCT = 2, HN_MAT_OBJECT = 3, HN_MAT_CHAR = 4,
+    HN_MAT_SPARSE = 5, HN_MAT_DOUBLE = 6, HN_MAT_SINGLE = 7,
+    HN_MAT_INT8 = 8, HN_MAT_UINT8 = 9, HN_MAT_INT16 = 10, HN_MAT_UINT16 = 11,
+    HN_MAT_INT32 = 12, HN_MAT_UINT32 = 13, HN_MAT_INT64 = 14, HN_MAT_UINT64 = 15,
+    HN_MAT_FUNCTION = 16, HN_MAT_OPAQUE = 17
+} hn_mat_class;
+
+enum { HN_MAT_COMPLEX = 8, HN_MAT_GLOBAL = 4, HN_MAT_LOGICAL = 2 };
+
+typedef struct hn_mat_var {
+    char name[HN_MAT_NAME_MAX];
+    hn_mat_class cls;
+    int flags;                      /* HN_MAT_COMPLEX | GLOBAL | LOGICAL */
+    int ndim;                       /* 0 for opaque objects */
+    size_t dims[HN_MAT_MAX_DIMS];
+    size_t numel;                   /* product of dims */
+    /* Where the reader finds the variable again (private). */
+    size_t offset;
+    int compressed;
+} hn_mat_var;
+
+typedef struct hn_mat_array {
+    hn_mat_class cls;
+    int flags;
+    int ndim;
+    size_t dims[HN_MAT_MAX_DIMS];
+    size_t numel;
+    size_t elem_size;   /* bytes of one element of data */
+    /* numel elements, column-major: double, float, int8_t ... uint64_t by
+       class; uint8_t 0/1 for logical; uint16_t UTF-16 code units for char */
+    void *data;
+} hn_mat_array;
+
+typedef struct hn_mat {
+    const unsigned char *data;
+    size_t len;
+    unsigned char *owned;       /* the bytes of a file opened by name */
+    int big_endian;
+    size_t pos;                 /* offset of the next element to walk */
+    size_t max_inflate;         /* cap on one decompressed variable */
+    unsigned char *cur;         /* the last decompressed variable ... */
+    size_t cur_len, cur_offset; /* ... its size and the file offset it came from */
+    char text[117];             /* the header's descriptive text */
+} hn_mat;
+
+/* Open a file image in memory (kept by reference: it must outlive m).
+   max_inflate caps the decompressed size of any one variable of a -v7
+   file; a variable that would inflate to more is refused (HN_ERR_LIMIT). */
+HNDEF hn_status hn_mat_open_mem(hn_mat *m, const void *data, size_t len,
+                                size_t max_inflate);
+#ifndef HN_NO_STDIO
+/* Open a file of at most max_file bytes. */
+HNDEF hn_status hn_mat_open_file(hn_mat *m, const char *path, size_t max_file,
+                                 size_t max_inflate);
+#endif
+HNDEF void hn_mat_close(hn_mat *m);
+/* The next variable of the walk: 1 and *v filled, 0 at the end of the
+   file, -1 on bad data (hn_error() says why; the walk cannot go on). */
+HNDEF int hn_mat_next(hn_mat *m, hn_mat_var *v);
+/* Start the walk again from the first variable. */
+HNDEF void hn_mat_rewind(hn_mat *m);
+/* Walk from the start to the variable called name (HN_ERR_NOT_FOUND when
+   there is none). */
+HNDEF hn_status hn_mat_find(hn_mat *m, const char *name, hn_mat_var *v);
+/* Read a listed variable, or find one by name and read it. Free the array
+   with hn_mat_array_free. */
+HNDEF hn_status hn_mat_read_var(hn_mat *m, const hn_mat_var *v, hn_mat_array *a);
+HNDEF hn_status hn_mat_read(hn_mat *m, const char *name, hn_mat_array *a);
+HNDEF void hn_mat_array_free(hn_mat_array *a);
+/* Element i of an array, converted to double. */
+HNDEF double hn_mat_get(const hn_mat_array *a, size_t i);
+/* All numel elements as float, times scale, in the stored (column-major)
+   order. */
+HNDEF void hn_mat_to_float(const hn_mat_array *a, float scale, float *out);
+/* MATLAB's name of the class: "double", "uint8", "logical", "cell", ... */
+HNDEF const char *hn_mat_class_name(hn_mat_class cls, int flags);
+
+/* SVHN's cropped-digit files (train_32x32.mat ...): X is uint8
+   32x32x3xN, column-major; y is N labels 1..10 where 10 means the digit 0.
+   hn_svhn_convert turns them into n images (3, 32, 32), row-major CHW as
+   the rest of the library wants, byte * scale, and labels 0..9; images
+   holds N * 3072 floats and labels N ints. hn_svhn_load reads X and y
+   from an open file and allocates both (free with hn_free). */
+HNDEF hn_status hn_svhn_convert(const hn_mat_array *x, const hn_mat_array *y,
+                                float scale, float *images, int *labels);
+HNDEF hn_status hn_svhn_load(hn_mat *m, float scale, float **images, int **labels,
+                             int *n);
+
 /* ---- end of data file API ---- */
 
 /* ========================================================================
    Checkpoints
    ======================================================================== */
+
+/* A checkpoint holds a model's tensors by name, a configuration string of
+   the program's choosing (a JSON or key=value line that says how to
+   rebuild the model) and raw blobs (optimizer step counters, RNG states),
+   so that training resumes exactly where it stopped. The format is
+   specified in the implementation section (FILE FORMAT: checkpoint); it is
+   little-endian on disk whatever the host, and ends in a CRC-32.
+
+   Write:
+      hn_ckpt_writer w;
+      hn_ckpt_begin(&w, "{\"hidden\": 128}");
+      hn_ckpt_add_params(&w, &ps, ps.data, "");
+      hn_ckpt_add_u64(&w, "step", step);
+      hn_ckpt_add_rng(&w, "rng", &rng);
+      if (hn_ckpt_finish_file(&w, "model.ckpt") != HN_OK) puts(hn_error());
+
+   The file is written to "model.ckpt.tmp" and renamed over "model.ckpt"
+   only when complete, so a crash while saving leaves the last good
+   checkpoint in place. Errors are sticky: after a failed add, finish fails
+   with the first reason and writes nothing. */
+
+#define HN_CKPT_NAME_MAX 64
+
+enum { HN_CKPT_TENSOR = 1, HN_CKPT_BLOB = 2 };
+
+typedef struct hn_ckpt_writer {
+    unsigned char *buf;
+    size_t len, cap;
+    uint32_t count;
+    hn_status err;      /* first failure, HN_OK while all is well */
+} hn_ckpt_writer;
+
+HNDEF hn_status hn_ckpt_begin(hn_ckpt_writer *w, const char *config);
+/* A float32 tensor of 1 to HN_MAX_DIMS dimensions. */
+HNDEF hn_status hn_ckpt_add_tensor(hn_ckpt_writer *w, const char *name, int ndim,
+                                   const int *shape, const float *data);
+HNDEF hn_status hn_ckpt_add_blob(hn_ckpt_writer *w, const char *name,
+                                 const void *data, size_t len);
+/* Every tensor of the store's layout, read from base (ps->data for the
+   weights, or an optimizer's moment buffer of the same layout), under the
+   name prefix + tensor name. */
+HNDEF hn_status hn_ckpt_add_params(hn_ckpt_writer *w, const hn_params *ps,
+                                   const float *base, const char *prefix);
+/* A counter, and a generator's whole state, as portable blobs. */
+HNDEF hn_status hn_ckpt_add_u64(hn_ckpt_writer *w, const char *name, uint64_t v);
+HNDEF hn_status hn_ckpt_add_rng(hn_ckpt_writer *w, const char *name, const hn_rng *r);
+/* Finish into a new buffer (free with hn_free), or into a file by the
+   write-then-rename dance. Both free the writer, success or not. */
+HNDEF hn_status hn_ckpt_finish(hn_ckpt_writer *w, unsigned char **out, size_t *len);
+#ifndef HN_NO_STDIO
+HNDEF hn_status hn_ckpt_finish_file(hn_ckpt_writer *w, const char *path);
+#endif
+/* Abandon a checkpoint being written. */
+HNDEF void hn_ckpt_writer_free(hn_ckpt_writer *w);
+
+typedef struct hn_ckpt_entry {
+    char name[HN_CKPT_NAME_MAX];
+    int kind;                   /* HN_CKPT_TENSOR or HN_CKPT_BLOB */
+    int ndim;                   /* 0 for a blob */
+    int shape[HN_MAX_DIMS];
+    size_t size;                /* floats of a tensor, bytes of a blob */
+    size_t offset;              /* of the payload in the file image */
+} hn_ckpt_entry;
+
+typedef struct hn_ckpt {
+    const unsigned char *data;
+    size_t len;
+    unsigned char *owned;       /* the bytes of a file opened by name */
+    char *config;               /* NUL-terminated copy of the configuration */
+    hn_ckpt_entry *entries;
+    int count;
+} hn_ckpt;
+
+/* Check and index a checkpoint image held in memory (kept by reference).
+   Refused with a reason: bad magic, unknown version, truncation, a CRC
+   mismatch, a length past the end, a duplicate name. */
+HNDEF hn_status hn_ckpt_open_mem(hn_ckpt *c, const void *data, size_t len);
+#ifndef HN_NO_STDIO
+HNDEF hn_status hn_ckpt_open_file(hn_ckpt *c, const char *path, size_t max_bytes);
+#endif
+HNDEF void hn_ckpt_close(hn_ckpt *c);
+/* The entry called name, or NULL. */
+HNDEF const hn_ckpt_entry *hn_ckpt_find(const hn_ckpt *c, const char *name);
+/* Copy a tensor whose shape must be exactly (ndim, shape) into out;
+   HN_ERR_SHAPE names the tensor and both shapes when it differs. */
+HNDEF hn_status hn_ckpt_read_tensor(const hn_ckpt *c, const char *name, int ndim,
+                                    const int *shape, float *out);
+/* Copy a blob of exactly len bytes. */
+HNDEF hn_status hn_ckpt_read_blob(const hn_ckpt *c, const char *name, void *out,
+                                  size_t len);
+HNDEF hn_status hn_ckpt_read_u64(const hn_ckpt *c, const char *name, uint64_t *v);
+HNDEF hn_status hn_ckpt_read_rng(const hn_ckpt *c, const char *name, hn_rng *r);
+/* Every tensor of the store's layout into base (see hn_ckpt_add_params).
+   Fails on the first tensor missing or of another shape, naming it; the
+   checkpoint may hold other entries too. */
+HNDEF hn_status hn_ckpt_read_params(const hn_ckpt *c, const hn_params *ps, float *base,
+                                    const char *prefix);
+
+#ifndef HN_NO_STDIO
+/* Save every tensor of ps (its data) and the configuration string. */
+HNDEF hn_status hn_checkpoint_save_params(const char *path, const hn_params *ps,
+                                          const char *config);
+/* Load a checkpoint saved by hn_checkpoint_save_params into ps (allocated,
+   same layout). The file's tensors and the store's must match one for one:
+   the first that is missing, extra or of another shape is named. When
+   config is not NULL it receives a copy of the configuration string (free
+   with hn_free). */
+HNDEF hn_status hn_checkpoint_load_params(const char *path, hn_params *ps,
+                                          char **config);
+#endif
 
 /* ---- end of checkpoint API ---- */
 
@@ -1165,6 +1414,16 @@ HN__UNUSED static uint32_t hn__load_u32be(const unsigned char *p)
 HN__UNUSED static uint32_t hn__load_u32le(const unsigned char *p)
 {
     return (uint32_t)p[3] << 24 | (uint32_t)p[2] << 16 | (uint32_t)p[1] << 8 | p[0];
+}
+
+HN__UNUSED static unsigned hn__load_u16le(const unsigned char *p)
+{
+    return (unsigned)p[0] | (unsigned)p[1] << 8;
+}
+
+HN__UNUSED static uint64_t hn__load_u64le(const unsigned char *p)
+{
+    return (uint64_t)hn__load_u32le(p) | (uint64_t)hn__load_u32le(p + 4) << 32;
 }
 
 HN__UNUSED static void hn__store_u32le(unsigned char *p, uint32_t v)
@@ -1840,6 +2099,19 @@ static void hn__gemm_pack(int along_k, int x, int kb, const float *src, size_t l
     }
 }
 
+/* One product as the driver sees it: C = alpha op(A) op(B) + beta C with
+   op(A) m x k, op(B) k x n, and C's element (i, j) at c[i*rsc + j*csc]. A
+   C with rows of one column (csc != 1) is how a product too narrow for the
+   kernel's NR is run transposed (see hn__gemm_job_init). */
+typedef struct hn__gemm_job {
+    int ta, tb, m, n, k;
+    float alpha, beta;
+    const float *a, *b;
+    size_t lda, ldb;
+    float *c;
+    size_t rsc, csc;
+} hn__gemm_job;
+
 /* Where a B block comes from, for packing it one micro-panel at a time. */
 typedef struct hn__gemm_bsrc {
     const float *b; /* op(B)[0, 0] of the block */
@@ -1851,11 +2123,12 @@ typedef struct hn__gemm_bsrc {
 /* The two inner loops over one packed mb x kb block of A and kb x nb block
    of B: every mr x nr tile of C. With src, B is not packed yet: each
    micro-panel is packed into pb just before its column of tiles uses it,
-   while it is still in L1. Partial tiles are computed into a tile on the
-   stack and only their mb x nb part is copied out. */
+   while it is still in L1. Partial tiles (and every tile of a transposed
+   C) are computed into a tile on the stack and only their part inside C is
+   copied out. */
 static void hn__gemm_macro(const hn__gemm_plan *pl, int mb, int nb, int kb,
                            const float *pa, float *pb, const hn__gemm_bsrc *src,
-                           float beta, float *c, size_t ldc)
+                           float beta, float *c, size_t rsc, size_t csc)
 {
     float tile[HN__GEMM_TILE];
     int ir, jr, i, j, mr = pl->mr, nr = pl->nr;
@@ -1867,7 +2140,7 @@ static void hn__gemm_macro(const hn__gemm_plan *pl, int mb, int nb, int kb,
             /* Untransposed, the panel is kb short pieces of kb rows far
                apart: more streams than the hardware prefetcher follows, so
                ask for the pieces of a panel a few ahead. */
-            if (!src->trans && jr + 4 * nr < nb)
+            if (!src->trans && jr + 5 * nr <= nb)
                 for (i = 0; i < kb; i++) {
                     HN__PREFETCH(sb + (size_t)i * src->ldb + 4 * nr);
                     HN__PREFETCH(sb + (size_t)i * src->ldb + 5 * nr - 1);
@@ -1878,55 +2151,55 @@ static void hn__gemm_macro(const hn__gemm_plan *pl, int mb, int nb, int kb,
         for (ir = 0; ir < mb; ir += mr) {
             int rows = HN__MIN(mr, mb - ir);
             const float *ap = pa + (size_t)ir * kb;
-            float *cij = c + (size_t)ir * ldc + jr;
-            if (rows == mr && cols == nr) {
-                pl->fn(kb, ap, bp, cij, ldc, beta);
+            float *cij = c + (size_t)ir * rsc + (size_t)jr * csc;
+            if (rows == mr && cols == nr && csc == 1) {
+                pl->fn(kb, ap, bp, cij, rsc, beta);
                 continue;
             }
             pl->fn(kb, ap, bp, tile, (size_t)nr, 0.0f);
             for (i = 0; i < rows; i++) {
-                float *ci = cij + (size_t)i * ldc;
+                float *ci = cij + (size_t)i * rsc;
                 const float *ti = tile + (size_t)i * nr;
                 if (beta == 0.0f)
-                    for (j = 0; j < cols; j++) ci[j] = ti[j];
+                    for (j = 0; j < cols; j++) ci[j * csc] = ti[j];
                 else
-                    for (j = 0; j < cols; j++) ci[j] = ti[j] + beta * ci[j];
+                    for (j = 0; j < cols; j++) ci[j * csc] = ti[j] + beta * ci[j * csc];
             }
         }
     }
 }
 
-/* The three outer loops, for one thread's part of the product: op(A) is
-   m x k, op(B) k x n, both starting where a and b point. When all of A fits
-   one MC block, each B micro-panel is used by one column of tiles only, so
-   it is packed right before (hn__gemm_macro) rather than a whole block
-   ahead: the same work, but the packed panel is still in L1 when read. */
-static void hn__gemm_blocked(const hn__gemm_plan *pl, int ta, int tb, int m, int n,
-                             int k, float alpha, const float *a, size_t lda,
-                             const float *b, size_t ldb, float beta, float *c,
-                             size_t ldc, float *pa, float *pb)
+/* The three outer loops, for one thread's part of the product. When all
+   of A fits one MC block, each B micro-panel is used by one column of
+   tiles only, so it is packed right before (hn__gemm_macro) rather than a
+   whole block ahead: the same work, but the packed panel is still in L1
+   when read. */
+static void hn__gemm_blocked(const hn__gemm_plan *pl, const hn__gemm_job *jb,
+                             float *pa, float *pb)
 {
-    float sa = pl->alpha_in_a ? alpha : 1.0f, sb = pl->alpha_in_a ? 1.0f : alpha;
-    int jc, pc, ic, one_block = m <= pl->mc;
+    float sa = pl->alpha_in_a ? jb->alpha : 1.0f, sb = pl->alpha_in_a ? 1.0f : jb->alpha;
+    int jc, pc, ic, m = jb->m, n = jb->n, k = jb->k, one_block = m <= pl->mc;
+    size_t lda = jb->lda, ldb = jb->ldb;
     for (jc = 0; jc < n; jc += pl->nc) {
         int nb = HN__MIN(pl->nc, n - jc);
         for (pc = 0; pc < k; pc += pl->kc) {
             int kb = HN__MIN(pl->kc, k - pc);
             /* Only the first k block applies beta; the others add to it. */
-            float bk = pc == 0 ? beta : 1.0f;
+            float bk = pc == 0 ? jb->beta : 1.0f;
             hn__gemm_bsrc src;
-            src.b = tb ? b + (size_t)jc * ldb + pc : b + (size_t)pc * ldb + jc;
+            src.b = jb->tb ? jb->b + (size_t)jc * ldb + pc : jb->b + (size_t)pc * ldb + jc;
             src.ldb = ldb;
-            src.trans = tb;
+            src.trans = jb->tb;
             src.scale = sb;
-            if (!one_block) hn__gemm_pack(tb, nb, kb, src.b, ldb, sb, pl->nr, pb);
+            if (!one_block) hn__gemm_pack(jb->tb, nb, kb, src.b, ldb, sb, pl->nr, pb);
             for (ic = 0; ic < m; ic += pl->mc) {
                 int mb = HN__MIN(pl->mc, m - ic);
-                const float *ab =
-                    ta ? a + (size_t)pc * lda + ic : a + (size_t)ic * lda + pc;
-                hn__gemm_pack(!ta, mb, kb, ab, lda, sa, pl->mr, pa);
+                const float *ab = jb->ta ? jb->a + (size_t)pc * lda + ic
+                                         : jb->a + (size_t)ic * lda + pc;
+                hn__gemm_pack(!jb->ta, mb, kb, ab, lda, sa, pl->mr, pa);
                 hn__gemm_macro(pl, mb, nb, kb, pa, pb, one_block ? &src : NULL, bk,
-                               c + (size_t)ic * ldc + jc, ldc);
+                               jb->c + (size_t)ic * jb->rsc + (size_t)jc * jb->csc,
+                               jb->rsc, jb->csc);
             }
         }
     }
@@ -1938,10 +2211,35 @@ static int hn__gemm_round(int x, int to)
     return x < to ? to : x;
 }
 
-static void hn__gemm_plan_init(hn__gemm_plan *pl, const hn__gemm_kernel *kr, int m,
-                               int n)
+/* Share of the kernel's work that is real, not zero padding. */
+static double hn__gemm_fill(int m, int n, int mr, int nr)
+{
+    return (double)m / ((m + mr - 1) / mr * mr) * n / ((n + nr - 1) / nr * nr);
+}
+
+/* The job for C = alpha op(A) op(B) + beta C, and its plan. A C narrower
+   than the kernel's tile (n = 10 against NR = 24, say) wastes most of each
+   tile on padding; then the driver computes C^T = op(B)^T op(A)^T, the same
+   numbers with the roles of m and n swapped, writing C through strides. */
+static void hn__gemm_job_init(hn__gemm_job *jb, hn__gemm_plan *pl,
+                              const hn__gemm_kernel *kr, int ta, int tb, int m,
+                              int n, int k, float alpha, const float *a, int lda,
+                              const float *b, int ldb, float beta, float *c, int ldc)
 {
     int nc;
+    jb->k = k;
+    jb->alpha = alpha;
+    jb->beta = beta;
+    jb->c = c;
+    if (hn__gemm_fill(n, m, kr->mr, kr->nr) > 1.25 * hn__gemm_fill(m, n, kr->mr, kr->nr)) {
+        jb->ta = !tb; jb->tb = !ta; jb->m = n; jb->n = m;
+        jb->a = b; jb->lda = (size_t)ldb; jb->b = a; jb->ldb = (size_t)lda;
+        jb->rsc = 1; jb->csc = (size_t)ldc;
+    } else {
+        jb->ta = ta; jb->tb = tb; jb->m = m; jb->n = n;
+        jb->a = a; jb->lda = (size_t)lda; jb->b = b; jb->ldb = (size_t)ldb;
+        jb->rsc = (size_t)ldc; jb->csc = 1;
+    }
     pl->fn = kr->fn;
     pl->mr = kr->mr;
     pl->nr = kr->nr;
@@ -1950,36 +2248,41 @@ static void hn__gemm_plan_init(hn__gemm_plan *pl, const hn__gemm_kernel *kr, int
     pl->nc = nc = hn__gemm_round(HN_GEMM_NC, kr->nr);
     /* A is packed once per NC block of columns, B once: multiply alpha
        into whichever is packed fewer times in all. */
-    pl->alpha_in_a = (double)m * ((n + nc - 1) / nc) <= (double)n;
+    pl->alpha_in_a = (double)jb->m * ((jb->n + nc - 1) / nc) <= (double)jb->n;
+}
+
+/* Bytes of the A block a thread packs, rounded to whole cache lines. */
+static size_t hn__gemm_a_bytes(const hn__gemm_plan *pl, int m, int k)
+{
+    size_t kb = (size_t)HN__MIN(k, pl->kc), mb = (size_t)HN__MIN(m, pl->mc);
+    return ((mb + pl->mr - 1) / pl->mr * pl->mr * kb * sizeof(float) + 63) / 64 * 64;
 }
 
 /* Bytes of pack buffers one thread needs: an A block and a B block (one
    B micro-panel when A fits one MC block), each starting on a 64-byte
    boundary wherever the buffer starts. */
-static size_t hn__gemm_thread_bytes(const hn__gemm_plan *pl, int m, int n, int k)
+static size_t hn__gemm_thread_bytes(const hn__gemm_plan *pl, const hn__gemm_job *jb)
 {
-    size_t kb = (size_t)HN__MIN(k, pl->kc);
-    size_t mb = (size_t)HN__MIN(m, pl->mc);
-    size_t nb = m <= pl->mc ? (size_t)pl->nr : (size_t)HN__MIN(n, pl->nc);
-    size_t abytes = (mb + pl->mr - 1) / pl->mr * pl->mr * kb * sizeof(float);
+    size_t kb = (size_t)HN__MIN(jb->k, pl->kc);
+    size_t nb = jb->m <= pl->mc ? (size_t)pl->nr : (size_t)HN__MIN(jb->n, pl->nc);
     size_t bbytes = (nb + pl->nr - 1) / pl->nr * pl->nr * kb * sizeof(float);
-    return (abytes + 63) / 64 * 64 + bbytes + 64;
+    return hn__gemm_a_bytes(pl, jb->m, jb->k) + bbytes + 64;
 }
 
 /* Slices along N when it is the longer side, else along M. */
-static int hn__gemm_split_n(int m, int n) { return n >= m; }
+static int hn__gemm_split_n(const hn__gemm_job *jb) { return jb->n >= jb->m; }
 
 /* How many threads the product deserves (1 without OpenMP). */
-static int hn__gemm_threads(const hn__gemm_plan *pl, int m, int n, int k)
+static int hn__gemm_threads(const hn__gemm_plan *pl, const hn__gemm_job *jb)
 {
 #ifdef _OPENMP
     int nt = omp_get_max_threads();
-    int tiles = hn__gemm_split_n(m, n) ? (n + pl->nr - 1) / pl->nr
-                                       : (m + pl->mr - 1) / pl->mr;
-    if ((double)m * n * k < HN_GEMM_OMP_MIN) return 1;
+    int tiles = hn__gemm_split_n(jb) ? (jb->n + pl->nr - 1) / pl->nr
+                                     : (jb->m + pl->mr - 1) / pl->mr;
+    if ((double)jb->m * jb->n * jb->k < HN_GEMM_OMP_MIN) return 1;
     return HN__MAX(1, HN__MIN(nt, tiles));
 #else
-    (void)pl; (void)m; (void)n; (void)k;
+    (void)pl; (void)jb;
     return 1;
 #endif
 }
@@ -1989,18 +2292,16 @@ static float *hn__gemm_align64(unsigned char *p)
     return (float *)(void *)(p + (64 - (uintptr_t)p % 64) % 64);
 }
 
-/* Run the product on nt threads, each with per bytes of work. */
-static void hn__gemm_run(const hn__gemm_plan *pl, int nt, int ta, int tb, int m,
-                         int n, int k, float alpha, const float *a, int lda,
-                         const float *b, int ldb, float beta, float *c, int ldc,
+/* Run the job on nt threads, each with per bytes of work: thread t takes
+   the t-th slice of whole micro-tiles along N (or M). */
+static void hn__gemm_run(const hn__gemm_plan *pl, const hn__gemm_job *jb, int nt,
                          unsigned char *work, size_t per)
 {
-    int split_n = hn__gemm_split_n(m, n);
-    int unit = split_n ? pl->nr : pl->mr, total = split_n ? n : m;
+    int split_n = hn__gemm_split_n(jb);
+    int unit = split_n ? pl->nr : pl->mr, total = split_n ? jb->n : jb->m;
     size_t tiles = ((size_t)total + unit - 1) / unit;
     size_t slice = (tiles + nt - 1) / nt * unit;
-    size_t abytes = ((size_t)(HN__MIN(m, pl->mc) + pl->mr - 1) / pl->mr * pl->mr *
-                         HN__MIN(k, pl->kc) * sizeof(float) + 63) / 64 * 64;
+    size_t abytes = hn__gemm_a_bytes(pl, jb->m, jb->k);
     int t;
 #ifdef _OPENMP
 #pragma omp parallel for num_threads(nt) schedule(static)
@@ -2010,15 +2311,18 @@ static void hn__gemm_run(const hn__gemm_plan *pl, int nt, int ta, int tb, int m,
         size_t hi = HN__MIN((size_t)total, lo + slice);
         float *pa = hn__gemm_align64(work + (size_t)t * per);
         float *pb = pa + abytes / sizeof(float);
+        hn__gemm_job part = *jb;
         if (lo >= hi) continue;
-        if (split_n)
-            hn__gemm_blocked(pl, ta, tb, m, (int)(hi - lo), k, alpha, a, lda,
-                             tb ? b + lo * ldb : b + lo, ldb, beta, c + lo, ldc,
-                             pa, pb);
-        else
-            hn__gemm_blocked(pl, ta, tb, (int)(hi - lo), n, k, alpha,
-                             ta ? a + lo : a + lo * lda, lda, b, ldb, beta,
-                             c + lo * ldc, ldc, pa, pb);
+        if (split_n) {
+            part.n = (int)(hi - lo);
+            part.b += jb->tb ? lo * jb->ldb : lo;
+            part.c += lo * jb->csc;
+        } else {
+            part.m = (int)(hi - lo);
+            part.a += jb->ta ? lo : lo * jb->lda;
+            part.c += lo * jb->rsc;
+        }
+        hn__gemm_blocked(pl, &part, pa, pb);
     }
 }
 
@@ -2083,14 +2387,16 @@ static void hn__sgemm_with(const hn__gemm_kernel *kr, int ta, int tb, int m, int
                            const float *b, int ldb, float beta, float *c, int ldc)
 {
     hn__gemm_plan pl;
+    hn__gemm_job jb;
     size_t per, bytes;
     unsigned char *work = NULL;
     int nt;
     hn__gemm_check_args(ta, tb, m, n, k, lda, ldb, ldc);
     if (hn__gemm_trivial(m, n, k, alpha, beta, c, ldc)) return;
-    hn__gemm_plan_init(&pl, kr, m, n);
-    nt = hn__gemm_threads(&pl, m, n, k);
-    per = hn__gemm_thread_bytes(&pl, m, n, k);
+    hn__gemm_job_init(&jb, &pl, kr, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c,
+                      ldc);
+    nt = hn__gemm_threads(&pl, &jb);
+    per = hn__gemm_thread_bytes(&pl, &jb);
     if (hn__mul_size(per, (size_t)nt, &bytes)) work = (unsigned char *)HN_MALLOC(bytes);
     if (!work && nt > 1) {
         nt = 1;
@@ -2100,8 +2406,7 @@ static void hn__sgemm_with(const hn__gemm_kernel *kr, int ta, int tb, int m, int
         hn__gemm_unpacked(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
         return;
     }
-    hn__gemm_run(&pl, nt, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, work,
-                 per);
+    hn__gemm_run(&pl, &jb, nt, work, per);
     HN_FREE(work);
 }
 
@@ -2116,11 +2421,13 @@ HNDEF void hn_sgemm(int trans_a, int trans_b, int m, int n, int k, float alpha,
 HNDEF size_t hn_sgemm_workspace_size(int m, int n, int k)
 {
     hn__gemm_plan pl;
-    size_t per, bytes;
+    hn__gemm_job jb;
+    size_t bytes;
     if (m <= 0 || n <= 0 || k <= 0) return 0;
-    hn__gemm_plan_init(&pl, &hn__gemm_native, m, n);
-    per = hn__gemm_thread_bytes(&pl, m, n, k);
-    if (!hn__mul_size(per, (size_t)hn__gemm_threads(&pl, m, n, k), &bytes))
+    hn__gemm_job_init(&jb, &pl, &hn__gemm_native, 0, 0, m, n, k, 1.0f, NULL, k, NULL,
+                      n, 0.0f, NULL, n);
+    if (!hn__mul_size(hn__gemm_thread_bytes(&pl, &jb), (size_t)hn__gemm_threads(&pl, &jb),
+                      &bytes))
         return (size_t)-1;
     return bytes;
 }
@@ -2131,19 +2438,20 @@ HNDEF hn_status hn_sgemm_ws(int trans_a, int trans_b, int m, int n, int k,
                             size_t work_bytes)
 {
     hn__gemm_plan pl;
+    hn__gemm_job jb;
     size_t per;
     int nt;
     hn__gemm_check_args(trans_a, trans_b, m, n, k, lda, ldb, ldc);
     if (hn__gemm_trivial(m, n, k, alpha, beta, c, ldc)) return HN_OK;
-    hn__gemm_plan_init(&pl, &hn__gemm_native, m, n);
-    per = hn__gemm_thread_bytes(&pl, m, n, k);
+    hn__gemm_job_init(&jb, &pl, &hn__gemm_native, trans_a, trans_b, m, n, k, alpha, a,
+                      lda, b, ldb, beta, c, ldc);
+    per = hn__gemm_thread_bytes(&pl, &jb);
     if (!work || work_bytes < per)
         return hn__fail(HN_ERR_ARG, "hn_sgemm_ws: %zu bytes of workspace, needs %zu",
                         work_bytes, per);
-    nt = hn__gemm_threads(&pl, m, n, k);
+    nt = hn__gemm_threads(&pl, &jb);
     if ((size_t)nt > work_bytes / per) nt = (int)(work_bytes / per);
-    hn__gemm_run(&pl, nt, trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c,
-                 ldc, (unsigned char *)work, per);
+    hn__gemm_run(&pl, &jb, nt, (unsigned char *)work, per);
     return HN_OK;
 }
 
@@ -3326,18 +3634,16 @@ HNDEF void hn_hyperconv_generate_backward(hn_hyperconv *l, hn_params *ps,
    Inflate implementation
    ======================================================================== */
 
-/* Little-endian 16- and 64-bit loads for the deflate formats. The 64-bit
-   one feeds the bit buffer; compilers turn the byte assembly into a single
-   load on little-endian hosts. */
-static unsigned hn__load_u16le(const unsigned char *p)
-{
-    return (unsigned)p[0] | (unsigned)p[1] << 8;
-}
-
-static uint64_t hn__load_u64le(const unsigned char *p)
-{
-    return (uint64_t)hn__load_u32le(p) | (uint64_t)hn__load_u32le(p + 4) << 32;
-}
+/* The 64-bit little-endian load feeds the bit buffer once per symbol, so on
+   hosts known to be little-endian it is a plain memcpy, which every compiler
+   makes one load (the byte assembly is not always recognised, nor inlined). */
+#if defined(__BYTE_ORDER__) && defined(__ORDER_LITTLE_ENDIAN__) && \
+    __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define HN__LOAD_U64LE(v, p) memcpy(&(v), (p), 8)
+#else
+#define HN__LOAD_U64LE(v, p) \
+    ((v) = (uint64_t)hn__load_u32le(p) | (uint64_t)hn__load_u32le((p) + 4) << 32)
+#endif
 
 /* ---- checksums ---- */
 
@@ -3711,19 +4017,60 @@ static const uint32_t hn__crc_table[8][256] = {
     }
 };
 
+/* One slicing-by-8 step: the CRC register c advanced over p[0..8). */
+#define HN__CRC_STEP(t, c, p)                                                \
+    do {                                                                     \
+        uint64_t w_;                                                         \
+        uint32_t lo_, hi_;                                                   \
+        HN__LOAD_U64LE(w_, p);                                               \
+        lo_ = (c) ^ (uint32_t)w_;                                            \
+        hi_ = (uint32_t)(w_ >> 32);                                          \
+        (c) = t[7][lo_ & 0xff] ^ t[6][(lo_ >> 8) & 0xff] ^                   \
+              t[5][(lo_ >> 16) & 0xff] ^ t[4][lo_ >> 24] ^ t[3][hi_ & 0xff] ^ \
+              t[2][(hi_ >> 8) & 0xff] ^ t[1][(hi_ >> 16) & 0xff] ^           \
+              t[0][hi_ >> 24];                                               \
+    } while (0)
+
+/* a * b mod P for CRC registers (bit 31 is the x^0 coefficient, as the
+   reflected CRC keeps it): add b * x^k for each x^k in a, stepping b up
+   by x each time, x * x^31 wrapping around to P's low terms. */
+static uint32_t hn__crc_mulmod(uint32_t a, uint32_t b)
+{
+    uint32_t prod = 0;
+    int i;
+    for (i = 31; i >= 0; i--) {
+        prod ^= b & (0u - (a >> i & 1u));
+        b = (b >> 1) ^ (0xedb88320u & (0u - (b & 1u)));
+    }
+    return prod;
+}
+
+/* Long inputs go as three interleaved streams over consecutive blocks, so
+   three lookup chains overlap instead of waiting on each other. The CRC
+   register is linear: crc(r, A B) = crc(r, A) * x^(8 |B|) ^ crc(0, B), and
+   HN__CRC_SHIFT = x^(8 * HN__CRC_BLOCK) mod P (reflected) does the
+   multiplication by x^(8 |B|). */
+#define HN__CRC_BLOCK 2048
+#define HN__CRC_SHIFT 0x4d47bae0u
+
 HNDEF uint32_t hn_crc32(uint32_t crc, const void *data, size_t len)
 {
     const unsigned char *p = (const unsigned char *)data;
     const uint32_t (*t)[256] = hn__crc_table;
     uint32_t c = ~crc;
-    while (len >= 8) {
-        uint32_t lo = c ^ hn__load_u32le(p), hi = hn__load_u32le(p + 4);
-        c = t[7][lo & 0xff] ^ t[6][(lo >> 8) & 0xff] ^ t[5][(lo >> 16) & 0xff] ^
-            t[4][lo >> 24] ^ t[3][hi & 0xff] ^ t[2][(hi >> 8) & 0xff] ^
-            t[1][(hi >> 16) & 0xff] ^ t[0][hi >> 24];
-        p += 8;
-        len -= 8;
+    while (len >= 3 * HN__CRC_BLOCK) {
+        uint32_t c1 = 0, c2 = 0;
+        size_t i;
+        for (i = 0; i < HN__CRC_BLOCK; i += 8) {
+            HN__CRC_STEP(t, c, p + i);
+            HN__CRC_STEP(t, c1, p + HN__CRC_BLOCK + i);
+            HN__CRC_STEP(t, c2, p + 2 * HN__CRC_BLOCK + i);
+        }
+        c = hn__crc_mulmod(hn__crc_mulmod(c, HN__CRC_SHIFT) ^ c1, HN__CRC_SHIFT) ^ c2;
+        p += 3 * HN__CRC_BLOCK;
+        len -= 3 * HN__CRC_BLOCK;
     }
+    for (; len >= 8; len -= 8, p += 8) HN__CRC_STEP(t, c, p);
     while (len--) c = (c >> 8) ^ t[0][(c ^ *p++) & 0xff];
     return ~c;
 }
@@ -3862,7 +4209,7 @@ static hn_status hn__huff_build(uint32_t *tab, unsigned cap, unsigned root,
 
     next = 1u << root;
     for (i = 0; i < ncodes; i++) {
-        unsigned rev = 0, c, j, step;
+        unsigned rev, c, j, step;
         uint32_t entry;
         sym = sorted[i];
         len = lens[sym];
@@ -3870,8 +4217,13 @@ static hn_status hn__huff_build(uint32_t *tab, unsigned cap, unsigned root,
         if (i) code = (code + 1) << (len - prev_len);
         prev_len = len;
         /* Deflate sends codes most significant bit first into an LSB-first
-           stream, so the table is indexed by the code bit-reversed. */
-        for (c = code, j = 0; j < len; j++, c >>= 1) rev = rev << 1 | (c & 1u);
+           stream, so the table is indexed by the code bit-reversed: swap
+           bits, pairs, nibbles and bytes of 16, keep the top len. */
+        c = code;
+        c = (c & 0x5555u) << 1 | (c >> 1 & 0x5555u);
+        c = (c & 0x3333u) << 2 | (c >> 2 & 0x3333u);
+        c = (c & 0x0f0fu) << 4 | (c >> 4 & 0x0f0fu);
+        rev = ((c & 0xffu) << 8 | c >> 8) >> (16 - len);
         entry = hn__huff_payload(kind, sym);
         if (len <= root) {
             for (j = rev; j < (1u << root); j += 1u << len) tab[j] = entry | len;
@@ -3954,7 +4306,9 @@ static int hn__refill_slow(hn__inflater *z, const unsigned char **in, uint64_t *
 #define HN__REFILL(z, in, end, bits, nbits)                                  \
     do {                                                                     \
         if ((end) - (in) >= 8) {                                             \
-            (bits) |= hn__load_u64le(in) << (nbits);                         \
+            uint64_t word_;                                                  \
+            HN__LOAD_U64LE(word_, in);                                       \
+            (bits) |= word_ << (nbits);                                      \
             (in) += (63 - (nbits)) >> 3;                                     \
             (nbits) |= 56;                                                   \
         } else if (hn__refill_slow((z), &(in), &(bits), &(nbits))) {         \
@@ -4051,6 +4405,13 @@ static hn_status hn__inflate_codes(hn__inflater *z)
                 alloc = z->alloc;
             }
             out[pos++] = (unsigned char)(e >> 16);
+            /* Literals come in runs: at least 41 bits are left, enough for
+               a second one without a refill when it sits in the root. */
+            e = lt[bits & ((1u << HN__LIT_BITS) - 1)];
+            if (!(e & HN__E_LIT) || pos >= cap) continue;
+            bits >>= e & 31;
+            nbits -= e & 31;
+            out[pos++] = (unsigned char)(e >> 16);
             continue;
         }
         if (e & HN__E_EOB) break;
@@ -4124,7 +4485,12 @@ static hn_status hn__inflate_codes(hn__inflater *z)
                     s += 8;
                 } while (d < end);
             } else if (dist == 1) {
-                memset(d, *s, len);
+                /* A run of one byte: eight at a time. */
+                uint64_t v = (uint64_t)*s * UINT64_C(0x0101010101010101);
+                do {
+                    memcpy(d, &v, 8);
+                    d += 8;
+                } while (d < end);
             } else {
                 do *d++ = *s++; while (d < end);
             }
@@ -4859,11 +5225,1403 @@ HNDEF hn_status hn_idx_to_tensor(const hn_idx *x, float scale, hn_tensor *t)
 
 /* ---- end of IDX implementation ---- */
 
+/* ---- CIFAR-10 binary batches ---- */
+
+/* Put context in front of the reason of the failure just recorded:
+   "checkpoint 'run/model.ckpt': CRC-32 is ...". */
+HN__UNUSED static hn_status hn__fail_within(hn_status s, const char *what, const char *name)
+{
+    char why[HN__ERR_MAX];
+    memcpy(why, hn__err_msg, sizeof why);
+    return hn__fail(s, "%s '%s': %s", what, name, why);
+}
+
+/* If data is a gzip stream, inflate it (at most max_bytes) into *owned and
+   point *p, *len at the result; otherwise leave them alone. */
+static hn_status hn__maybe_gunzip(const unsigned char **p, size_t *len, size_t max_bytes,
+                                  unsigned char **owned)
+{
+    size_t out_len;
+    hn_status s;
+    *owned = NULL;
+    if (!hn_is_gzip(*p, *len)) return HN_OK;
+    s = hn_gunzip(*p, *len, max_bytes, owned, &out_len);
+    if (s != HN_OK) return s;
+    *p = *owned;
+    *len = out_len;
+    return HN_OK;
+}
+
+HNDEF hn_status hn_cifar10_parse(const void *data, size_t len, size_t max_bytes,
+                                 float scale, float **images, int **labels, int *n)
+{
+    const unsigned char *p = (const unsigned char *)data;
+    unsigned char *owned;
+    size_t count, i, j;
+    hn_status s;
+    *images = NULL;
+    *labels = NULL;
+    *n = 0;
+    s = hn__maybe_gunzip(&p, &len, max_bytes, &owned);
+    if (s != HN_OK) return s;
+    if (len > max_bytes) {
+        s = hn__fail(HN_ERR_LIMIT, "CIFAR-10 data is %zu bytes, more than the %zu allowed",
+                     len, max_bytes);
+        goto done;
+    }
+    count = len / HN_CIFAR_RECORD_BYTES;
+    if (count == 0 || len % HN_CIFAR_RECORD_BYTES != 0) {
+        s = hn__fail(HN_ERR_FORMAT, "CIFAR-10 data is %zu bytes: not a whole number of "
+                     "%d-byte records (%zu whole, %zu bytes over)", len,
+                     HN_CIFAR_RECORD_BYTES, count, len % HN_CIFAR_RECORD_BYTES);
+        goto done;
+    }
+    if (count > (size_t)INT_MAX) {
+        s = hn__fail(HN_ERR_LIMIT, "CIFAR-10 data holds %zu records, too many", count);
+        goto done;
+    }
+    for (i = 0; i < count; i++) {
+        unsigned lab = p[i * HN_CIFAR_RECORD_BYTES];
+        if (lab > 9) {
+            s = hn__fail(HN_ERR_FORMAT, "CIFAR-10 record %zu has label %u, not 0..9",
+                         i, lab);
+            goto done;
+        }
+    }
+    *images = (float *)hn__calloc(count * (HN_CIFAR_RECORD_BYTES - 1), sizeof(float));
+    *labels = (int *)hn__calloc(count, sizeof(int));
+    if (!*images || !*labels) {
+        HN_FREE(*images);
+        HN_FREE(*labels);
+        *images = NULL;
+        *labels = NULL;
+        s = HN_ERR_NOMEM;
+        goto done;
+    }
+    /* The record's planes are already (3, 32, 32) row-major. */
+    for (i = 0; i < count; i++) {
+        const unsigned char *rec = p + i * HN_CIFAR_RECORD_BYTES;
+        float *img = *images + i * (HN_CIFAR_RECORD_BYTES - 1);
+        (*labels)[i] = rec[0];
+        for (j = 0; j < HN_CIFAR_RECORD_BYTES - 1; j++) img[j] = rec[1 + j] * scale;
+    }
+    *n = (int)count;
+    hn__log(HN_LOG_INFO, "CIFAR-10: %zu records", count);
+done:
+    HN_FREE(owned);
+    return s;
+}
+
+#ifndef HN_NO_STDIO
+HNDEF hn_status hn_cifar10_load(const char *path, size_t max_bytes, float scale,
+                                float **images, int **labels, int *n)
+{
+    unsigned char *buf;
+    size_t len;
+    hn_status s;
+    *images = NULL;
+    *labels = NULL;
+    *n = 0;
+    s = hn_read_file(path, max_bytes, &buf, &len);
+    if (s != HN_OK) return s;
+    s = hn_cifar10_parse(buf, len, max_bytes, scale, images, labels, n);
+    HN_FREE(buf);
+    return s;
+}
+#endif
+
+/* ---- MATLAB level-5 MAT-files ----
+
+   FILE FORMAT (MathWorks, "MAT-File Format", level 5):
+
+      128-byte header: 116 bytes of text ("MATLAB 5.0 MAT-file, ..."),
+        8 bytes subsystem offset, a 16-bit version (0x0100; 0x0200 marks a
+        v7.3 file, which is HDF5 behind this header) and the two characters
+        'M' 'I' written as one 16-bit integer: "IM" on disk for a
+        little-endian writer, "MI" for a big-endian one. Every number after
+        it is in the writer's byte order.
+      Then data elements. Each starts with an 8-byte tag, u32 type and u32
+        byte count, and its data padded to a multiple of 8; or, when the
+        count fits in 4 bytes, the "small element" form: one u32 with the
+        count in its upper 16 bits and the type in its lower 16, the data
+        in the next 4 bytes. Top-level elements are miMATRIX (14), one per
+        variable, or miCOMPRESSED (15), a zlib stream (RFC 1950) that
+        inflates to one miMATRIX element (and is not padded).
+      An miMATRIX holds sub-elements: array flags (miUINT32 x 2: class in
+        the low byte, complex 0x800, global 0x400, logical 0x200; nzmax),
+        dimensions (miINT32 x ndim), the name (miINT8), then the real part
+        and, when complex, the imaginary part; sparse, cell and struct
+        arrays go on differently and are only listed here.
+
+   Level 4 files have no such header: they start with a 20-byte matrix
+   header whose first word (MOPT) holds zero bytes, which the text of a
+   level-5 header never does. */
+
+enum {
+    HN__MI_INT8 = 1, HN__MI_UINT8 = 2, HN__MI_INT16 = 3, HN__MI_UINT16 = 4,
+    HN__MI_INT32 = 5, HN__MI_UINT32 = 6, HN__MI_SINGLE = 7, HN__MI_DOUBLE = 9,
+    HN__MI_INT64 = 12, HN__MI_UINT64 = 13, HN__MI_MATRIX = 14,
+    HN__MI_COMPRESSED = 15, HN__MI_UTF8 = 16, HN__MI_UTF16 = 17, HN__MI_UTF32 = 18
+};
+
+/* One data element: its type, and its data inside the buffer. */
+typedef struct hn__mat_elem {
+    uint32_t type;
+    size_t len;
+    const unsigned char *data;
+} hn__mat_elem;
+
+static uint32_t hn__mat_u32(const hn_mat *m, const unsigned char *p)
+{
+    return m->big_endian ? hn__load_u32be(p) : hn__load_u32le(p);
+}
+
+/* Read the tag at p, with left bytes from p to the end of the enclosing
+   element; *used gets the bytes the element takes, padding included. */
+static hn_status hn__mat_tag(const hn_mat *m, const unsigned char *p, size_t left,
+                             int pad, hn__mat_elem *e, size_t *used)
+{
+    uint32_t first;
+    if (left < 8)
+        return hn__fail(HN_ERR_TRUNCATED, "MAT-file: element tag cut off (%zu bytes left)",
+                        left);
+    first = hn__mat_u32(m, p);
+    if (first >> 16) {
+        e->type = first & 0xffffu;
+        e->len = first >> 16;
+        if (e->len > 4)
+            return hn__fail(HN_ERR_FORMAT, "MAT-file: small element of type %u claims "
+                            "%zu bytes, at most 4 fit", (unsigned)e->type, e->len);
+        e->data = p + 4;
+        *used = 8;
+        return HN_OK;
+    }
+    e->type = first;
+    e->len = hn__mat_u32(m, p + 4);
+    if (e->len > left - 8)
+        return hn__fail(HN_ERR_TRUNCATED, "MAT-file: element of type %u claims %zu bytes, "
+                        "only %zu are left", (unsigned)e->type, e->len, left - 8);
+    e->data = p + 8;
+    *used = 8 + e->len;
+    /* The last element of a writer that skipped its padding is accepted. */
+    if (pad && e->len % 8) *used = HN__MIN(left, *used + 8 - e->len % 8);
+    return HN_OK;
+}
+
+static hn_status hn__mat_header(hn_mat *m)
+{
+    const unsigned char *p = m->data;
+    unsigned version;
+    if (m->len >= 8 && memcmp(p, "\211HDF\r\n\032\n", 8) == 0)
+        return hn__fail(HN_ERR_UNSUPPORTED, "an HDF5 file (MATLAB v7.3?): only level-5 "
+                        "MAT-files (saved with -v6 or -v7) are read");
+    if (m->len >= 4 && (!p[0] || !p[1] || !p[2] || !p[3]))
+        return hn__fail(HN_ERR_UNSUPPORTED, "a MATLAB level-4 (v4) MAT-file: only "
+                        "level-5 files (saved with -v6 or -v7) are read");
+    if (m->len < 128)
+        return hn__fail(HN_ERR_TRUNCATED, "MAT-file: %zu bytes, shorter than its "
+                        "128-byte header", m->len);
+    if (p[126] == 'I' && p[127] == 'M')
+        m->big_endian = 0;
+    else if (p[126] == 'M' && p[127] == 'I')
+        m->big_endian = 1;
+    else
+        return hn__fail(HN_ERR_FORMAT, "not a MAT-file: no 'MI' byte-order mark at "
+                        "offset 126");
+    version = m->big_endian ? (unsigned)p[124] << 8 | p[125]
+                            : (unsigned)p[125] << 8 | p[124];
+    if (version == 0x0200)
+        return hn__fail(HN_ERR_UNSUPPORTED, "a MATLAB v7.3 MAT-file (HDF5): only "
+                        "level-5 files (saved with -v6 or -v7) are read");
+    if (version != 0x0100)
+        return hn__fail(HN_ERR_UNSUPPORTED, "MAT-file version 0x%x, only 0x100 "
+                        "(level 5) is read", version);
+    memcpy(m->text, p, 116);
+    m->text[116] = '\0';
+    return HN_OK;
+}
+
+HNDEF hn_status hn_mat_open_mem(hn_mat *m, const void *data, size_t len,
+                                size_t max_inflate)
+{
+    hn_status s;
+    memset(m, 0, sizeof *m);
+    m->data = (const unsigned char *)data;
+    m->len = len;
+    m->max_inflate = max_inflate;
+    m->pos = 128;
+    s = hn__mat_header(m);
+    if (s != HN_OK) memset(m, 0, sizeof *m);
+    return s;
+}
+
+#ifndef HN_NO_STDIO
+HNDEF hn_status hn_mat_open_file(hn_mat *m, const char *path, size_t max_file,
+                                 size_t max_inflate)
+{
+    unsigned char *buf;
+    size_t len;
+    hn_status s;
+    memset(m, 0, sizeof *m);
+    s = hn_read_file(path, max_file, &buf, &len);
+    if (s != HN_OK) return s;
+    s = hn_mat_open_mem(m, buf, len, max_inflate);
+    if (s != HN_OK) {
+        HN_FREE(buf);
+        return s;
+    }
+    m->owned = buf;
+    return HN_OK;
+}
+#endif
+
+HNDEF void hn_mat_close(hn_mat *m)
+{
+    HN_FREE(m->owned);
+    HN_FREE(m->cur);
+    memset(m, 0, sizeof *m);
+}
+
+HNDEF void hn_mat_rewind(hn_mat *m) { m->pos = 128; }
+
+/* Parse the flags, dimensions and name of an miMATRIX element's data;
+   *rest and *rest_len get what follows them (the array's data). */
+static hn_status hn__mat_matrix(const hn_mat *m, const unsigned char *p, size_t len,
+                                hn_mat_var *v, const unsigned char **rest,
+                                size_t *rest_len)
+{
+    hn__mat_elem e;
+    size_t used, i;
+    uint32_t f;
+    hn_status s;
+
+    /* Array flags. */
+    s = hn__mat_tag(m, p, len, 1, &e, &used);
+    if (s != HN_OK) return s;
+    if (e.type != HN__MI_UINT32 || e.len != 8)
+        return hn__fail(HN_ERR_FORMAT, "MAT-file: array flags are type %u of %zu "
+                        "bytes, not 8 bytes of miUINT32", (unsigned)e.type, e.len);
+    f = hn__mat_u32(m, e.data);
+    v->cls = (hn_mat_class)(f & 0xffu);
+    v->flags = (int)(f >> 8 & 0x0eu);
+    if (v->cls < HN_MAT_CELL || v->cls > HN_MAT_OPAQUE)
+        return hn__fail(HN_ERR_FORMAT, "MAT-file: unknown array class %u",
+                        (unsigned)(f & 0xffu));
+    p += used;
+    len -= used;
+
+    /* Opaque objects (strings, tables, ...) carry no dimensions here. */
+    if (v->cls == HN_MAT_OPAQUE) {
+        v->ndim = 0;
+        v->numel = 0;
+    } else {
+        s = hn__mat_tag(m, p, len, 1, &e, &used);
+        if (s != HN_OK) return s;
+        if (e.type != HN__MI_INT32 || e.len % 4 || e.len < 4)
+            return hn__fail(HN_ERR_FORMAT, "MAT-file: dimensions are type %u of %zu "
+                            "bytes, not miINT32", (unsigned)e.type, e.len);
+        if (e.len / 4 > HN_MAT_MAX_DIMS)
+            return hn__fail(HN_ERR_UNSUPPORTED, "MAT-file: array of %zu dimensions, "
+                            "at most %d are read", e.len / 4, HN_MAT_MAX_DIMS);
+        v->ndim = (int)(e.len / 4);
+        v->numel = 1;
+        for (i = 0; i < (size_t)v->ndim; i++) {
+            uint32_t d = hn__mat_u32(m, e.data + 4 * i);
+            if (d > 0x7fffffffu)
+                return hn__fail(HN_ERR_FORMAT, "MAT-file: dimension %zu is negative", i);
+            v->dims[i] = d;
+            if (!hn__mul_size(v->numel, d, &v->numel))
+                return hn__fail(HN_ERR_LIMIT, "MAT-file: the product of the dimensions "
+                                "overflows");
+        }
+        p += used;
+        len -= used;
+    }
+
+    /* Name. */
+    s = hn__mat_tag(m, p, len, 1, &e, &used);
+    if (s != HN_OK) return s;
+    if (e.type != HN__MI_INT8 && e.type != HN__MI_UINT8)
+        return hn__fail(HN_ERR_FORMAT, "MAT-file: array name of type %u, not miINT8",
+                        (unsigned)e.type);
+    if (e.len >= HN_MAT_NAME_MAX)
+        return hn__fail(HN_ERR_UNSUPPORTED, "MAT-file: variable name of %zu bytes, at "
+                        "most %d are read", e.len, HN_MAT_NAME_MAX - 1);
+    memcpy(v->name, e.data, e.len);
+    v->name[e.len] = '\0';
+    *rest = p + used;
+    *rest_len = len - used;
+    return HN_OK;
+}
+
+/* Make m->cur the inflated contents of the compressed element whose tag is
+   at file offset off. */
+static hn_status hn__mat_inflate(hn_mat *m, size_t off, const hn__mat_elem *e)
+{
+    hn_status s;
+    if (m->cur && m->cur_offset == off) return HN_OK;
+    HN_FREE(m->cur);
+    m->cur = NULL;
+    s = hn_zlib_uncompress(e->data, e->len, m->max_inflate, &m->cur, &m->cur_len);
+    if (s != HN_OK) {
+        char why[HN__ERR_MAX];
+        memcpy(why, hn__err_msg, sizeof why);
+        m->cur = NULL;
+        return hn__fail(s, "MAT-file: the compressed variable at offset %zu does not "
+                        "inflate: %s", off, why);
+    }
+    m->cur_offset = off;
+    return HN_OK;
+}
+
+/* Locate the miMATRIX data of the variable whose top-level element starts
+   at offset off (inflating it when compressed) and parse its header. */
+static hn_status hn__mat_locate(hn_mat *m, size_t off, hn_mat_var *v,
+                                const unsigned char **rest, size_t *rest_len)
+{
+    hn__mat_elem e;
+    size_t used;
+    hn_status s = hn__mat_tag(m, m->data + off, m->len - off, 0, &e, &used);
+    if (s != HN_OK) return s;
+    memset(v, 0, sizeof *v);
+    v->offset = off;
+    if (e.type == HN__MI_COMPRESSED) {
+        v->compressed = 1;
+        s = hn__mat_inflate(m, off, &e);
+        if (s != HN_OK) return s;
+        /* Exactly one miMATRIX inside; no compression within compression. */
+        s = hn__mat_tag(m, m->cur, m->cur_len, 0, &e, &used);
+        if (s != HN_OK) return s;
+        if (e.type != HN__MI_MATRIX)
+            return hn__fail(HN_ERR_FORMAT, "MAT-file: compressed element holds type %u, "
+                            "not miMATRIX", (unsigned)e.type);
+    }
+    return hn__mat_matrix(m, e.data, e.len, v, rest, rest_len);
+}
+
+HNDEF int hn_mat_next(hn_mat *m, hn_mat_var *v)
+{
+    const unsigned char *rest;
+    size_t rest_len;
+    while (m->pos < m->len) {
+        hn__mat_elem e;
+        size_t off = m->pos, used;
+        if (hn__mat_tag(m, m->data + off, m->len - off, 0, &e, &used) != HN_OK) {
+            m->pos = m->len;
+            return -1;
+        }
+        /* miMATRIX data is whole 8-byte words; a compressed element is not
+           padded; anything else is skipped with its padding. */
+        m->pos = off + used;
+        if (e.type != HN__MI_MATRIX && e.type != HN__MI_COMPRESSED) {
+            if (e.len % 8) m->pos = HN__MIN(m->len, m->pos + 8 - e.len % 8);
+            continue;
+        }
+        if (hn__mat_locate(m, off, v, &rest, &rest_len) != HN_OK) {
+            m->pos = m->len;
+            return -1;
+        }
+        return 1;
+    }
+    return 0;
+}
+
+HNDEF hn_status hn_mat_find(hn_mat *m, const char *name, hn_mat_var *v)
+{
+    int r;
+    hn_mat_rewind(m);
+    while ((r = hn_mat_next(m, v)) == 1)
+        if (strcmp(v->name, name) == 0) return HN_OK;
+    if (r < 0) return hn__err_status;
+    return hn__fail(HN_ERR_NOT_FOUND, "MAT-file has no variable '%s'", name);
+}
+
+/* Bytes of one stored element of an mi type, 0 for types that are not
+   numbers (UTF-8 counts as 1: its bytes are decoded separately). */
+static size_t hn__mi_size(uint32_t type)
+{
+    switch (type) {
+    case HN__MI_INT8: case HN__MI_UINT8: case HN__MI_UTF8: return 1;
+    case HN__MI_INT16: case HN__MI_UINT16: case HN__MI_UTF16: return 2;
+    case HN__MI_INT32: case HN__MI_UINT32: case HN__MI_SINGLE: case HN__MI_UTF32:
+        return 4;
+    case HN__MI_DOUBLE: case HN__MI_INT64: case HN__MI_UINT64: return 8;
+    }
+    return 0;
+}
+
+/* The mi type that holds a class's elements exactly; 0 if none. */
+static uint32_t hn__mat_class_mi(hn_mat_class cls)
+{
+    switch (cls) {
+    case HN_MAT_DOUBLE: return HN__MI_DOUBLE;
+    case HN_MAT_SINGLE: return HN__MI_SINGLE;
+    case HN_MAT_INT8: return HN__MI_INT8;
+    case HN_MAT_UINT8: return HN__MI_UINT8;
+    case HN_MAT_INT16: return HN__MI_INT16;
+    case HN_MAT_UINT16: case HN_MAT_CHAR: return HN__MI_UINT16;
+    case HN_MAT_INT32: return HN__MI_INT32;
+    case HN_MAT_UINT32: return HN__MI_UINT32;
+    case HN_MAT_INT64: return HN__MI_INT64;
+    case HN_MAT_UINT64: return HN__MI_UINT64;
+    default: return 0;
+    }
+}
+
+/* A stored number: a float, a signed or an unsigned integer. */
+typedef struct hn__num {
+    int kind;           /* 0 signed, 1 unsigned, 2 floating */
+    int64_t i;
+    uint64_t u;
+    double d;
+} hn__num;
+
+static uint64_t hn__mat_load(int big_endian, const unsigned char *p, size_t size)
+{
+    uint64_t v = 0;
+    size_t k;
+    for (k = 0; k < size; k++)
+        v |= (uint64_t)p[big_endian ? size - 1 - k : k] << (8 * k);
+    return v;
+}
+
+static hn__num hn__mat_num(int big_endian, const unsigned char *p, uint32_t type)
+{
+    hn__num n;
+    uint64_t raw = hn__mat_load(big_endian, p, hn__mi_size(type));
+    n.kind = 0;
+    n.i = 0;
+    n.u = raw;
+    n.d = 0.0;
+    switch (type) {
+    case HN__MI_INT8: n.i = (int8_t)(uint8_t)raw; break;
+    case HN__MI_INT16: n.i = (int16_t)(uint16_t)raw; break;
+    case HN__MI_INT32: n.i = (int32_t)(uint32_t)raw; break;
+    case HN__MI_INT64: n.i = (int64_t)raw; break;
+    case HN__MI_SINGLE: {
+        uint32_t b = (uint32_t)raw;
+        float f;
+        memcpy(&f, &b, 4);
+        n.kind = 2;
+        n.d = f;
+        break;
+    }
+    case HN__MI_DOUBLE: n.kind = 2; memcpy(&n.d, &raw, 8); break;
+    default: n.kind = 1; break;
+    }
+    return n;
+}
+
+static double hn__num_double(hn__num n)
+{
+    return n.kind == 2 ? n.d : n.kind == 0 ? (double)n.i : (double)n.u;
+}
+
+/* Saturating conversions: out-of-range values and NaN from a hostile file
+   must not reach C's undefined float-to-integer casts. */
+static int64_t hn__num_i64(hn__num n, int64_t lo, int64_t hi)
+{
+    if (n.kind == 2) {
+        if (!(n.d == n.d)) return 0;
+        if (n.d <= (double)lo) return lo;
+        if (n.d >= (double)hi) return hi;
+        return (int64_t)n.d;
+    }
+    if (n.kind == 1) return n.u > (uint64_t)hi ? hi : (int64_t)n.u;
+    return n.i < lo ? lo : n.i > hi ? hi : n.i;
+}
+
+static uint64_t hn__num_u64(hn__num n, uint64_t hi)
+{
+    if (n.kind == 2) {
+        if (!(n.d > 0.0)) return 0;
+        if (n.d >= (double)hi) return hi;
+        return (uint64_t)n.d;
+    }
+    if (n.kind == 0) return n.i < 0 ? 0 : (uint64_t)n.i > hi ? hi : (uint64_t)n.i;
+    return n.u > hi ? hi : n.u;
+}
+
+static void hn__mat_store(hn_mat_class cls, void *dst, size_t i, hn__num n)
+{
+    switch (cls) {
+    case HN_MAT_DOUBLE: ((double *)dst)[i] = hn__num_double(n); break;
+    case HN_MAT_SINGLE: {
+        double d = hn__num_double(n);
+        if (d > FLT_MAX) d = HUGE_VAL;
+        if (d < -FLT_MAX) d = -HUGE_VAL;
+        ((float *)dst)[i] = (float)d;
+        break;
+    }
+    case HN_MAT_INT8: ((int8_t *)dst)[i] = (int8_t)hn__num_i64(n, INT8_MIN, INT8_MAX); break;
+    case HN_MAT_UINT8: ((uint8_t *)dst)[i] = (uint8_t)hn__num_u64(n, UINT8_MAX); break;
+    case HN_MAT_INT16:
+        ((int16_t *)dst)[i] = (int16_t)hn__num_i64(n, INT16_MIN, INT16_MAX);
+        break;
+    case HN_MAT_UINT16: case HN_MAT_CHAR:
+        ((uint16_t *)dst)[i] = (uint16_t)hn__num_u64(n, UINT16_MAX);
+        break;
+    case HN_MAT_INT32:
+        ((int32_t *)dst)[i] = (int32_t)hn__num_i64(n, INT32_MIN, INT32_MAX);
+        break;
+    case HN_MAT_UINT32: ((uint32_t *)dst)[i] = (uint32_t)hn__num_u64(n, UINT32_MAX); break;
+    case HN_MAT_INT64: ((int64_t *)dst)[i] = hn__num_i64(n, INT64_MIN, INT64_MAX); break;
+    case HN_MAT_UINT64: ((uint64_t *)dst)[i] = hn__num_u64(n, UINT64_MAX); break;
+    default: break;
+    }
+}
+
+/* UTF-8 text into numel UTF-16 code units (MATLAB's char); a code point
+   past U+FFFF becomes a surrogate pair. */
+static hn_status hn__mat_utf8(const unsigned char *p, size_t len, uint16_t *out,
+                              size_t numel, const char *name)
+{
+    size_t i = 0, k = 0;
+    while (i < len) {
+        uint32_t c = p[i];
+        int more = c < 0x80 ? 0 : c >= 0xf0 ? 3 : c >= 0xe0 ? 2 : c >= 0xc0 ? 1 : -1;
+        int j;
+        if (more < 0 || (size_t)more >= len - i) goto bad;
+        c &= more ? 0x3fu >> more : 0x7fu;
+        for (j = 1; j <= more; j++) {
+            if ((p[i + j] & 0xc0) != 0x80) goto bad;
+            c = c << 6 | (p[i + j] & 0x3fu);
+        }
+        i += (size_t)more + 1;
+        if (c > 0x10ffff) goto bad;
+        if (k + (c > 0xffff) >= numel) goto count;
+        if (c > 0xffff) {
+            out[k++] = (uint16_t)(0xd800 + ((c - 0x10000) >> 10));
+            c = 0xdc00 + ((c - 0x10000) & 0x3ffu);
+        }
+        out[k++] = (uint16_t)c;
+    }
+    if (k == numel) return HN_OK;
+count:
+    return hn__fail(HN_ERR_FORMAT, "MAT-file: char variable '%s' has %zu elements, "
+                    "its UTF-8 text decodes to another count", name, numel);
+bad:
+    return hn__fail(HN_ERR_FORMAT, "MAT-file: char variable '%s' holds invalid UTF-8",
+                    name);
+}
+
+static int hn__host_big_endian(void)
+{
+    const uint16_t one = 1;
+    return *(const unsigned char *)&one == 0;
+}
+
+HNDEF hn_status hn_mat_read_var(hn_mat *m, const hn_mat_var *want, hn_mat_array *a)
+{
+    hn_mat_var v;
+    const unsigned char *rest;
+    size_t rest_len, used, size, i, bytes;
+    hn__mat_elem e;
+    hn_status s;
+    uint32_t exact;
+
+    memset(a, 0, sizeof *a);
+    if (want->offset < 128 || want->offset >= m->len)
+        return hn__fail(HN_ERR_ARG, "MAT-file: no variable at offset %zu", want->offset);
+    s = hn__mat_locate(m, want->offset, &v, &rest, &rest_len);
+    if (s != HN_OK) return s;
+
+    /* What this reader reads: real, full numeric, logical and char arrays. */
+    exact = hn__mat_class_mi(v.cls);
+    if (!exact)
+        return hn__fail(HN_ERR_UNSUPPORTED, "MAT-file: variable '%s' is a %s array, "
+                        "which is listed but not read", v.name,
+                        hn_mat_class_name(v.cls, v.flags));
+    if (v.flags & HN_MAT_COMPLEX)
+        return hn__fail(HN_ERR_UNSUPPORTED, "MAT-file: variable '%s' is complex; only "
+                        "real arrays are read", v.name);
+
+    if (v.numel == 0 && rest_len == 0) {
+        /* An empty array may carry no data element at all. */
+        e.type = exact;
+        e.len = 0;
+        e.data = rest;
+    } else {
+        s = hn__mat_tag(m, rest, rest_len, 1, &e, &used);
+        if (s != HN_OK) return s;
+    }
+    size = hn__mi_size(e.type);
+    if (!size)
+        return hn__fail(HN_ERR_FORMAT, "MAT-file: variable '%s' stores its data as type "
+                        "%u, not a number type", v.name, (unsigned)e.type);
+    if (e.type == HN__MI_UTF8 ? v.cls != HN_MAT_CHAR
+                              : e.len % size != 0 || e.len / size != v.numel)
+        return hn__fail(HN_ERR_FORMAT, "MAT-file: variable '%s' has %zu elements but "
+                        "its data element holds %zu bytes of %zu-byte values", v.name,
+                        v.numel, e.len, size);
+
+    a->elem_size = hn__mi_size(exact);
+    if (!hn__mul_size(v.numel, a->elem_size, &bytes))
+        return hn__fail(HN_ERR_LIMIT, "MAT-file: variable '%s' is too large", v.name);
+    a->data = hn__alloc(bytes);
+    if (!a->data) return HN_ERR_NOMEM;
+    a->cls = v.cls;
+    a->flags = v.flags;
+    a->ndim = v.ndim;
+    memcpy(a->dims, v.dims, sizeof a->dims);
+    a->numel = v.numel;
+
+    /* Convert the stored type to the class's; copy when they agree. */
+    if (e.type == HN__MI_UTF8) {
+        s = hn__mat_utf8(e.data, e.len, (uint16_t *)a->data, v.numel, v.name);
+    } else if (e.type == exact && m->big_endian == hn__host_big_endian()) {
+        if (bytes) memcpy(a->data, e.data, bytes);
+    } else {
+        /* UTF-16 and UTF-32 text converts as plain code units. */
+        uint32_t t = e.type == HN__MI_UTF16 ? (uint32_t)HN__MI_UINT16
+                   : e.type == HN__MI_UTF32 ? (uint32_t)HN__MI_UINT32 : e.type;
+        for (i = 0; i < v.numel; i++)
+            hn__mat_store(v.cls, a->data, i, hn__mat_num(m->big_endian,
+                                                         e.data + i * size, t));
+    }
+    if (s != HN_OK) hn_mat_array_free(a);
+    return s;
+}
+
+HNDEF hn_status hn_mat_read(hn_mat *m, const char *name, hn_mat_array *a)
+{
+    hn_mat_var v;
+    hn_status s;
+    memset(a, 0, sizeof *a);
+    s = hn_mat_find(m, name, &v);
+    if (s != HN_OK) return s;
+    return hn_mat_read_var(m, &v, a);
+}
+
+HNDEF void hn_mat_array_free(hn_mat_array *a)
+{
+    HN_FREE(a->data);
+    memset(a, 0, sizeof *a);
+}
+
+HNDEF double hn_mat_get(const hn_mat_array *a, size_t i)
+{
+    HN_ASSERT(i < a->numel);
+    switch (a->cls) {
+    case HN_MAT_DOUBLE: return ((const double *)a->data)[i];
+    case HN_MAT_SINGLE: return ((const float *)a->data)[i];
+    case HN_MAT_INT8: return ((const int8_t *)a->data)[i];
+    case HN_MAT_UINT8: return ((const uint8_t *)a->data)[i];
+    case HN_MAT_INT16: return ((const int16_t *)a->data)[i];
+    case HN_MAT_UINT16: case HN_MAT_CHAR: return ((const uint16_t *)a->data)[i];
+    case HN_MAT_INT32: return ((const int32_t *)a->data)[i];
+    case HN_MAT_UINT32: return ((const uint32_t *)a->data)[i];
+    case HN_MAT_INT64: return (double)((const int64_t *)a->data)[i];
+    case HN_MAT_UINT64: return (double)((const uint64_t *)a->data)[i];
+    default: return 0.0;
+    }
+}
+
+HNDEF void hn_mat_to_float(const hn_mat_array *a, float scale, float *out)
+{
+    size_t i;
+    if (a->cls == HN_MAT_UINT8) {
+        const uint8_t *p = (const uint8_t *)a->data;
+        for (i = 0; i < a->numel; i++) out[i] = p[i] * scale;
+        return;
+    }
+    for (i = 0; i < a->numel; i++) out[i] = (float)(hn_mat_get(a, i) * scale);
+}
+
+HNDEF const char *hn_mat_class_name(hn_mat_class cls, int flags)
+{
+    static const char *const names[] = {
+        "unknown", "cell", "struct", "object", "char", "sparse", "double", "single",
+        "int8", "uint8", "int16", "uint16", "int32", "uint32", "int64", "uint64",
+        "function_handle", "opaque"
+    };
+    if (cls == HN_MAT_UINT8 && (flags & HN_MAT_LOGICAL)) return "logical";
+    if ((unsigned)cls > HN_MAT_OPAQUE) return "unknown";
+    return names[cls];
+}
+
+HNDEF hn_status hn_svhn_convert(const hn_mat_array *x, const hn_mat_array *y,
+                                float scale, float *images, int *labels)
+{
+    size_t n, i, r, c, ch;
+    const uint8_t *px = (const uint8_t *)x->data;
+    if (x->cls != HN_MAT_UINT8 || x->ndim != 4 || x->dims[0] != 32 || x->dims[1] != 32
+        || x->dims[2] != 3)
+        return hn__fail(HN_ERR_SHAPE, "SVHN: X must be uint8 32x32x3xN");
+    n = x->dims[3];
+    if (y->numel != n || !hn__mat_class_mi(y->cls) || y->cls == HN_MAT_CHAR)
+        return hn__fail(HN_ERR_SHAPE, "SVHN: y must hold N = %zu numbers, it holds %zu",
+                        n, y->numel);
+
+    /* X(r, c, ch, i) sits at r + 32 c + 1024 ch + 3072 i (column-major);
+       the image wants it at [i][ch][r][c]. */
+    for (i = 0; i < n; i++) {
+        double lab = hn_mat_get(y, i);
+        if (!(lab >= 1.0 && lab <= 10.0) || lab != (double)(int)lab)
+            return hn__fail(HN_ERR_FORMAT, "SVHN: label %zu is not an integer 1..10", i);
+        labels[i] = (int)lab % 10;
+        for (ch = 0; ch < 3; ch++)
+            for (r = 0; r < 32; r++)
+                for (c = 0; c < 32; c++)
+                    images[((i * 3 + ch) * 32 + r) * 32 + c] =
+                        px[i * 3072 + ch * 1024 + c * 32 + r] * scale;
+    }
+    return HN_OK;
+}
+
+HNDEF hn_status hn_svhn_load(hn_mat *m, float scale, float **images, int **labels,
+                             int *n)
+{
+    hn_mat_array x, y;
+    hn_status s;
+    *images = NULL;
+    *labels = NULL;
+    *n = 0;
+    s = hn_mat_read(m, "X", &x);
+    if (s != HN_OK) return s;
+    s = hn_mat_read(m, "y", &y);
+    if (s != HN_OK) goto done;
+    if (x.ndim != 4 || x.dims[3] > (size_t)INT_MAX) {
+        s = hn__fail(HN_ERR_SHAPE, "SVHN: X must be uint8 32x32x3xN");
+        goto done;
+    }
+    *images = (float *)hn__calloc(x.numel, sizeof(float));
+    *labels = (int *)hn__calloc(x.dims[3] ? x.dims[3] : 1, sizeof(int));
+    if (!*images || !*labels) {
+        s = HN_ERR_NOMEM;
+        goto done;
+    }
+    s = hn_svhn_convert(&x, &y, scale, *images, *labels);
+    if (s == HN_OK) *n = (int)x.dims[3];
+done:
+    if (s != HN_OK) {
+        HN_FREE(*images);
+        HN_FREE(*labels);
+        *images = NULL;
+        *labels = NULL;
+    }
+    hn_mat_array_free(&x);
+    hn_mat_array_free(&y);
+    return s;
+}
+
 /* ---- end of data file implementation ---- */
 
 /* ========================================================================
    Checkpoint implementation
    ======================================================================== */
+
+/* FILE FORMAT: checkpoint, version 1.
+
+   Every integer is little-endian and every float IEEE 754 binary32
+   little-endian, whatever the host that wrote or reads it.
+
+      offset  bytes  field
+      0       8      magic 89 'H' 'N' 'C' 'K' 0D 0A 1A (a high byte and a
+                     CR LF, as in PNG, so that a text-mode copy shows)
+      8       4      format version, 1
+      12      4      number of entries
+      16      8      length of the whole file in bytes, CRC included
+      24      4      length C of the configuration string
+      28      C      configuration: bytes of the program's choosing (text),
+                     no terminating NUL
+      then each entry in turn:
+              1      kind: 1 float32 tensor, 2 raw blob
+              1      name length L, 1..63
+              L      name, no NUL; names are unique in a file
+              1      number of dimensions D (tensor 1..4, blob 0)
+              4 D    the dimensions, each 1..2^31-1
+              8      payload length P (a tensor's is 4 times the product)
+              P      payload
+      len-4   4      CRC-32 (ISO-HDLC, zlib's crc32) of every byte before it
+
+   A reader checks, in this order: magic, version, the stored length
+   against the bytes present (truncation), the CRC (any flipped bit), and
+   then every entry's lengths against what is left, so even a file with a
+   forged CRC cannot make it read out of bounds. */
+
+static const unsigned char hn__ckpt_magic[8] = {0x89, 'H', 'N', 'C', 'K', 0x0d, 0x0a,
+                                                0x1a};
+#define HN__CKPT_VERSION 1u
+#define HN__CKPT_HEADER 28u
+
+static void hn__store_u64le(unsigned char *p, uint64_t v)
+{
+    hn__store_u32le(p, (uint32_t)v);
+    hn__store_u32le(p + 4, (uint32_t)(v >> 32));
+}
+
+/* Reserve n more bytes at the end of the writer's buffer; NULL (and the
+   writer's error set) when that fails. */
+static unsigned char *hn__ckpt_grow(hn_ckpt_writer *w, size_t n)
+{
+    unsigned char *p;
+    if (w->err != HN_OK) return NULL;
+    if (n > (size_t)-1 / 2 - w->len) {
+        w->err = hn__fail(HN_ERR_LIMIT, "checkpoint larger than memory can hold");
+        return NULL;
+    }
+    if (w->len + n > w->cap) {
+        size_t cap = w->cap ? w->cap : 4096;
+        while (cap < w->len + n) cap *= 2;
+        p = (unsigned char *)HN_REALLOC(w->buf, cap);
+        if (!p) {
+            w->err = hn__fail(HN_ERR_NOMEM, "out of memory growing a checkpoint to %zu "
+                              "bytes", cap);
+            return NULL;
+        }
+        w->buf = p;
+        w->cap = cap;
+    }
+    p = w->buf + w->len;
+    w->len += n;
+    return p;
+}
+
+HNDEF hn_status hn_ckpt_begin(hn_ckpt_writer *w, const char *config)
+{
+    size_t clen = config ? strlen(config) : 0;
+    unsigned char *p;
+    memset(w, 0, sizeof *w);
+    if (clen > 0xffffffffu)
+        return w->err = hn__fail(HN_ERR_LIMIT, "checkpoint configuration too long");
+    p = hn__ckpt_grow(w, HN__CKPT_HEADER + clen);
+    if (!p) return w->err;
+    memcpy(p, hn__ckpt_magic, 8);
+    hn__store_u32le(p + 8, HN__CKPT_VERSION);
+    hn__store_u32le(p + 24, (uint32_t)clen);
+    if (clen) memcpy(p + HN__CKPT_HEADER, config, clen);
+    return HN_OK;
+}
+
+static int hn__ckpt_writer_has(const hn_ckpt_writer *w, const char *name);
+
+/* Append an entry's head (kind, name, dims, payload length) and return
+   where its payload of plen bytes goes. */
+static unsigned char *hn__ckpt_entry(hn_ckpt_writer *w, int kind, const char *name,
+                                     int ndim, const int *shape, size_t plen)
+{
+    size_t nlen = strlen(name), i;
+    unsigned char *p;
+    if (w->err != HN_OK) return NULL;
+    if (nlen == 0 || nlen >= HN_CKPT_NAME_MAX) {
+        w->err = hn__fail(HN_ERR_ARG, "checkpoint entry name '%s' must be 1 to %d bytes",
+                          name, HN_CKPT_NAME_MAX - 1);
+        return NULL;
+    }
+    if (hn__ckpt_writer_has(w, name)) {
+        w->err = hn__fail(HN_ERR_ARG, "checkpoint entry '%s' added twice", name);
+        return NULL;
+    }
+    if (w->count == 0xffffffffu) {
+        w->err = hn__fail(HN_ERR_LIMIT, "too many checkpoint entries");
+        return NULL;
+    }
+    p = hn__ckpt_grow(w, 3 + nlen + 4 * (size_t)ndim + 8);
+    if (!p || !hn__ckpt_grow(w, plen)) return NULL;
+    p = w->buf + w->len - plen - (3 + nlen + 4 * (size_t)ndim + 8);
+    *p++ = (unsigned char)kind;
+    *p++ = (unsigned char)nlen;
+    memcpy(p, name, nlen);
+    p += nlen;
+    *p++ = (unsigned char)ndim;
+    for (i = 0; i < (size_t)ndim; i++, p += 4) hn__store_u32le(p, (uint32_t)shape[i]);
+    hn__store_u64le(p, plen);
+    w->count++;
+    return p + 8;
+}
+
+HNDEF hn_status hn_ckpt_add_tensor(hn_ckpt_writer *w, const char *name, int ndim,
+                                   const int *shape, const float *data)
+{
+    size_t n, i;
+    unsigned char *p;
+    if (w->err != HN_OK) return w->err;
+    n = hn__shape_size(ndim, shape);
+    if (!n) return w->err = hn__err_status;
+    if (n > (size_t)-1 / 4)
+        return w->err = hn__fail(HN_ERR_LIMIT, "tensor '%s' too large", name);
+    p = hn__ckpt_entry(w, HN_CKPT_TENSOR, name, ndim, shape, 4 * n);
+    if (!p) return w->err;
+    for (i = 0; i < n; i++) {
+        uint32_t b;
+        memcpy(&b, data + i, 4);
+        hn__store_u32le(p + 4 * i, b);
+    }
+    return HN_OK;
+}
+
+HNDEF hn_status hn_ckpt_add_blob(hn_ckpt_writer *w, const char *name,
+                                 const void *data, size_t len)
+{
+    unsigned char *p = hn__ckpt_entry(w, HN_CKPT_BLOB, name, 0, NULL, len);
+    if (!p) return w->err;
+    if (len) memcpy(p, data, len);
+    return HN_OK;
+}
+
+/* prefix + name into buf, or an error naming both when it does not fit. */
+static hn_status hn__ckpt_name(char *buf, const char *prefix, const char *name)
+{
+    size_t a = strlen(prefix), b = strlen(name);
+    if (a + b >= HN_CKPT_NAME_MAX)
+        return hn__fail(HN_ERR_ARG, "checkpoint name '%s%s' longer than %d bytes",
+                        prefix, name, HN_CKPT_NAME_MAX - 1);
+    memcpy(buf, prefix, a);
+    memcpy(buf + a, name, b + 1);
+    return HN_OK;
+}
+
+HNDEF hn_status hn_ckpt_add_params(hn_ckpt_writer *w, const hn_params *ps,
+                                   const float *base, const char *prefix)
+{
+    char name[HN_CKPT_NAME_MAX];
+    int i;
+    for (i = 0; i < ps->count && w->err == HN_OK; i++) {
+        const hn_param_info *pi = &ps->info[i];
+        if (hn__ckpt_name(name, prefix, pi->name) != HN_OK) return w->err = hn__err_status;
+        hn_ckpt_add_tensor(w, name, pi->ndim, pi->shape, base + pi->offset);
+    }
+    return w->err;
+}
+
+HNDEF hn_status hn_ckpt_add_u64(hn_ckpt_writer *w, const char *name, uint64_t v)
+{
+    unsigned char b[8];
+    hn__store_u64le(b, v);
+    return hn_ckpt_add_blob(w, name, b, 8);
+}
+
+/* An RNG as 24 bytes: state, increment, the spare normal's bits, and
+   whether it is pending. */
+HNDEF hn_status hn_ckpt_add_rng(hn_ckpt_writer *w, const char *name, const hn_rng *r)
+{
+    unsigned char b[24];
+    uint32_t spare;
+    memcpy(&spare, &r->spare, 4);
+    hn__store_u64le(b, r->state);
+    hn__store_u64le(b + 8, r->inc);
+    hn__store_u32le(b + 16, spare);
+    hn__store_u32le(b + 20, r->has_spare ? 1u : 0u);
+    return hn_ckpt_add_blob(w, name, b, 24);
+}
+
+HNDEF void hn_ckpt_writer_free(hn_ckpt_writer *w)
+{
+    HN_FREE(w->buf);
+    memset(w, 0, sizeof *w);
+}
+
+HNDEF hn_status hn_ckpt_finish(hn_ckpt_writer *w, unsigned char **out, size_t *len)
+{
+    unsigned char *p;
+    hn_status s;
+    *out = NULL;
+    *len = 0;
+    p = hn__ckpt_grow(w, 4);
+    if (!p) {
+        s = w->err;
+        hn_ckpt_writer_free(w);
+        return s;
+    }
+    hn__store_u32le(w->buf + 12, w->count);
+    hn__store_u64le(w->buf + 16, w->len);
+    hn__store_u32le(p, hn_crc32(0, w->buf, w->len - 4));
+    *out = w->buf;
+    *len = w->len;
+    memset(w, 0, sizeof *w);
+    return HN_OK;
+}
+
+#ifndef HN_NO_STDIO
+/* Write to "<path>.tmp", then rename it over path: readers see the old
+   file or the new one, never half of one. NOTE: standard C has no fsync,
+   so a power cut (not a crash) may still lose the newest write. */
+static hn_status hn__write_atomic(const char *path, const unsigned char *data,
+                                  size_t len)
+{
+    size_t plen = strlen(path);
+    char *tmp = (char *)hn__alloc(plen + 5);
+    FILE *f;
+    int ok;
+    if (!tmp) return HN_ERR_NOMEM;
+    memcpy(tmp, path, plen);
+    memcpy(tmp + plen, ".tmp", 5);
+    f = fopen(tmp, "wb");
+    if (!f) {
+        hn__fail(HN_ERR_IO, "cannot create '%s'", tmp);
+        HN_FREE(tmp);
+        return HN_ERR_IO;
+    }
+    ok = fwrite(data, 1, len, f) == len;
+    ok = fflush(f) == 0 && ok;
+    ok = fclose(f) == 0 && ok;
+#ifdef _WIN32
+    /* Windows' rename does not replace an existing file. */
+    if (ok) remove(path);
+#endif
+    if (!ok || rename(tmp, path) != 0) {
+        remove(tmp);
+        hn__fail(HN_ERR_IO, ok ? "cannot rename '%s' over '%s'"
+                               : "cannot write '%s' (disk full?)", tmp, path);
+        HN_FREE(tmp);
+        return HN_ERR_IO;
+    }
+    HN_FREE(tmp);
+    return HN_OK;
+}
+
+HNDEF hn_status hn_ckpt_finish_file(hn_ckpt_writer *w, const char *path)
+{
+    unsigned char *buf;
+    size_t len;
+    hn_status s = hn_ckpt_finish(w, &buf, &len);
+    if (s != HN_OK) return s;
+    s = hn__write_atomic(path, buf, len);
+    HN_FREE(buf);
+    return s;
+}
+#endif
+
+/* Parse the entry at p, with left bytes before the CRC. */
+static hn_status hn__ckpt_parse_entry(const unsigned char *p, size_t left,
+                                      hn_ckpt_entry *e, size_t *used)
+{
+    size_t nlen, pos, i;
+    uint64_t plen, want;
+    memset(e, 0, sizeof *e);
+    if (left < 3) goto truncated;
+    e->kind = p[0];
+    nlen = p[1];
+    if (e->kind != HN_CKPT_TENSOR && e->kind != HN_CKPT_BLOB)
+        return hn__fail(HN_ERR_FORMAT, "checkpoint: entry of unknown kind %d", e->kind);
+    if (nlen == 0 || nlen >= HN_CKPT_NAME_MAX)
+        return hn__fail(HN_ERR_FORMAT, "checkpoint: entry name of %zu bytes", nlen);
+    if (left < 3 + nlen) goto truncated;
+    memcpy(e->name, p + 2, nlen);
+    e->name[nlen] = '\0';
+    if (memchr(e->name, 0, nlen))
+        return hn__fail(HN_ERR_FORMAT, "checkpoint: entry name holds a NUL byte");
+    e->ndim = p[2 + nlen];
+    pos = 3 + nlen;
+    if (e->kind == HN_CKPT_TENSOR ? e->ndim < 1 || e->ndim > HN_MAX_DIMS : e->ndim != 0)
+        return hn__fail(HN_ERR_FORMAT, "checkpoint: '%s' has %d dimensions", e->name,
+                        e->ndim);
+    if (left - pos < 4 * (size_t)e->ndim + 8) goto truncated;
+    want = 4;
+    for (i = 0; i < (size_t)e->ndim; i++, pos += 4) {
+        uint32_t d = hn__load_u32le(p + pos);
+        if (d == 0 || d > 0x7fffffffu)
+            return hn__fail(HN_ERR_FORMAT, "checkpoint: '%s' has dimension %u", e->name,
+                            (unsigned)d);
+        e->shape[i] = (int)d;
+        /* Four dims below 2^31 and 4 bytes: at most 2^126, so check as we go. */
+        if (want > UINT64_MAX / d)
+            return hn__fail(HN_ERR_FORMAT, "checkpoint: '%s' is absurdly large", e->name);
+        want *= d;
+    }
+    plen = hn__load_u64le(p + pos);
+    pos += 8;
+    if (e->kind == HN_CKPT_TENSOR && plen != want)
+        return hn__fail(HN_ERR_FORMAT, "checkpoint: tensor '%s' holds %llu bytes, its "
+                        "shape needs %llu", e->name, (unsigned long long)plen,
+                        (unsigned long long)want);
+    if (plen > left - pos)
+        return hn__fail(HN_ERR_TRUNCATED, "checkpoint: '%s' claims %llu bytes, only %zu "
+                        "are left", e->name, (unsigned long long)plen, left - pos);
+    e->size = e->kind == HN_CKPT_TENSOR ? (size_t)plen / 4 : (size_t)plen;
+    e->offset = pos;
+    *used = pos + (size_t)plen;
+    return HN_OK;
+truncated:
+    return hn__fail(HN_ERR_TRUNCATED, "checkpoint: entry cut off (%zu bytes left)", left);
+}
+
+/* Whether the writer already holds an entry of this name. The writer's
+   own entries are well formed, so the reader's parser walks them. */
+static int hn__ckpt_writer_has(const hn_ckpt_writer *w, const char *name)
+{
+    size_t pos = HN__CKPT_HEADER + hn__load_u32le(w->buf + 24), used;
+    uint32_t i;
+    hn_ckpt_entry e;
+    for (i = 0; i < w->count; i++, pos += used) {
+        if (hn__ckpt_parse_entry(w->buf + pos, w->len - pos, &e, &used) != HN_OK) return 0;
+        if (strcmp(e.name, name) == 0) return 1;
+    }
+    return 0;
+}
+
+HNDEF hn_status hn_ckpt_open_mem(hn_ckpt *c, const void *data, size_t len)
+{
+    const unsigned char *p = (const unsigned char *)data;
+    uint32_t version, count, clen, crc, want_crc;
+    uint64_t stored_len;
+    size_t pos, used, end;
+    int i, j;
+    hn_status s;
+
+    memset(c, 0, sizeof *c);
+    if (len < 8 || memcmp(p, hn__ckpt_magic, 8) != 0)
+        return hn__fail(HN_ERR_FORMAT, "not a hypernet.h checkpoint (bad magic)");
+    if (len < HN__CKPT_HEADER + 4)
+        return hn__fail(HN_ERR_TRUNCATED, "checkpoint truncated: %zu bytes, the header "
+                        "alone needs %u", len, HN__CKPT_HEADER + 4);
+    version = hn__load_u32le(p + 8);
+    if (version != HN__CKPT_VERSION)
+        return hn__fail(HN_ERR_UNSUPPORTED, "checkpoint format version %u, this reader "
+                        "knows version %u", (unsigned)version, HN__CKPT_VERSION);
+    count = hn__load_u32le(p + 12);
+    stored_len = hn__load_u64le(p + 16);
+    if (stored_len != len)
+        return hn__fail(stored_len > len ? HN_ERR_TRUNCATED : HN_ERR_FORMAT,
+                        "checkpoint %s: its header says %llu bytes, there are %zu",
+                        stored_len > len ? "truncated" : "has trailing bytes",
+                        (unsigned long long)stored_len, len);
+    crc = hn__load_u32le(p + len - 4);
+    want_crc = hn_crc32(0, p, len - 4);
+    if (crc != want_crc)
+        return hn__fail(HN_ERR_CHECKSUM, "checkpoint corrupted: CRC-32 is %x, the "
+                        "content's is %x", (unsigned)crc, (unsigned)want_crc);
+
+    /* The content is what was written; still, trust no length. */
+    end = len - 4;
+    clen = hn__load_u32le(p + 24);
+    if (clen > end - HN__CKPT_HEADER)
+        return hn__fail(HN_ERR_FORMAT, "checkpoint: configuration of %u bytes runs past "
+                        "the end", (unsigned)clen);
+    /* Every entry takes at least 12 bytes: refuse a count the file cannot hold
+       before allocating for it. */
+    if (count > (end - HN__CKPT_HEADER - clen) / 12 || count > (uint32_t)INT_MAX)
+        return hn__fail(HN_ERR_FORMAT, "checkpoint: %u entries cannot fit in %zu bytes",
+                        (unsigned)count, len);
+    c->config = (char *)hn__alloc((size_t)clen + 1);
+    c->entries = (hn_ckpt_entry *)hn__calloc(count ? count : 1, sizeof *c->entries);
+    if (!c->config || !c->entries) {
+        s = HN_ERR_NOMEM;
+        goto fail;
+    }
+    memcpy(c->config, p + HN__CKPT_HEADER, clen);
+    c->config[clen] = '\0';
+    pos = HN__CKPT_HEADER + clen;
+    for (i = 0; i < (int)count; i++, pos += used) {
+        hn_ckpt_entry *e = &c->entries[i];
+        s = hn__ckpt_parse_entry(p + pos, end - pos, e, &used);
+        if (s != HN_OK) goto fail;
+        e->offset += pos;
+        /* O(n^2), but checkpoints hold hundreds of entries, not millions. */
+        for (j = 0; j < i; j++)
+            if (strcmp(c->entries[j].name, e->name) == 0) {
+                s = hn__fail(HN_ERR_FORMAT, "checkpoint: entry '%s' appears twice",
+                             e->name);
+                goto fail;
+            }
+    }
+    if (pos != end) {
+        s = hn__fail(HN_ERR_FORMAT, "checkpoint: %zu unexplained bytes after the last "
+                     "entry", end - pos);
+        goto fail;
+    }
+    c->data = p;
+    c->len = len;
+    c->count = (int)count;
+    return HN_OK;
+fail:
+    hn_ckpt_close(c);
+    return s;
+}
+
+#ifndef HN_NO_STDIO
+HNDEF hn_status hn_ckpt_open_file(hn_ckpt *c, const char *path, size_t max_bytes)
+{
+    unsigned char *buf;
+    size_t len;
+    hn_status s;
+    memset(c, 0, sizeof *c);
+    s = hn_read_file(path, max_bytes, &buf, &len);
+    if (s != HN_OK) return s;
+    s = hn_ckpt_open_mem(c, buf, len);
+    if (s != HN_OK) {
+        HN_FREE(buf);
+        return hn__fail_within(s, "checkpoint", path);
+    }
+    c->owned = buf;
+    return HN_OK;
+}
+#endif
+
+HNDEF void hn_ckpt_close(hn_ckpt *c)
+{
+    HN_FREE(c->owned);
+    HN_FREE(c->config);
+    HN_FREE(c->entries);
+    memset(c, 0, sizeof *c);
+}
+
+HNDEF const hn_ckpt_entry *hn_ckpt_find(const hn_ckpt *c, const char *name)
+{
+    int i;
+    for (i = 0; i < c->count; i++)
+        if (strcmp(c->entries[i].name, name) == 0) return &c->entries[i];
+    return NULL;
+}
+
+/* "3x4" into buf (room for four dims of ten digits). */
+static const char *hn__shape_str(char *buf, int ndim, const int *shape)
+{
+    size_t pos = 0;
+    int i;
+    for (i = 0; i < ndim; i++) {
+        unsigned v = (unsigned)shape[i];
+        char tmp[12];
+        int n = 0;
+        if (i) buf[pos++] = 'x';
+        do tmp[n++] = (char)('0' + v % 10); while ((v /= 10) != 0);
+        while (n) buf[pos++] = tmp[--n];
+    }
+    buf[pos] = '\0';
+    return buf;
+}
+
+/* The entry called name of the given kind, or NULL with the reason set. */
+static const hn_ckpt_entry *hn__ckpt_get(const hn_ckpt *c, const char *name, int kind)
+{
+    const hn_ckpt_entry *e = hn_ckpt_find(c, name);
+    if (!e) {
+        hn__fail(HN_ERR_NOT_FOUND, "checkpoint has no entry '%s'", name);
+        return NULL;
+    }
+    if (e->kind != kind) {
+        hn__fail(HN_ERR_FORMAT, "checkpoint entry '%s' is a %s, not a %s", name,
+                 e->kind == HN_CKPT_TENSOR ? "tensor" : "blob",
+                 kind == HN_CKPT_TENSOR ? "tensor" : "blob");
+        return NULL;
+    }
+    return e;
+}
+
+/* The tensor called name, or NULL with the reason set when it is missing
+   or its shape is not (ndim, shape). */
+static const hn_ckpt_entry *hn__ckpt_tensor(const hn_ckpt *c, const char *name,
+                                            int ndim, const int *shape)
+{
+    const hn_ckpt_entry *e = hn__ckpt_get(c, name, HN_CKPT_TENSOR);
+    char have[48], want[48];
+    int d, same;
+    if (!e) return NULL;
+    same = e->ndim == ndim;
+    for (d = 0; same && d < ndim; d++) same = e->shape[d] == shape[d];
+    if (same) return e;
+    hn__fail(HN_ERR_SHAPE, "tensor '%s' is %s in the checkpoint, %s in the model", name,
+             hn__shape_str(have, e->ndim, e->shape), hn__shape_str(want, ndim, shape));
+    return NULL;
+}
+
+HNDEF hn_status hn_ckpt_read_tensor(const hn_ckpt *c, const char *name, int ndim,
+                                    const int *shape, float *out)
+{
+    const hn_ckpt_entry *e = hn__ckpt_tensor(c, name, ndim, shape);
+    const unsigned char *p;
+    size_t i;
+    if (!e) return hn__err_status;
+    p = c->data + e->offset;
+    for (i = 0; i < e->size; i++) {
+        uint32_t b = hn__load_u32le(p + 4 * i);
+        memcpy(out + i, &b, 4);
+    }
+    return HN_OK;
+}
+
+HNDEF hn_status hn_ckpt_read_blob(const hn_ckpt *c, const char *name, void *out,
+                                  size_t len)
+{
+    const hn_ckpt_entry *e = hn__ckpt_get(c, name, HN_CKPT_BLOB);
+    if (!e) return hn__err_status;
+    if (e->size != len)
+        return hn__fail(HN_ERR_SHAPE, "blob '%s' is %zu bytes in the checkpoint, %zu "
+                        "expected", name, e->size, len);
+    if (len) memcpy(out, c->data + e->offset, len);
+    return HN_OK;
+}
+
+HNDEF hn_status hn_ckpt_read_u64(const hn_ckpt *c, const char *name, uint64_t *v)
+{
+    unsigned char b[8] = {0};
+    hn_status s = hn_ckpt_read_blob(c, name, b, 8);
+    if (s == HN_OK) *v = hn__load_u64le(b);
+    return s;
+}
+
+HNDEF hn_status hn_ckpt_read_rng(const hn_ckpt *c, const char *name, hn_rng *r)
+{
+    unsigned char b[24] = {0};
+    uint32_t spare;
+    hn_status s = hn_ckpt_read_blob(c, name, b, 24);
+    if (s != HN_OK) return s;
+    r->state = hn__load_u64le(b);
+    r->inc = hn__load_u64le(b + 8);
+    spare = hn__load_u32le(b + 16);
+    memcpy(&r->spare, &spare, 4);
+    r->has_spare = hn__load_u32le(b + 20) != 0;
+    return HN_OK;
+}
+
+HNDEF hn_status hn_ckpt_read_params(const hn_ckpt *c, const hn_params *ps, float *base,
+                                    const char *prefix)
+{
+    char name[HN_CKPT_NAME_MAX];
+    int i, pass;
+    hn_status s = HN_OK;
+    /* Check every tensor before copying any, so a mismatch leaves the
+       store as it was. */
+    for (pass = 0; pass < 2; pass++)
+        for (i = 0; i < ps->count; i++) {
+            const hn_param_info *pi = &ps->info[i];
+            s = hn__ckpt_name(name, prefix, pi->name);
+            if (s != HN_OK) return s;
+            if (pass == 0 && !hn__ckpt_tensor(c, name, pi->ndim, pi->shape))
+                return hn__err_status;
+            if (pass == 1)
+                s = hn_ckpt_read_tensor(c, name, pi->ndim, pi->shape, base + pi->offset);
+        }
+    return s;
+}
+
+#ifndef HN_NO_STDIO
+HNDEF hn_status hn_checkpoint_save_params(const char *path, const hn_params *ps,
+                                          const char *config)
+{
+    hn_ckpt_writer w;
+    if (!ps->data) return hn__fail(HN_ERR_ARG, "save a checkpoint of an allocated store");
+    hn_ckpt_begin(&w, config);
+    hn_ckpt_add_params(&w, ps, ps->data, "");
+    return hn_ckpt_finish_file(&w, path);
+}
+
+HNDEF hn_status hn_checkpoint_load_params(const char *path, hn_params *ps,
+                                          char **config)
+{
+    hn_ckpt c;
+    hn_status s;
+    int i;
+    if (config) *config = NULL;
+    if (!ps->data) return hn__fail(HN_ERR_ARG, "load a checkpoint into an allocated store");
+    s = hn_ckpt_open_file(&c, path, (size_t)-1);
+    if (s != HN_OK) return s;
+    for (i = 0; i < c.count; i++)
+        if (c.entries[i].kind == HN_CKPT_TENSOR && hn_params_find(ps, c.entries[i].name) < 0) {
+            s = hn__fail(HN_ERR_SHAPE, "checkpoint tensor '%s' is not in the model",
+                         c.entries[i].name);
+            break;
+        }
+    if (s == HN_OK) s = hn_ckpt_read_params(&c, ps, ps->data, "");
+    if (s == HN_OK && config) {
+        *config = c.config;
+        c.config = NULL;
+    }
+    hn_ckpt_close(&c);
+    return s;
+}
+#endif
 
 /* ---- end of checkpoint implementation ---- */
 
