@@ -252,6 +252,7 @@ typedef struct hn_param_info {
     int shape[HN_MAX_DIMS];
     size_t size;       /* number of floats */
     size_t offset;     /* index of the first float in data and grad */
+    int no_decay;      /* 1: the optimizers' weight decay skips this tensor */
 } hn_param_info;
 
 typedef struct hn_params {
@@ -277,6 +278,9 @@ HNDEF hn_tensor hn_params_tensor(const hn_params *ps, int handle);
 /* Handle of the tensor with this name, or -1. */
 HNDEF int hn_params_find(const hn_params *ps, const char *name);
 HNDEF void hn_params_zero_grad(hn_params *ps);
+/* Exempt a tensor from weight decay (flag 1) or not (0): biases, batch-norm
+   scales and shifts are usually exempt. Tensors are decayed by default. */
+HNDEF void hn_params_set_no_decay(hn_params *ps, int handle, int flag);
 
 /* ========================================================================
    GEMM
@@ -285,10 +289,26 @@ HNDEF void hn_params_zero_grad(hn_params *ps);
 /* C = alpha * op(A) * op(B) + beta * C, row-major, BLAS semantics.
    op(A) is m x k (A is m x k, or k x m when trans_a), op(B) is k x n.
    lda, ldb, ldc are the row strides of the matrices as stored. When beta
-   is 0, C is only written, never read: NaN in C does not leak through. */
+   is 0, C is only written, never read: NaN in C does not leak through.
+   When alpha is 0 or k is 0, A and B are not read and C = beta * C.
+   Packs A and B into a buffer from HN_MALLOC once per call; if that
+   allocation fails it still computes the product, by a slower loop. */
 HNDEF void hn_sgemm(int trans_a, int trans_b, int m, int n, int k, float alpha,
                     const float *a, int lda, const float *b, int ldb,
                     float beta, float *c, int ldc);
+
+/* Bytes of workspace hn_sgemm_ws needs for an m x n x k product, for as
+   many threads as OpenMP would use now (query it again if that changes). */
+HNDEF size_t hn_sgemm_workspace_size(int m, int n, int k);
+
+/* hn_sgemm without allocating: the pack buffers are carved out of work
+   (any alignment). It runs on as many threads as work_bytes has room for.
+   Returns HN_ERR_ARG, computing nothing, when work_bytes is less than one
+   thread needs (hn_sgemm_workspace_size says how much suffices). */
+HNDEF hn_status hn_sgemm_ws(int trans_a, int trans_b, int m, int n, int k,
+                            float alpha, const float *a, int lda, const float *b,
+                            int ldb, float beta, float *c, int ldc, void *work,
+                            size_t work_bytes);
 
 /* The same product by the textbook triple loop, accumulating in double. For
    tests; slow. */
@@ -302,11 +322,109 @@ HNDEF void hn_sgemm_ref(int trans_a, int trans_b, int m, int n, int k, float alp
    Layers
    ======================================================================== */
 
+/* Plain functions in the style of a textbook: each layer has a forward and a
+   backward pass side by side, sizes and pointers passed explicitly, and
+   nothing allocated per call. Conventions shared by all of them:
+
+   - Layout is row-major, batch first; images are NCHW: (n, c, h, w).
+   - The backward pass ACCUMULATES: dx += ..., dw += ..., so that branches
+     and time steps can share one gradient buffer. Zero the buffers first
+     (hn_params_zero_grad does it for parameters).
+   - A gradient pointer may be NULL when that gradient is not wanted (the
+     input of the first layer, say).
+   - What the backward pass needs from the forward pass (the input, the
+     output, indices, statistics) is passed back in by the caller.
+   - Results do not depend on the number of OpenMP threads.
+
+   Flatten: an NCHW tensor (n, c, h, w) is already laid out as (n, c*h*w),
+   so flattening before a linear layer is a no-op: pass the same pointer
+   with in = c*h*w, and its gradient likewise. */
+
+/* Linear (fully connected). x is (n, in), w is (out, in), b is (out) or
+   NULL, y is (n, out).   y = x w^T + b */
+HNDEF void hn_linear_forward(int n, int in, int out, const float *x, const float *w,
+                             const float *b, float *y);
+/* dy is (n, out).   dx += dy w,  dw += dy^T x,  db += sum_n dy */
+HNDEF void hn_linear_backward(int n, int in, int out, const float *x, const float *w,
+                              const float *dy, float *dx, float *dw, float *db);
+
+/* ReLU, elementwise over n floats; x and y may be the same array.
+   y = max(x, 0) */
+HNDEF void hn_relu_forward(size_t n, const float *x, float *y);
+/* y is the forward output (or its input: y > 0 exactly where x > 0).
+   dx += dy * [y > 0] */
+HNDEF void hn_relu_backward(size_t n, const float *y, const float *dy, float *dx);
+
+/* Softmax cross-entropy. logits (n, c), labels (n) in [0, c). probs (n, c)
+   gets the softmax. Returns the mean cross-entropy in nats; *ncorrect (may
+   be NULL) gets the number of argmax hits (ties go to the lower class).
+   loss = mean_n (logsumexp(logits_n) - logits_n[label_n]) */
+HNDEF float hn_softmax_xent_forward(int n, int c, const float *logits, const int *labels,
+                                    float *probs, int *ncorrect);
+/* dlogits += scale * (probs - onehot(labels)) / n   (scale 1 for the mean loss) */
+HNDEF void hn_softmax_xent_backward(int n, int c, const float *probs, const int *labels,
+                                    float scale, float *dlogits);
+
 /* ---- end of layers API ---- */
 
 /* ========================================================================
    Optimizers, schedules and clipping
    ======================================================================== */
+
+/* The optimizers update a whole parameter store at once: one loop over the
+   store's flat data and grad buffers, tensor by tensor (the padding between
+   tensors is never touched, so it stays zero). Their state is plain float
+   arrays of ps->total floats, laid out like the store, plus a step counter:
+   a checkpoint can save m, v and step as named tensors and a resumed run
+   continues bit for bit.
+
+   Typical step:
+
+      hn_params_zero_grad(&ps);
+      ... forward, loss, backward ...
+      hn_clip_grad_norm(&ps, 1.0f);
+      hn_optim_step(&opt, &ps, hn_schedule_lr(&sched, opt.step));
+
+   Weight decay comes in two kinds. L2 adds wd * p to the gradient before
+   the update, so Adam rescales it like any other gradient. Decoupled decay
+   (Loshchilov and Hutter, "Decoupled Weight Decay Regularization", 2019,
+   the "W" in AdamW) shrinks the weights directly: p -= lr * wd * p.
+   Tensors flagged with hn_params_set_no_decay are skipped by both. */
+
+enum { HN_OPTIM_SGD = 0, HN_OPTIM_ADAM = 1 };
+enum { HN_DECAY_L2 = 0, HN_DECAY_DECOUPLED = 1 };
+
+typedef struct hn_optim {
+    int kind;              /* HN_OPTIM_SGD or HN_OPTIM_ADAM */
+    /* SGD: buf = momentum * buf + g;  p -= lr * buf, or with Nesterov
+       p -= lr * (g + momentum * buf). */
+    float momentum;
+    int nesterov;
+    /* Adam (Kingma and Ba 2015, Algorithm 1, bias-corrected). */
+    float beta1, beta2, eps;
+    float weight_decay;    /* 0 by default */
+    int decay_mode;        /* HN_DECAY_L2 (default) or HN_DECAY_DECOUPLED */
+    /* State, ps->total floats each, zero at the start. m is SGD's momentum
+       buffer (NULL when momentum is 0) or Adam's first moment; v is Adam's
+       second moment (NULL for SGD). */
+    size_t n;
+    float *m;
+    float *v;
+    int64_t step;          /* steps taken so far */
+} hn_optim;
+
+/* SGD with optional (Nesterov) momentum over the store ps (allocated). */
+HNDEF hn_status hn_optim_init_sgd(hn_optim *o, const hn_params *ps, float momentum,
+                                  int nesterov);
+/* Adam; the usual values are beta1 0.9, beta2 0.999, eps 1e-8. */
+HNDEF hn_status hn_optim_init_adam(hn_optim *o, const hn_params *ps, float beta1,
+                                   float beta2, float eps);
+/* Set the weight decay and its kind (see above). */
+HNDEF void hn_optim_set_weight_decay(hn_optim *o, float weight_decay, int decay_mode);
+HNDEF void hn_optim_free(hn_optim *o);
+/* One update of ps->data from ps->grad with learning rate lr; step += 1.
+   The gradient buffer is left as it was (L2 decay is not written into it). */
+HNDEF void hn_optim_step(hn_optim *o, hn_params *ps, float lr);
 
 /* ---- end of optimizers API ---- */
 
@@ -1075,9 +1193,523 @@ HNDEF void hn_params_zero_grad(hn_params *ps)
     if (ps->grad) memset(ps->grad, 0, ps->total * sizeof(float));
 }
 
+HNDEF void hn_params_set_no_decay(hn_params *ps, int handle, int flag)
+{
+    HN_ASSERT(handle >= 0 && handle < ps->count);
+    ps->info[handle].no_decay = flag != 0;
+}
+
 /* ========================================================================
    GEMM implementation
    ======================================================================== */
+
+/* hn_sgemm is the five-loop GEMM of Goto and van de Geijn ("Anatomy of
+   High-Performance Matrix Multiplication", 2008) as BLIS arranges it:
+
+      for jc in 0..n step NC          B block, KC x NC, stays in L3
+        for pc in 0..k step KC          (k split: C is updated once per block)
+          pack op(B)[pc:+KC, jc:+NC]
+          for ic in 0..m step MC        A block, MC x KC, stays in L2
+            pack op(A)[ic:+MC, pc:+KC]
+            for jr in 0..NC step NR     one B micro-panel, KC x NR, in L1
+              for ir in 0..MC step MR   one A micro-panel, MR x KC
+                C[ir:+MR, jr:+NR] = Apanel * Bpanel (+ beta C)
+
+   Packing copies each block into the order the micro-kernel reads it (A:
+   the MR values of one column after another; B: the NR values of one row
+   after another), zero-padded to whole panels. The kernel then streams two
+   contiguous arrays with no edge cases; the partial tiles at the bottom and
+   right edges go through a small tile on the stack, so nothing outside C's
+   m x n window is read or written. Packing also handles the transposes and
+   multiplies by alpha.
+
+   Threads (OpenMP) each take a slice of whole micro-tiles along M or N and
+   run the five loops on it with their own pack buffers. The k sum is never
+   split, and every element of C goes through the same instructions in the
+   same order whichever thread computes it, so the result is bit-identical
+   for any thread count. */
+
+/* Micro-kernel: C[0:MR, 0:NR] = sum over p < kc of pa[p*MR + i] * pb[p*NR + j],
+   plus beta * C unless beta is 0 (then C is not read). ldc in floats. */
+typedef void (*hn__gemm_kernel_fn)(int kc, const float *pa, const float *pb,
+                                   float *c, size_t ldc, float beta);
+
+typedef struct hn__gemm_kernel {
+    hn__gemm_kernel_fn fn;
+    int mr, nr;
+} hn__gemm_kernel;
+
+/* A kernel with its cache blocks (multiples of mr and nr) and where alpha
+   goes, fixed for the whole product before any thread starts. */
+typedef struct hn__gemm_plan {
+    hn__gemm_kernel_fn fn;
+    int mr, nr, mc, kc, nc;
+    int alpha_in_a;
+} hn__gemm_plan;
+
+/* Products of fewer multiply-adds than this run on one thread: below it,
+   waking threads costs more than it saves. */
+#ifndef HN_GEMM_OMP_MIN
+#define HN_GEMM_OMP_MIN 1000000.0
+#endif
+
+/* Scalar kernel, 4 x 4: sixteen accumulators that fit the registers of
+   most targets (x86-64 has 16, AArch64 32; smaller cores spill a few). */
+static void hn__gemm_out4(float *c, float beta, float x0, float x1, float x2,
+                          float x3)
+{
+    if (beta != 0.0f) {
+        x0 += beta * c[0];
+        x1 += beta * c[1];
+        x2 += beta * c[2];
+        x3 += beta * c[3];
+    }
+    c[0] = x0;
+    c[1] = x1;
+    c[2] = x2;
+    c[3] = x3;
+}
+
+static void hn__gemm_kernel_scalar(int kc, const float *pa, const float *pb,
+                                   float *c, size_t ldc, float beta)
+{
+    float c00 = 0, c01 = 0, c02 = 0, c03 = 0, c10 = 0, c11 = 0, c12 = 0, c13 = 0;
+    float c20 = 0, c21 = 0, c22 = 0, c23 = 0, c30 = 0, c31 = 0, c32 = 0, c33 = 0;
+    int p;
+    for (p = 0; p < kc; p++, pa += 4, pb += 4) {
+        float a0 = pa[0], a1 = pa[1], a2 = pa[2], a3 = pa[3];
+        float b0 = pb[0], b1 = pb[1], b2 = pb[2], b3 = pb[3];
+        c00 += a0 * b0; c01 += a0 * b1; c02 += a0 * b2; c03 += a0 * b3;
+        c10 += a1 * b0; c11 += a1 * b1; c12 += a1 * b2; c13 += a1 * b3;
+        c20 += a2 * b0; c21 += a2 * b1; c22 += a2 * b2; c23 += a2 * b3;
+        c30 += a3 * b0; c31 += a3 * b1; c32 += a3 * b2; c33 += a3 * b3;
+    }
+    hn__gemm_out4(c, beta, c00, c01, c02, c03);
+    hn__gemm_out4(c + ldc, beta, c10, c11, c12, c13);
+    hn__gemm_out4(c + 2 * ldc, beta, c20, c21, c22, c23);
+    hn__gemm_out4(c + 3 * ldc, beta, c30, c31, c32, c33);
+}
+
+HN__UNUSED static const hn__gemm_kernel hn__gemm_scalar = {
+    hn__gemm_kernel_scalar, 4, 4
+};
+
+/* The vector kernels share one body: MR rows of three vectors each, written
+   out row by row with macros rather than loops, so that every accumulator
+   is a named register. Per ISA, the vector width W, the rows MR (as many as
+   the register file holds: 3*MR accumulators + 3 B vectors + 1 broadcast)
+   and the cache blocks, each overridable. KC*NR floats of B (24 KiB for
+   AVX2) stay in a 32 KiB L1 while MC x KC of A streams from L2. */
+#if defined(HN__AVX512)
+typedef __m512 hn__vf;
+#define HN__VW 16
+#define HN__GEMM_MR 8
+#define HN__VZERO() _mm512_setzero_ps()
+#define HN__VLOAD(p) _mm512_loadu_ps(p)
+#define HN__VSTORE(p, v) _mm512_storeu_ps(p, v)
+#define HN__VSET1(x) _mm512_set1_ps(x)
+#define HN__VFMA(a, b, acc) _mm512_fmadd_ps(a, b, acc)
+#elif defined(HN__AVX2)
+typedef __m256 hn__vf;
+#define HN__VW 8
+#define HN__GEMM_MR 4
+#define HN__VZERO() _mm256_setzero_ps()
+#define HN__VLOAD(p) _mm256_loadu_ps(p)
+#define HN__VSTORE(p, v) _mm256_storeu_ps(p, v)
+#define HN__VSET1(x) _mm256_set1_ps(x)
+#define HN__VFMA(a, b, acc) _mm256_fmadd_ps(a, b, acc)
+#elif defined(HN__SSE2)
+typedef __m128 hn__vf;
+#define HN__VW 4
+#define HN__GEMM_MR 4
+#define HN__VZERO() _mm_setzero_ps()
+#define HN__VLOAD(p) _mm_loadu_ps(p)
+#define HN__VSTORE(p, v) _mm_storeu_ps(p, v)
+#define HN__VSET1(x) _mm_set1_ps(x)
+#define HN__VFMA(a, b, acc) _mm_add_ps(acc, _mm_mul_ps(a, b))
+#elif defined(HN__NEON)
+typedef float32x4_t hn__vf;
+#define HN__VW 4
+#define HN__GEMM_MR 8
+#define HN__VZERO() vdupq_n_f32(0.0f)
+#define HN__VLOAD(p) vld1q_f32(p)
+#define HN__VSTORE(p, v) vst1q_f32(p, v)
+#define HN__VSET1(x) vdupq_n_f32(x)
+#if defined(__aarch64__)
+#define HN__VFMA(a, b, acc) vfmaq_f32(acc, a, b)
+#else
+#define HN__VFMA(a, b, acc) vmlaq_f32(acc, a, b) /* ARMv7 NEON: no fused form */
+#endif
+#endif
+
+#ifndef HN_GEMM_MC
+#define HN_GEMM_MC 128
+#endif
+#ifndef HN_GEMM_KC
+#define HN_GEMM_KC 256
+#endif
+#ifndef HN_GEMM_NC
+#define HN_GEMM_NC 4080
+#endif
+
+#ifdef HN__VW
+#define HN__GEMM_NR (3 * HN__VW)
+#define HN__GEMM_TILE (HN__GEMM_MR * HN__GEMM_NR)
+
+#define HN__KDECL(i) \
+    hn__vf c##i##0 = HN__VZERO(), c##i##1 = HN__VZERO(), c##i##2 = HN__VZERO()
+#define HN__KSTEP(i)                        \
+    av = HN__VSET1(pa[i]);                  \
+    c##i##0 = HN__VFMA(av, b0, c##i##0);    \
+    c##i##1 = HN__VFMA(av, b1, c##i##1);    \
+    c##i##2 = HN__VFMA(av, b2, c##i##2)
+#define HN__KOUT(i)                                                     \
+    do {                                                                \
+        float *ci = c + (size_t)(i) * ldc;                              \
+        if (beta != 0.0f) {                                             \
+            c##i##0 = HN__VFMA(bv, HN__VLOAD(ci), c##i##0);             \
+            c##i##1 = HN__VFMA(bv, HN__VLOAD(ci + HN__VW), c##i##1);    \
+            c##i##2 = HN__VFMA(bv, HN__VLOAD(ci + 2 * HN__VW), c##i##2); \
+        }                                                               \
+        HN__VSTORE(ci, c##i##0);                                        \
+        HN__VSTORE(ci + HN__VW, c##i##1);                               \
+        HN__VSTORE(ci + 2 * HN__VW, c##i##2);                           \
+    } while (0)
+
+static void hn__gemm_kernel_simd(int kc, const float *pa, const float *pb,
+                                 float *c, size_t ldc, float beta)
+{
+    hn__vf av, b0, b1, b2, bv = HN__VSET1(beta);
+    HN__KDECL(0); HN__KDECL(1); HN__KDECL(2); HN__KDECL(3);
+#if HN__GEMM_MR == 8
+    HN__KDECL(4); HN__KDECL(5); HN__KDECL(6); HN__KDECL(7);
+#endif
+    int p;
+    for (p = 0; p < kc; p++, pa += HN__GEMM_MR, pb += HN__GEMM_NR) {
+        b0 = HN__VLOAD(pb);
+        b1 = HN__VLOAD(pb + HN__VW);
+        b2 = HN__VLOAD(pb + 2 * HN__VW);
+        HN__KSTEP(0); HN__KSTEP(1); HN__KSTEP(2); HN__KSTEP(3);
+#if HN__GEMM_MR == 8
+        HN__KSTEP(4); HN__KSTEP(5); HN__KSTEP(6); HN__KSTEP(7);
+#endif
+    }
+    HN__KOUT(0); HN__KOUT(1); HN__KOUT(2); HN__KOUT(3);
+#if HN__GEMM_MR == 8
+    HN__KOUT(4); HN__KOUT(5); HN__KOUT(6); HN__KOUT(7);
+#endif
+}
+
+static const hn__gemm_kernel hn__gemm_native = {
+    hn__gemm_kernel_simd, HN__GEMM_MR, HN__GEMM_NR
+};
+#else
+#define HN__GEMM_TILE 16
+static const hn__gemm_kernel hn__gemm_native = { hn__gemm_kernel_scalar, 4, 4 };
+#endif
+
+/* Pack an x by kb block (of op(A), or of op(B) transposed) into panels of
+   w: panel r holds element (r*w + i, p) times scale at p*w + i, and zeros
+   past x. Element (i, p) is src[i*ld + p] when the stored rows run along k
+   (A as stored, B transposed), else src[p*ld + i]. */
+static void hn__gemm_pack(int along_k, int x, int kb, const float *src, size_t ld,
+                          float scale, int w, float *dst)
+{
+    int r, i, p;
+    for (r = 0; r < x; r += w, dst += (size_t)w * kb) {
+        int rows = HN__MIN(w, x - r);
+        if (along_k) {
+            for (i = 0; i < rows; i++) {
+                const float *s = src + (size_t)(r + i) * ld;
+                for (p = 0; p < kb; p++) dst[(size_t)p * w + i] = scale * s[p];
+            }
+            for (; i < w; i++)
+                for (p = 0; p < kb; p++) dst[(size_t)p * w + i] = 0.0f;
+        } else {
+            for (p = 0; p < kb; p++) {
+                const float *s = src + (size_t)p * ld + r;
+                float *d = dst + (size_t)p * w;
+                for (i = 0; i < rows; i++) d[i] = scale * s[i];
+                for (; i < w; i++) d[i] = 0.0f;
+            }
+        }
+    }
+}
+
+/* The two inner loops over one packed mb x kb block of A and kb x nb block
+   of B: every mr x nr tile of C. Partial tiles are computed into a tile on
+   the stack and only their mb x nb part is copied out. */
+static void hn__gemm_macro(const hn__gemm_plan *pl, int mb, int nb, int kb,
+                           const float *pa, const float *pb, float beta, float *c,
+                           size_t ldc)
+{
+    float tile[HN__GEMM_TILE];
+    int ir, jr, i, j, mr = pl->mr, nr = pl->nr;
+    for (jr = 0; jr < nb; jr += nr) {
+        int cols = HN__MIN(nr, nb - jr);
+        const float *bp = pb + (size_t)jr * kb;
+        for (ir = 0; ir < mb; ir += mr) {
+            int rows = HN__MIN(mr, mb - ir);
+            const float *ap = pa + (size_t)ir * kb;
+            float *cij = c + (size_t)ir * ldc + jr;
+            if (rows == mr && cols == nr) {
+                pl->fn(kb, ap, bp, cij, ldc, beta);
+                continue;
+            }
+            pl->fn(kb, ap, bp, tile, (size_t)nr, 0.0f);
+            for (i = 0; i < rows; i++) {
+                float *ci = cij + (size_t)i * ldc;
+                const float *ti = tile + (size_t)i * nr;
+                if (beta == 0.0f)
+                    for (j = 0; j < cols; j++) ci[j] = ti[j];
+                else
+                    for (j = 0; j < cols; j++) ci[j] = ti[j] + beta * ci[j];
+            }
+        }
+    }
+}
+
+/* The three outer loops, for one thread's part of the product: op(A) is
+   m x k, op(B) k x n, both starting where a and b point. */
+static void hn__gemm_blocked(const hn__gemm_plan *pl, int ta, int tb, int m, int n,
+                             int k, float alpha, const float *a, size_t lda,
+                             const float *b, size_t ldb, float beta, float *c,
+                             size_t ldc, float *pa, float *pb)
+{
+    float sa = pl->alpha_in_a ? alpha : 1.0f, sb = pl->alpha_in_a ? 1.0f : alpha;
+    int jc, pc, ic;
+    for (jc = 0; jc < n; jc += pl->nc) {
+        int nb = HN__MIN(pl->nc, n - jc);
+        for (pc = 0; pc < k; pc += pl->kc) {
+            int kb = HN__MIN(pl->kc, k - pc);
+            /* Only the first k block applies beta; the others add to it. */
+            float bk = pc == 0 ? beta : 1.0f;
+            const float *bb = tb ? b + (size_t)jc * ldb + pc : b + (size_t)pc * ldb + jc;
+            hn__gemm_pack(tb, nb, kb, bb, ldb, sb, pl->nr, pb);
+            for (ic = 0; ic < m; ic += pl->mc) {
+                int mb = HN__MIN(pl->mc, m - ic);
+                const float *ab =
+                    ta ? a + (size_t)pc * lda + ic : a + (size_t)ic * lda + pc;
+                hn__gemm_pack(!ta, mb, kb, ab, lda, sa, pl->mr, pa);
+                hn__gemm_macro(pl, mb, nb, kb, pa, pb, bk,
+                               c + (size_t)ic * ldc + jc, ldc);
+            }
+        }
+    }
+}
+
+static int hn__gemm_round(int x, int to)
+{
+    x -= x % to;
+    return x < to ? to : x;
+}
+
+static void hn__gemm_plan_init(hn__gemm_plan *pl, const hn__gemm_kernel *kr, int m,
+                               int n)
+{
+    int nc;
+    pl->fn = kr->fn;
+    pl->mr = kr->mr;
+    pl->nr = kr->nr;
+    pl->mc = hn__gemm_round(HN_GEMM_MC, kr->mr);
+    pl->kc = HN__MAX(HN_GEMM_KC, 1);
+    pl->nc = nc = hn__gemm_round(HN_GEMM_NC, kr->nr);
+    /* A is packed once per NC block of columns, B once: multiply alpha
+       into whichever is packed fewer times in all. */
+    pl->alpha_in_a = (double)m * ((n + nc - 1) / nc) <= (double)n;
+}
+
+/* Bytes of pack buffers one thread needs: an A block and a B block, each
+   starting on a 64-byte boundary wherever the buffer starts. */
+static size_t hn__gemm_thread_bytes(const hn__gemm_plan *pl, int m, int n, int k)
+{
+    size_t kb = (size_t)HN__MIN(k, pl->kc);
+    size_t mb = (size_t)HN__MIN(m, pl->mc), nb = (size_t)HN__MIN(n, pl->nc);
+    size_t abytes = (mb + pl->mr - 1) / pl->mr * pl->mr * kb * sizeof(float);
+    size_t bbytes = (nb + pl->nr - 1) / pl->nr * pl->nr * kb * sizeof(float);
+    return (abytes + 63) / 64 * 64 + bbytes + 64;
+}
+
+/* Slices along N when it is the longer side, else along M. */
+static int hn__gemm_split_n(int m, int n) { return n >= m; }
+
+/* How many threads the product deserves (1 without OpenMP). */
+static int hn__gemm_threads(const hn__gemm_plan *pl, int m, int n, int k)
+{
+#ifdef _OPENMP
+    int nt = omp_get_max_threads();
+    int tiles = hn__gemm_split_n(m, n) ? (n + pl->nr - 1) / pl->nr
+                                       : (m + pl->mr - 1) / pl->mr;
+    if ((double)m * n * k < HN_GEMM_OMP_MIN) return 1;
+    return HN__MAX(1, HN__MIN(nt, tiles));
+#else
+    (void)pl; (void)m; (void)n; (void)k;
+    return 1;
+#endif
+}
+
+static float *hn__gemm_align64(unsigned char *p)
+{
+    return (float *)(void *)(p + (64 - (uintptr_t)p % 64) % 64);
+}
+
+/* Run the product on nt threads, each with per bytes of work. */
+static void hn__gemm_run(const hn__gemm_plan *pl, int nt, int ta, int tb, int m,
+                         int n, int k, float alpha, const float *a, int lda,
+                         const float *b, int ldb, float beta, float *c, int ldc,
+                         unsigned char *work, size_t per)
+{
+    int split_n = hn__gemm_split_n(m, n);
+    int unit = split_n ? pl->nr : pl->mr, total = split_n ? n : m;
+    size_t tiles = ((size_t)total + unit - 1) / unit;
+    size_t slice = (tiles + nt - 1) / nt * unit;
+    size_t abytes = ((size_t)(HN__MIN(m, pl->mc) + pl->mr - 1) / pl->mr * pl->mr *
+                         HN__MIN(k, pl->kc) * sizeof(float) + 63) / 64 * 64;
+    int t;
+#ifdef _OPENMP
+#pragma omp parallel for num_threads(nt) schedule(static)
+#endif
+    for (t = 0; t < nt; t++) {
+        size_t lo = (size_t)t * slice;
+        size_t hi = HN__MIN((size_t)total, lo + slice);
+        float *pa = hn__gemm_align64(work + (size_t)t * per);
+        float *pb = pa + abytes / sizeof(float);
+        if (lo >= hi) continue;
+        if (split_n)
+            hn__gemm_blocked(pl, ta, tb, m, (int)(hi - lo), k, alpha, a, lda,
+                             tb ? b + lo * ldb : b + lo, ldb, beta, c + lo, ldc,
+                             pa, pb);
+        else
+            hn__gemm_blocked(pl, ta, tb, (int)(hi - lo), n, k, alpha,
+                             ta ? a + lo : a + lo * lda, lda, b, ldb, beta,
+                             c + lo * ldc, ldc, pa, pb);
+    }
+}
+
+/* c[0:n] *= beta, where beta 0 writes zeros without reading c. */
+static void hn__gemm_scale_row(float *c, int n, float beta)
+{
+    int j;
+    if (beta == 0.0f)
+        for (j = 0; j < n; j++) c[j] = 0.0f;
+    else if (beta != 1.0f)
+        for (j = 0; j < n; j++) c[j] *= beta;
+}
+
+/* The cases BLAS defines without a product: nothing to do for an empty C,
+   and C = beta * C (C not read when beta is 0) when alpha or k is 0.
+   Returns 1 when it handled the call. */
+static int hn__gemm_trivial(int m, int n, int k, float alpha, float beta, float *c,
+                            int ldc)
+{
+    int i;
+    if (m == 0 || n == 0) return 1;
+    if (k != 0 && alpha != 0.0f) return 0;
+    for (i = 0; i < m; i++) hn__gemm_scale_row(c + (size_t)i * ldc, n, beta);
+    return 1;
+}
+
+/* Programmer errors: negative sizes, strides shorter than rows. */
+static void hn__gemm_check_args(int ta, int tb, int m, int n, int k, int lda,
+                                int ldb, int ldc)
+{
+    HN_ASSERT(m >= 0 && n >= 0 && k >= 0);
+    HN_ASSERT(ldc >= n);
+    HN_ASSERT(k == 0 || lda >= (ta ? m : k));
+    HN_ASSERT(k == 0 || ldb >= (tb ? k : n));
+    (void)ta; (void)tb; (void)m; (void)n; (void)k; (void)lda; (void)ldb; (void)ldc;
+}
+
+/* Without pack buffers (their allocation failed): the right answer by a
+   plain loop, row of C by row, that vectorises well enough. */
+static void hn__gemm_unpacked(int ta, int tb, int m, int n, int k, float alpha,
+                              const float *a, int lda, const float *b, int ldb,
+                              float beta, float *c, int ldc)
+{
+    int i, j, p;
+    for (i = 0; i < m; i++) {
+        float *ci = c + (size_t)i * ldc;
+        hn__gemm_scale_row(ci, n, beta);
+        for (p = 0; p < k; p++) {
+            float av = alpha * (ta ? a[(size_t)p * lda + i] : a[(size_t)i * lda + p]);
+            if (tb)
+                for (j = 0; j < n; j++) ci[j] += av * b[(size_t)j * ldb + p];
+            else
+                for (j = 0; j < n; j++) ci[j] += av * b[(size_t)p * ldb + j];
+        }
+    }
+}
+
+/* hn_sgemm with a given micro-kernel: the tests run the scalar kernel
+   through the same driver as the vector one. */
+static void hn__sgemm_with(const hn__gemm_kernel *kr, int ta, int tb, int m, int n,
+                           int k, float alpha, const float *a, int lda,
+                           const float *b, int ldb, float beta, float *c, int ldc)
+{
+    hn__gemm_plan pl;
+    size_t per, bytes;
+    unsigned char *work = NULL;
+    int nt;
+    hn__gemm_check_args(ta, tb, m, n, k, lda, ldb, ldc);
+    if (hn__gemm_trivial(m, n, k, alpha, beta, c, ldc)) return;
+    hn__gemm_plan_init(&pl, kr, m, n);
+    nt = hn__gemm_threads(&pl, m, n, k);
+    per = hn__gemm_thread_bytes(&pl, m, n, k);
+    if (hn__mul_size(per, (size_t)nt, &bytes)) work = (unsigned char *)HN_MALLOC(bytes);
+    if (!work && nt > 1) {
+        nt = 1;
+        work = (unsigned char *)HN_MALLOC(per);
+    }
+    if (!work) {
+        hn__gemm_unpacked(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+        return;
+    }
+    hn__gemm_run(&pl, nt, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, work,
+                 per);
+    HN_FREE(work);
+}
+
+HNDEF void hn_sgemm(int trans_a, int trans_b, int m, int n, int k, float alpha,
+                    const float *a, int lda, const float *b, int ldb,
+                    float beta, float *c, int ldc)
+{
+    hn__sgemm_with(&hn__gemm_native, trans_a, trans_b, m, n, k, alpha, a, lda, b,
+                   ldb, beta, c, ldc);
+}
+
+HNDEF size_t hn_sgemm_workspace_size(int m, int n, int k)
+{
+    hn__gemm_plan pl;
+    size_t per, bytes;
+    if (m <= 0 || n <= 0 || k <= 0) return 0;
+    hn__gemm_plan_init(&pl, &hn__gemm_native, m, n);
+    per = hn__gemm_thread_bytes(&pl, m, n, k);
+    if (!hn__mul_size(per, (size_t)hn__gemm_threads(&pl, m, n, k), &bytes))
+        return (size_t)-1;
+    return bytes;
+}
+
+HNDEF hn_status hn_sgemm_ws(int trans_a, int trans_b, int m, int n, int k,
+                            float alpha, const float *a, int lda, const float *b,
+                            int ldb, float beta, float *c, int ldc, void *work,
+                            size_t work_bytes)
+{
+    hn__gemm_plan pl;
+    size_t per;
+    int nt;
+    hn__gemm_check_args(trans_a, trans_b, m, n, k, lda, ldb, ldc);
+    if (hn__gemm_trivial(m, n, k, alpha, beta, c, ldc)) return HN_OK;
+    hn__gemm_plan_init(&pl, &hn__gemm_native, m, n);
+    per = hn__gemm_thread_bytes(&pl, m, n, k);
+    if (!work || work_bytes < per)
+        return hn__fail(HN_ERR_ARG, "hn_sgemm_ws: %zu bytes of workspace, needs %zu",
+                        work_bytes, per);
+    nt = hn__gemm_threads(&pl, m, n, k);
+    if ((size_t)nt > work_bytes / per) nt = (int)(work_bytes / per);
+    hn__gemm_run(&pl, nt, trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c,
+                 ldc, (unsigned char *)work, per);
+    return HN_OK;
+}
 
 HNDEF void hn_sgemm_ref(int trans_a, int trans_b, int m, int n, int k, float alpha,
                         const float *a, int lda, const float *b, int ldb,
@@ -1099,40 +1731,222 @@ HNDEF void hn_sgemm_ref(int trans_a, int trans_b, int m, int n, int k, float alp
     }
 }
 
-/* NOTE: placeholder until the blocked kernel lands: a straightforward loop
-   order that is correct for every case the tests check. */
-HNDEF void hn_sgemm(int trans_a, int trans_b, int m, int n, int k, float alpha,
-                    const float *a, int lda, const float *b, int ldb,
-                    float beta, float *c, int ldc)
-{
-    int i, j, p;
-    for (i = 0; i < m; i++) {
-        float *ci = c + (size_t)i * ldc;
-        if (beta == 0.0f)
-            for (j = 0; j < n; j++) ci[j] = 0.0f;
-        else if (beta != 1.0f)
-            for (j = 0; j < n; j++) ci[j] *= beta;
-        for (p = 0; p < k; p++) {
-            float av = alpha * (trans_a ? a[(size_t)p * lda + i] : a[(size_t)i * lda + p]);
-            if (trans_b)
-                for (j = 0; j < n; j++) ci[j] += av * b[(size_t)j * ldb + p];
-            else
-                for (j = 0; j < n; j++) ci[j] += av * b[(size_t)p * ldb + j];
-        }
-    }
-}
-
 /* ---- end of GEMM implementation ---- */
 
 /* ========================================================================
    Layers implementation
    ======================================================================== */
 
+HNDEF void hn_linear_forward(int n, int in, int out, const float *x, const float *w,
+                             const float *b, float *y)
+{
+    int i, o;
+    HN_ASSERT(n >= 0 && in > 0 && out > 0);
+    hn_sgemm(0, 1, n, out, in, 1.0f, x, in, w, in, 0.0f, y, out);
+    if (!b) return;
+    for (i = 0; i < n; i++) {
+        float *yi = y + (size_t)i * out;
+        for (o = 0; o < out; o++) yi[o] += b[o];
+    }
+}
+
+HNDEF void hn_linear_backward(int n, int in, int out, const float *x, const float *w,
+                              const float *dy, float *dx, float *dw, float *db)
+{
+    int i, o;
+    HN_ASSERT(n >= 0 && in > 0 && out > 0);
+    if (n == 0) return;
+    if (dx) hn_sgemm(0, 0, n, in, out, 1.0f, dy, out, w, in, 1.0f, dx, in);
+    /* The sum over the batch runs inside the GEMM's k loop, whose order
+       does not depend on the thread count. */
+    if (dw) hn_sgemm(1, 0, out, in, n, 1.0f, dy, out, x, in, 1.0f, dw, in);
+    if (db)
+        for (i = 0; i < n; i++) {
+            const float *dyi = dy + (size_t)i * out;
+            for (o = 0; o < out; o++) db[o] += dyi[o];
+        }
+}
+
+HNDEF void hn_relu_forward(size_t n, const float *x, float *y)
+{
+    size_t i;
+    for (i = 0; i < n; i++) y[i] = x[i] > 0.0f ? x[i] : 0.0f;
+}
+
+HNDEF void hn_relu_backward(size_t n, const float *y, const float *dy, float *dx)
+{
+    size_t i;
+    for (i = 0; i < n; i++)
+        if (y[i] > 0.0f) dx[i] += dy[i];
+}
+
+HNDEF float hn_softmax_xent_forward(int n, int c, const float *logits, const int *labels,
+                                    float *probs, int *ncorrect)
+{
+    double loss = 0.0;
+    int i, j, hits = 0;
+    HN_ASSERT(n >= 0 && c > 0);
+    for (i = 0; i < n; i++) {
+        const float *z = logits + (size_t)i * c;
+        float *p = probs + (size_t)i * c;
+        float zmax = z[0];
+        double sum = 0.0;
+        int best = 0, label = labels[i];
+        HN_ASSERT(label >= 0 && label < c);
+
+        /* Subtracting the maximum keeps exp from overflowing; the loss is
+           taken as logsumexp - z[label] rather than -log p[label], which
+           stays finite even when p[label] underflows to 0. */
+        for (j = 1; j < c; j++)
+            if (z[j] > zmax) {
+                zmax = z[j];
+                best = j;
+            }
+        for (j = 0; j < c; j++) {
+            p[j] = HN_EXPF(z[j] - zmax);
+            sum += p[j];
+        }
+        for (j = 0; j < c; j++) p[j] = (float)(p[j] / sum);
+        loss += HN_LOGF((float)sum) + (double)zmax - (double)z[label];
+        hits += best == label;
+    }
+    if (ncorrect) *ncorrect = hits;
+    return n > 0 ? (float)(loss / n) : 0.0f;
+}
+
+HNDEF void hn_softmax_xent_backward(int n, int c, const float *probs, const int *labels,
+                                    float scale, float *dlogits)
+{
+    float s;
+    int i, j;
+    HN_ASSERT(n >= 0 && c > 0);
+    if (n == 0) return;
+    s = scale / (float)n;
+    for (i = 0; i < n; i++) {
+        const float *p = probs + (size_t)i * c;
+        float *d = dlogits + (size_t)i * c;
+        for (j = 0; j < c; j++) d[j] += s * p[j];
+        d[labels[i]] -= s;
+    }
+}
+
 /* ---- end of layers implementation ---- */
 
 /* ========================================================================
    Optimizers implementation
    ======================================================================== */
+
+/* b^e for an integer e >= 0 by repeated squaring, in double: Adam's bias
+   corrections need beta^t to many digits for t in the millions, without
+   depending on the platform's pow. */
+static double hn__powi(double b, int64_t e)
+{
+    double r = 1.0;
+    while (e > 0) {
+        if (e & 1) r *= b;
+        b *= b;
+        e >>= 1;
+    }
+    return r;
+}
+
+static hn_status hn__optim_init(hn_optim *o, const hn_params *ps, int kind, int moments)
+{
+    memset(o, 0, sizeof *o);
+    if (!ps->data) return hn__fail(HN_ERR_ARG, "optimizer over an unallocated store");
+    o->kind = kind;
+    o->n = ps->total;
+    if (moments >= 1 && !(o->m = (float *)hn__calloc(o->n, sizeof(float))))
+        return HN_ERR_NOMEM;
+    if (moments >= 2 && !(o->v = (float *)hn__calloc(o->n, sizeof(float)))) {
+        HN_FREE(o->m);
+        o->m = NULL;
+        return HN_ERR_NOMEM;
+    }
+    return HN_OK;
+}
+
+HNDEF hn_status hn_optim_init_sgd(hn_optim *o, const hn_params *ps, float momentum,
+                                  int nesterov)
+{
+    hn_status st;
+    HN_ASSERT(momentum >= 0.0f && momentum < 1.0f);
+    st = hn__optim_init(o, ps, HN_OPTIM_SGD, momentum > 0.0f ? 1 : 0);
+    o->momentum = momentum;
+    o->nesterov = nesterov != 0;
+    return st;
+}
+
+HNDEF hn_status hn_optim_init_adam(hn_optim *o, const hn_params *ps, float beta1,
+                                   float beta2, float eps)
+{
+    hn_status st;
+    HN_ASSERT(beta1 >= 0.0f && beta1 < 1.0f && beta2 >= 0.0f && beta2 < 1.0f);
+    st = hn__optim_init(o, ps, HN_OPTIM_ADAM, 2);
+    o->beta1 = beta1;
+    o->beta2 = beta2;
+    o->eps = eps;
+    return st;
+}
+
+HNDEF void hn_optim_set_weight_decay(hn_optim *o, float weight_decay, int decay_mode)
+{
+    HN_ASSERT(decay_mode == HN_DECAY_L2 || decay_mode == HN_DECAY_DECOUPLED);
+    o->weight_decay = weight_decay;
+    o->decay_mode = decay_mode;
+}
+
+HNDEF void hn_optim_free(hn_optim *o)
+{
+    HN_FREE(o->m);
+    HN_FREE(o->v);
+    memset(o, 0, sizeof *o);
+}
+
+HNDEF void hn_optim_step(hn_optim *o, hn_params *ps, float lr)
+{
+    int t;
+    size_t i;
+    /* Adam's bias corrections: m_hat = m / (1 - beta1^t), sqrt(v_hat) =
+       sqrt(v) / sqrt(1 - beta2^t), folded into two per-step constants. */
+    float step_size = lr, rsqrt_bc2 = 1.0f;
+    HN_ASSERT(ps->total == o->n);
+    o->step++;
+    if (o->kind == HN_OPTIM_ADAM) {
+        step_size = (float)(lr / (1.0 - hn__powi(o->beta1, o->step)));
+        rsqrt_bc2 = (float)(1.0 / HN_SQRT(1.0 - hn__powi(o->beta2, o->step)));
+    }
+    for (t = 0; t < ps->count; t++) {
+        const hn_param_info *pi = &ps->info[t];
+        float *p = ps->data + pi->offset, *g = ps->grad + pi->offset;
+        float *m = o->m ? o->m + pi->offset : NULL;
+        float *v = o->v ? o->v + pi->offset : NULL;
+        float wd = pi->no_decay ? 0.0f : o->weight_decay;
+        float l2 = o->decay_mode == HN_DECAY_L2 ? wd : 0.0f;
+        /* Decoupled decay as a factor on p, computed before the update. */
+        float shrink = o->decay_mode == HN_DECAY_DECOUPLED ? 1.0f - lr * wd : 1.0f;
+        size_t n = pi->size;
+
+        if (o->kind == HN_OPTIM_ADAM) {
+            float b1 = o->beta1, b2 = o->beta2, eps = o->eps;
+            for (i = 0; i < n; i++) {
+                float gi = g[i] + l2 * p[i];
+                m[i] = b1 * m[i] + (1.0f - b1) * gi;
+                v[i] = b2 * v[i] + (1.0f - b2) * gi * gi;
+                p[i] = shrink * p[i] - step_size * m[i] / (HN_SQRTF(v[i]) * rsqrt_bc2 + eps);
+            }
+        } else if (m) {
+            float mu = o->momentum;
+            for (i = 0; i < n; i++) {
+                float gi = g[i] + l2 * p[i];
+                m[i] = mu * m[i] + gi;
+                p[i] = shrink * p[i] - lr * (o->nesterov ? gi + mu * m[i] : m[i]);
+            }
+        } else {
+            for (i = 0; i < n; i++) p[i] = shrink * p[i] - lr * (g[i] + l2 * p[i]);
+        }
+    }
+}
 
 /* ---- end of optimizers implementation ---- */
 
