@@ -547,6 +547,34 @@ HNDEF void hn_lstm_forward(hn_lstm *m, const hn_params *ps, int steps,
    m->dstate is overwritten. Call once per forward. */
 HNDEF void hn_lstm_backward(hn_lstm *m, hn_params *ps, const float *dh_out, float *dx);
 
+/* A character language model: embedding [V,E] -> cell -> linear [H,V] ->
+   softmax, with the mean cross-entropy in nats as the loss. */
+typedef struct hn_charlm {
+    hn_lstm rnn;
+    int vocab, embed;
+    int emb, out_w, out_b;      /* [V,E] [H,V] [V] */
+    int batch, max_steps, steps;
+    int *tokens, *targets;      /* copies of the last call's, [T*B] */
+    float *x, *dx;              /* [T,B,E] embedded inputs and their gradient */
+    float *h, *dh;              /* [T,B,H] cell outputs and their gradient */
+    float *logits, *probs;      /* [T,B,V] */
+} hn_charlm;
+
+HNDEF hn_status hn_charlm_declare(hn_charlm *m, hn_params *ps, int vocab,
+                                  const hn_lstm_config *cell);
+HNDEF void hn_charlm_init(hn_charlm *m, hn_params *ps, uint64_t seed);
+HNDEF hn_status hn_charlm_setup(hn_charlm *m, int batch, int max_steps);
+HNDEF void hn_charlm_free(hn_charlm *m);
+/* tokens and targets are [T,B] time-major (targets may be NULL: logits
+   only, returns 0). Returns the mean loss in nats per character and adds
+   the number of correct argmax predictions to *ncorrect (may be NULL).
+   rng non-NULL means training (dropout on). */
+HNDEF float hn_charlm_forward(hn_charlm *m, const hn_params *ps, const int *tokens,
+                              const int *targets, int steps, hn_rng *rng,
+                              int *ncorrect);
+/* Gradients of the last forward's mean loss, added into ps->grad. */
+HNDEF void hn_charlm_backward(hn_charlm *m, hn_params *ps);
+
 /* ---- end of recurrent API ---- */
 
 /* ========================================================================
@@ -2770,6 +2798,133 @@ HNDEF void hn_lstm_backward(hn_lstm *m, hn_params *ps, const float *dh_out, floa
     if (dx)
         hn_sgemm(0, 1, TB, E, Gh, 1.0f, hc->a, Gh, hn_params_data(ps, m->hwx), Gh, 1.0f, dx, E);
     hn__core_ln_grads(hc, ps, m->hln_g, m->hln_b, m->hlnc_g, m->hlnc_b, (size_t)TB);
+}
+
+HNDEF hn_status hn_charlm_declare(hn_charlm *m, hn_params *ps, int vocab,
+                                  const hn_lstm_config *cell)
+{
+    hn_status st;
+    int shape[2];
+    memset(m, 0, sizeof *m);
+    m->emb = m->out_w = m->out_b = -1;
+    if (vocab < 2 || vocab > (1 << 20))
+        return hn__fail(HN_ERR_ARG, "vocabulary of %d symbols (2 to 2^20 allowed)", vocab);
+    m->vocab = vocab;
+    m->embed = cell->input;
+    if ((st = hn_lstm_declare(&m->rnn, cell, ps, "rnn")) != HN_OK) return st;
+    shape[0] = vocab;
+    shape[1] = cell->input;
+    if ((m->emb = hn_params_add(ps, "embed", 2, shape)) < 0) return hn__err_status;
+    shape[1] = cell->hidden;
+    if ((m->out_w = hn_params_add(ps, "out.w", 2, shape)) < 0 ||
+        (m->out_b = hn_params_add(ps, "out.b", 1, shape)) < 0)
+        return hn__err_status;
+    return HN_OK;
+}
+
+HNDEF void hn_charlm_init(hn_charlm *m, hn_params *ps, uint64_t seed)
+{
+    hn_rng rng;
+    hn_lstm_init(&m->rnn, ps, seed);
+    /* a separate stream, so the cell's draws do not shift these */
+    hn_rng_seed(&rng, seed ^ UINT64_C(0x9e3779b97f4a7c15));
+    hn_rng_fill_normal(&rng, hn_params_data(ps, m->emb),
+                       (size_t)m->vocab * m->embed, 0.0f, 1.0f);
+    hn_rng_fill_normal(&rng, hn_params_data(ps, m->out_w),
+                       (size_t)m->vocab * m->rnn.cfg.hidden, 0.0f,
+                       1.0f / HN_SQRTF((float)m->rnn.cfg.hidden));
+    hn__fill(hn_params_data(ps, m->out_b), (size_t)m->vocab, 0.0f);
+}
+
+HNDEF void hn_charlm_free(hn_charlm *m)
+{
+    hn_lstm_free(&m->rnn);
+    HN_FREE(m->tokens);
+    HN_FREE(m->x);
+    m->tokens = m->targets = NULL;
+    m->x = m->dx = m->h = m->dh = m->logits = m->probs = NULL;
+    m->batch = m->max_steps = 0;
+}
+
+HNDEF hn_status hn_charlm_setup(hn_charlm *m, int batch, int max_steps)
+{
+    size_t rows, E = (size_t)m->embed, H = (size_t)m->rnn.cfg.hidden;
+    size_t V = (size_t)m->vocab, per;
+    hn_status st;
+    hn_charlm_free(m);
+    if ((st = hn_lstm_setup(&m->rnn, batch, max_steps)) != HN_OK) return st;
+    rows = (size_t)batch * max_steps;
+    per = 2 * E + 2 * H + 2 * V;
+    if (rows > (size_t)INT_MAX / per) {
+        hn_lstm_free(&m->rnn);
+        return hn__fail(HN_ERR_LIMIT, "batch %d x steps %d is too large", batch, max_steps);
+    }
+    m->tokens = (int *)hn__calloc(2 * rows, sizeof(int));
+    m->x = (float *)hn__calloc(rows * per, sizeof(float));
+    if (!m->tokens || !m->x) {
+        hn_charlm_free(m);
+        return HN_ERR_NOMEM;
+    }
+    m->targets = m->tokens + rows;
+    m->dx = m->x + rows * E;
+    m->h = m->dx + rows * E;
+    m->dh = m->h + rows * H;
+    m->logits = m->dh + rows * H;
+    m->probs = m->logits + rows * V;
+    m->batch = batch;
+    m->max_steps = max_steps;
+    return HN_OK;
+}
+
+HNDEF float hn_charlm_forward(hn_charlm *m, const hn_params *ps, const int *tokens,
+                              const int *targets, int steps, hn_rng *rng,
+                              int *ncorrect)
+{
+    const int n = steps * m->batch, E = m->embed, V = m->vocab;
+    const float *emb = hn_params_data(ps, m->emb);
+    int i, nc = 0;
+    float loss;
+    HN_ASSERT(steps >= 1 && steps <= m->max_steps);
+    m->steps = steps;
+
+    /* embedding: x[r] = E[token r] */
+    for (i = 0; i < n; i++) {
+        HN_ASSERT(tokens[i] >= 0 && tokens[i] < V);
+        m->tokens[i] = tokens[i];
+        memcpy(m->x + (size_t)i * E, emb + (size_t)tokens[i] * E, (size_t)E * sizeof(float));
+    }
+    hn_lstm_forward(&m->rnn, ps, steps, m->x, m->h, rng);
+    hn_linear_forward(n, m->rnn.cfg.hidden, V, m->h, hn_params_data(ps, m->out_w),
+                      hn_params_data(ps, m->out_b), m->logits);
+    if (!targets) return 0.0f;
+    memcpy(m->targets, targets, (size_t)n * sizeof(int));
+    loss = hn_softmax_xent_forward(n, V, m->logits, m->targets, m->probs, &nc);
+    if (ncorrect) *ncorrect += nc;
+    return loss;
+}
+
+HNDEF void hn_charlm_backward(hn_charlm *m, hn_params *ps)
+{
+    const int n = m->steps * m->batch, E = m->embed, V = m->vocab;
+    const int H = m->rnn.cfg.hidden;
+    float *demb = hn_params_grad(ps, m->emb);
+    int i, j;
+
+    /* softmax and output layer; dlogits reuses the logits buffer */
+    memset(m->logits, 0, (size_t)n * V * sizeof(float));
+    hn_softmax_xent_backward(n, V, m->probs, m->targets, 1.0f, m->logits);
+    memset(m->dh, 0, (size_t)n * H * sizeof(float));
+    hn_linear_backward(n, H, V, m->h, hn_params_data(ps, m->out_w), m->logits, m->dh,
+                       hn_params_grad(ps, m->out_w), hn_params_grad(ps, m->out_b));
+
+    /* the cell, then the embedding rows that were looked up */
+    memset(m->dx, 0, (size_t)n * E * sizeof(float));
+    hn_lstm_backward(&m->rnn, ps, m->dh, m->dx);
+    for (i = 0; i < n; i++) {
+        float *row = demb + (size_t)m->tokens[i] * E;
+        const float *d = m->dx + (size_t)i * E;
+        for (j = 0; j < E; j++) row[j] += d[j];
+    }
 }
 
 /* ---- end of recurrent implementation ---- */

@@ -24,8 +24,9 @@ typedef struct fixture {
     uint64_t drop_seed;
 } fixture;
 
-static double loss_of(fixture *f)
+static double loss_of(void *ctx)
 {
+    fixture *f = (fixture *)ctx;
     hn_rng rng;
     double l = 0.0;
     int i;
@@ -40,20 +41,22 @@ static double loss_of(fixture *f)
    combined by Richardson extrapolation, which cancels the eps^2 term and
    lets eps stay large enough for the float forward pass's rounding noise
    to stay small. */
-static double numeric_grad(fixture *f, float *v, size_t i)
+typedef double (*loss_fn)(void *ctx);
+
+static double numeric_grad(loss_fn loss, void *f, float *v, size_t i)
 {
     const float eps = 1e-2f;
     float keep = v[i];
     double d1, d2, lp, lm;
     v[i] = keep + eps;
-    lp = loss_of(f);
+    lp = loss(f);
     v[i] = keep - eps;
-    lm = loss_of(f);
+    lm = loss(f);
     d1 = (lp - lm) / (2.0 * eps);
     v[i] = keep + eps / 2;
-    lp = loss_of(f);
+    lp = loss(f);
     v[i] = keep - eps / 2;
-    lm = loss_of(f);
+    lm = loss(f);
     d2 = (lp - lm) / eps;
     v[i] = keep;
     return (4.0 * d2 - d1) / 3.0;
@@ -62,12 +65,13 @@ static double numeric_grad(fixture *f, float *v, size_t i)
 /* Relative error of a whole tensor's gradient: max |analytic - numeric|
    over max |numeric| (entry by entry ratios would let a gradient that is
    nearly zero, and so all rounding noise, decide). */
-static double check_tensor(fixture *f, float *v, const float *analytic, size_t n)
+static double check_tensor(loss_fn loss, void *f, float *v, const float *analytic,
+                           size_t n)
 {
     double maxdiff = 0.0, maxnum = 1e-6;
     size_t i;
     for (i = 0; i < n; i++) {
-        double num = numeric_grad(f, v, i);
+        double num = numeric_grad(loss, f, v, i);
         maxdiff = fmax(maxdiff, fabs(num - analytic[i]));
         maxnum = fmax(maxnum, fabs(num));
     }
@@ -121,14 +125,14 @@ static void check_kind(hn_lstm_kind kind, float drop)
     /* numeric, tensor by tensor */
     for (i = 0; i < f.ps.count; i++) {
         const hn_param_info *pi = &f.ps.info[i];
-        worst = check_tensor(&f, f.ps.data + pi->offset, grad + pi->offset, pi->size);
+        worst = check_tensor(loss_of, &f, f.ps.data + pi->offset, grad + pi->offset, pi->size);
         printf("%-13s drop %.1f %-16s max rel err %.2e\n", name, drop, pi->name, worst);
         CHECK(worst < 1e-2, "%s %s: max relative error %.3e", name, pi->name, worst);
     }
-    worst = check_tensor(&f, f.x, dx, T * B * E);
+    worst = check_tensor(loss_of, &f, f.x, dx, T * B * E);
     printf("%-13s drop %.1f %-16s max rel err %.2e\n", name, drop, "input x", worst);
     CHECK(worst < 1e-2, "%s input: max relative error %.3e", name, worst);
-    worst = check_tensor(&f, f.state0, dstate, f.m.state_size);
+    worst = check_tensor(loss_of, &f, f.state0, dstate, f.m.state_size);
     printf("%-13s drop %.1f %-16s max rel err %.2e\n", name, drop, "start state", worst);
     CHECK(worst < 1e-2, "%s start state: max relative error %.3e", name, worst);
 
@@ -136,6 +140,77 @@ static void check_kind(hn_lstm_kind kind, float drop)
     free(grad);
     free(f.state0);
     hn_lstm_free(&f.m);
+    hn_params_free(&f.ps);
+}
+
+/* The language model: embedding, cell, linear, softmax cross-entropy. */
+typedef struct lm_fixture {
+    hn_charlm lm;
+    hn_params ps;
+    int tokens[T * B], targets[T * B];
+    float *state0;
+} lm_fixture;
+
+static double lm_loss(void *ctx)
+{
+    lm_fixture *f = (lm_fixture *)ctx;
+    hn_rng rng;
+    memcpy(f->lm.rnn.state, f->state0, f->lm.rnn.state_size * sizeof(float));
+    hn_rng_seed(&rng, 17);
+    return hn_charlm_forward(&f->lm, &f->ps, f->tokens, f->targets, T, &rng, NULL);
+}
+
+static void check_charlm(hn_lstm_kind kind)
+{
+    enum { V = 6 };
+    lm_fixture f;
+    hn_lstm_config cfg = hn_lstm_config_default(kind, E, H);
+    hn_rng rng;
+    float *grad;
+    int i, nc = 0;
+    double worst, loss;
+    memset(&f, 0, sizeof f);
+    cfg.hyper_hidden = HH;
+    cfg.hyper_embed = Z;
+    cfg.drop = 0.2f;
+    hn_params_init(&f.ps);
+    CHECK(hn_charlm_declare(&f.lm, &f.ps, V, &cfg) == HN_OK, "declare: %s", hn_error());
+    CHECK(hn_params_alloc(&f.ps) == HN_OK, "alloc");
+    hn_charlm_init(&f.lm, &f.ps, 21);
+    CHECK(hn_charlm_setup(&f.lm, B, T) == HN_OK, "setup: %s", hn_error());
+    /* off the initial values, where the hyper cell's gradients vanish */
+    hn_rng_seed(&rng, 8);
+    for (i = 0; i < (int)f.ps.total; i++) f.ps.data[i] += 0.2f * hn_rng_normal(&rng);
+    for (i = 0; i < T * B; i++) {
+        f.tokens[i] = (int)hn_rng_below(&rng, V);
+        f.targets[i] = (int)hn_rng_below(&rng, V);
+    }
+    f.state0 = (float *)malloc(f.lm.rnn.state_size * sizeof(float));
+    hn_rng_fill_normal(&rng, f.state0, f.lm.rnn.state_size, 0.0f, 0.5f);
+
+    /* the loss of a barely trained model is near log V */
+    memcpy(f.lm.rnn.state, f.state0, f.lm.rnn.state_size * sizeof(float));
+    loss = hn_charlm_forward(&f.lm, &f.ps, f.tokens, f.targets, T, NULL, &nc);
+    printf("%-13s lm loss %.4f nats (log V = %.4f), %d correct\n",
+           hn_lstm_kind_name(kind), loss, log((double)V), nc);
+    CHECK(fabs(loss - log((double)V)) < 1.0, "initial loss %.4f", loss);
+
+    hn_params_zero_grad(&f.ps);
+    lm_loss(&f);
+    hn_charlm_backward(&f.lm, &f.ps);
+    grad = (float *)malloc(f.ps.total * sizeof(float));
+    memcpy(grad, f.ps.grad, f.ps.total * sizeof(float));
+    for (i = 0; i < f.ps.count; i++) {
+        const hn_param_info *pi = &f.ps.info[i];
+        worst = check_tensor(lm_loss, &f, f.ps.data + pi->offset, grad + pi->offset,
+                             pi->size);
+        printf("%-13s lm %-18s max rel err %.2e\n", hn_lstm_kind_name(kind), pi->name,
+               worst);
+        CHECK(worst < 1e-2, "lm %s: max relative error %.3e", pi->name, worst);
+    }
+    free(grad);
+    free(f.state0);
+    hn_charlm_free(&f.lm);
     hn_params_free(&f.ps);
 }
 
@@ -222,6 +297,8 @@ int main(void)
     for (k = 0; k < 4; k++) check_kind((hn_lstm_kind)k, 0.0f);
     check_kind(HN_LN_HYPERLSTM, 0.3f);
     check_kind(HN_LSTM, 0.3f);
+    check_charlm(HN_LSTM);
+    check_charlm(HN_LN_HYPERLSTM);
     for (k = 0; k < 4; k++) check_carry((hn_lstm_kind)k);
     check_refusals();
     check_orthogonal();
