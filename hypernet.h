@@ -528,7 +528,7 @@ HNDEF hn_status hn_lstm_declare(hn_lstm *m, const hn_lstm_config *cfg,
 /* Initial values (after hn_params_alloc), reproducible from the seed:
    orthogonal recurrent blocks, N(0, 1/E) input weights, the hyper scalings
    as the paper sets them. */
-HNDEF void hn_lstm_init(hn_lstm *m, hn_params *ps, uint64_t seed);
+HNDEF hn_status hn_lstm_init(hn_lstm *m, hn_params *ps, uint64_t seed);
 /* Size the workspace for batch rows and up to max_steps steps per call,
    and zero the carried state. May be called again to resize. */
 HNDEF hn_status hn_lstm_setup(hn_lstm *m, int batch, int max_steps);
@@ -562,7 +562,7 @@ typedef struct hn_charlm {
 
 HNDEF hn_status hn_charlm_declare(hn_charlm *m, hn_params *ps, int vocab,
                                   const hn_lstm_config *cell);
-HNDEF void hn_charlm_init(hn_charlm *m, hn_params *ps, uint64_t seed);
+HNDEF hn_status hn_charlm_init(hn_charlm *m, hn_params *ps, uint64_t seed);
 HNDEF hn_status hn_charlm_setup(hn_charlm *m, int batch, int max_steps);
 HNDEF void hn_charlm_free(hn_charlm *m);
 /* tokens and targets are [T,B] time-major (targets may be NULL: logits
@@ -2069,11 +2069,44 @@ struct hn__lstm_work {
     float *z;      /* [T,B,12Z] z_x, z_h, z_b */
     float *dz;     /* [T,B,12Z] */
     void *block;
+    void *gemm_ws; /* pack buffers for every product, sized once */
+    size_t gemm_bytes;
 };
 
 static int hn__lstm_is_hyper(hn_lstm_kind k)
 {
     return k == HN_HYPERLSTM || k == HN_LN_HYPERLSTM;
+}
+
+/* Every product of the layer runs in the workspace sized at setup, so the
+   time loop never allocates. */
+static void hn__lstm_gemm(struct hn__lstm_work *w, int ta, int tb, int m, int n, int k,
+                          float alpha, const float *a, int lda, const float *b, int ldb,
+                          float beta, float *c, int ldc)
+{
+    if (hn_sgemm_ws(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, w->gemm_ws,
+                    w->gemm_bytes) != HN_OK)
+        hn_sgemm(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+}
+
+/* The largest pack workspace any of the layer's products needs. */
+static size_t hn__lstm_gemm_bytes(const hn_lstm_config *c, int B, int T)
+{
+    const int E = c->input, H = c->hidden, Hh = c->hyper_hidden, Z = c->hyper_embed;
+    const int G = 4 * H, Gh = 4 * Hh, TB = T * B;
+    const int shapes[][3] = {
+        {TB, G, E}, {B, G, H}, {B, H, G}, {E, G, TB}, {H, G, TB}, {TB, E, G},
+        {TB, Gh, E}, {B, Gh, H}, {B, Gh, Hh}, {B, 12 * Z, Hh}, {B, Hh, 12 * Z},
+        {B, H, Gh}, {B, Hh, Gh}, {Z, H, TB}, {Hh, 12 * Z, TB}, {E, Gh, TB},
+        {H, Gh, TB}, {Hh, Gh, TB}, {TB, E, Gh}
+    };
+    size_t most = 0;
+    int i, n = hn__lstm_is_hyper(c->kind) ? 19 : 6;
+    for (i = 0; i < n; i++) {
+        size_t b = hn_sgemm_workspace_size(shapes[i][0], shapes[i][1], shapes[i][2]);
+        if (b > most) most = b;
+    }
+    return most;
 }
 
 static int hn__lstm_is_ln(hn_lstm_kind k)
@@ -2196,29 +2229,43 @@ HNDEF hn_status hn_lstm_declare(hn_lstm *m, const hn_lstm_config *cfg,
     return HN_OK;
 }
 
-/* An orthogonal rows x cols block (row stride ld) from normal draws by
-   modified Gram-Schmidt: orthonormal columns when rows >= cols, else
-   orthonormal rows (Saxe et al. 2014). Sums in double. */
-static void hn__orthogonal(hn_rng *rng, float *w, int rows, int cols, int ld)
+/* Orthonormalise the nvec rows (length len, row stride ld) of x by
+   modified Gram-Schmidt, summing in double. */
+static void hn__gram_schmidt_rows(float *x, int nvec, int len, size_t ld)
 {
-    int nvec = rows >= cols ? cols : rows, len = rows >= cols ? rows : cols;
-    size_t vstride = rows >= cols ? 1 : (size_t)ld, estride = rows >= cols ? (size_t)ld : 1;
-    int i, u, v, e;
-    for (i = 0; i < rows; i++) hn_rng_fill_normal(rng, w + (size_t)i * ld, (size_t)cols,
-                                                  0.0f, 1.0f);
+    int u, v, e;
     for (v = 0; v < nvec; v++) {
-        float *xv = w + v * vstride;
+        float *xv = x + v * ld;
         double norm = 0.0;
         for (u = 0; u < v; u++) {
-            const float *xu = w + u * vstride;
+            const float *xu = x + u * ld;
             double dot = 0.0;
-            for (e = 0; e < len; e++) dot += (double)xu[e * estride] * xv[e * estride];
-            for (e = 0; e < len; e++) xv[e * estride] -= (float)dot * xu[e * estride];
+            for (e = 0; e < len; e++) dot += (double)xu[e] * xv[e];
+            for (e = 0; e < len; e++) xv[e] -= (float)dot * xu[e];
         }
-        for (e = 0; e < len; e++) norm += (double)xv[e * estride] * xv[e * estride];
+        for (e = 0; e < len; e++) norm += (double)xv[e] * xv[e];
         norm = norm > 0.0 ? 1.0 / HN_SQRT(norm) : 0.0;
-        for (e = 0; e < len; e++) xv[e * estride] = (float)(xv[e * estride] * norm);
+        for (e = 0; e < len; e++) xv[e] = (float)(xv[e] * norm);
     }
+}
+
+/* An orthogonal rows x cols block (row stride ld) from normal draws
+   (Saxe et al. 2014): orthonormal rows when rows <= cols, else orthonormal
+   columns, built as the rows of tmp (cols x rows floats) and transposed so
+   that Gram-Schmidt always walks contiguous memory. */
+static void hn__orthogonal(hn_rng *rng, float *w, int rows, int cols, int ld, float *tmp)
+{
+    int i, j;
+    if (rows <= cols) {
+        for (i = 0; i < rows; i++)
+            hn_rng_fill_normal(rng, w + (size_t)i * ld, (size_t)cols, 0.0f, 1.0f);
+        hn__gram_schmidt_rows(w, rows, cols, (size_t)ld);
+        return;
+    }
+    hn_rng_fill_normal(rng, tmp, (size_t)rows * cols, 0.0f, 1.0f);
+    hn__gram_schmidt_rows(tmp, cols, rows, (size_t)rows);
+    for (i = 0; i < rows; i++)
+        for (j = 0; j < cols; j++) w[(size_t)i * ld + j] = tmp[(size_t)j * rows + i];
 }
 
 static void hn__fill(float *x, size_t n, float v)
@@ -2229,21 +2276,24 @@ static void hn__fill(float *x, size_t n, float v)
 
 /* Each of the four gate blocks [rows, n] of a [rows, 4n] matrix gets its
    own orthogonal block. */
-static void hn__orthogonal_gates(hn_rng *rng, float *w, int rows, int n)
+static void hn__orthogonal_gates(hn_rng *rng, float *w, int rows, int n, float *tmp)
 {
     int y;
-    for (y = 0; y < 4; y++) hn__orthogonal(rng, w + (size_t)y * n, rows, n, 4 * n);
+    for (y = 0; y < 4; y++) hn__orthogonal(rng, w + (size_t)y * n, rows, n, 4 * n, tmp);
 }
 
-HNDEF void hn_lstm_init(hn_lstm *m, hn_params *ps, uint64_t seed)
+HNDEF hn_status hn_lstm_init(hn_lstm *m, hn_params *ps, uint64_t seed)
 {
     const hn_lstm_config *c = &m->cfg;
     int E = c->input, H = c->hidden, Hh = c->hyper_hidden, Z = c->hyper_embed;
     hn_rng rng;
+    /* room for the one non-square block, [H, Hh] of the hyper cell */
+    float *tmp = (float *)hn__calloc((size_t)H * (Hh ? Hh : 1), sizeof(float));
+    if (!tmp) return HN_ERR_NOMEM;
     hn_rng_seed(&rng, seed);
     hn_rng_fill_normal(&rng, hn_params_data(ps, m->wx), (size_t)E * 4 * H, 0.0f,
                        1.0f / HN_SQRTF((float)E));
-    hn__orthogonal_gates(&rng, hn_params_data(ps, m->wh), H, H);
+    hn__orthogonal_gates(&rng, hn_params_data(ps, m->wh), H, H, tmp);
     if (m->b >= 0) hn__fill(hn_params_data(ps, m->b), (size_t)4 * H, 0.0f);
     if (m->ln_g >= 0) {
         hn__fill(hn_params_data(ps, m->ln_g), (size_t)4 * H, 1.0f);
@@ -2251,12 +2301,15 @@ HNDEF void hn_lstm_init(hn_lstm *m, hn_params *ps, uint64_t seed)
         hn__fill(hn_params_data(ps, m->lnc_g), (size_t)H, 1.0f);
         hn__fill(hn_params_data(ps, m->lnc_b), (size_t)H, 0.0f);
     }
-    if (m->wz < 0) return;
+    if (m->wz < 0) {
+        HN_FREE(tmp);
+        return HN_OK;
+    }
 
     hn_rng_fill_normal(&rng, hn_params_data(ps, m->hwx), (size_t)E * 4 * Hh, 0.0f,
                        1.0f / HN_SQRTF((float)E));
-    hn__orthogonal_gates(&rng, hn_params_data(ps, m->hwh), H, Hh);
-    hn__orthogonal_gates(&rng, hn_params_data(ps, m->hwhh), Hh, Hh);
+    hn__orthogonal_gates(&rng, hn_params_data(ps, m->hwh), H, Hh, tmp);
+    hn__orthogonal_gates(&rng, hn_params_data(ps, m->hwhh), Hh, Hh, tmp);
     if (m->hb >= 0) hn__fill(hn_params_data(ps, m->hb), (size_t)4 * Hh, 0.0f);
     if (m->hln_g >= 0) {
         hn__fill(hn_params_data(ps, m->hln_g), (size_t)4 * Hh, 1.0f);
@@ -2280,6 +2333,8 @@ HNDEF void hn_lstm_init(hn_lstm *m, hn_params *ps, uint64_t seed)
     hn__fill(hn_params_data(ps, m->wxz), (size_t)4 * Z * H, 0.1f / (float)Z);
     hn__fill(hn_params_data(ps, m->whz), (size_t)4 * Z * H, 0.1f / (float)Z);
     hn__fill(hn_params_data(ps, m->wbz), (size_t)4 * Z * H, 0.0f);
+    HN_FREE(tmp);
+    return HN_OK;
 }
 
 /* Lay the workspace out from base (or just count its floats when base is
@@ -2338,7 +2393,10 @@ static size_t hn__lstm_carve(hn_lstm *m, struct hn__lstm_work *w, float *base)
 
 HNDEF void hn_lstm_free(hn_lstm *m)
 {
-    if (m->w) HN_FREE(m->w->block);
+    if (m->w) {
+        HN_FREE(m->w->block);
+        HN_FREE(m->w->gemm_ws);
+    }
     HN_FREE(m->w);
     m->w = NULL;
     m->state = m->dstate = NULL;
@@ -2372,6 +2430,14 @@ HNDEF hn_status hn_lstm_setup(hn_lstm *m, int batch, int max_steps)
         return HN_ERR_NOMEM;
     }
     w->block = raw;
+    w->gemm_bytes = hn__lstm_gemm_bytes(&m->cfg, batch, max_steps);
+    w->gemm_ws = hn__alloc(w->gemm_bytes);
+    if (!w->gemm_ws) {
+        HN_FREE(raw);
+        HN_FREE(w);
+        m->batch = m->max_steps = 0;
+        return HN_ERR_NOMEM;
+    }
     addr = ((uintptr_t)raw + 63u) & ~(uintptr_t)63u;
     hn__lstm_carve(m, w, (float *)(void *)(raw + (addr - (uintptr_t)raw)));
     m->w = w;
@@ -2604,9 +2670,9 @@ HNDEF void hn_lstm_forward(hn_lstm *m, const hn_params *ps, int steps,
         /* LSTM: W_x x_t + b for every step in one product, then per step
            the recurrent product and one elementwise pass. */
         if (m->b >= 0) hn__fill_rows(mc->a, (size_t)TB, G, hn_params_data(ps, m->b));
-        hn_sgemm(0, 0, TB, G, E, 1.0f, x, E, wx, G, m->b >= 0 ? 1.0f : 0.0f, mc->a, G);
+        hn__lstm_gemm(w, 0, 0, TB, G, E, 1.0f, x, E, wx, G, m->b >= 0 ? 1.0f : 0.0f, mc->a, G);
         for (t = 0; t < T; t++) {
-            hn_sgemm(0, 0, B, G, H, 1.0f, mc->hs + t * BH, H, wh, G, 1.0f,
+            hn__lstm_gemm(w, 0, 0, B, G, H, 1.0f, mc->hs + t * BH, H, wh, G, 1.0f,
                      mc->a + (size_t)t * B * G, G);
 #ifdef _OPENMP
 #pragma omp parallel for schedule(static) if (B * G >= HN__LSTM_OMP_MIN)
@@ -2626,26 +2692,26 @@ HNDEF void hn_lstm_forward(hn_lstm *m, const hn_params *ps, int steps,
         }
 
         /* input products of both cells for every step */
-        hn_sgemm(0, 0, TB, G, E, 1.0f, x, E, wx, G, 0.0f, w->wxx, G);
+        hn__lstm_gemm(w, 0, 0, TB, G, E, 1.0f, x, E, wx, G, 0.0f, w->wxx, G);
         if (m->hb >= 0) hn__fill_rows(hc->a, (size_t)TB, Gh, hn_params_data(ps, m->hb));
-        hn_sgemm(0, 0, TB, Gh, E, 1.0f, x, E, hn_params_data(ps, m->hwx), Gh,
+        hn__lstm_gemm(w, 0, 0, TB, Gh, E, 1.0f, x, E, hn_params_data(ps, m->hwx), Gh,
                  m->hb >= 0 ? 1.0f : 0.0f, hc->a, Gh);
 
         for (t = 0; t < T; t++) {
             float *ha = hc->a + (size_t)t * B * Gh;
 
             /* the hyper cell reads [x_t; h_{t-1}] and its own h^_{t-1} */
-            hn_sgemm(0, 0, B, Gh, H, 1.0f, mc->hs + t * BH, H, hwh, Gh, 1.0f, ha, Gh);
-            hn_sgemm(0, 0, B, Gh, Hh, 1.0f, hc->hs + t * BHh, Hh, hwhh, Gh, 1.0f, ha, Gh);
+            hn__lstm_gemm(w, 0, 0, B, Gh, H, 1.0f, mc->hs + t * BH, H, hwh, Gh, 1.0f, ha, Gh);
+            hn__lstm_gemm(w, 0, 0, B, Gh, Hh, 1.0f, hc->hs + t * BHh, Hh, hwhh, Gh, 1.0f, ha, Gh);
 #ifdef _OPENMP
 #pragma omp parallel for schedule(static) if (B * Gh >= HN__LSTM_OMP_MIN)
 #endif
             for (b = 0; b < B; b++) hn__core_step(hc, w->forget_bias, B, t, b);
 
             /* z = W h^_t (biases added in hn__hyper_scale), W_h h_{t-1} */
-            hn_sgemm(0, 0, B, 12 * Z, Hh, 1.0f, hc->hs + (t + 1) * BHh, Hh, wz, 12 * Z,
+            hn__lstm_gemm(w, 0, 0, B, 12 * Z, Hh, 1.0f, hc->hs + (t + 1) * BHh, Hh, wz, 12 * Z,
                      0.0f, w->z + (size_t)t * B * 12 * Z, 12 * Z);
-            hn_sgemm(0, 0, B, G, H, 1.0f, mc->hs + t * BH, H, wh, G, 0.0f,
+            hn__lstm_gemm(w, 0, 0, B, G, H, 1.0f, mc->hs + t * BH, H, wh, G, 0.0f,
                      w->whh + (size_t)t * B * G, G);
 
             /* the main cell, scaled row by row */
@@ -2733,23 +2799,23 @@ HNDEF void hn_lstm_backward(hn_lstm *m, hn_params *ps, const float *dh_out, floa
             if (hyper) hn__hyper_scale_back(w, wxz, whz, wbz, H, Z, B, t, b);
         }
         if (!hyper) {
-            hn_sgemm(0, 1, B, H, G, 1.0f, mc->a + (size_t)t * B * G, G, wh, G, 0.0f,
+            hn__lstm_gemm(w, 0, 1, B, H, G, 1.0f, mc->a + (size_t)t * B * G, G, wh, G, 0.0f,
                      mc->dh, H);
             continue;
         }
-        hn_sgemm(0, 1, B, H, G, 1.0f, w->sh + (size_t)t * B * G, G, wh, G, 0.0f, mc->dh, H);
+        hn__lstm_gemm(w, 0, 1, B, H, G, 1.0f, w->sh + (size_t)t * B * G, G, wh, G, 0.0f, mc->dh, H);
 
         /* into the hyper cell through z, then to h_{t-1} and h^_{t-1} */
-        hn_sgemm(0, 1, B, Hh, 12 * Z, 1.0f, w->dz + (size_t)t * B * 12 * Z, 12 * Z,
+        hn__lstm_gemm(w, 0, 1, B, Hh, 12 * Z, 1.0f, w->dz + (size_t)t * B * 12 * Z, 12 * Z,
                  hn_params_data(ps, m->wz), 12 * Z, 1.0f, hc->dh, Hh);
 #ifdef _OPENMP
 #pragma omp parallel for schedule(static) if (B * Gh >= HN__LSTM_OMP_MIN)
 #endif
         for (b = 0; b < B; b++)
             hn__core_back(hc, B, t, b, hc->dh + (size_t)b * Hh, hc->dc + (size_t)b * Hh);
-        hn_sgemm(0, 1, B, H, Gh, 1.0f, hc->a + (size_t)t * B * Gh, Gh,
+        hn__lstm_gemm(w, 0, 1, B, H, Gh, 1.0f, hc->a + (size_t)t * B * Gh, Gh,
                  hn_params_data(ps, m->hwh), Gh, 1.0f, mc->dh, H);
-        hn_sgemm(0, 1, B, Hh, Gh, 1.0f, hc->a + (size_t)t * B * Gh, Gh,
+        hn__lstm_gemm(w, 0, 1, B, Hh, Gh, 1.0f, hc->a + (size_t)t * B * Gh, Gh,
                  hn_params_data(ps, m->hwhh), Gh, 0.0f, hc->dh, Hh);
     }
 
@@ -2766,10 +2832,10 @@ HNDEF void hn_lstm_backward(hn_lstm *m, hn_params *ps, const float *dh_out, floa
     {
         const float *gx = hyper ? w->sx : mc->a;   /* gradient of W_x x_t */
         const float *gh = hyper ? w->sh : mc->a;   /* gradient of W_h h_{t-1} */
-        hn_sgemm(1, 0, E, G, TB, 1.0f, w->x, E, gx, G, 1.0f, hn_params_grad(ps, m->wx), G);
-        hn_sgemm(1, 0, H, G, TB, 1.0f, mc->hs, H, gh, G, 1.0f, hn_params_grad(ps, m->wh), G);
+        hn__lstm_gemm(w, 1, 0, E, G, TB, 1.0f, w->x, E, gx, G, 1.0f, hn_params_grad(ps, m->wx), G);
+        hn__lstm_gemm(w, 1, 0, H, G, TB, 1.0f, mc->hs, H, gh, G, 1.0f, hn_params_grad(ps, m->wh), G);
         if (m->b >= 0) hn__colsum_add(mc->a, (size_t)TB, G, G, hn_params_grad(ps, m->b));
-        if (dx) hn_sgemm(0, 1, TB, E, G, 1.0f, gx, G, wx, G, 1.0f, dx, E);
+        if (dx) hn__lstm_gemm(w, 0, 1, TB, E, G, 1.0f, gx, G, wx, G, 1.0f, dx, E);
         hn__core_ln_grads(mc, ps, m->ln_g, m->ln_b, m->lnc_g, m->lnc_b, (size_t)TB);
     }
     if (!hyper) return;
@@ -2777,26 +2843,26 @@ HNDEF void hn_lstm_backward(hn_lstm *m, hn_params *ps, const float *dh_out, floa
     /* the scalings: W_xz(y) += z_x(y)^T (s * W_x x), and alike */
     for (y = 0; y < 4; y++) {
         size_t blk = (size_t)y * Z * H;
-        hn_sgemm(1, 0, Z, H, TB, 1.0f, w->z + y * Z, 12 * Z, w->wxx + y * H, G, 1.0f,
+        hn__lstm_gemm(w, 1, 0, Z, H, TB, 1.0f, w->z + y * Z, 12 * Z, w->wxx + y * H, G, 1.0f,
                  hn_params_grad(ps, m->wxz) + blk, H);
-        hn_sgemm(1, 0, Z, H, TB, 1.0f, w->z + 4 * Z + y * Z, 12 * Z, w->whh + y * H, G,
+        hn__lstm_gemm(w, 1, 0, Z, H, TB, 1.0f, w->z + 4 * Z + y * Z, 12 * Z, w->whh + y * H, G,
                  1.0f, hn_params_grad(ps, m->whz) + blk, H);
-        hn_sgemm(1, 0, Z, H, TB, 1.0f, w->z + 8 * Z + y * Z, 12 * Z, mc->a + y * H, G,
+        hn__lstm_gemm(w, 1, 0, Z, H, TB, 1.0f, w->z + 8 * Z + y * Z, 12 * Z, mc->a + y * H, G,
                  1.0f, hn_params_grad(ps, m->wbz) + blk, H);
     }
-    hn_sgemm(1, 0, Hh, 12 * Z, TB, 1.0f, hc->hs + BHh, Hh, w->dz, 12 * Z, 1.0f,
+    hn__lstm_gemm(w, 1, 0, Hh, 12 * Z, TB, 1.0f, hc->hs + BHh, Hh, w->dz, 12 * Z, 1.0f,
              hn_params_grad(ps, m->wz), 12 * Z);
     hn__colsum_add(w->dz, (size_t)TB, 8 * Z, 12 * Z, hn_params_grad(ps, m->bz));
 
     /* the hyper cell's own weights and its share of dx */
-    hn_sgemm(1, 0, E, Gh, TB, 1.0f, w->x, E, hc->a, Gh, 1.0f, hn_params_grad(ps, m->hwx), Gh);
-    hn_sgemm(1, 0, H, Gh, TB, 1.0f, mc->hs, H, hc->a, Gh, 1.0f, hn_params_grad(ps, m->hwh),
+    hn__lstm_gemm(w, 1, 0, E, Gh, TB, 1.0f, w->x, E, hc->a, Gh, 1.0f, hn_params_grad(ps, m->hwx), Gh);
+    hn__lstm_gemm(w, 1, 0, H, Gh, TB, 1.0f, mc->hs, H, hc->a, Gh, 1.0f, hn_params_grad(ps, m->hwh),
              Gh);
-    hn_sgemm(1, 0, Hh, Gh, TB, 1.0f, hc->hs, Hh, hc->a, Gh, 1.0f,
+    hn__lstm_gemm(w, 1, 0, Hh, Gh, TB, 1.0f, hc->hs, Hh, hc->a, Gh, 1.0f,
              hn_params_grad(ps, m->hwhh), Gh);
     if (m->hb >= 0) hn__colsum_add(hc->a, (size_t)TB, Gh, Gh, hn_params_grad(ps, m->hb));
     if (dx)
-        hn_sgemm(0, 1, TB, E, Gh, 1.0f, hc->a, Gh, hn_params_data(ps, m->hwx), Gh, 1.0f, dx, E);
+        hn__lstm_gemm(w, 0, 1, TB, E, Gh, 1.0f, hc->a, Gh, hn_params_data(ps, m->hwx), Gh, 1.0f, dx, E);
     hn__core_ln_grads(hc, ps, m->hln_g, m->hln_b, m->hlnc_g, m->hlnc_b, (size_t)TB);
 }
 
@@ -2822,10 +2888,11 @@ HNDEF hn_status hn_charlm_declare(hn_charlm *m, hn_params *ps, int vocab,
     return HN_OK;
 }
 
-HNDEF void hn_charlm_init(hn_charlm *m, hn_params *ps, uint64_t seed)
+HNDEF hn_status hn_charlm_init(hn_charlm *m, hn_params *ps, uint64_t seed)
 {
     hn_rng rng;
-    hn_lstm_init(&m->rnn, ps, seed);
+    hn_status st = hn_lstm_init(&m->rnn, ps, seed);
+    if (st != HN_OK) return st;
     /* a separate stream, so the cell's draws do not shift these */
     hn_rng_seed(&rng, seed ^ UINT64_C(0x9e3779b97f4a7c15));
     hn_rng_fill_normal(&rng, hn_params_data(ps, m->emb),
@@ -2834,6 +2901,7 @@ HNDEF void hn_charlm_init(hn_charlm *m, hn_params *ps, uint64_t seed)
                        (size_t)m->vocab * m->rnn.cfg.hidden, 0.0f,
                        1.0f / HN_SQRTF((float)m->rnn.cfg.hidden));
     hn__fill(hn_params_data(ps, m->out_b), (size_t)m->vocab, 0.0f);
+    return HN_OK;
 }
 
 HNDEF void hn_charlm_free(hn_charlm *m)
