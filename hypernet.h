@@ -365,6 +365,125 @@ HNDEF float hn_softmax_xent_forward(int n, int c, const float *logits, const int
 HNDEF void hn_softmax_xent_backward(int n, int c, const float *probs, const int *labels,
                                     float scale, float *dlogits);
 
+/* Geometry of a 2-D convolution (cross-correlation, as in every deep
+   learning library), zero padding, the same stride and padding on both
+   axes, any kernel height and width:
+
+      x is (n, c_in, h_in, w_in), w is (c_out, c_in, kh, kw), b is (c_out)
+      y is (n, c_out, h_out, w_out), h_out = (h_in + 2 pad - kh) / stride + 1
+      y[i,o,r,s] = b[o] + sum_{c,u,v} w[o,c,u,v] x[i,c, r*stride-pad+u, s*stride-pad+v]
+
+   Each image is unfolded into a matrix col (c_in*kh*kw, h_out*w_out)
+   ("im2col") and multiplied by the weight seen as (c_out, c_in*kh*kw):
+   the long image dimension becomes the GEMM's long rows. A 1x1 stride-1
+   convolution without padding multiplies the image itself, no unfolding.
+
+   Images are handed to `slots` workers (OpenMP threads when enabled), each
+   with its own part of the workspace: an unfolding buffer and partial
+   weight and bias gradients, summed in slot order at the end. The result
+   therefore depends on slots (in the last bits of dw and db) but never on
+   the number of threads. hn_conv2d_init sets slots to HN_CONV2D_SLOTS
+   (default 4); set it to 1 on a small target before sizing the workspace. */
+typedef struct hn_conv2d {
+    int c_in, h_in, w_in;
+    int c_out, kh, kw;
+    int stride, pad;
+    int h_out, w_out;      /* set by hn_conv2d_init */
+    int slots;             /* workers; may be changed before sizing ws */
+} hn_conv2d;
+
+/* Check and record the geometry. Fails (HN_ERR_ARG / HN_ERR_SHAPE /
+   HN_ERR_LIMIT) on a non-positive size, a kernel larger than the padded
+   input, or sizes whose products overflow an int. */
+HNDEF hn_status hn_conv2d_init(hn_conv2d *cv, int c_in, int h_in, int w_in, int c_out,
+                               int kh, int kw, int stride, int pad);
+/* Floats of workspace that forward and backward need (the same for both,
+   independent of the batch size). */
+HNDEF size_t hn_conv2d_workspace_size(const hn_conv2d *cv);
+/* b may be NULL (no bias). ws holds hn_conv2d_workspace_size floats. */
+HNDEF void hn_conv2d_forward(const hn_conv2d *cv, int n, const float *x, const float *w,
+                             const float *b, float *y, float *ws);
+/* dy is (n, c_out, h_out, w_out).
+   dx += conv_transpose(dy, w),  dw[o,c,u,v] += sum dy[i,o,r,s] x[i,c,..],
+   db[o] += sum dy[i,o,:,:] */
+HNDEF void hn_conv2d_backward(const hn_conv2d *cv, int n, const float *x, const float *w,
+                              const float *dy, float *dx, float *dw, float *db,
+                              float *ws);
+
+/* Geometry of max and average pooling: no padding, windows that do not
+   fit at the bottom or right edge are dropped (floor), as in most
+   libraries. x is (n, c, h_in, w_in), y is (n, c, h_out, w_out),
+   h_out = (h_in - kh) / stride_h + 1. */
+typedef struct hn_pool2d {
+    int c, h_in, w_in;
+    int kh, kw, stride_h, stride_w;
+    int h_out, w_out;      /* set by hn_pool2d_init */
+} hn_pool2d;
+
+HNDEF hn_status hn_pool2d_init(hn_pool2d *p, int c, int h_in, int w_in, int kh, int kw,
+                               int stride_h, int stride_w);
+
+/* Max pooling. argmax (same shape as y) gets the index of the winner in
+   its input plane (row * w_in + col); ties go to the first in row order.
+   y[i,c,r,s] = max over the window of x */
+HNDEF void hn_maxpool2d_forward(const hn_pool2d *p, int n, const float *x, float *y,
+                                int *argmax);
+/* dx[winner] += dy */
+HNDEF void hn_maxpool2d_backward(const hn_pool2d *p, int n, const int *argmax,
+                                 const float *dy, float *dx);
+
+/* Average pooling.  y[i,c,r,s] = mean over the window of x */
+HNDEF void hn_avgpool2d_forward(const hn_pool2d *p, int n, const float *x, float *y);
+/* dx[window] += dy / (kh kw) */
+HNDEF void hn_avgpool2d_backward(const hn_pool2d *p, int n, const float *dy, float *dx);
+
+/* Global average pooling. x is (n, c, hw) with hw = h * w, y is (n, c).
+   y[i,c] = mean_j x[i,c,j] */
+HNDEF void hn_global_avgpool_forward(int n, int c, int hw, const float *x, float *y);
+/* dx[i,c,j] += dy[i,c] / hw */
+HNDEF void hn_global_avgpool_backward(int n, int c, int hw, const float *dy, float *dx);
+
+/* Inverted dropout over n floats (Srivastava et al. 2014). p_drop is the
+   probability of DROPPING an element; survivors are scaled by 1/(1-p_drop)
+   during training, so at evaluation the layer is the identity (just skip
+   it). keep (n bytes) records which elements survived; draws come from
+   rng, one hn_rng_uniform per element, in order. 0 <= p_drop < 1.
+   y = x * keep / (1 - p_drop) */
+HNDEF void hn_dropout_forward(size_t n, float p_drop, const float *x, float *y,
+                              unsigned char *keep, hn_rng *rng);
+/* dx += dy * keep / (1 - p_drop) */
+HNDEF void hn_dropout_backward(size_t n, float p_drop, const unsigned char *keep,
+                               const float *dy, float *dx);
+
+/* Batch normalization over (N, H, W) for each channel (Ioffe and Szegedy
+   2015, Algorithm 1). x and y are (n, c, hw) with hw = h * w; gamma, beta,
+   running_mean and running_var are (c).
+
+   Training uses the batch's statistics and updates the running ones:
+      y = gamma (x - mean) / sqrt(var + eps) + beta   (var is biased, 1/M)
+      running = (1 - momentum) running + momentum * batch_stat
+   with the unbiased variance M/(M-1) var for running_var (M = n hw), the
+   convention of PyTorch, whose usual values are momentum 0.1, eps 1e-5.
+   mean and rstd = 1/sqrt(var + eps), (c) each, are saved for the backward
+   pass. running_mean / running_var may be NULL (no update). */
+HNDEF void hn_batchnorm2d_forward_train(int n, int c, int hw, const float *x,
+                                        const float *gamma, const float *beta, float eps,
+                                        float momentum, float *running_mean,
+                                        float *running_var, float *mean, float *rstd,
+                                        float *y);
+/* Evaluation: y = gamma (x - running_mean) / sqrt(running_var + eps) + beta */
+HNDEF void hn_batchnorm2d_forward_eval(int n, int c, int hw, const float *x,
+                                       const float *gamma, const float *beta, float eps,
+                                       const float *running_mean,
+                                       const float *running_var, float *y);
+/* Backward of the training forward, with xh = (x - mean) rstd, M = n hw:
+   dbeta += sum dy,  dgamma += sum dy xh,
+   dx += gamma rstd (dy - sum(dy) / M - xh sum(dy xh) / M) */
+HNDEF void hn_batchnorm2d_backward(int n, int c, int hw, const float *x,
+                                   const float *gamma, const float *mean,
+                                   const float *rstd, const float *dy, float *dx,
+                                   float *dgamma, float *dbeta);
+
 /* ---- end of layers API ---- */
 
 /* ========================================================================
@@ -426,6 +545,54 @@ HNDEF void hn_optim_free(hn_optim *o);
    The gradient buffer is left as it was (L2 decay is not written into it). */
 HNDEF void hn_optim_step(hn_optim *o, hn_params *ps, float lr);
 
+/* Learning-rate schedules: hn_schedule_lr(s, t) is the rate for step t,
+   counted from 0 (pass hn_optim.step before the update). */
+enum {
+    HN_SCHED_CONSTANT = 0,
+    HN_SCHED_EXPONENTIAL = 1,   /* max(lr * decay^t, min_lr) */
+    HN_SCHED_PIECEWISE = 2,     /* values[j] for boundaries[j-1] <= t < boundaries[j] */
+    HN_SCHED_COSINE = 3         /* min_lr + (lr - min_lr) (1 + cos(pi t / total)) / 2,
+                                   then min_lr from t = total on */
+};
+
+#define HN_SCHED_MAX_PIECES 8
+
+typedef struct hn_schedule {
+    int kind;
+    float lr;              /* the starting rate */
+    double decay;          /* EXPONENTIAL: factor per step (double: a float
+                              holds 0.99995 only to 8e-9, an error that
+                              compounds to 1e-4 over 10^4 steps) */
+    float min_lr;          /* EXPONENTIAL: floor; COSINE: final rate */
+    int64_t total_steps;   /* COSINE: steps from lr to min_lr */
+    int npieces;           /* PIECEWISE: npieces values, npieces - 1 boundaries */
+    int64_t boundaries[HN_SCHED_MAX_PIECES - 1];
+    float values[HN_SCHED_MAX_PIECES];
+} hn_schedule;
+
+HNDEF hn_schedule hn_schedule_constant(float lr);
+/* The paper's MNIST and language-model runs decay the rate by a constant
+   factor every step down to a floor, e.g. lr 0.005, decay 0.99995. */
+HNDEF hn_schedule hn_schedule_exponential(float lr, double decay, float min_lr);
+/* npieces (1 to HN_SCHED_MAX_PIECES) values; boundaries (npieces - 1,
+   increasing) are the steps at which the next value takes over. */
+HNDEF hn_schedule hn_schedule_piecewise(int npieces, const int64_t *boundaries,
+                                        const float *values);
+HNDEF hn_schedule hn_schedule_cosine(float lr, float min_lr, int64_t total_steps);
+HNDEF float hn_schedule_lr(const hn_schedule *s, int64_t step);
+
+/* Gradient clipping over the whole store (Pascanu, Mikolov and Bengio 2013,
+   "On the difficulty of training recurrent neural networks", section 3.2).
+   hn_grad_norm is the global L2 norm of every gradient, summed in double in
+   a fixed order. hn_clip_grad_norm scales every gradient by
+   max_norm / norm when norm > max_norm and returns the norm before
+   clipping; a NaN or infinite norm leaves the gradients as they are, so
+   the caller can see it and skip the step. */
+HNDEF float hn_grad_norm(const hn_params *ps);
+HNDEF float hn_clip_grad_norm(hn_params *ps, float max_norm);
+/* Clamp every gradient into [-limit, limit]. */
+HNDEF void hn_clip_grad_value(hn_params *ps, float limit);
+
 /* ---- end of optimizers API ---- */
 
 /* ========================================================================
@@ -433,6 +600,12 @@ HNDEF void hn_optim_step(hn_optim *o, hn_params *ps, float lr);
    ======================================================================== */
 
 /* ---- end of static hypernetwork API ---- */
+
+/* ========================================================================
+   Residual networks: WideResNet and ResNet, plain or with generated kernels
+   ======================================================================== */
+
+/* ---- end of residual network API ---- */
 
 /* ========================================================================
    Recurrent networks: LSTM, layer norm LSTM, HyperLSTM
@@ -581,17 +754,367 @@ HNDEF void hn_charlm_backward(hn_charlm *m, hn_params *ps);
    Inflate (RFC 1950 zlib, 1951 deflate, 1952 gzip)
    ======================================================================== */
 
+/* Decompression of the formats data sets ship in: raw deflate (RFC 1951),
+   the zlib wrapper (RFC 1950, MATLAB's compressed .mat elements) and gzip
+   (RFC 1952, the MNIST and CIFAR files). Every decoder takes a max_out:
+   a stream that would produce more is refused with HN_ERR_LIMIT, so a
+   small hostile file cannot make the library allocate gigabytes. Nothing
+   here depends on zlib. */
+
+/* CRC-32 (IEEE, as in gzip/PNG); start with crc = 0, feed pieces in order. */
+HNDEF uint32_t hn_crc32(uint32_t crc, const void *data, size_t len);
+/* Adler-32 (zlib); start with adler = 1. */
+HNDEF uint32_t hn_adler32(uint32_t adler, const void *data, size_t len);
+
+/* Raw deflate (RFC 1951). Output in a new buffer (*out, free with hn_free),
+   at most max_out bytes: a stream that would produce more is refused with
+   HN_ERR_LIMIT. *consumed (may be NULL) gets the number of input bytes the
+   stream used. */
+HNDEF hn_status hn_inflate(const unsigned char *in, size_t in_len, size_t max_out,
+                           unsigned char **out, size_t *out_len, size_t *consumed);
+/* Raw deflate into the caller's buffer dst[0..dst_cap): for sizes known in
+   advance. A stream that would produce more than dst_cap bytes is refused
+   with HN_ERR_LIMIT. *out_len and *consumed may be NULL. */
+HNDEF hn_status hn_inflate_into(const unsigned char *in, size_t in_len,
+                                unsigned char *dst, size_t dst_cap,
+                                size_t *out_len, size_t *consumed);
+/* zlib wrapper (RFC 1950), Adler-32 checked. The stream must fill in_len
+   exactly; a preset dictionary (FDICT) is refused as unsupported. */
+HNDEF hn_status hn_zlib_uncompress(const unsigned char *in, size_t in_len, size_t max_out,
+                                   unsigned char **out, size_t *out_len);
+/* gzip (RFC 1952): header flags (FEXTRA, FNAME, FCOMMENT, FHCRC), CRC-32
+   and ISIZE checked, concatenated members decoded in sequence. Zero bytes
+   after the last member are ignored (tape padding); anything else there is
+   refused. */
+HNDEF hn_status hn_gunzip(const unsigned char *in, size_t in_len, size_t max_out,
+                          unsigned char **out, size_t *out_len);
+/* 1 when the buffer starts with the gzip magic bytes 1f 8b. */
+HNDEF int hn_is_gzip(const unsigned char *in, size_t in_len);
+
 /* ---- end of inflate API ---- */
 
 /* ========================================================================
    Data files: IDX, CIFAR-10 binary, MATLAB .mat
    ======================================================================== */
 
+/* ---- IDX (MNIST, Fashion-MNIST) ---- */
+
+/* IDX, the format of LeCun's MNIST files: two zero bytes, an element type,
+   the number of dimensions, each dimension as a big-endian uint32, then
+   the elements row-major, big-endian. Readers take the file plain or
+   gzip-compressed (recognised by its magic 1f 8b) and refuse, with a
+   reason: a bad magic or element type, zero or more than HN_IDX_MAX_DIMS
+   dimensions, a dimension of 0, dimensions whose product (in bytes)
+   overflows, data shorter than the dimensions claim (before allocating
+   anything), and any bytes after the data (trailing garbage is refused,
+   not ignored: a file that is longer than it says is not what it says). */
+enum {
+    HN_IDX_U8 = 0x08,
+    HN_IDX_I8 = 0x09,
+    HN_IDX_I16 = 0x0B,
+    HN_IDX_I32 = 0x0C,
+    HN_IDX_F32 = 0x0D,
+    HN_IDX_F64 = 0x0E
+};
+
+#define HN_IDX_MAX_DIMS 8
+
+/* Largest uncompressed IDX image a reader accepts when the caller passes
+   max_bytes = 0: 1 GiB, twenty times MNIST's training images. */
+#ifndef HN_IDX_DEFAULT_MAX
+#define HN_IDX_DEFAULT_MAX ((size_t)1 << 30)
+#endif
+
+typedef struct hn_idx {
+    int type;                     /* HN_IDX_U8 ... HN_IDX_F64 */
+    int ndim;                     /* 1 .. HN_IDX_MAX_DIMS */
+    size_t dims[HN_IDX_MAX_DIMS]; /* extents, outermost first */
+    size_t count;                 /* number of elements: product of dims */
+    size_t elem_size;             /* bytes per element: 1, 2, 4 or 8 */
+    void *data;                   /* count elements in host byte order:
+                                     uint8_t, int8_t, int16_t, int32_t,
+                                     float or double */
+} hn_idx;
+
+/* Read an IDX image from memory, plain or gzipped. max_bytes bounds the
+   uncompressed image, header included (0 = HN_IDX_DEFAULT_MAX); larger
+   ones are refused with HN_ERR_LIMIT. Free with hn_idx_free. */
+HNDEF hn_status hn_idx_read_mem(const unsigned char *bytes, size_t len, size_t max_bytes,
+                                hn_idx *x);
+#ifndef HN_NO_STDIO
+/* The same from a file. */
+HNDEF hn_status hn_idx_read_file(const char *path, size_t max_bytes, hn_idx *x);
+#endif
+HNDEF void hn_idx_free(hn_idx *x);
+/* Elements [first, first + n) as floats times scale: scale = 1/255 maps
+   MNIST's pixels to [0, 1]. */
+HNDEF hn_status hn_idx_to_float(const hn_idx *x, size_t first, size_t n, float scale,
+                                float *dst);
+/* Elements [first, first + n) as ints (class labels). Refused for values
+   that are not integers or do not fit an int. */
+HNDEF hn_status hn_idx_to_int(const hn_idx *x, size_t first, size_t n, int *dst);
+/* The whole image as a new float tensor of the same shape, times scale
+   (at most HN_MAX_DIMS dimensions, each at most INT_MAX). */
+HNDEF hn_status hn_idx_to_tensor(const hn_idx *x, float scale, hn_tensor *t);
+/* "u8", "i8", "i16", "i32", "f32", "f64", or "?" */
+HNDEF const char *hn_idx_type_name(int type);
+
+/* ---- end of IDX API ---- */
+
+/* ---- CIFAR-10 binary batches ----
+
+   A batch file is a run of 3,073-byte records: one label byte (0..9), then
+   a 32x32 image as 1,024 red, 1,024 green and 1,024 blue bytes, each plane
+   row-major. The readers accept any whole number of records, plain or
+   gzip-compressed (detected by the 1f 8b magic), and return
+   images (n, 3, 32, 32) as floats, byte * scale, and labels (n). */
+
+#define HN_CIFAR_RECORD_BYTES 3073
+
+/* Parse a batch held in memory. A gzip stream may inflate to at most
+   max_bytes (a plain one may not be longer either). Allocates *images
+   (n * 3072 floats) and *labels (n ints); free both with hn_free. */
+HNDEF hn_status hn_cifar10_parse(const void *data, size_t len, size_t max_bytes,
+                                 float scale, float **images, int **labels, int *n);
+#ifndef HN_NO_STDIO
+HNDEF hn_status hn_cifar10_load(const char *path, size_t max_bytes, float scale,
+                                float **images, int **labels, int *n);
+#endif
+
+/* ---- MATLAB level-5 MAT-files (saved with -v6 or -v7) ----
+
+   A reader that walks the file one variable at a time, so a damaged
+   variable late in a file does not hide the good ones before it:
+
+      hn_mat m;
+      hn_mat_var v;
+      hn_mat_array a;
+      int r;
+      if (hn_mat_open_file(&m, "train_32x32.mat", 1u << 30, 1u << 30)) ...
+      while ((r = hn_mat_next(&m, &v)) == 1)
+          printf("%s %s\n", v.name, hn_mat_class_name(&v));
+      if (r < 0) puts(hn_error());
+      if (hn_mat_read(&m, "y", &a) == HN_OK) ... a.data, a.dims ...
+      hn_mat_array_free(&a);
+      hn_mat_close(&m);
+
+   Arrays come back as MATLAB stores them: column-major, in the C type of
+   their class whatever element type the file used on disk (MATLAB writes
+   integer-valued doubles as uint8, for instance). Cell, struct, object,
+   sparse and complex variables are listed with their class and dims but
+   not read (HN_ERR_UNSUPPORTED). Level-4 files and v7.3 (HDF5) files are
+   refused with a message that names the version. */
+
+#define HN_MAT_NAME_MAX 64
+#define HN_MAT_MAX_DIMS 8
+
+/* The mxClass numbers of the file format. Logical arrays are HN_MAT_UINT8
+   with the HN_MAT_LOGICAL flag. */
+typedef enum hn_mat_class {
+    HN_MAT_UNKNOWN = 0,
+    HN_MAT_CELL = 1, HN_MAT_STRUCT = 2, HN_MAT_OBJECT = 3, HN_MAT_CHAR = 4,
+    HN_MAT_SPARSE = 5, HN_MAT_DOUBLE = 6, HN_MAT_SINGLE = 7,
+    HN_MAT_INT8 = 8, HN_MAT_UINT8 = 9, HN_MAT_INT16 = 10, HN_MAT_UINT16 = 11,
+    HN_MAT_INT32 = 12, HN_MAT_UINT32 = 13, HN_MAT_INT64 = 14, HN_MAT_UINT64 = 15,
+    HN_MAT_FUNCTION = 16, HN_MAT_OPAQUE = 17
+} hn_mat_class;
+
+enum { HN_MAT_COMPLEX = 8, HN_MAT_GLOBAL = 4, HN_MAT_LOGICAL = 2 };
+
+typedef struct hn_mat_var {
+    char name[HN_MAT_NAME_MAX];
+    hn_mat_class cls;
+    int flags;                      /* HN_MAT_COMPLEX | GLOBAL | LOGICAL */
+    int ndim;                       /* 0 for opaque objects */
+    size_t dims[HN_MAT_MAX_DIMS];
+    size_t numel;                   /* product of dims */
+    /* Where the reader finds the variable again (private). */
+    size_t offset;
+    int compressed;
+} hn_mat_var;
+
+typedef struct hn_mat_array {
+    hn_mat_class cls;
+    int flags;
+    int ndim;
+    size_t dims[HN_MAT_MAX_DIMS];
+    size_t numel;
+    size_t elem_size;   /* bytes of one element of data */
+    /* numel elements, column-major: double, float, int8_t ... uint64_t by
+       class; uint8_t 0/1 for logical; uint16_t UTF-16 code units for char */
+    void *data;
+} hn_mat_array;
+
+typedef struct hn_mat {
+    const unsigned char *data;
+    size_t len;
+    unsigned char *owned;       /* the bytes of a file opened by name */
+    int big_endian;
+    size_t pos;                 /* offset of the next element to walk */
+    size_t max_inflate;         /* cap on one decompressed variable */
+    unsigned char *cur;         /* the last decompressed variable ... */
+    size_t cur_len, cur_offset; /* ... its size and the file offset it came from */
+    char text[117];             /* the header's descriptive text */
+} hn_mat;
+
+/* Open a file image in memory (kept by reference: it must outlive m).
+   max_inflate caps the decompressed size of any one variable of a -v7
+   file; a variable that would inflate to more is refused (HN_ERR_LIMIT). */
+HNDEF hn_status hn_mat_open_mem(hn_mat *m, const void *data, size_t len,
+                                size_t max_inflate);
+#ifndef HN_NO_STDIO
+/* Open a file of at most max_file bytes. */
+HNDEF hn_status hn_mat_open_file(hn_mat *m, const char *path, size_t max_file,
+                                 size_t max_inflate);
+#endif
+HNDEF void hn_mat_close(hn_mat *m);
+/* The next variable of the walk: 1 and *v filled, 0 at the end of the
+   file, -1 on bad data (hn_error() says why; the walk cannot go on). */
+HNDEF int hn_mat_next(hn_mat *m, hn_mat_var *v);
+/* Start the walk again from the first variable. */
+HNDEF void hn_mat_rewind(hn_mat *m);
+/* Walk from the start to the variable called name (HN_ERR_NOT_FOUND when
+   there is none). */
+HNDEF hn_status hn_mat_find(hn_mat *m, const char *name, hn_mat_var *v);
+/* Read a listed variable, or find one by name and read it. Free the array
+   with hn_mat_array_free. */
+HNDEF hn_status hn_mat_read_var(hn_mat *m, const hn_mat_var *v, hn_mat_array *a);
+HNDEF hn_status hn_mat_read(hn_mat *m, const char *name, hn_mat_array *a);
+HNDEF void hn_mat_array_free(hn_mat_array *a);
+/* Element i of an array, converted to double. */
+HNDEF double hn_mat_get(const hn_mat_array *a, size_t i);
+/* All numel elements as float, times scale, in the stored (column-major)
+   order. */
+HNDEF void hn_mat_to_float(const hn_mat_array *a, float scale, float *out);
+/* MATLAB's name of the class: "double", "uint8", "logical", "cell", ... */
+HNDEF const char *hn_mat_class_name(hn_mat_class cls, int flags);
+
+/* SVHN's cropped-digit files (train_32x32.mat ...): X is uint8
+   32x32x3xN, column-major; y is N labels 1..10 where 10 means the digit 0.
+   hn_svhn_convert turns them into n images (3, 32, 32), row-major CHW as
+   the rest of the library wants, byte * scale, and labels 0..9; images
+   holds N * 3072 floats and labels N ints. hn_svhn_load reads X and y
+   from an open file and allocates both (free with hn_free). */
+HNDEF hn_status hn_svhn_convert(const hn_mat_array *x, const hn_mat_array *y,
+                                float scale, float *images, int *labels);
+HNDEF hn_status hn_svhn_load(hn_mat *m, float scale, float **images, int **labels,
+                             int *n);
+
 /* ---- end of data file API ---- */
 
 /* ========================================================================
    Checkpoints
    ======================================================================== */
+
+/* A checkpoint holds a model's tensors by name, a configuration string of
+   the program's choosing (a JSON or key=value line that says how to
+   rebuild the model) and raw blobs (optimizer step counters, RNG states),
+   so that training resumes exactly where it stopped. The format is
+   specified in the implementation section (FILE FORMAT: checkpoint); it is
+   little-endian on disk whatever the host, and ends in a CRC-32.
+
+   Write:
+      hn_ckpt_writer w;
+      hn_ckpt_begin(&w, "{\"hidden\": 128}");
+      hn_ckpt_add_params(&w, &ps, ps.data, "");
+      hn_ckpt_add_u64(&w, "step", step);
+      hn_ckpt_add_rng(&w, "rng", &rng);
+      if (hn_ckpt_finish_file(&w, "model.ckpt") != HN_OK) puts(hn_error());
+
+   The file is written to "model.ckpt.tmp" and renamed over "model.ckpt"
+   only when complete, so a crash while saving leaves the last good
+   checkpoint in place. Errors are sticky: after a failed add, finish fails
+   with the first reason and writes nothing. */
+
+#define HN_CKPT_NAME_MAX 64
+
+enum { HN_CKPT_TENSOR = 1, HN_CKPT_BLOB = 2 };
+
+typedef struct hn_ckpt_writer {
+    unsigned char *buf;
+    size_t len, cap;
+    uint32_t count;
+    hn_status err;      /* first failure, HN_OK while all is well */
+} hn_ckpt_writer;
+
+HNDEF hn_status hn_ckpt_begin(hn_ckpt_writer *w, const char *config);
+/* A float32 tensor of 1 to HN_MAX_DIMS dimensions. */
+HNDEF hn_status hn_ckpt_add_tensor(hn_ckpt_writer *w, const char *name, int ndim,
+                                   const int *shape, const float *data);
+HNDEF hn_status hn_ckpt_add_blob(hn_ckpt_writer *w, const char *name,
+                                 const void *data, size_t len);
+/* Every tensor of the store's layout, read from base (ps->data for the
+   weights, or an optimizer's moment buffer of the same layout), under the
+   name prefix + tensor name. */
+HNDEF hn_status hn_ckpt_add_params(hn_ckpt_writer *w, const hn_params *ps,
+                                   const float *base, const char *prefix);
+/* A counter, and a generator's whole state, as portable blobs. */
+HNDEF hn_status hn_ckpt_add_u64(hn_ckpt_writer *w, const char *name, uint64_t v);
+HNDEF hn_status hn_ckpt_add_rng(hn_ckpt_writer *w, const char *name, const hn_rng *r);
+/* Finish into a new buffer (free with hn_free), or into a file by the
+   write-then-rename dance. Both free the writer, success or not. */
+HNDEF hn_status hn_ckpt_finish(hn_ckpt_writer *w, unsigned char **out, size_t *len);
+#ifndef HN_NO_STDIO
+HNDEF hn_status hn_ckpt_finish_file(hn_ckpt_writer *w, const char *path);
+#endif
+/* Abandon a checkpoint being written. */
+HNDEF void hn_ckpt_writer_free(hn_ckpt_writer *w);
+
+typedef struct hn_ckpt_entry {
+    char name[HN_CKPT_NAME_MAX];
+    int kind;                   /* HN_CKPT_TENSOR or HN_CKPT_BLOB */
+    int ndim;                   /* 0 for a blob */
+    int shape[HN_MAX_DIMS];
+    size_t size;                /* floats of a tensor, bytes of a blob */
+    size_t offset;              /* of the payload in the file image */
+} hn_ckpt_entry;
+
+typedef struct hn_ckpt {
+    const unsigned char *data;
+    size_t len;
+    unsigned char *owned;       /* the bytes of a file opened by name */
+    char *config;               /* NUL-terminated copy of the configuration */
+    hn_ckpt_entry *entries;
+    int count;
+} hn_ckpt;
+
+/* Check and index a checkpoint image held in memory (kept by reference).
+   Refused with a reason: bad magic, unknown version, truncation, a CRC
+   mismatch, a length past the end, a duplicate name. */
+HNDEF hn_status hn_ckpt_open_mem(hn_ckpt *c, const void *data, size_t len);
+#ifndef HN_NO_STDIO
+HNDEF hn_status hn_ckpt_open_file(hn_ckpt *c, const char *path, size_t max_bytes);
+#endif
+HNDEF void hn_ckpt_close(hn_ckpt *c);
+/* The entry called name, or NULL. */
+HNDEF const hn_ckpt_entry *hn_ckpt_find(const hn_ckpt *c, const char *name);
+/* Copy a tensor whose shape must be exactly (ndim, shape) into out;
+   HN_ERR_SHAPE names the tensor and both shapes when it differs. */
+HNDEF hn_status hn_ckpt_read_tensor(const hn_ckpt *c, const char *name, int ndim,
+                                    const int *shape, float *out);
+/* Copy a blob of exactly len bytes. */
+HNDEF hn_status hn_ckpt_read_blob(const hn_ckpt *c, const char *name, void *out,
+                                  size_t len);
+HNDEF hn_status hn_ckpt_read_u64(const hn_ckpt *c, const char *name, uint64_t *v);
+HNDEF hn_status hn_ckpt_read_rng(const hn_ckpt *c, const char *name, hn_rng *r);
+/* Every tensor of the store's layout into base (see hn_ckpt_add_params).
+   Fails on the first tensor missing or of another shape, naming it; the
+   checkpoint may hold other entries too. */
+HNDEF hn_status hn_ckpt_read_params(const hn_ckpt *c, const hn_params *ps, float *base,
+                                    const char *prefix);
+
+#ifndef HN_NO_STDIO
+/* Save every tensor of ps (its data) and the configuration string. */
+HNDEF hn_status hn_checkpoint_save_params(const char *path, const hn_params *ps,
+                                          const char *config);
+/* Load a checkpoint saved by hn_checkpoint_save_params into ps (allocated,
+   same layout). The file's tensors and the store's must match one for one:
+   the first that is missing, extra or of another shape is named. When
+   config is not NULL it receives a copy of the configuration string (free
+   with hn_free). */
+HNDEF hn_status hn_checkpoint_load_params(const char *path, hn_params *ps,
+                                          char **config);
+#endif
 
 /* ---- end of checkpoint API ---- */
 
@@ -1337,15 +1860,19 @@ typedef __m512 hn__vf;
 #define HN__VSTORE(p, v) _mm512_storeu_ps(p, v)
 #define HN__VSET1(x) _mm512_set1_ps(x)
 #define HN__VFMA(a, b, acc) _mm512_fmadd_ps(a, b, acc)
+#define HN__VMUL(a, b) _mm512_mul_ps(a, b)
 #elif defined(HN__AVX2)
 typedef __m256 hn__vf;
 #define HN__VW 8
+#ifndef HN__GEMM_MR
 #define HN__GEMM_MR 4
+#endif
 #define HN__VZERO() _mm256_setzero_ps()
 #define HN__VLOAD(p) _mm256_loadu_ps(p)
 #define HN__VSTORE(p, v) _mm256_storeu_ps(p, v)
 #define HN__VSET1(x) _mm256_set1_ps(x)
 #define HN__VFMA(a, b, acc) _mm256_fmadd_ps(a, b, acc)
+#define HN__VMUL(a, b) _mm256_mul_ps(a, b)
 #elif defined(HN__SSE2)
 typedef __m128 hn__vf;
 #define HN__VW 4
@@ -1355,6 +1882,7 @@ typedef __m128 hn__vf;
 #define HN__VSTORE(p, v) _mm_storeu_ps(p, v)
 #define HN__VSET1(x) _mm_set1_ps(x)
 #define HN__VFMA(a, b, acc) _mm_add_ps(acc, _mm_mul_ps(a, b))
+#define HN__VMUL(a, b) _mm_mul_ps(a, b)
 #elif defined(HN__NEON)
 typedef float32x4_t hn__vf;
 #define HN__VW 4
@@ -1363,6 +1891,7 @@ typedef float32x4_t hn__vf;
 #define HN__VLOAD(p) vld1q_f32(p)
 #define HN__VSTORE(p, v) vst1q_f32(p, v)
 #define HN__VSET1(x) vdupq_n_f32(x)
+#define HN__VMUL(a, b) vmulq_f32(a, b)
 #if defined(__aarch64__)
 #define HN__VFMA(a, b, acc) vfmaq_f32(acc, a, b)
 #else
@@ -1380,10 +1909,34 @@ typedef float32x4_t hn__vf;
 #define HN_GEMM_NC 4080
 #endif
 
+/* GCC likes to fold each use of a B vector into its FMA as a memory
+   operand: twelve loads per step instead of three, more than the load ports
+   take. An empty asm that claims to change the register keeps it loaded. */
+#if defined(__GNUC__) && !defined(__clang__) && (defined(HN__AVX2) || defined(HN__AVX512))
+#define HN__VKEEP(v) __asm__("" : "+v"(v))
+#else
+#define HN__VKEEP(v) ((void)0)
+#endif
+
+/* A hint to start loading a cache line that will be needed soon. */
+#if defined(HN__AVX2) || defined(HN__AVX512) || defined(HN__SSE2)
+#define HN__PREFETCH(p) _mm_prefetch((const char *)(p), _MM_HINT_T0)
+#elif defined(__GNUC__) || defined(__clang__)
+#define HN__PREFETCH(p) __builtin_prefetch(p)
+#else
+#define HN__PREFETCH(p) ((void)(p))
+#endif
+
+#ifndef HN__GEMM_NV
+#define HN__GEMM_NV 3
+#endif
+
 #ifdef HN__VW
-#define HN__GEMM_NR (3 * HN__VW)
+#define HN__GEMM_NR (HN__GEMM_NV * HN__VW)
 #define HN__GEMM_TILE (HN__GEMM_MR * HN__GEMM_NR)
 
+/* Row i of the tile: accumulators ci0, ci1 (, ci2). */
+#if HN__GEMM_NV == 3
 #define HN__KDECL(i) \
     hn__vf c##i##0 = HN__VZERO(), c##i##1 = HN__VZERO(), c##i##2 = HN__VZERO()
 #define HN__KSTEP(i)                        \
@@ -1403,28 +1956,67 @@ typedef float32x4_t hn__vf;
         HN__VSTORE(ci + HN__VW, c##i##1);                               \
         HN__VSTORE(ci + 2 * HN__VW, c##i##2);                           \
     } while (0)
+#else
+#define HN__KDECL(i) hn__vf c##i##0 = HN__VZERO(), c##i##1 = HN__VZERO()
+#define HN__KSTEP(i)                        \
+    av = HN__VSET1(pa[i]);                  \
+    c##i##0 = HN__VFMA(av, b0, c##i##0);    \
+    c##i##1 = HN__VFMA(av, b1, c##i##1)
+#define HN__KOUT(i)                                                     \
+    do {                                                                \
+        float *ci = c + (size_t)(i) * ldc;                              \
+        if (beta != 0.0f) {                                             \
+            c##i##0 = HN__VFMA(bv, HN__VLOAD(ci), c##i##0);             \
+            c##i##1 = HN__VFMA(bv, HN__VLOAD(ci + HN__VW), c##i##1);    \
+        }                                                               \
+        HN__VSTORE(ci, c##i##0);                                        \
+        HN__VSTORE(ci + HN__VW, c##i##1);                               \
+    } while (0)
+#endif
 
 static void hn__gemm_kernel_simd(int kc, const float *pa, const float *pb,
                                  float *c, size_t ldc, float beta)
 {
-    hn__vf av, b0, b1, b2, bv = HN__VSET1(beta);
-    HN__KDECL(0); HN__KDECL(1); HN__KDECL(2); HN__KDECL(3);
-#if HN__GEMM_MR == 8
-    HN__KDECL(4); HN__KDECL(5); HN__KDECL(6); HN__KDECL(7);
+    hn__vf av, b0, b1, bv = HN__VSET1(beta);
+#if HN__GEMM_NV == 3
+    hn__vf b2;
 #endif
-    int p;
+    int p, i;
+    HN__KDECL(0); HN__KDECL(1); HN__KDECL(2); HN__KDECL(3);
+#if HN__GEMM_MR >= 6
+    HN__KDECL(4); HN__KDECL(5);
+#endif
+#if HN__GEMM_MR == 8
+    HN__KDECL(6); HN__KDECL(7);
+#endif
+    /* The C tile is read (beta != 0) or written after the k loop: ask for
+       it now so that it is in L1 by then. */
+    for (i = 0; i < HN__GEMM_MR; i++) {
+        HN__PREFETCH(c + (size_t)i * ldc);
+        HN__PREFETCH(c + (size_t)i * ldc + HN__GEMM_NR - 1);
+    }
     for (p = 0; p < kc; p++, pa += HN__GEMM_MR, pb += HN__GEMM_NR) {
         b0 = HN__VLOAD(pb);
         b1 = HN__VLOAD(pb + HN__VW);
+        HN__VKEEP(b0); HN__VKEEP(b1);
+#if HN__GEMM_NV == 3
         b2 = HN__VLOAD(pb + 2 * HN__VW);
+        HN__VKEEP(b2);
+#endif
         HN__KSTEP(0); HN__KSTEP(1); HN__KSTEP(2); HN__KSTEP(3);
+#if HN__GEMM_MR >= 6
+        HN__KSTEP(4); HN__KSTEP(5);
+#endif
 #if HN__GEMM_MR == 8
-        HN__KSTEP(4); HN__KSTEP(5); HN__KSTEP(6); HN__KSTEP(7);
+        HN__KSTEP(6); HN__KSTEP(7);
 #endif
     }
     HN__KOUT(0); HN__KOUT(1); HN__KOUT(2); HN__KOUT(3);
+#if HN__GEMM_MR >= 6
+    HN__KOUT(4); HN__KOUT(5);
+#endif
 #if HN__GEMM_MR == 8
-    HN__KOUT(4); HN__KOUT(5); HN__KOUT(6); HN__KOUT(7);
+    HN__KOUT(6); HN__KOUT(7);
 #endif
 }
 
@@ -1435,6 +2027,64 @@ static const hn__gemm_kernel hn__gemm_native = {
 #define HN__GEMM_TILE 16
 static const hn__gemm_kernel hn__gemm_native = { hn__gemm_kernel_scalar, 4, 4 };
 #endif
+
+/* The common case of packing, a whole panel of op(B) as stored, in vector
+   registers: for small m the packing of B costs as much as the product.
+   Returns 0 when it does not apply. */
+static int hn__gemm_pack_rows(int rows, int w, int kb, const float *src, size_t ld,
+                              float scale, float *dst)
+{
+#ifdef HN__VW
+    hn__vf sv = HN__VSET1(scale);
+    int p, q;
+    if (rows != HN__GEMM_NR || w != HN__GEMM_NR) return 0;
+    for (p = 0; p < kb; p++, src += ld, dst += HN__GEMM_NR)
+        for (q = 0; q < HN__GEMM_NR; q += HN__VW)
+            HN__VSTORE(dst + q, HN__VMUL(sv, HN__VLOAD(src + q)));
+    return 1;
+#else
+    (void)rows; (void)w; (void)kb; (void)src; (void)ld; (void)scale; (void)dst;
+    return 0;
+#endif
+}
+
+/* The other common case, a whole panel whose columns are stored as rows
+   (op(B) transposed, A as stored), by 4 x 4 transposes in SSE registers
+   instead of one strided store per value. Returns 0 when it does not
+   apply. */
+static int hn__gemm_pack_cols(int rows, int w, int kb, const float *src, size_t ld,
+                              float scale, float *dst)
+{
+#if defined(HN__SSE2) || defined(HN__AVX2) || defined(HN__AVX512)
+    __m128 sv = _mm_set1_ps(scale);
+    int i, p;
+    if (rows != w || w % 4 != 0) return 0;
+    for (i = 0; i < w; i += 4) {
+        const float *s0 = src + (size_t)i * ld, *s1 = s0 + ld, *s2 = s1 + ld;
+        const float *s3 = s2 + ld;
+        float *d = dst + i;
+        for (p = 0; p + 4 <= kb; p += 4, d += (size_t)4 * w) {
+            __m128 r0 = _mm_loadu_ps(s0 + p), r1 = _mm_loadu_ps(s1 + p);
+            __m128 r2 = _mm_loadu_ps(s2 + p), r3 = _mm_loadu_ps(s3 + p);
+            _MM_TRANSPOSE4_PS(r0, r1, r2, r3);
+            _mm_storeu_ps(d, _mm_mul_ps(sv, r0));
+            _mm_storeu_ps(d + w, _mm_mul_ps(sv, r1));
+            _mm_storeu_ps(d + 2 * w, _mm_mul_ps(sv, r2));
+            _mm_storeu_ps(d + 3 * w, _mm_mul_ps(sv, r3));
+        }
+        for (; p < kb; p++, d += w) {
+            d[0] = scale * s0[p];
+            d[1] = scale * s1[p];
+            d[2] = scale * s2[p];
+            d[3] = scale * s3[p];
+        }
+    }
+    return 1;
+#else
+    (void)rows; (void)w; (void)kb; (void)src; (void)ld; (void)scale; (void)dst;
+    return 0;
+#endif
+}
 
 /* Pack an x by kb block (of op(A), or of op(B) transposed) into panels of
    w: panel r holds element (r*w + i, p) times scale at p*w + i, and zeros
@@ -1447,13 +2097,15 @@ static void hn__gemm_pack(int along_k, int x, int kb, const float *src, size_t l
     for (r = 0; r < x; r += w, dst += (size_t)w * kb) {
         int rows = HN__MIN(w, x - r);
         if (along_k) {
+            if (hn__gemm_pack_cols(rows, w, kb, src + (size_t)r * ld, ld, scale, dst))
+                continue;
             for (i = 0; i < rows; i++) {
                 const float *s = src + (size_t)(r + i) * ld;
                 for (p = 0; p < kb; p++) dst[(size_t)p * w + i] = scale * s[p];
             }
             for (; i < w; i++)
                 for (p = 0; p < kb; p++) dst[(size_t)p * w + i] = 0.0f;
-        } else {
+        } else if (!hn__gemm_pack_rows(rows, w, kb, src + r, ld, scale, dst)) {
             for (p = 0; p < kb; p++) {
                 const float *s = src + (size_t)p * ld + r;
                 float *d = dst + (size_t)p * w;
@@ -1464,63 +2116,107 @@ static void hn__gemm_pack(int along_k, int x, int kb, const float *src, size_t l
     }
 }
 
+/* One product as the driver sees it: C = alpha op(A) op(B) + beta C with
+   op(A) m x k, op(B) k x n, and C's element (i, j) at c[i*rsc + j*csc]. A
+   C with rows of one column (csc != 1) is how a product too narrow for the
+   kernel's NR is run transposed (see hn__gemm_job_init). */
+typedef struct hn__gemm_job {
+    int ta, tb, m, n, k;
+    float alpha, beta;
+    const float *a, *b;
+    size_t lda, ldb;
+    float *c;
+    size_t rsc, csc;
+} hn__gemm_job;
+
+/* Where a B block comes from, for packing it one micro-panel at a time. */
+typedef struct hn__gemm_bsrc {
+    const float *b; /* op(B)[0, 0] of the block */
+    size_t ldb;
+    int trans;
+    float scale;
+} hn__gemm_bsrc;
+
 /* The two inner loops over one packed mb x kb block of A and kb x nb block
-   of B: every mr x nr tile of C. Partial tiles are computed into a tile on
-   the stack and only their mb x nb part is copied out. */
+   of B: every mr x nr tile of C. With src, B is not packed yet: each
+   micro-panel is packed into pb just before its column of tiles uses it,
+   while it is still in L1. Partial tiles (and every tile of a transposed
+   C) are computed into a tile on the stack and only their part inside C is
+   copied out. */
 static void hn__gemm_macro(const hn__gemm_plan *pl, int mb, int nb, int kb,
-                           const float *pa, const float *pb, float beta, float *c,
-                           size_t ldc)
+                           const float *pa, float *pb, const hn__gemm_bsrc *src,
+                           float beta, float *c, size_t rsc, size_t csc)
 {
     float tile[HN__GEMM_TILE];
     int ir, jr, i, j, mr = pl->mr, nr = pl->nr;
     for (jr = 0; jr < nb; jr += nr) {
         int cols = HN__MIN(nr, nb - jr);
         const float *bp = pb + (size_t)jr * kb;
+        if (src) {
+            const float *sb = src->trans ? src->b + (size_t)jr * src->ldb : src->b + jr;
+            /* Untransposed, the panel is kb short pieces of kb rows far
+               apart: more streams than the hardware prefetcher follows, so
+               ask for the pieces of a panel a few ahead. */
+            if (!src->trans && jr + 5 * nr <= nb)
+                for (i = 0; i < kb; i++) {
+                    HN__PREFETCH(sb + (size_t)i * src->ldb + 4 * nr);
+                    HN__PREFETCH(sb + (size_t)i * src->ldb + 5 * nr - 1);
+                }
+            hn__gemm_pack(src->trans, cols, kb, sb, src->ldb, src->scale, nr, pb);
+            bp = pb;
+        }
         for (ir = 0; ir < mb; ir += mr) {
             int rows = HN__MIN(mr, mb - ir);
             const float *ap = pa + (size_t)ir * kb;
-            float *cij = c + (size_t)ir * ldc + jr;
-            if (rows == mr && cols == nr) {
-                pl->fn(kb, ap, bp, cij, ldc, beta);
+            float *cij = c + (size_t)ir * rsc + (size_t)jr * csc;
+            if (rows == mr && cols == nr && csc == 1) {
+                pl->fn(kb, ap, bp, cij, rsc, beta);
                 continue;
             }
             pl->fn(kb, ap, bp, tile, (size_t)nr, 0.0f);
             for (i = 0; i < rows; i++) {
-                float *ci = cij + (size_t)i * ldc;
+                float *ci = cij + (size_t)i * rsc;
                 const float *ti = tile + (size_t)i * nr;
                 if (beta == 0.0f)
-                    for (j = 0; j < cols; j++) ci[j] = ti[j];
+                    for (j = 0; j < cols; j++) ci[j * csc] = ti[j];
                 else
-                    for (j = 0; j < cols; j++) ci[j] = ti[j] + beta * ci[j];
+                    for (j = 0; j < cols; j++) ci[j * csc] = ti[j] + beta * ci[j * csc];
             }
         }
     }
 }
 
-/* The three outer loops, for one thread's part of the product: op(A) is
-   m x k, op(B) k x n, both starting where a and b point. */
-static void hn__gemm_blocked(const hn__gemm_plan *pl, int ta, int tb, int m, int n,
-                             int k, float alpha, const float *a, size_t lda,
-                             const float *b, size_t ldb, float beta, float *c,
-                             size_t ldc, float *pa, float *pb)
+/* The three outer loops, for one thread's part of the product. When all
+   of A fits one MC block, each B micro-panel is used by one column of
+   tiles only, so it is packed right before (hn__gemm_macro) rather than a
+   whole block ahead: the same work, but the packed panel is still in L1
+   when read. */
+static void hn__gemm_blocked(const hn__gemm_plan *pl, const hn__gemm_job *jb,
+                             float *pa, float *pb)
 {
-    float sa = pl->alpha_in_a ? alpha : 1.0f, sb = pl->alpha_in_a ? 1.0f : alpha;
-    int jc, pc, ic;
+    float sa = pl->alpha_in_a ? jb->alpha : 1.0f, sb = pl->alpha_in_a ? 1.0f : jb->alpha;
+    int jc, pc, ic, m = jb->m, n = jb->n, k = jb->k, one_block = m <= pl->mc;
+    size_t lda = jb->lda, ldb = jb->ldb;
     for (jc = 0; jc < n; jc += pl->nc) {
         int nb = HN__MIN(pl->nc, n - jc);
         for (pc = 0; pc < k; pc += pl->kc) {
             int kb = HN__MIN(pl->kc, k - pc);
             /* Only the first k block applies beta; the others add to it. */
-            float bk = pc == 0 ? beta : 1.0f;
-            const float *bb = tb ? b + (size_t)jc * ldb + pc : b + (size_t)pc * ldb + jc;
-            hn__gemm_pack(tb, nb, kb, bb, ldb, sb, pl->nr, pb);
+            float bk = pc == 0 ? jb->beta : 1.0f;
+            hn__gemm_bsrc src;
+            src.b = jb->tb ? jb->b + (size_t)jc * ldb + pc : jb->b + (size_t)pc * ldb + jc;
+            src.ldb = ldb;
+            src.trans = jb->tb;
+            src.scale = sb;
+            if (!one_block) hn__gemm_pack(jb->tb, nb, kb, src.b, ldb, sb, pl->nr, pb);
             for (ic = 0; ic < m; ic += pl->mc) {
                 int mb = HN__MIN(pl->mc, m - ic);
-                const float *ab =
-                    ta ? a + (size_t)pc * lda + ic : a + (size_t)ic * lda + pc;
-                hn__gemm_pack(!ta, mb, kb, ab, lda, sa, pl->mr, pa);
-                hn__gemm_macro(pl, mb, nb, kb, pa, pb, bk,
-                               c + (size_t)ic * ldc + jc, ldc);
+                const float *ab = jb->ta ? jb->a + (size_t)pc * lda + ic
+                                         : jb->a + (size_t)ic * lda + pc;
+                hn__gemm_pack(!jb->ta, mb, kb, ab, lda, sa, pl->mr, pa);
+                hn__gemm_macro(pl, mb, nb, kb, pa, pb, one_block ? &src : NULL, bk,
+                               jb->c + (size_t)ic * jb->rsc + (size_t)jc * jb->csc,
+                               jb->rsc, jb->csc);
             }
         }
     }
@@ -1532,10 +2228,35 @@ static int hn__gemm_round(int x, int to)
     return x < to ? to : x;
 }
 
-static void hn__gemm_plan_init(hn__gemm_plan *pl, const hn__gemm_kernel *kr, int m,
-                               int n)
+/* Share of the kernel's work that is real, not zero padding. */
+static double hn__gemm_fill(int m, int n, int mr, int nr)
+{
+    return (double)m / ((m + mr - 1) / mr * mr) * n / ((n + nr - 1) / nr * nr);
+}
+
+/* The job for C = alpha op(A) op(B) + beta C, and its plan. A C narrower
+   than the kernel's tile (n = 10 against NR = 24, say) wastes most of each
+   tile on padding; then the driver computes C^T = op(B)^T op(A)^T, the same
+   numbers with the roles of m and n swapped, writing C through strides. */
+static void hn__gemm_job_init(hn__gemm_job *jb, hn__gemm_plan *pl,
+                              const hn__gemm_kernel *kr, int ta, int tb, int m,
+                              int n, int k, float alpha, const float *a, int lda,
+                              const float *b, int ldb, float beta, float *c, int ldc)
 {
     int nc;
+    jb->k = k;
+    jb->alpha = alpha;
+    jb->beta = beta;
+    jb->c = c;
+    if (hn__gemm_fill(n, m, kr->mr, kr->nr) > 1.25 * hn__gemm_fill(m, n, kr->mr, kr->nr)) {
+        jb->ta = !tb; jb->tb = !ta; jb->m = n; jb->n = m;
+        jb->a = b; jb->lda = (size_t)ldb; jb->b = a; jb->ldb = (size_t)lda;
+        jb->rsc = 1; jb->csc = (size_t)ldc;
+    } else {
+        jb->ta = ta; jb->tb = tb; jb->m = m; jb->n = n;
+        jb->a = a; jb->lda = (size_t)lda; jb->b = b; jb->ldb = (size_t)ldb;
+        jb->rsc = (size_t)ldc; jb->csc = 1;
+    }
     pl->fn = kr->fn;
     pl->mr = kr->mr;
     pl->nr = kr->nr;
@@ -1544,34 +2265,41 @@ static void hn__gemm_plan_init(hn__gemm_plan *pl, const hn__gemm_kernel *kr, int
     pl->nc = nc = hn__gemm_round(HN_GEMM_NC, kr->nr);
     /* A is packed once per NC block of columns, B once: multiply alpha
        into whichever is packed fewer times in all. */
-    pl->alpha_in_a = (double)m * ((n + nc - 1) / nc) <= (double)n;
+    pl->alpha_in_a = (double)jb->m * ((jb->n + nc - 1) / nc) <= (double)jb->n;
 }
 
-/* Bytes of pack buffers one thread needs: an A block and a B block, each
-   starting on a 64-byte boundary wherever the buffer starts. */
-static size_t hn__gemm_thread_bytes(const hn__gemm_plan *pl, int m, int n, int k)
+/* Bytes of the A block a thread packs, rounded to whole cache lines. */
+static size_t hn__gemm_a_bytes(const hn__gemm_plan *pl, int m, int k)
 {
-    size_t kb = (size_t)HN__MIN(k, pl->kc);
-    size_t mb = (size_t)HN__MIN(m, pl->mc), nb = (size_t)HN__MIN(n, pl->nc);
-    size_t abytes = (mb + pl->mr - 1) / pl->mr * pl->mr * kb * sizeof(float);
+    size_t kb = (size_t)HN__MIN(k, pl->kc), mb = (size_t)HN__MIN(m, pl->mc);
+    return ((mb + pl->mr - 1) / pl->mr * pl->mr * kb * sizeof(float) + 63) / 64 * 64;
+}
+
+/* Bytes of pack buffers one thread needs: an A block and a B block (one
+   B micro-panel when A fits one MC block), each starting on a 64-byte
+   boundary wherever the buffer starts. */
+static size_t hn__gemm_thread_bytes(const hn__gemm_plan *pl, const hn__gemm_job *jb)
+{
+    size_t kb = (size_t)HN__MIN(jb->k, pl->kc);
+    size_t nb = jb->m <= pl->mc ? (size_t)pl->nr : (size_t)HN__MIN(jb->n, pl->nc);
     size_t bbytes = (nb + pl->nr - 1) / pl->nr * pl->nr * kb * sizeof(float);
-    return (abytes + 63) / 64 * 64 + bbytes + 64;
+    return hn__gemm_a_bytes(pl, jb->m, jb->k) + bbytes + 64;
 }
 
 /* Slices along N when it is the longer side, else along M. */
-static int hn__gemm_split_n(int m, int n) { return n >= m; }
+static int hn__gemm_split_n(const hn__gemm_job *jb) { return jb->n >= jb->m; }
 
 /* How many threads the product deserves (1 without OpenMP). */
-static int hn__gemm_threads(const hn__gemm_plan *pl, int m, int n, int k)
+static int hn__gemm_threads(const hn__gemm_plan *pl, const hn__gemm_job *jb)
 {
 #ifdef _OPENMP
     int nt = omp_get_max_threads();
-    int tiles = hn__gemm_split_n(m, n) ? (n + pl->nr - 1) / pl->nr
-                                       : (m + pl->mr - 1) / pl->mr;
-    if ((double)m * n * k < HN_GEMM_OMP_MIN) return 1;
+    int tiles = hn__gemm_split_n(jb) ? (jb->n + pl->nr - 1) / pl->nr
+                                     : (jb->m + pl->mr - 1) / pl->mr;
+    if ((double)jb->m * jb->n * jb->k < HN_GEMM_OMP_MIN) return 1;
     return HN__MAX(1, HN__MIN(nt, tiles));
 #else
-    (void)pl; (void)m; (void)n; (void)k;
+    (void)pl; (void)jb;
     return 1;
 #endif
 }
@@ -1581,18 +2309,16 @@ static float *hn__gemm_align64(unsigned char *p)
     return (float *)(void *)(p + (64 - (uintptr_t)p % 64) % 64);
 }
 
-/* Run the product on nt threads, each with per bytes of work. */
-static void hn__gemm_run(const hn__gemm_plan *pl, int nt, int ta, int tb, int m,
-                         int n, int k, float alpha, const float *a, int lda,
-                         const float *b, int ldb, float beta, float *c, int ldc,
+/* Run the job on nt threads, each with per bytes of work: thread t takes
+   the t-th slice of whole micro-tiles along N (or M). */
+static void hn__gemm_run(const hn__gemm_plan *pl, const hn__gemm_job *jb, int nt,
                          unsigned char *work, size_t per)
 {
-    int split_n = hn__gemm_split_n(m, n);
-    int unit = split_n ? pl->nr : pl->mr, total = split_n ? n : m;
+    int split_n = hn__gemm_split_n(jb);
+    int unit = split_n ? pl->nr : pl->mr, total = split_n ? jb->n : jb->m;
     size_t tiles = ((size_t)total + unit - 1) / unit;
     size_t slice = (tiles + nt - 1) / nt * unit;
-    size_t abytes = ((size_t)(HN__MIN(m, pl->mc) + pl->mr - 1) / pl->mr * pl->mr *
-                         HN__MIN(k, pl->kc) * sizeof(float) + 63) / 64 * 64;
+    size_t abytes = hn__gemm_a_bytes(pl, jb->m, jb->k);
     int t;
 #ifdef _OPENMP
 #pragma omp parallel for num_threads(nt) schedule(static)
@@ -1602,15 +2328,18 @@ static void hn__gemm_run(const hn__gemm_plan *pl, int nt, int ta, int tb, int m,
         size_t hi = HN__MIN((size_t)total, lo + slice);
         float *pa = hn__gemm_align64(work + (size_t)t * per);
         float *pb = pa + abytes / sizeof(float);
+        hn__gemm_job part = *jb;
         if (lo >= hi) continue;
-        if (split_n)
-            hn__gemm_blocked(pl, ta, tb, m, (int)(hi - lo), k, alpha, a, lda,
-                             tb ? b + lo * ldb : b + lo, ldb, beta, c + lo, ldc,
-                             pa, pb);
-        else
-            hn__gemm_blocked(pl, ta, tb, (int)(hi - lo), n, k, alpha,
-                             ta ? a + lo : a + lo * lda, lda, b, ldb, beta,
-                             c + lo * ldc, ldc, pa, pb);
+        if (split_n) {
+            part.n = (int)(hi - lo);
+            part.b += jb->tb ? lo * jb->ldb : lo;
+            part.c += lo * jb->csc;
+        } else {
+            part.m = (int)(hi - lo);
+            part.a += jb->ta ? lo : lo * jb->lda;
+            part.c += lo * jb->rsc;
+        }
+        hn__gemm_blocked(pl, &part, pa, pb);
     }
 }
 
@@ -1675,14 +2404,16 @@ static void hn__sgemm_with(const hn__gemm_kernel *kr, int ta, int tb, int m, int
                            const float *b, int ldb, float beta, float *c, int ldc)
 {
     hn__gemm_plan pl;
+    hn__gemm_job jb;
     size_t per, bytes;
     unsigned char *work = NULL;
     int nt;
     hn__gemm_check_args(ta, tb, m, n, k, lda, ldb, ldc);
     if (hn__gemm_trivial(m, n, k, alpha, beta, c, ldc)) return;
-    hn__gemm_plan_init(&pl, kr, m, n);
-    nt = hn__gemm_threads(&pl, m, n, k);
-    per = hn__gemm_thread_bytes(&pl, m, n, k);
+    hn__gemm_job_init(&jb, &pl, kr, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c,
+                      ldc);
+    nt = hn__gemm_threads(&pl, &jb);
+    per = hn__gemm_thread_bytes(&pl, &jb);
     if (hn__mul_size(per, (size_t)nt, &bytes)) work = (unsigned char *)HN_MALLOC(bytes);
     if (!work && nt > 1) {
         nt = 1;
@@ -1692,8 +2423,7 @@ static void hn__sgemm_with(const hn__gemm_kernel *kr, int ta, int tb, int m, int
         hn__gemm_unpacked(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
         return;
     }
-    hn__gemm_run(&pl, nt, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, work,
-                 per);
+    hn__gemm_run(&pl, &jb, nt, work, per);
     HN_FREE(work);
 }
 
@@ -1708,11 +2438,13 @@ HNDEF void hn_sgemm(int trans_a, int trans_b, int m, int n, int k, float alpha,
 HNDEF size_t hn_sgemm_workspace_size(int m, int n, int k)
 {
     hn__gemm_plan pl;
-    size_t per, bytes;
+    hn__gemm_job jb;
+    size_t bytes;
     if (m <= 0 || n <= 0 || k <= 0) return 0;
-    hn__gemm_plan_init(&pl, &hn__gemm_native, m, n);
-    per = hn__gemm_thread_bytes(&pl, m, n, k);
-    if (!hn__mul_size(per, (size_t)hn__gemm_threads(&pl, m, n, k), &bytes))
+    hn__gemm_job_init(&jb, &pl, &hn__gemm_native, 0, 0, m, n, k, 1.0f, NULL, k, NULL,
+                      n, 0.0f, NULL, n);
+    if (!hn__mul_size(hn__gemm_thread_bytes(&pl, &jb), (size_t)hn__gemm_threads(&pl, &jb),
+                      &bytes))
         return (size_t)-1;
     return bytes;
 }
@@ -1723,19 +2455,20 @@ HNDEF hn_status hn_sgemm_ws(int trans_a, int trans_b, int m, int n, int k,
                             size_t work_bytes)
 {
     hn__gemm_plan pl;
+    hn__gemm_job jb;
     size_t per;
     int nt;
     hn__gemm_check_args(trans_a, trans_b, m, n, k, lda, ldb, ldc);
     if (hn__gemm_trivial(m, n, k, alpha, beta, c, ldc)) return HN_OK;
-    hn__gemm_plan_init(&pl, &hn__gemm_native, m, n);
-    per = hn__gemm_thread_bytes(&pl, m, n, k);
+    hn__gemm_job_init(&jb, &pl, &hn__gemm_native, trans_a, trans_b, m, n, k, alpha, a,
+                      lda, b, ldb, beta, c, ldc);
+    per = hn__gemm_thread_bytes(&pl, &jb);
     if (!work || work_bytes < per)
         return hn__fail(HN_ERR_ARG, "hn_sgemm_ws: %zu bytes of workspace, needs %zu",
                         work_bytes, per);
-    nt = hn__gemm_threads(&pl, m, n, k);
+    nt = hn__gemm_threads(&pl, &jb);
     if ((size_t)nt > work_bytes / per) nt = (int)(work_bytes / per);
-    hn__gemm_run(&pl, nt, trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c,
-                 ldc, (unsigned char *)work, per);
+    hn__gemm_run(&pl, &jb, nt, (unsigned char *)work, per);
     return HN_OK;
 }
 
@@ -1858,6 +2591,472 @@ HNDEF void hn_softmax_xent_backward(int n, int c, const float *probs, const int 
     }
 }
 
+/* ---- convolution ---- */
+
+#ifndef HN_CONV2D_SLOTS
+#define HN_CONV2D_SLOTS 4
+#endif
+
+HNDEF hn_status hn_conv2d_init(hn_conv2d *cv, int c_in, int h_in, int w_in, int c_out,
+                               int kh, int kw, int stride, int pad)
+{
+    size_t k, hw, cols, wsize;
+    memset(cv, 0, sizeof *cv);
+    if (c_in <= 0 || h_in <= 0 || w_in <= 0 || c_out <= 0 || kh <= 0 || kw <= 0 ||
+        stride <= 0 || pad < 0)
+        return hn__fail(HN_ERR_ARG, "conv2d: sizes %d %d %d %d %d %d %d %d out of range",
+                        c_in, h_in, w_in, c_out, kh, kw, stride, pad);
+    if (pad > INT_MAX / 4 || h_in > INT_MAX / 2 || w_in > INT_MAX / 2 ||
+        h_in + 2 * pad < kh || w_in + 2 * pad < kw)
+        return hn__fail(HN_ERR_SHAPE, "conv2d: kernel %dx%d larger than the padded "
+                        "input %dx%d + 2*%d", kh, kw, h_in, w_in, pad);
+    cv->c_in = c_in; cv->h_in = h_in; cv->w_in = w_in;
+    cv->c_out = c_out; cv->kh = kh; cv->kw = kw;
+    cv->stride = stride; cv->pad = pad;
+    cv->h_out = (h_in + 2 * pad - kh) / stride + 1;
+    cv->w_out = (w_in + 2 * pad - kw) / stride + 1;
+    cv->slots = HN_CONV2D_SLOTS;
+
+    /* The GEMM takes int sizes and strides: every matrix dimension and
+       every per-image plane must fit, and the workspace must fit size_t. */
+    if (!hn__mul_size((size_t)c_in * kh, (size_t)kw, &k) || k > INT_MAX ||
+        !hn__mul_size((size_t)cv->h_out, (size_t)cv->w_out, &hw) || hw > INT_MAX ||
+        !hn__mul_size(k, hw, &cols) || !hn__mul_size(k, (size_t)c_out, &wsize) ||
+        wsize > INT_MAX || (size_t)h_in * w_in > (size_t)(INT_MAX / c_in) ||
+        hw > (size_t)(INT_MAX / c_out) || cols > (size_t)-1 / 64 / sizeof(float))
+        return hn__fail(HN_ERR_LIMIT, "conv2d: sizes overflow (c_in %d, %dx%d, "
+                        "kernel %dx%d, c_out %d)", c_in, h_in, w_in, kh, kw, c_out);
+    return HN_OK;
+}
+
+/* A 1x1 stride-1 unpadded convolution is a plain matrix product with the
+   image, which needs no unfolding. */
+static int hn__conv2d_pointwise(const hn_conv2d *cv)
+{
+    return cv->kh == 1 && cv->kw == 1 && cv->stride == 1 && cv->pad == 0;
+}
+
+/* Floats of one slot: the unfolding buffer, then the partial dw and db. */
+static size_t hn__conv2d_slot_size(const hn_conv2d *cv)
+{
+    size_t k = (size_t)cv->c_in * cv->kh * cv->kw, hw = (size_t)cv->h_out * cv->w_out;
+    size_t col = hn__conv2d_pointwise(cv) ? 0 : k * hw;
+    /* Round up to 16 floats so each slot starts on its own cache line. */
+    return (col + k * cv->c_out + cv->c_out + 15) / 16 * 16;
+}
+
+HNDEF size_t hn_conv2d_workspace_size(const hn_conv2d *cv)
+{
+    HN_ASSERT(cv->slots >= 1);
+    return hn__conv2d_slot_size(cv) * (size_t)cv->slots;
+}
+
+/* Output columns s whose input column s*stride - pad + v lies inside
+   [0, w_in): the half-open range [*lo, *hi). */
+static void hn__conv2d_valid(int w_in, int w_out, int stride, int pad, int v, int *lo,
+                             int *hi)
+{
+    int off = v - pad;   /* input column of output column 0 */
+    *lo = off >= 0 ? 0 : (-off + stride - 1) / stride;
+    *hi = w_in - 1 - off < 0 ? 0 : (w_in - 1 - off) / stride + 1;
+    if (*hi > w_out) *hi = w_out;
+    if (*lo > *hi) *lo = *hi;
+}
+
+/* Unfold one image img (c_in, h_in, w_in) into col (c_in*kh*kw,
+   h_out*w_out); or, when dimg is not NULL, fold col back, adding into dimg
+   (the adjoint, for the input gradient; img is then unused). Row
+   (c*kh + u)*kw + v of col holds the input pixels that kernel tap (c, u, v)
+   meets, zeros where it falls in the padding. */
+static void hn__im2col(const hn_conv2d *cv, const float *img, float *col, float *dimg)
+{
+    int c, u, v, r, s, lo, hi, st = cv->stride;
+    for (c = 0; c < cv->c_in; c++)
+        for (u = 0; u < cv->kh; u++)
+            for (v = 0; v < cv->kw; v++) {
+                float *row = col + ((size_t)(c * cv->kh + u) * cv->kw + v) *
+                                   cv->h_out * cv->w_out;
+                hn__conv2d_valid(cv->w_in, cv->w_out, st, cv->pad, v, &lo, &hi);
+                for (r = 0; r < cv->h_out; r++) {
+                    float *dst = row + (size_t)r * cv->w_out;
+                    int ih = r * st - cv->pad + u;
+                    /* Offset of the input pixel of output column 0: the
+                       pixel of column s is at at + s * st. */
+                    ptrdiff_t at = ((ptrdiff_t)c * cv->h_in + ih) * cv->w_in + v - cv->pad;
+                    if (ih < 0 || ih >= cv->h_in) {
+                        if (!dimg) memset(dst, 0, (size_t)cv->w_out * sizeof(float));
+                        continue;
+                    }
+                    if (dimg) {
+                        for (s = lo; s < hi; s++) dimg[at + s * st] += dst[s];
+                        continue;
+                    }
+                    for (s = 0; s < lo; s++) dst[s] = 0.0f;
+                    for (s = lo; s < hi; s++) dst[s] = img[at + s * st];
+                    for (s = hi; s < cv->w_out; s++) dst[s] = 0.0f;
+                }
+            }
+}
+
+/* First image of slot s when n images are spread over `slots`. */
+static int hn__slot_begin(int s, int n, int slots)
+{
+    return (int)((long long)s * n / slots);
+}
+
+HNDEF void hn_conv2d_forward(const hn_conv2d *cv, int n, const float *x, const float *w,
+                             const float *b, float *y, float *ws)
+{
+    int k = cv->c_in * cv->kh * cv->kw, hw = cv->h_out * cv->w_out;
+    int slots = cv->slots, s;
+    size_t in_size = (size_t)cv->c_in * cv->h_in * cv->w_in;
+    size_t out_size = (size_t)cv->c_out * hw, slot_size = hn__conv2d_slot_size(cv);
+    HN_ASSERT(n >= 0 && slots >= 1);
+#ifdef _OPENMP
+    #pragma omp parallel for schedule(static) if (n > 1 && slots > 1)
+#endif
+    for (s = 0; s < slots; s++) {
+        float *col = ws + (size_t)s * slot_size;
+        int i, o, j;
+        for (i = hn__slot_begin(s, n, slots); i < hn__slot_begin(s + 1, n, slots); i++) {
+            const float *xi = x + (size_t)i * in_size, *src = xi;
+            float *yi = y + (size_t)i * out_size;
+            if (!hn__conv2d_pointwise(cv)) {
+                hn__im2col(cv, xi, col, NULL);
+                src = col;
+            }
+            /* y_i (c_out, hw) = w (c_out, k) col (k, hw) */
+            hn_sgemm(0, 0, cv->c_out, hw, k, 1.0f, w, k, src, hw, 0.0f, yi, hw);
+            if (b)
+                for (o = 0; o < cv->c_out; o++)
+                    for (j = 0; j < hw; j++) yi[(size_t)o * hw + j] += b[o];
+        }
+    }
+}
+
+HNDEF void hn_conv2d_backward(const hn_conv2d *cv, int n, const float *x, const float *w,
+                              const float *dy, float *dx, float *dw, float *db,
+                              float *ws)
+{
+    int k = cv->c_in * cv->kh * cv->kw, hw = cv->h_out * cv->w_out, co = cv->c_out;
+    int slots = cv->slots, pw = hn__conv2d_pointwise(cv), s;
+    long long j, nw = (long long)co * k;
+    size_t in_size = (size_t)cv->c_in * cv->h_in * cv->w_in;
+    size_t out_size = (size_t)co * hw, slot_size = hn__conv2d_slot_size(cv);
+    size_t col_size = pw ? 0 : (size_t)k * hw;
+    HN_ASSERT(n >= 0 && slots >= 1);
+#ifdef _OPENMP
+    #pragma omp parallel for schedule(static) if (n > 1 && slots > 1)
+#endif
+    for (s = 0; s < slots; s++) {
+        float *col = ws + (size_t)s * slot_size;
+        float *pdw = col + col_size, *pdb = pdw + (size_t)co * k;
+        int i, o, q;
+        memset(pdw, 0, ((size_t)co * k + co) * sizeof(float));
+        for (i = hn__slot_begin(s, n, slots); i < hn__slot_begin(s + 1, n, slots); i++) {
+            const float *xi = x + (size_t)i * in_size, *dyi = dy + (size_t)i * out_size;
+            float *dxi = dx ? dx + (size_t)i * in_size : NULL;
+
+            /* Weight gradient: pdw (c_out, k) += dy_i (c_out, hw) col^T. */
+            if (dw) {
+                const float *src = xi;
+                if (!pw) {
+                    hn__im2col(cv, xi, col, NULL);
+                    src = col;
+                }
+                hn_sgemm(0, 1, co, k, hw, 1.0f, dyi, hw, src, hw, 1.0f, pdw, k);
+            }
+            if (db)
+                for (o = 0; o < co; o++)
+                    for (q = 0; q < hw; q++) pdb[o] += dyi[(size_t)o * hw + q];
+
+            /* Input gradient: dcol (k, hw) = w^T dy_i, folded back onto
+               the image; pointwise, the product adds into dx directly. */
+            if (dxi && pw) {
+                hn_sgemm(1, 0, k, hw, co, 1.0f, w, k, dyi, hw, 1.0f, dxi, hw);
+            } else if (dxi) {
+                hn_sgemm(1, 0, k, hw, co, 1.0f, w, k, dyi, hw, 0.0f, col, hw);
+                hn__im2col(cv, NULL, col, dxi);
+            }
+        }
+    }
+
+    /* Sum the slots' partial gradients in slot order: the same additions
+       in the same order whatever the number of threads. */
+    if (dw) {
+#ifdef _OPENMP
+        #pragma omp parallel for schedule(static)
+#endif
+        for (j = 0; j < nw; j++)
+            for (s = 0; s < slots; s++) dw[j] += ws[(size_t)s * slot_size + col_size + j];
+    }
+    if (db)
+        for (j = 0; j < co; j++)
+            for (s = 0; s < slots; s++)
+                db[j] += ws[(size_t)s * slot_size + col_size + (size_t)nw + j];
+}
+
+/* ---- pooling ---- */
+
+HNDEF hn_status hn_pool2d_init(hn_pool2d *p, int c, int h_in, int w_in, int kh, int kw,
+                               int stride_h, int stride_w)
+{
+    memset(p, 0, sizeof *p);
+    if (c <= 0 || h_in <= 0 || w_in <= 0 || kh <= 0 || kw <= 0 || stride_h <= 0 ||
+        stride_w <= 0)
+        return hn__fail(HN_ERR_ARG, "pool2d: sizes %d %d %d %d %d %d %d out of range",
+                        c, h_in, w_in, kh, kw, stride_h, stride_w);
+    if (kh > h_in || kw > w_in)
+        return hn__fail(HN_ERR_SHAPE, "pool2d: window %dx%d larger than the input %dx%d",
+                        kh, kw, h_in, w_in);
+    if ((size_t)h_in * w_in > (size_t)INT_MAX)
+        return hn__fail(HN_ERR_LIMIT, "pool2d: plane %dx%d too large", h_in, w_in);
+    p->c = c; p->h_in = h_in; p->w_in = w_in;
+    p->kh = kh; p->kw = kw; p->stride_h = stride_h; p->stride_w = stride_w;
+    p->h_out = (h_in - kh) / stride_h + 1;
+    p->w_out = (w_in - kw) / stride_w + 1;
+    return HN_OK;
+}
+
+HNDEF void hn_maxpool2d_forward(const hn_pool2d *p, int n, const float *x, float *y,
+                                int *argmax)
+{
+    long long planes = (long long)n * p->c, pl;
+    size_t in_plane = (size_t)p->h_in * p->w_in, out_plane = (size_t)p->h_out * p->w_out;
+#ifdef _OPENMP
+    #pragma omp parallel for schedule(static)
+#endif
+    for (pl = 0; pl < planes; pl++) {
+        const float *xp = x + (size_t)pl * in_plane;
+        float *yp = y + (size_t)pl * out_plane;
+        int *ap = argmax + (size_t)pl * out_plane;
+        int r, s, u, v;
+        for (r = 0; r < p->h_out; r++)
+            for (s = 0; s < p->w_out; s++) {
+                int top = r * p->stride_h, left = s * p->stride_w;
+                int best = top * p->w_in + left;
+                for (u = 0; u < p->kh; u++)
+                    for (v = 0; v < p->kw; v++) {
+                        int at = (top + u) * p->w_in + left + v;
+                        if (xp[at] > xp[best]) best = at;
+                    }
+                yp[r * p->w_out + s] = xp[best];
+                ap[r * p->w_out + s] = best;
+            }
+    }
+}
+
+HNDEF void hn_maxpool2d_backward(const hn_pool2d *p, int n, const int *argmax,
+                                 const float *dy, float *dx)
+{
+    long long planes = (long long)n * p->c, pl;
+    size_t in_plane = (size_t)p->h_in * p->w_in, out_plane = (size_t)p->h_out * p->w_out;
+    /* Overlapping windows may share a winner: each plane is one thread's. */
+#ifdef _OPENMP
+    #pragma omp parallel for schedule(static)
+#endif
+    for (pl = 0; pl < planes; pl++) {
+        size_t q;
+        for (q = 0; q < out_plane; q++)
+            dx[(size_t)pl * in_plane + argmax[(size_t)pl * out_plane + q]] +=
+                dy[(size_t)pl * out_plane + q];
+    }
+}
+
+/* Average pooling forward (x to y: window means) and backward (dy to dx:
+   every element of a window gets dy / area; x and y are NULL then), which
+   visit the same windows. */
+static void hn__avgpool2d(const hn_pool2d *p, int n, const float *x, float *y,
+                          const float *dy, float *dx)
+{
+    long long planes = (long long)n * p->c, pl;
+    size_t in_plane = (size_t)p->h_in * p->w_in, out_plane = (size_t)p->h_out * p->w_out;
+    float inv = 1.0f / (float)(p->kh * p->kw);
+#ifdef _OPENMP
+    #pragma omp parallel for schedule(static)
+#endif
+    for (pl = 0; pl < planes; pl++) {
+        size_t xo = (size_t)pl * in_plane, yo = (size_t)pl * out_plane;
+        int r, s, u, v;
+        for (r = 0; r < p->h_out; r++)
+            for (s = 0; s < p->w_out; s++) {
+                size_t win = xo + (size_t)r * p->stride_h * p->w_in + s * p->stride_w;
+                size_t out = yo + (size_t)r * p->w_out + s;
+                float sum = 0.0f, g = dx ? dy[out] * inv : 0.0f;
+                for (u = 0; u < p->kh; u++)
+                    for (v = 0; v < p->kw; v++) {
+                        if (dx) dx[win + (size_t)u * p->w_in + v] += g;
+                        else sum += x[win + (size_t)u * p->w_in + v];
+                    }
+                if (!dx) y[out] = sum * inv;
+            }
+    }
+}
+
+HNDEF void hn_avgpool2d_forward(const hn_pool2d *p, int n, const float *x, float *y)
+{
+    hn__avgpool2d(p, n, x, y, NULL, NULL);
+}
+
+HNDEF void hn_avgpool2d_backward(const hn_pool2d *p, int n, const float *dy, float *dx)
+{
+    hn__avgpool2d(p, n, NULL, NULL, dy, dx);
+}
+
+HNDEF void hn_global_avgpool_forward(int n, int c, int hw, const float *x, float *y)
+{
+    size_t pl, planes = (size_t)n * c;
+    int j;
+    for (pl = 0; pl < planes; pl++) {
+        const float *xp = x + pl * hw;
+        float sum = 0.0f;
+        for (j = 0; j < hw; j++) sum += xp[j];
+        y[pl] = sum / (float)hw;
+    }
+}
+
+HNDEF void hn_global_avgpool_backward(int n, int c, int hw, const float *dy, float *dx)
+{
+    size_t pl, planes = (size_t)n * c;
+    int j;
+    for (pl = 0; pl < planes; pl++) {
+        float g = dy[pl] / (float)hw, *dp = dx + pl * hw;
+        for (j = 0; j < hw; j++) dp[j] += g;
+    }
+}
+
+/* ---- dropout ---- */
+
+HNDEF void hn_dropout_forward(size_t n, float p_drop, const float *x, float *y,
+                              unsigned char *keep, hn_rng *rng)
+{
+    float scale;
+    size_t i;
+    HN_ASSERT(p_drop >= 0.0f && p_drop < 1.0f);
+    scale = 1.0f / (1.0f - p_drop);
+    for (i = 0; i < n; i++) {
+        keep[i] = hn_rng_uniform(rng) >= p_drop;
+        y[i] = keep[i] ? x[i] * scale : 0.0f;
+    }
+}
+
+HNDEF void hn_dropout_backward(size_t n, float p_drop, const unsigned char *keep,
+                               const float *dy, float *dx)
+{
+    float scale = 1.0f / (1.0f - p_drop);
+    size_t i;
+    for (i = 0; i < n; i++)
+        if (keep[i]) dx[i] += dy[i] * scale;
+}
+
+/* ---- batch normalization ---- */
+
+/* y = x g + sh over one channel of every image: x and y point at the
+   channel's first plane, planes are `plane` floats apart. */
+static void hn__channel_affine(int n, size_t plane, int hw, const float *x, float g,
+                               float sh, float *y)
+{
+    int i, j;
+    for (i = 0; i < n; i++)
+        for (j = 0; j < hw; j++) y[i * plane + j] = x[i * plane + j] * g + sh;
+}
+
+HNDEF void hn_batchnorm2d_forward_train(int n, int c, int hw, const float *x,
+                                        const float *gamma, const float *beta, float eps,
+                                        float momentum, float *running_mean,
+                                        float *running_var, float *mean, float *rstd,
+                                        float *y)
+{
+    size_t plane = (size_t)c * hw;
+    double m = (double)n * hw;
+    int ch;
+    HN_ASSERT(n > 0 && c > 0 && hw > 0);
+    /* Channels are independent; each sums its own values in a fixed order. */
+#ifdef _OPENMP
+    #pragma omp parallel for schedule(static)
+#endif
+    for (ch = 0; ch < c; ch++) {
+        double sum = 0.0, sq = 0.0, mu, var;
+        float g, sh;
+        int i, j;
+        for (i = 0; i < n; i++) {
+            const float *xp = x + i * plane + (size_t)ch * hw;
+            for (j = 0; j < hw; j++) sum += xp[j];
+        }
+        mu = sum / m;
+        /* Two passes: the variance from centred values does not cancel. */
+        for (i = 0; i < n; i++) {
+            const float *xp = x + i * plane + (size_t)ch * hw;
+            for (j = 0; j < hw; j++) sq += (xp[j] - mu) * (xp[j] - mu);
+        }
+        var = sq / m;
+        mean[ch] = (float)mu;
+        rstd[ch] = (float)(1.0 / HN_SQRT(var + eps));
+        if (running_mean) running_mean[ch] = (float)((1.0 - momentum) * running_mean[ch] +
+                                                     momentum * mu);
+        if (running_var)
+            running_var[ch] = (float)((1.0 - momentum) * running_var[ch] +
+                                      momentum * (m > 1 ? sq / (m - 1) : var));
+        g = gamma[ch] * rstd[ch];
+        sh = beta[ch] - (float)mu * g;
+        hn__channel_affine(n, plane, hw, x + (size_t)ch * hw, g, sh, y + (size_t)ch * hw);
+    }
+}
+
+HNDEF void hn_batchnorm2d_forward_eval(int n, int c, int hw, const float *x,
+                                       const float *gamma, const float *beta, float eps,
+                                       const float *running_mean,
+                                       const float *running_var, float *y)
+{
+    int ch;
+    for (ch = 0; ch < c; ch++) {
+        float g = gamma[ch] / HN_SQRTF(running_var[ch] + eps);
+        float sh = beta[ch] - running_mean[ch] * g;
+        hn__channel_affine(n, (size_t)c * hw, hw, x + (size_t)ch * hw, g, sh,
+                           y + (size_t)ch * hw);
+    }
+}
+
+HNDEF void hn_batchnorm2d_backward(int n, int c, int hw, const float *x,
+                                   const float *gamma, const float *mean,
+                                   const float *rstd, const float *dy, float *dx,
+                                   float *dgamma, float *dbeta)
+{
+    size_t plane = (size_t)c * hw;
+    double m = (double)n * hw;
+    int ch;
+    HN_ASSERT(n > 0 && c > 0 && hw > 0);
+#ifdef _OPENMP
+    #pragma omp parallel for schedule(static)
+#endif
+    for (ch = 0; ch < c; ch++) {
+        double sdy = 0.0, sdyx = 0.0;
+        float mu = mean[ch], rs = rstd[ch], a, bb, cc;
+        int i, j;
+        for (i = 0; i < n; i++) {
+            const float *xp = x + i * plane + (size_t)ch * hw;
+            const float *dp = dy + i * plane + (size_t)ch * hw;
+            for (j = 0; j < hw; j++) {
+                sdy += dp[j];
+                sdyx += (double)dp[j] * ((xp[j] - mu) * rs);
+            }
+        }
+        if (dbeta) dbeta[ch] += (float)sdy;
+        if (dgamma) dgamma[ch] += (float)sdyx;
+        if (!dx) continue;
+        /* dx = a dy + bb xh + cc, with xh = (x - mu) rs. */
+        a = gamma[ch] * rs;
+        bb = (float)(-a * sdyx / m);
+        cc = (float)(-a * sdy / m);
+        for (i = 0; i < n; i++) {
+            const float *xp = x + i * plane + (size_t)ch * hw;
+            const float *dp = dy + i * plane + (size_t)ch * hw;
+            float *gp = dx + i * plane + (size_t)ch * hw;
+            for (j = 0; j < hw; j++) gp[j] += a * dp[j] + bb * ((xp[j] - mu) * rs) + cc;
+        }
+    }
+}
+
 /* ---- end of layers implementation ---- */
 
 /* ========================================================================
@@ -1976,6 +3175,110 @@ HNDEF void hn_optim_step(hn_optim *o, hn_params *ps, float lr)
     }
 }
 
+/* ---- schedules ---- */
+
+HNDEF hn_schedule hn_schedule_constant(float lr)
+{
+    hn_schedule s;
+    memset(&s, 0, sizeof s);
+    s.kind = HN_SCHED_CONSTANT;
+    s.lr = lr;
+    return s;
+}
+
+HNDEF hn_schedule hn_schedule_exponential(float lr, double decay, float min_lr)
+{
+    hn_schedule s = hn_schedule_constant(lr);
+    s.kind = HN_SCHED_EXPONENTIAL;
+    s.decay = decay;
+    s.min_lr = min_lr;
+    return s;
+}
+
+HNDEF hn_schedule hn_schedule_piecewise(int npieces, const int64_t *boundaries,
+                                        const float *values)
+{
+    hn_schedule s;
+    int i;
+    HN_ASSERT(npieces >= 1 && npieces <= HN_SCHED_MAX_PIECES);
+    s = hn_schedule_constant(values[0]);
+    s.kind = HN_SCHED_PIECEWISE;
+    s.npieces = npieces;
+    for (i = 0; i < npieces; i++) s.values[i] = values[i];
+    for (i = 0; i + 1 < npieces; i++) {
+        HN_ASSERT(i == 0 || boundaries[i] > boundaries[i - 1]);
+        s.boundaries[i] = boundaries[i];
+    }
+    return s;
+}
+
+HNDEF hn_schedule hn_schedule_cosine(float lr, float min_lr, int64_t total_steps)
+{
+    hn_schedule s = hn_schedule_constant(lr);
+    HN_ASSERT(total_steps > 0);
+    s.kind = HN_SCHED_COSINE;
+    s.min_lr = min_lr;
+    s.total_steps = total_steps;
+    return s;
+}
+
+HNDEF float hn_schedule_lr(const hn_schedule *s, int64_t step)
+{
+    int j;
+    if (step < 0) step = 0;
+    switch (s->kind) {
+    case HN_SCHED_EXPONENTIAL: {
+        double lr = s->lr * hn__powi(s->decay, step);
+        return (float)(lr > s->min_lr ? lr : s->min_lr);
+    }
+    case HN_SCHED_PIECEWISE:
+        for (j = 0; j + 1 < s->npieces && step >= s->boundaries[j]; j++) {}
+        return s->values[j];
+    case HN_SCHED_COSINE: {
+        float frac;
+        if (step >= s->total_steps) return s->min_lr;
+        frac = (float)((double)step / (double)s->total_steps);
+        return s->min_lr + (s->lr - s->min_lr) * 0.5f *
+                           (1.0f + HN_COSF(3.14159265358979f * frac));
+    }
+    default:
+        return s->lr;
+    }
+}
+
+/* ---- clipping ---- */
+
+HNDEF float hn_grad_norm(const hn_params *ps)
+{
+    double sq = 0.0;
+    size_t i;
+    /* Padding gradients are zero and add nothing. */
+    for (i = 0; i < ps->total; i++) sq += (double)ps->grad[i] * ps->grad[i];
+    return (float)HN_SQRT(sq);
+}
+
+HNDEF float hn_clip_grad_norm(hn_params *ps, float max_norm)
+{
+    float norm = hn_grad_norm(ps), scale;
+    size_t i;
+    HN_ASSERT(max_norm > 0.0f);
+    /* norm - norm is 0 only for a finite norm. */
+    if (!(norm > max_norm) || norm - norm != 0.0f) return norm;
+    scale = max_norm / norm;
+    for (i = 0; i < ps->total; i++) ps->grad[i] *= scale;
+    return norm;
+}
+
+HNDEF void hn_clip_grad_value(hn_params *ps, float limit)
+{
+    size_t i;
+    HN_ASSERT(limit >= 0.0f);
+    for (i = 0; i < ps->total; i++) {
+        if (ps->grad[i] > limit) ps->grad[i] = limit;
+        else if (ps->grad[i] < -limit) ps->grad[i] = -limit;
+    }
+}
+
 /* ---- end of optimizers implementation ---- */
 
 /* ========================================================================
@@ -1983,6 +3286,12 @@ HNDEF void hn_optim_step(hn_optim *o, hn_params *ps, float lr)
    ======================================================================== */
 
 /* ---- end of static hypernetwork implementation ---- */
+
+/* ========================================================================
+   Residual network implementation
+   ======================================================================== */
+
+/* ---- end of residual network implementation ---- */
 
 /* ========================================================================
    Recurrent implementation
@@ -3001,17 +4310,3000 @@ HNDEF void hn_charlm_backward(hn_charlm *m, hn_params *ps)
    Inflate implementation
    ======================================================================== */
 
+/* Little-endian 16- and 64-bit loads for the deflate formats. The 64-bit
+   one feeds the bit buffer once per symbol, so on hosts known to be
+   little-endian it is a plain memcpy, which every compiler makes one load
+   (the byte assembly is not always recognised, nor inlined). */
+static unsigned hn__load_u16le(const unsigned char *p)
+{
+    return (unsigned)p[0] | (unsigned)p[1] << 8;
+}
+
+#if defined(__BYTE_ORDER__) && defined(__ORDER_LITTLE_ENDIAN__) && \
+    __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define HN__LOAD_U64LE(v, p) memcpy(&(v), (p), 8)
+#else
+#define HN__LOAD_U64LE(v, p) \
+    ((v) = (uint64_t)hn__load_u32le(p) | (uint64_t)hn__load_u32le((p) + 4) << 32)
+#endif
+
+/* ---- checksums ---- */
+
+/* CRC-32 by slicing-by-8 (Kounavis and Berry 2005). Row 0 is the classic
+   byte-at-a-time table of the reflected polynomial 0xEDB88320; row k is
+   the CRC of a byte followed by k zero bytes,
+       T[k][n] = (T[k-1][n] >> 8) ^ T[0][T[k-1][n] & 0xff],
+   so eight lookups advance the CRC over eight bytes at once. Written out
+   as constants (no table to build at run time, nothing mutable); the test
+   checks every row against a bit-at-a-time CRC. */
+static const uint32_t hn__crc_table[8][256] = {
+    {
+        0x00000000u, 0x77073096u, 0xee0e612cu, 0x990951bau, 0x076dc419u, 0x706af48fu,
+        0xe963a535u, 0x9e6495a3u, 0x0edb8832u, 0x79dcb8a4u, 0xe0d5e91eu, 0x97d2d988u,
+        0x09b64c2bu, 0x7eb17cbdu, 0xe7b82d07u, 0x90bf1d91u, 0x1db71064u, 0x6ab020f2u,
+        0xf3b97148u, 0x84be41deu, 0x1adad47du, 0x6ddde4ebu, 0xf4d4b551u, 0x83d385c7u,
+        0x136c9856u, 0x646ba8c0u, 0xfd62f97au, 0x8a65c9ecu, 0x14015c4fu, 0x63066cd9u,
+        0xfa0f3d63u, 0x8d080df5u, 0x3b6e20c8u, 0x4c69105eu, 0xd56041e4u, 0xa2677172u,
+        0x3c03e4d1u, 0x4b04d447u, 0xd20d85fdu, 0xa50ab56bu, 0x35b5a8fau, 0x42b2986cu,
+        0xdbbbc9d6u, 0xacbcf940u, 0x32d86ce3u, 0x45df5c75u, 0xdcd60dcfu, 0xabd13d59u,
+        0x26d930acu, 0x51de003au, 0xc8d75180u, 0xbfd06116u, 0x21b4f4b5u, 0x56b3c423u,
+        0xcfba9599u, 0xb8bda50fu, 0x2802b89eu, 0x5f058808u, 0xc60cd9b2u, 0xb10be924u,
+        0x2f6f7c87u, 0x58684c11u, 0xc1611dabu, 0xb6662d3du, 0x76dc4190u, 0x01db7106u,
+        0x98d220bcu, 0xefd5102au, 0x71b18589u, 0x06b6b51fu, 0x9fbfe4a5u, 0xe8b8d433u,
+        0x7807c9a2u, 0x0f00f934u, 0x9609a88eu, 0xe10e9818u, 0x7f6a0dbbu, 0x086d3d2du,
+        0x91646c97u, 0xe6635c01u, 0x6b6b51f4u, 0x1c6c6162u, 0x856530d8u, 0xf262004eu,
+        0x6c0695edu, 0x1b01a57bu, 0x8208f4c1u, 0xf50fc457u, 0x65b0d9c6u, 0x12b7e950u,
+        0x8bbeb8eau, 0xfcb9887cu, 0x62dd1ddfu, 0x15da2d49u, 0x8cd37cf3u, 0xfbd44c65u,
+        0x4db26158u, 0x3ab551ceu, 0xa3bc0074u, 0xd4bb30e2u, 0x4adfa541u, 0x3dd895d7u,
+        0xa4d1c46du, 0xd3d6f4fbu, 0x4369e96au, 0x346ed9fcu, 0xad678846u, 0xda60b8d0u,
+        0x44042d73u, 0x33031de5u, 0xaa0a4c5fu, 0xdd0d7cc9u, 0x5005713cu, 0x270241aau,
+        0xbe0b1010u, 0xc90c2086u, 0x5768b525u, 0x206f85b3u, 0xb966d409u, 0xce61e49fu,
+        0x5edef90eu, 0x29d9c998u, 0xb0d09822u, 0xc7d7a8b4u, 0x59b33d17u, 0x2eb40d81u,
+        0xb7bd5c3bu, 0xc0ba6cadu, 0xedb88320u, 0x9abfb3b6u, 0x03b6e20cu, 0x74b1d29au,
+        0xead54739u, 0x9dd277afu, 0x04db2615u, 0x73dc1683u, 0xe3630b12u, 0x94643b84u,
+        0x0d6d6a3eu, 0x7a6a5aa8u, 0xe40ecf0bu, 0x9309ff9du, 0x0a00ae27u, 0x7d079eb1u,
+        0xf00f9344u, 0x8708a3d2u, 0x1e01f268u, 0x6906c2feu, 0xf762575du, 0x806567cbu,
+        0x196c3671u, 0x6e6b06e7u, 0xfed41b76u, 0x89d32be0u, 0x10da7a5au, 0x67dd4accu,
+        0xf9b9df6fu, 0x8ebeeff9u, 0x17b7be43u, 0x60b08ed5u, 0xd6d6a3e8u, 0xa1d1937eu,
+        0x38d8c2c4u, 0x4fdff252u, 0xd1bb67f1u, 0xa6bc5767u, 0x3fb506ddu, 0x48b2364bu,
+        0xd80d2bdau, 0xaf0a1b4cu, 0x36034af6u, 0x41047a60u, 0xdf60efc3u, 0xa867df55u,
+        0x316e8eefu, 0x4669be79u, 0xcb61b38cu, 0xbc66831au, 0x256fd2a0u, 0x5268e236u,
+        0xcc0c7795u, 0xbb0b4703u, 0x220216b9u, 0x5505262fu, 0xc5ba3bbeu, 0xb2bd0b28u,
+        0x2bb45a92u, 0x5cb36a04u, 0xc2d7ffa7u, 0xb5d0cf31u, 0x2cd99e8bu, 0x5bdeae1du,
+        0x9b64c2b0u, 0xec63f226u, 0x756aa39cu, 0x026d930au, 0x9c0906a9u, 0xeb0e363fu,
+        0x72076785u, 0x05005713u, 0x95bf4a82u, 0xe2b87a14u, 0x7bb12baeu, 0x0cb61b38u,
+        0x92d28e9bu, 0xe5d5be0du, 0x7cdcefb7u, 0x0bdbdf21u, 0x86d3d2d4u, 0xf1d4e242u,
+        0x68ddb3f8u, 0x1fda836eu, 0x81be16cdu, 0xf6b9265bu, 0x6fb077e1u, 0x18b74777u,
+        0x88085ae6u, 0xff0f6a70u, 0x66063bcau, 0x11010b5cu, 0x8f659effu, 0xf862ae69u,
+        0x616bffd3u, 0x166ccf45u, 0xa00ae278u, 0xd70dd2eeu, 0x4e048354u, 0x3903b3c2u,
+        0xa7672661u, 0xd06016f7u, 0x4969474du, 0x3e6e77dbu, 0xaed16a4au, 0xd9d65adcu,
+        0x40df0b66u, 0x37d83bf0u, 0xa9bcae53u, 0xdebb9ec5u, 0x47b2cf7fu, 0x30b5ffe9u,
+        0xbdbdf21cu, 0xcabac28au, 0x53b39330u, 0x24b4a3a6u, 0xbad03605u, 0xcdd70693u,
+        0x54de5729u, 0x23d967bfu, 0xb3667a2eu, 0xc4614ab8u, 0x5d681b02u, 0x2a6f2b94u,
+        0xb40bbe37u, 0xc30c8ea1u, 0x5a05df1bu, 0x2d02ef8du
+    },
+    {
+        0x00000000u, 0x191b3141u, 0x32366282u, 0x2b2d53c3u, 0x646cc504u, 0x7d77f445u,
+        0x565aa786u, 0x4f4196c7u, 0xc8d98a08u, 0xd1c2bb49u, 0xfaefe88au, 0xe3f4d9cbu,
+        0xacb54f0cu, 0xb5ae7e4du, 0x9e832d8eu, 0x87981ccfu, 0x4ac21251u, 0x53d92310u,
+        0x78f470d3u, 0x61ef4192u, 0x2eaed755u, 0x37b5e614u, 0x1c98b5d7u, 0x05838496u,
+        0x821b9859u, 0x9b00a918u, 0xb02dfadbu, 0xa936cb9au, 0xe6775d5du, 0xff6c6c1cu,
+        0xd4413fdfu, 0xcd5a0e9eu, 0x958424a2u, 0x8c9f15e3u, 0xa7b24620u, 0xbea97761u,
+        0xf1e8e1a6u, 0xe8f3d0e7u, 0xc3de8324u, 0xdac5b265u, 0x5d5daeaau, 0x44469febu,
+        0x6f6bcc28u, 0x7670fd69u, 0x39316baeu, 0x202a5aefu, 0x0b07092cu, 0x121c386du,
+        0xdf4636f3u, 0xc65d07b2u, 0xed705471u, 0xf46b6530u, 0xbb2af3f7u, 0xa231c2b6u,
+        0x891c9175u, 0x9007a034u, 0x179fbcfbu, 0x0e848dbau, 0x25a9de79u, 0x3cb2ef38u,
+        0x73f379ffu, 0x6ae848beu, 0x41c51b7du, 0x58de2a3cu, 0xf0794f05u, 0xe9627e44u,
+        0xc24f2d87u, 0xdb541cc6u, 0x94158a01u, 0x8d0ebb40u, 0xa623e883u, 0xbf38d9c2u,
+        0x38a0c50du, 0x21bbf44cu, 0x0a96a78fu, 0x138d96ceu, 0x5ccc0009u, 0x45d73148u,
+        0x6efa628bu, 0x77e153cau, 0xbabb5d54u, 0xa3a06c15u, 0x888d3fd6u, 0x91960e97u,
+        0xded79850u, 0xc7cca911u, 0xece1fad2u, 0xf5facb93u, 0x7262d75cu, 0x6b79e61du,
+        0x4054b5deu, 0x594f849fu, 0x160e1258u, 0x0f152319u, 0x243870dau, 0x3d23419bu,
+        0x65fd6ba7u, 0x7ce65ae6u, 0x57cb0925u, 0x4ed03864u, 0x0191aea3u, 0x188a9fe2u,
+        0x33a7cc21u, 0x2abcfd60u, 0xad24e1afu, 0xb43fd0eeu, 0x9f12832du, 0x8609b26cu,
+        0xc94824abu, 0xd05315eau, 0xfb7e4629u, 0xe2657768u, 0x2f3f79f6u, 0x362448b7u,
+        0x1d091b74u, 0x04122a35u, 0x4b53bcf2u, 0x52488db3u, 0x7965de70u, 0x607eef31u,
+        0xe7e6f3feu, 0xfefdc2bfu, 0xd5d0917cu, 0xcccba03du, 0x838a36fau, 0x9a9107bbu,
+        0xb1bc5478u, 0xa8a76539u, 0x3b83984bu, 0x2298a90au, 0x09b5fac9u, 0x10aecb88u,
+        0x5fef5d4fu, 0x46f46c0eu, 0x6dd93fcdu, 0x74c20e8cu, 0xf35a1243u, 0xea412302u,
+        0xc16c70c1u, 0xd8774180u, 0x9736d747u, 0x8e2de606u, 0xa500b5c5u, 0xbc1b8484u,
+        0x71418a1au, 0x685abb5bu, 0x4377e898u, 0x5a6cd9d9u, 0x152d4f1eu, 0x0c367e5fu,
+        0x271b2d9cu, 0x3e001cddu, 0xb9980012u, 0xa0833153u, 0x8bae6290u, 0x92b553d1u,
+        0xddf4c516u, 0xc4eff457u, 0xefc2a794u, 0xf6d996d5u, 0xae07bce9u, 0xb71c8da8u,
+        0x9c31de6bu, 0x852aef2au, 0xca6b79edu, 0xd37048acu, 0xf85d1b6fu, 0xe1462a2eu,
+        0x66de36e1u, 0x7fc507a0u, 0x54e85463u, 0x4df36522u, 0x02b2f3e5u, 0x1ba9c2a4u,
+        0x30849167u, 0x299fa026u, 0xe4c5aeb8u, 0xfdde9ff9u, 0xd6f3cc3au, 0xcfe8fd7bu,
+        0x80a96bbcu, 0x99b25afdu, 0xb29f093eu, 0xab84387fu, 0x2c1c24b0u, 0x350715f1u,
+        0x1e2a4632u, 0x07317773u, 0x4870e1b4u, 0x516bd0f5u, 0x7a468336u, 0x635db277u,
+        0xcbfad74eu, 0xd2e1e60fu, 0xf9ccb5ccu, 0xe0d7848du, 0xaf96124au, 0xb68d230bu,
+        0x9da070c8u, 0x84bb4189u, 0x03235d46u, 0x1a386c07u, 0x31153fc4u, 0x280e0e85u,
+        0x674f9842u, 0x7e54a903u, 0x5579fac0u, 0x4c62cb81u, 0x8138c51fu, 0x9823f45eu,
+        0xb30ea79du, 0xaa1596dcu, 0xe554001bu, 0xfc4f315au, 0xd7626299u, 0xce7953d8u,
+        0x49e14f17u, 0x50fa7e56u, 0x7bd72d95u, 0x62cc1cd4u, 0x2d8d8a13u, 0x3496bb52u,
+        0x1fbbe891u, 0x06a0d9d0u, 0x5e7ef3ecu, 0x4765c2adu, 0x6c48916eu, 0x7553a02fu,
+        0x3a1236e8u, 0x230907a9u, 0x0824546au, 0x113f652bu, 0x96a779e4u, 0x8fbc48a5u,
+        0xa4911b66u, 0xbd8a2a27u, 0xf2cbbce0u, 0xebd08da1u, 0xc0fdde62u, 0xd9e6ef23u,
+        0x14bce1bdu, 0x0da7d0fcu, 0x268a833fu, 0x3f91b27eu, 0x70d024b9u, 0x69cb15f8u,
+        0x42e6463bu, 0x5bfd777au, 0xdc656bb5u, 0xc57e5af4u, 0xee530937u, 0xf7483876u,
+        0xb809aeb1u, 0xa1129ff0u, 0x8a3fcc33u, 0x9324fd72u
+    },
+    {
+        0x00000000u, 0x01c26a37u, 0x0384d46eu, 0x0246be59u, 0x0709a8dcu, 0x06cbc2ebu,
+        0x048d7cb2u, 0x054f1685u, 0x0e1351b8u, 0x0fd13b8fu, 0x0d9785d6u, 0x0c55efe1u,
+        0x091af964u, 0x08d89353u, 0x0a9e2d0au, 0x0b5c473du, 0x1c26a370u, 0x1de4c947u,
+        0x1fa2771eu, 0x1e601d29u, 0x1b2f0bacu, 0x1aed619bu, 0x18abdfc2u, 0x1969b5f5u,
+        0x1235f2c8u, 0x13f798ffu, 0x11b126a6u, 0x10734c91u, 0x153c5a14u, 0x14fe3023u,
+        0x16b88e7au, 0x177ae44du, 0x384d46e0u, 0x398f2cd7u, 0x3bc9928eu, 0x3a0bf8b9u,
+        0x3f44ee3cu, 0x3e86840bu, 0x3cc03a52u, 0x3d025065u, 0x365e1758u, 0x379c7d6fu,
+        0x35dac336u, 0x3418a901u, 0x3157bf84u, 0x3095d5b3u, 0x32d36beau, 0x331101ddu,
+        0x246be590u, 0x25a98fa7u, 0x27ef31feu, 0x262d5bc9u, 0x23624d4cu, 0x22a0277bu,
+        0x20e69922u, 0x2124f315u, 0x2a78b428u, 0x2bbade1fu, 0x29fc6046u, 0x283e0a71u,
+        0x2d711cf4u, 0x2cb376c3u, 0x2ef5c89au, 0x2f37a2adu, 0x709a8dc0u, 0x7158e7f7u,
+        0x731e59aeu, 0x72dc3399u, 0x7793251cu, 0x76514f2bu, 0x7417f172u, 0x75d59b45u,
+        0x7e89dc78u, 0x7f4bb64fu, 0x7d0d0816u, 0x7ccf6221u, 0x798074a4u, 0x78421e93u,
+        0x7a04a0cau, 0x7bc6cafdu, 0x6cbc2eb0u, 0x6d7e4487u, 0x6f38fadeu, 0x6efa90e9u,
+        0x6bb5866cu, 0x6a77ec5bu, 0x68315202u, 0x69f33835u, 0x62af7f08u, 0x636d153fu,
+        0x612bab66u, 0x60e9c151u, 0x65a6d7d4u, 0x6464bde3u, 0x662203bau, 0x67e0698du,
+        0x48d7cb20u, 0x4915a117u, 0x4b531f4eu, 0x4a917579u, 0x4fde63fcu, 0x4e1c09cbu,
+        0x4c5ab792u, 0x4d98dda5u, 0x46c49a98u, 0x4706f0afu, 0x45404ef6u, 0x448224c1u,
+        0x41cd3244u, 0x400f5873u, 0x4249e62au, 0x438b8c1du, 0x54f16850u, 0x55330267u,
+        0x5775bc3eu, 0x56b7d609u, 0x53f8c08cu, 0x523aaabbu, 0x507c14e2u, 0x51be7ed5u,
+        0x5ae239e8u, 0x5b2053dfu, 0x5966ed86u, 0x58a487b1u, 0x5deb9134u, 0x5c29fb03u,
+        0x5e6f455au, 0x5fad2f6du, 0xe1351b80u, 0xe0f771b7u, 0xe2b1cfeeu, 0xe373a5d9u,
+        0xe63cb35cu, 0xe7fed96bu, 0xe5b86732u, 0xe47a0d05u, 0xef264a38u, 0xeee4200fu,
+        0xeca29e56u, 0xed60f461u, 0xe82fe2e4u, 0xe9ed88d3u, 0xebab368au, 0xea695cbdu,
+        0xfd13b8f0u, 0xfcd1d2c7u, 0xfe976c9eu, 0xff5506a9u, 0xfa1a102cu, 0xfbd87a1bu,
+        0xf99ec442u, 0xf85cae75u, 0xf300e948u, 0xf2c2837fu, 0xf0843d26u, 0xf1465711u,
+        0xf4094194u, 0xf5cb2ba3u, 0xf78d95fau, 0xf64fffcdu, 0xd9785d60u, 0xd8ba3757u,
+        0xdafc890eu, 0xdb3ee339u, 0xde71f5bcu, 0xdfb39f8bu, 0xddf521d2u, 0xdc374be5u,
+        0xd76b0cd8u, 0xd6a966efu, 0xd4efd8b6u, 0xd52db281u, 0xd062a404u, 0xd1a0ce33u,
+        0xd3e6706au, 0xd2241a5du, 0xc55efe10u, 0xc49c9427u, 0xc6da2a7eu, 0xc7184049u,
+        0xc25756ccu, 0xc3953cfbu, 0xc1d382a2u, 0xc011e895u, 0xcb4dafa8u, 0xca8fc59fu,
+        0xc8c97bc6u, 0xc90b11f1u, 0xcc440774u, 0xcd866d43u, 0xcfc0d31au, 0xce02b92du,
+        0x91af9640u, 0x906dfc77u, 0x922b422eu, 0x93e92819u, 0x96a63e9cu, 0x976454abu,
+        0x9522eaf2u, 0x94e080c5u, 0x9fbcc7f8u, 0x9e7eadcfu, 0x9c381396u, 0x9dfa79a1u,
+        0x98b56f24u, 0x99770513u, 0x9b31bb4au, 0x9af3d17du, 0x8d893530u, 0x8c4b5f07u,
+        0x8e0de15eu, 0x8fcf8b69u, 0x8a809decu, 0x8b42f7dbu, 0x89044982u, 0x88c623b5u,
+        0x839a6488u, 0x82580ebfu, 0x801eb0e6u, 0x81dcdad1u, 0x8493cc54u, 0x8551a663u,
+        0x8717183au, 0x86d5720du, 0xa9e2d0a0u, 0xa820ba97u, 0xaa6604ceu, 0xaba46ef9u,
+        0xaeeb787cu, 0xaf29124bu, 0xad6fac12u, 0xacadc625u, 0xa7f18118u, 0xa633eb2fu,
+        0xa4755576u, 0xa5b73f41u, 0xa0f829c4u, 0xa13a43f3u, 0xa37cfdaau, 0xa2be979du,
+        0xb5c473d0u, 0xb40619e7u, 0xb640a7beu, 0xb782cd89u, 0xb2cddb0cu, 0xb30fb13bu,
+        0xb1490f62u, 0xb08b6555u, 0xbbd72268u, 0xba15485fu, 0xb853f606u, 0xb9919c31u,
+        0xbcde8ab4u, 0xbd1ce083u, 0xbf5a5edau, 0xbe9834edu
+    },
+    {
+        0x00000000u, 0xb8bc6765u, 0xaa09c88bu, 0x12b5afeeu, 0x8f629757u, 0x37def032u,
+        0x256b5fdcu, 0x9dd738b9u, 0xc5b428efu, 0x7d084f8au, 0x6fbde064u, 0xd7018701u,
+        0x4ad6bfb8u, 0xf26ad8ddu, 0xe0df7733u, 0x58631056u, 0x5019579fu, 0xe8a530fau,
+        0xfa109f14u, 0x42acf871u, 0xdf7bc0c8u, 0x67c7a7adu, 0x75720843u, 0xcdce6f26u,
+        0x95ad7f70u, 0x2d111815u, 0x3fa4b7fbu, 0x8718d09eu, 0x1acfe827u, 0xa2738f42u,
+        0xb0c620acu, 0x087a47c9u, 0xa032af3eu, 0x188ec85bu, 0x0a3b67b5u, 0xb28700d0u,
+        0x2f503869u, 0x97ec5f0cu, 0x8559f0e2u, 0x3de59787u, 0x658687d1u, 0xdd3ae0b4u,
+        0xcf8f4f5au, 0x7733283fu, 0xeae41086u, 0x525877e3u, 0x40edd80du, 0xf851bf68u,
+        0xf02bf8a1u, 0x48979fc4u, 0x5a22302au, 0xe29e574fu, 0x7f496ff6u, 0xc7f50893u,
+        0xd540a77du, 0x6dfcc018u, 0x359fd04eu, 0x8d23b72bu, 0x9f9618c5u, 0x272a7fa0u,
+        0xbafd4719u, 0x0241207cu, 0x10f48f92u, 0xa848e8f7u, 0x9b14583du, 0x23a83f58u,
+        0x311d90b6u, 0x89a1f7d3u, 0x1476cf6au, 0xaccaa80fu, 0xbe7f07e1u, 0x06c36084u,
+        0x5ea070d2u, 0xe61c17b7u, 0xf4a9b859u, 0x4c15df3cu, 0xd1c2e785u, 0x697e80e0u,
+        0x7bcb2f0eu, 0xc377486bu, 0xcb0d0fa2u, 0x73b168c7u, 0x6104c729u, 0xd9b8a04cu,
+        0x446f98f5u, 0xfcd3ff90u, 0xee66507eu, 0x56da371bu, 0x0eb9274du, 0xb6054028u,
+        0xa4b0efc6u, 0x1c0c88a3u, 0x81dbb01au, 0x3967d77fu, 0x2bd27891u, 0x936e1ff4u,
+        0x3b26f703u, 0x839a9066u, 0x912f3f88u, 0x299358edu, 0xb4446054u, 0x0cf80731u,
+        0x1e4da8dfu, 0xa6f1cfbau, 0xfe92dfecu, 0x462eb889u, 0x549b1767u, 0xec277002u,
+        0x71f048bbu, 0xc94c2fdeu, 0xdbf98030u, 0x6345e755u, 0x6b3fa09cu, 0xd383c7f9u,
+        0xc1366817u, 0x798a0f72u, 0xe45d37cbu, 0x5ce150aeu, 0x4e54ff40u, 0xf6e89825u,
+        0xae8b8873u, 0x1637ef16u, 0x048240f8u, 0xbc3e279du, 0x21e91f24u, 0x99557841u,
+        0x8be0d7afu, 0x335cb0cau, 0xed59b63bu, 0x55e5d15eu, 0x47507eb0u, 0xffec19d5u,
+        0x623b216cu, 0xda874609u, 0xc832e9e7u, 0x708e8e82u, 0x28ed9ed4u, 0x9051f9b1u,
+        0x82e4565fu, 0x3a58313au, 0xa78f0983u, 0x1f336ee6u, 0x0d86c108u, 0xb53aa66du,
+        0xbd40e1a4u, 0x05fc86c1u, 0x1749292fu, 0xaff54e4au, 0x322276f3u, 0x8a9e1196u,
+        0x982bbe78u, 0x2097d91du, 0x78f4c94bu, 0xc048ae2eu, 0xd2fd01c0u, 0x6a4166a5u,
+        0xf7965e1cu, 0x4f2a3979u, 0x5d9f9697u, 0xe523f1f2u, 0x4d6b1905u, 0xf5d77e60u,
+        0xe762d18eu, 0x5fdeb6ebu, 0xc2098e52u, 0x7ab5e937u, 0x680046d9u, 0xd0bc21bcu,
+        0x88df31eau, 0x3063568fu, 0x22d6f961u, 0x9a6a9e04u, 0x07bda6bdu, 0xbf01c1d8u,
+        0xadb46e36u, 0x15080953u, 0x1d724e9au, 0xa5ce29ffu, 0xb77b8611u, 0x0fc7e174u,
+        0x9210d9cdu, 0x2aacbea8u, 0x38191146u, 0x80a57623u, 0xd8c66675u, 0x607a0110u,
+        0x72cfaefeu, 0xca73c99bu, 0x57a4f122u, 0xef189647u, 0xfdad39a9u, 0x45115eccu,
+        0x764dee06u, 0xcef18963u, 0xdc44268du, 0x64f841e8u, 0xf92f7951u, 0x41931e34u,
+        0x5326b1dau, 0xeb9ad6bfu, 0xb3f9c6e9u, 0x0b45a18cu, 0x19f00e62u, 0xa14c6907u,
+        0x3c9b51beu, 0x842736dbu, 0x96929935u, 0x2e2efe50u, 0x2654b999u, 0x9ee8defcu,
+        0x8c5d7112u, 0x34e11677u, 0xa9362eceu, 0x118a49abu, 0x033fe645u, 0xbb838120u,
+        0xe3e09176u, 0x5b5cf613u, 0x49e959fdu, 0xf1553e98u, 0x6c820621u, 0xd43e6144u,
+        0xc68bceaau, 0x7e37a9cfu, 0xd67f4138u, 0x6ec3265du, 0x7c7689b3u, 0xc4caeed6u,
+        0x591dd66fu, 0xe1a1b10au, 0xf3141ee4u, 0x4ba87981u, 0x13cb69d7u, 0xab770eb2u,
+        0xb9c2a15cu, 0x017ec639u, 0x9ca9fe80u, 0x241599e5u, 0x36a0360bu, 0x8e1c516eu,
+        0x866616a7u, 0x3eda71c2u, 0x2c6fde2cu, 0x94d3b949u, 0x090481f0u, 0xb1b8e695u,
+        0xa30d497bu, 0x1bb12e1eu, 0x43d23e48u, 0xfb6e592du, 0xe9dbf6c3u, 0x516791a6u,
+        0xccb0a91fu, 0x740cce7au, 0x66b96194u, 0xde0506f1u
+    },
+    {
+        0x00000000u, 0x3d6029b0u, 0x7ac05360u, 0x47a07ad0u, 0xf580a6c0u, 0xc8e08f70u,
+        0x8f40f5a0u, 0xb220dc10u, 0x30704bc1u, 0x0d106271u, 0x4ab018a1u, 0x77d03111u,
+        0xc5f0ed01u, 0xf890c4b1u, 0xbf30be61u, 0x825097d1u, 0x60e09782u, 0x5d80be32u,
+        0x1a20c4e2u, 0x2740ed52u, 0x95603142u, 0xa80018f2u, 0xefa06222u, 0xd2c04b92u,
+        0x5090dc43u, 0x6df0f5f3u, 0x2a508f23u, 0x1730a693u, 0xa5107a83u, 0x98705333u,
+        0xdfd029e3u, 0xe2b00053u, 0xc1c12f04u, 0xfca106b4u, 0xbb017c64u, 0x866155d4u,
+        0x344189c4u, 0x0921a074u, 0x4e81daa4u, 0x73e1f314u, 0xf1b164c5u, 0xccd14d75u,
+        0x8b7137a5u, 0xb6111e15u, 0x0431c205u, 0x3951ebb5u, 0x7ef19165u, 0x4391b8d5u,
+        0xa121b886u, 0x9c419136u, 0xdbe1ebe6u, 0xe681c256u, 0x54a11e46u, 0x69c137f6u,
+        0x2e614d26u, 0x13016496u, 0x9151f347u, 0xac31daf7u, 0xeb91a027u, 0xd6f18997u,
+        0x64d15587u, 0x59b17c37u, 0x1e1106e7u, 0x23712f57u, 0x58f35849u, 0x659371f9u,
+        0x22330b29u, 0x1f532299u, 0xad73fe89u, 0x9013d739u, 0xd7b3ade9u, 0xead38459u,
+        0x68831388u, 0x55e33a38u, 0x124340e8u, 0x2f236958u, 0x9d03b548u, 0xa0639cf8u,
+        0xe7c3e628u, 0xdaa3cf98u, 0x3813cfcbu, 0x0573e67bu, 0x42d39cabu, 0x7fb3b51bu,
+        0xcd93690bu, 0xf0f340bbu, 0xb7533a6bu, 0x8a3313dbu, 0x0863840au, 0x3503adbau,
+        0x72a3d76au, 0x4fc3fedau, 0xfde322cau, 0xc0830b7au, 0x872371aau, 0xba43581au,
+        0x9932774du, 0xa4525efdu, 0xe3f2242du, 0xde920d9du, 0x6cb2d18du, 0x51d2f83du,
+        0x167282edu, 0x2b12ab5du, 0xa9423c8cu, 0x9422153cu, 0xd3826fecu, 0xeee2465cu,
+        0x5cc29a4cu, 0x61a2b3fcu, 0x2602c92cu, 0x1b62e09cu, 0xf9d2e0cfu, 0xc4b2c97fu,
+        0x8312b3afu, 0xbe729a1fu, 0x0c52460fu, 0x31326fbfu, 0x7692156fu, 0x4bf23cdfu,
+        0xc9a2ab0eu, 0xf4c282beu, 0xb362f86eu, 0x8e02d1deu, 0x3c220dceu, 0x0142247eu,
+        0x46e25eaeu, 0x7b82771eu, 0xb1e6b092u, 0x8c869922u, 0xcb26e3f2u, 0xf646ca42u,
+        0x44661652u, 0x79063fe2u, 0x3ea64532u, 0x03c66c82u, 0x8196fb53u, 0xbcf6d2e3u,
+        0xfb56a833u, 0xc6368183u, 0x74165d93u, 0x49767423u, 0x0ed60ef3u, 0x33b62743u,
+        0xd1062710u, 0xec660ea0u, 0xabc67470u, 0x96a65dc0u, 0x248681d0u, 0x19e6a860u,
+        0x5e46d2b0u, 0x6326fb00u, 0xe1766cd1u, 0xdc164561u, 0x9bb63fb1u, 0xa6d61601u,
+        0x14f6ca11u, 0x2996e3a1u, 0x6e369971u, 0x5356b0c1u, 0x70279f96u, 0x4d47b626u,
+        0x0ae7ccf6u, 0x3787e546u, 0x85a73956u, 0xb8c710e6u, 0xff676a36u, 0xc2074386u,
+        0x4057d457u, 0x7d37fde7u, 0x3a978737u, 0x07f7ae87u, 0xb5d77297u, 0x88b75b27u,
+        0xcf1721f7u, 0xf2770847u, 0x10c70814u, 0x2da721a4u, 0x6a075b74u, 0x576772c4u,
+        0xe547aed4u, 0xd8278764u, 0x9f87fdb4u, 0xa2e7d404u, 0x20b743d5u, 0x1dd76a65u,
+        0x5a7710b5u, 0x67173905u, 0xd537e515u, 0xe857cca5u, 0xaff7b675u, 0x92979fc5u,
+        0xe915e8dbu, 0xd475c16bu, 0x93d5bbbbu, 0xaeb5920bu, 0x1c954e1bu, 0x21f567abu,
+        0x66551d7bu, 0x5b3534cbu, 0xd965a31au, 0xe4058aaau, 0xa3a5f07au, 0x9ec5d9cau,
+        0x2ce505dau, 0x11852c6au, 0x562556bau, 0x6b457f0au, 0x89f57f59u, 0xb49556e9u,
+        0xf3352c39u, 0xce550589u, 0x7c75d999u, 0x4115f029u, 0x06b58af9u, 0x3bd5a349u,
+        0xb9853498u, 0x84e51d28u, 0xc34567f8u, 0xfe254e48u, 0x4c059258u, 0x7165bbe8u,
+        0x36c5c138u, 0x0ba5e888u, 0x28d4c7dfu, 0x15b4ee6fu, 0x521494bfu, 0x6f74bd0fu,
+        0xdd54611fu, 0xe03448afu, 0xa794327fu, 0x9af41bcfu, 0x18a48c1eu, 0x25c4a5aeu,
+        0x6264df7eu, 0x5f04f6ceu, 0xed242adeu, 0xd044036eu, 0x97e479beu, 0xaa84500eu,
+        0x4834505du, 0x755479edu, 0x32f4033du, 0x0f942a8du, 0xbdb4f69du, 0x80d4df2du,
+        0xc774a5fdu, 0xfa148c4du, 0x78441b9cu, 0x4524322cu, 0x028448fcu, 0x3fe4614cu,
+        0x8dc4bd5cu, 0xb0a494ecu, 0xf704ee3cu, 0xca64c78cu
+    },
+    {
+        0x00000000u, 0xcb5cd3a5u, 0x4dc8a10bu, 0x869472aeu, 0x9b914216u, 0x50cd91b3u,
+        0xd659e31du, 0x1d0530b8u, 0xec53826du, 0x270f51c8u, 0xa19b2366u, 0x6ac7f0c3u,
+        0x77c2c07bu, 0xbc9e13deu, 0x3a0a6170u, 0xf156b2d5u, 0x03d6029bu, 0xc88ad13eu,
+        0x4e1ea390u, 0x85427035u, 0x9847408du, 0x531b9328u, 0xd58fe186u, 0x1ed33223u,
+        0xef8580f6u, 0x24d95353u, 0xa24d21fdu, 0x6911f258u, 0x7414c2e0u, 0xbf481145u,
+        0x39dc63ebu, 0xf280b04eu, 0x07ac0536u, 0xccf0d693u, 0x4a64a43du, 0x81387798u,
+        0x9c3d4720u, 0x57619485u, 0xd1f5e62bu, 0x1aa9358eu, 0xebff875bu, 0x20a354feu,
+        0xa6372650u, 0x6d6bf5f5u, 0x706ec54du, 0xbb3216e8u, 0x3da66446u, 0xf6fab7e3u,
+        0x047a07adu, 0xcf26d408u, 0x49b2a6a6u, 0x82ee7503u, 0x9feb45bbu, 0x54b7961eu,
+        0xd223e4b0u, 0x197f3715u, 0xe82985c0u, 0x23755665u, 0xa5e124cbu, 0x6ebdf76eu,
+        0x73b8c7d6u, 0xb8e41473u, 0x3e7066ddu, 0xf52cb578u, 0x0f580a6cu, 0xc404d9c9u,
+        0x4290ab67u, 0x89cc78c2u, 0x94c9487au, 0x5f959bdfu, 0xd901e971u, 0x125d3ad4u,
+        0xe30b8801u, 0x28575ba4u, 0xaec3290au, 0x659ffaafu, 0x789aca17u, 0xb3c619b2u,
+        0x35526b1cu, 0xfe0eb8b9u, 0x0c8e08f7u, 0xc7d2db52u, 0x4146a9fcu, 0x8a1a7a59u,
+        0x971f4ae1u, 0x5c439944u, 0xdad7ebeau, 0x118b384fu, 0xe0dd8a9au, 0x2b81593fu,
+        0xad152b91u, 0x6649f834u, 0x7b4cc88cu, 0xb0101b29u, 0x36846987u, 0xfdd8ba22u,
+        0x08f40f5au, 0xc3a8dcffu, 0x453cae51u, 0x8e607df4u, 0x93654d4cu, 0x58399ee9u,
+        0xdeadec47u, 0x15f13fe2u, 0xe4a78d37u, 0x2ffb5e92u, 0xa96f2c3cu, 0x6233ff99u,
+        0x7f36cf21u, 0xb46a1c84u, 0x32fe6e2au, 0xf9a2bd8fu, 0x0b220dc1u, 0xc07ede64u,
+        0x46eaaccau, 0x8db67f6fu, 0x90b34fd7u, 0x5bef9c72u, 0xdd7beedcu, 0x16273d79u,
+        0xe7718facu, 0x2c2d5c09u, 0xaab92ea7u, 0x61e5fd02u, 0x7ce0cdbau, 0xb7bc1e1fu,
+        0x31286cb1u, 0xfa74bf14u, 0x1eb014d8u, 0xd5ecc77du, 0x5378b5d3u, 0x98246676u,
+        0x852156ceu, 0x4e7d856bu, 0xc8e9f7c5u, 0x03b52460u, 0xf2e396b5u, 0x39bf4510u,
+        0xbf2b37beu, 0x7477e41bu, 0x6972d4a3u, 0xa22e0706u, 0x24ba75a8u, 0xefe6a60du,
+        0x1d661643u, 0xd63ac5e6u, 0x50aeb748u, 0x9bf264edu, 0x86f75455u, 0x4dab87f0u,
+        0xcb3ff55eu, 0x006326fbu, 0xf135942eu, 0x3a69478bu, 0xbcfd3525u, 0x77a1e680u,
+        0x6aa4d638u, 0xa1f8059du, 0x276c7733u, 0xec30a496u, 0x191c11eeu, 0xd240c24bu,
+        0x54d4b0e5u, 0x9f886340u, 0x828d53f8u, 0x49d1805du, 0xcf45f2f3u, 0x04192156u,
+        0xf54f9383u, 0x3e134026u, 0xb8873288u, 0x73dbe12du, 0x6eded195u, 0xa5820230u,
+        0x2316709eu, 0xe84aa33bu, 0x1aca1375u, 0xd196c0d0u, 0x5702b27eu, 0x9c5e61dbu,
+        0x815b5163u, 0x4a0782c6u, 0xcc93f068u, 0x07cf23cdu, 0xf6999118u, 0x3dc542bdu,
+        0xbb513013u, 0x700de3b6u, 0x6d08d30eu, 0xa65400abu, 0x20c07205u, 0xeb9ca1a0u,
+        0x11e81eb4u, 0xdab4cd11u, 0x5c20bfbfu, 0x977c6c1au, 0x8a795ca2u, 0x41258f07u,
+        0xc7b1fda9u, 0x0ced2e0cu, 0xfdbb9cd9u, 0x36e74f7cu, 0xb0733dd2u, 0x7b2fee77u,
+        0x662adecfu, 0xad760d6au, 0x2be27fc4u, 0xe0beac61u, 0x123e1c2fu, 0xd962cf8au,
+        0x5ff6bd24u, 0x94aa6e81u, 0x89af5e39u, 0x42f38d9cu, 0xc467ff32u, 0x0f3b2c97u,
+        0xfe6d9e42u, 0x35314de7u, 0xb3a53f49u, 0x78f9ececu, 0x65fcdc54u, 0xaea00ff1u,
+        0x28347d5fu, 0xe368aefau, 0x16441b82u, 0xdd18c827u, 0x5b8cba89u, 0x90d0692cu,
+        0x8dd55994u, 0x46898a31u, 0xc01df89fu, 0x0b412b3au, 0xfa1799efu, 0x314b4a4au,
+        0xb7df38e4u, 0x7c83eb41u, 0x6186dbf9u, 0xaada085cu, 0x2c4e7af2u, 0xe712a957u,
+        0x15921919u, 0xdececabcu, 0x585ab812u, 0x93066bb7u, 0x8e035b0fu, 0x455f88aau,
+        0xc3cbfa04u, 0x089729a1u, 0xf9c19b74u, 0x329d48d1u, 0xb4093a7fu, 0x7f55e9dau,
+        0x6250d962u, 0xa90c0ac7u, 0x2f987869u, 0xe4c4abccu
+    },
+    {
+        0x00000000u, 0xa6770bb4u, 0x979f1129u, 0x31e81a9du, 0xf44f2413u, 0x52382fa7u,
+        0x63d0353au, 0xc5a73e8eu, 0x33ef4e67u, 0x959845d3u, 0xa4705f4eu, 0x020754fau,
+        0xc7a06a74u, 0x61d761c0u, 0x503f7b5du, 0xf64870e9u, 0x67de9cceu, 0xc1a9977au,
+        0xf0418de7u, 0x56368653u, 0x9391b8ddu, 0x35e6b369u, 0x040ea9f4u, 0xa279a240u,
+        0x5431d2a9u, 0xf246d91du, 0xc3aec380u, 0x65d9c834u, 0xa07ef6bau, 0x0609fd0eu,
+        0x37e1e793u, 0x9196ec27u, 0xcfbd399cu, 0x69ca3228u, 0x582228b5u, 0xfe552301u,
+        0x3bf21d8fu, 0x9d85163bu, 0xac6d0ca6u, 0x0a1a0712u, 0xfc5277fbu, 0x5a257c4fu,
+        0x6bcd66d2u, 0xcdba6d66u, 0x081d53e8u, 0xae6a585cu, 0x9f8242c1u, 0x39f54975u,
+        0xa863a552u, 0x0e14aee6u, 0x3ffcb47bu, 0x998bbfcfu, 0x5c2c8141u, 0xfa5b8af5u,
+        0xcbb39068u, 0x6dc49bdcu, 0x9b8ceb35u, 0x3dfbe081u, 0x0c13fa1cu, 0xaa64f1a8u,
+        0x6fc3cf26u, 0xc9b4c492u, 0xf85cde0fu, 0x5e2bd5bbu, 0x440b7579u, 0xe27c7ecdu,
+        0xd3946450u, 0x75e36fe4u, 0xb044516au, 0x16335adeu, 0x27db4043u, 0x81ac4bf7u,
+        0x77e43b1eu, 0xd19330aau, 0xe07b2a37u, 0x460c2183u, 0x83ab1f0du, 0x25dc14b9u,
+        0x14340e24u, 0xb2430590u, 0x23d5e9b7u, 0x85a2e203u, 0xb44af89eu, 0x123df32au,
+        0xd79acda4u, 0x71edc610u, 0x4005dc8du, 0xe672d739u, 0x103aa7d0u, 0xb64dac64u,
+        0x87a5b6f9u, 0x21d2bd4du, 0xe47583c3u, 0x42028877u, 0x73ea92eau, 0xd59d995eu,
+        0x8bb64ce5u, 0x2dc14751u, 0x1c295dccu, 0xba5e5678u, 0x7ff968f6u, 0xd98e6342u,
+        0xe86679dfu, 0x4e11726bu, 0xb8590282u, 0x1e2e0936u, 0x2fc613abu, 0x89b1181fu,
+        0x4c162691u, 0xea612d25u, 0xdb8937b8u, 0x7dfe3c0cu, 0xec68d02bu, 0x4a1fdb9fu,
+        0x7bf7c102u, 0xdd80cab6u, 0x1827f438u, 0xbe50ff8cu, 0x8fb8e511u, 0x29cfeea5u,
+        0xdf879e4cu, 0x79f095f8u, 0x48188f65u, 0xee6f84d1u, 0x2bc8ba5fu, 0x8dbfb1ebu,
+        0xbc57ab76u, 0x1a20a0c2u, 0x8816eaf2u, 0x2e61e146u, 0x1f89fbdbu, 0xb9fef06fu,
+        0x7c59cee1u, 0xda2ec555u, 0xebc6dfc8u, 0x4db1d47cu, 0xbbf9a495u, 0x1d8eaf21u,
+        0x2c66b5bcu, 0x8a11be08u, 0x4fb68086u, 0xe9c18b32u, 0xd82991afu, 0x7e5e9a1bu,
+        0xefc8763cu, 0x49bf7d88u, 0x78576715u, 0xde206ca1u, 0x1b87522fu, 0xbdf0599bu,
+        0x8c184306u, 0x2a6f48b2u, 0xdc27385bu, 0x7a5033efu, 0x4bb82972u, 0xedcf22c6u,
+        0x28681c48u, 0x8e1f17fcu, 0xbff70d61u, 0x198006d5u, 0x47abd36eu, 0xe1dcd8dau,
+        0xd034c247u, 0x7643c9f3u, 0xb3e4f77du, 0x1593fcc9u, 0x247be654u, 0x820cede0u,
+        0x74449d09u, 0xd23396bdu, 0xe3db8c20u, 0x45ac8794u, 0x800bb91au, 0x267cb2aeu,
+        0x1794a833u, 0xb1e3a387u, 0x20754fa0u, 0x86024414u, 0xb7ea5e89u, 0x119d553du,
+        0xd43a6bb3u, 0x724d6007u, 0x43a57a9au, 0xe5d2712eu, 0x139a01c7u, 0xb5ed0a73u,
+        0x840510eeu, 0x22721b5au, 0xe7d525d4u, 0x41a22e60u, 0x704a34fdu, 0xd63d3f49u,
+        0xcc1d9f8bu, 0x6a6a943fu, 0x5b828ea2u, 0xfdf58516u, 0x3852bb98u, 0x9e25b02cu,
+        0xafcdaab1u, 0x09baa105u, 0xfff2d1ecu, 0x5985da58u, 0x686dc0c5u, 0xce1acb71u,
+        0x0bbdf5ffu, 0xadcafe4bu, 0x9c22e4d6u, 0x3a55ef62u, 0xabc30345u, 0x0db408f1u,
+        0x3c5c126cu, 0x9a2b19d8u, 0x5f8c2756u, 0xf9fb2ce2u, 0xc813367fu, 0x6e643dcbu,
+        0x982c4d22u, 0x3e5b4696u, 0x0fb35c0bu, 0xa9c457bfu, 0x6c636931u, 0xca146285u,
+        0xfbfc7818u, 0x5d8b73acu, 0x03a0a617u, 0xa5d7ada3u, 0x943fb73eu, 0x3248bc8au,
+        0xf7ef8204u, 0x519889b0u, 0x6070932du, 0xc6079899u, 0x304fe870u, 0x9638e3c4u,
+        0xa7d0f959u, 0x01a7f2edu, 0xc400cc63u, 0x6277c7d7u, 0x539fdd4au, 0xf5e8d6feu,
+        0x647e3ad9u, 0xc209316du, 0xf3e12bf0u, 0x55962044u, 0x90311ecau, 0x3646157eu,
+        0x07ae0fe3u, 0xa1d90457u, 0x579174beu, 0xf1e67f0au, 0xc00e6597u, 0x66796e23u,
+        0xa3de50adu, 0x05a95b19u, 0x34414184u, 0x92364a30u
+    },
+    {
+        0x00000000u, 0xccaa009eu, 0x4225077du, 0x8e8f07e3u, 0x844a0efau, 0x48e00e64u,
+        0xc66f0987u, 0x0ac50919u, 0xd3e51bb5u, 0x1f4f1b2bu, 0x91c01cc8u, 0x5d6a1c56u,
+        0x57af154fu, 0x9b0515d1u, 0x158a1232u, 0xd92012acu, 0x7cbb312bu, 0xb01131b5u,
+        0x3e9e3656u, 0xf23436c8u, 0xf8f13fd1u, 0x345b3f4fu, 0xbad438acu, 0x767e3832u,
+        0xaf5e2a9eu, 0x63f42a00u, 0xed7b2de3u, 0x21d12d7du, 0x2b142464u, 0xe7be24fau,
+        0x69312319u, 0xa59b2387u, 0xf9766256u, 0x35dc62c8u, 0xbb53652bu, 0x77f965b5u,
+        0x7d3c6cacu, 0xb1966c32u, 0x3f196bd1u, 0xf3b36b4fu, 0x2a9379e3u, 0xe639797du,
+        0x68b67e9eu, 0xa41c7e00u, 0xaed97719u, 0x62737787u, 0xecfc7064u, 0x205670fau,
+        0x85cd537du, 0x496753e3u, 0xc7e85400u, 0x0b42549eu, 0x01875d87u, 0xcd2d5d19u,
+        0x43a25afau, 0x8f085a64u, 0x562848c8u, 0x9a824856u, 0x140d4fb5u, 0xd8a74f2bu,
+        0xd2624632u, 0x1ec846acu, 0x9047414fu, 0x5ced41d1u, 0x299dc2edu, 0xe537c273u,
+        0x6bb8c590u, 0xa712c50eu, 0xadd7cc17u, 0x617dcc89u, 0xeff2cb6au, 0x2358cbf4u,
+        0xfa78d958u, 0x36d2d9c6u, 0xb85dde25u, 0x74f7debbu, 0x7e32d7a2u, 0xb298d73cu,
+        0x3c17d0dfu, 0xf0bdd041u, 0x5526f3c6u, 0x998cf358u, 0x1703f4bbu, 0xdba9f425u,
+        0xd16cfd3cu, 0x1dc6fda2u, 0x9349fa41u, 0x5fe3fadfu, 0x86c3e873u, 0x4a69e8edu,
+        0xc4e6ef0eu, 0x084cef90u, 0x0289e689u, 0xce23e617u, 0x40ace1f4u, 0x8c06e16au,
+        0xd0eba0bbu, 0x1c41a025u, 0x92cea7c6u, 0x5e64a758u, 0x54a1ae41u, 0x980baedfu,
+        0x1684a93cu, 0xda2ea9a2u, 0x030ebb0eu, 0xcfa4bb90u, 0x412bbc73u, 0x8d81bcedu,
+        0x8744b5f4u, 0x4beeb56au, 0xc561b289u, 0x09cbb217u, 0xac509190u, 0x60fa910eu,
+        0xee7596edu, 0x22df9673u, 0x281a9f6au, 0xe4b09ff4u, 0x6a3f9817u, 0xa6959889u,
+        0x7fb58a25u, 0xb31f8abbu, 0x3d908d58u, 0xf13a8dc6u, 0xfbff84dfu, 0x37558441u,
+        0xb9da83a2u, 0x7570833cu, 0x533b85dau, 0x9f918544u, 0x111e82a7u, 0xddb48239u,
+        0xd7718b20u, 0x1bdb8bbeu, 0x95548c5du, 0x59fe8cc3u, 0x80de9e6fu, 0x4c749ef1u,
+        0xc2fb9912u, 0x0e51998cu, 0x04949095u, 0xc83e900bu, 0x46b197e8u, 0x8a1b9776u,
+        0x2f80b4f1u, 0xe32ab46fu, 0x6da5b38cu, 0xa10fb312u, 0xabcaba0bu, 0x6760ba95u,
+        0xe9efbd76u, 0x2545bde8u, 0xfc65af44u, 0x30cfafdau, 0xbe40a839u, 0x72eaa8a7u,
+        0x782fa1beu, 0xb485a120u, 0x3a0aa6c3u, 0xf6a0a65du, 0xaa4de78cu, 0x66e7e712u,
+        0xe868e0f1u, 0x24c2e06fu, 0x2e07e976u, 0xe2ade9e8u, 0x6c22ee0bu, 0xa088ee95u,
+        0x79a8fc39u, 0xb502fca7u, 0x3b8dfb44u, 0xf727fbdau, 0xfde2f2c3u, 0x3148f25du,
+        0xbfc7f5beu, 0x736df520u, 0xd6f6d6a7u, 0x1a5cd639u, 0x94d3d1dau, 0x5879d144u,
+        0x52bcd85du, 0x9e16d8c3u, 0x1099df20u, 0xdc33dfbeu, 0x0513cd12u, 0xc9b9cd8cu,
+        0x4736ca6fu, 0x8b9ccaf1u, 0x8159c3e8u, 0x4df3c376u, 0xc37cc495u, 0x0fd6c40bu,
+        0x7aa64737u, 0xb60c47a9u, 0x3883404au, 0xf42940d4u, 0xfeec49cdu, 0x32464953u,
+        0xbcc94eb0u, 0x70634e2eu, 0xa9435c82u, 0x65e95c1cu, 0xeb665bffu, 0x27cc5b61u,
+        0x2d095278u, 0xe1a352e6u, 0x6f2c5505u, 0xa386559bu, 0x061d761cu, 0xcab77682u,
+        0x44387161u, 0x889271ffu, 0x825778e6u, 0x4efd7878u, 0xc0727f9bu, 0x0cd87f05u,
+        0xd5f86da9u, 0x19526d37u, 0x97dd6ad4u, 0x5b776a4au, 0x51b26353u, 0x9d1863cdu,
+        0x1397642eu, 0xdf3d64b0u, 0x83d02561u, 0x4f7a25ffu, 0xc1f5221cu, 0x0d5f2282u,
+        0x079a2b9bu, 0xcb302b05u, 0x45bf2ce6u, 0x89152c78u, 0x50353ed4u, 0x9c9f3e4au,
+        0x121039a9u, 0xdeba3937u, 0xd47f302eu, 0x18d530b0u, 0x965a3753u, 0x5af037cdu,
+        0xff6b144au, 0x33c114d4u, 0xbd4e1337u, 0x71e413a9u, 0x7b211ab0u, 0xb78b1a2eu,
+        0x39041dcdu, 0xf5ae1d53u, 0x2c8e0fffu, 0xe0240f61u, 0x6eab0882u, 0xa201081cu,
+        0xa8c40105u, 0x646e019bu, 0xeae10678u, 0x264b06e6u
+    }
+};
+
+/* One slicing-by-8 step: the CRC register c advanced over p[0..8). */
+#define HN__CRC_STEP(t, c, p)                                                \
+    do {                                                                     \
+        uint64_t w_;                                                         \
+        uint32_t lo_, hi_;                                                   \
+        HN__LOAD_U64LE(w_, p);                                               \
+        lo_ = (c) ^ (uint32_t)w_;                                            \
+        hi_ = (uint32_t)(w_ >> 32);                                          \
+        (c) = t[7][lo_ & 0xff] ^ t[6][(lo_ >> 8) & 0xff] ^                   \
+              t[5][(lo_ >> 16) & 0xff] ^ t[4][lo_ >> 24] ^ t[3][hi_ & 0xff] ^ \
+              t[2][(hi_ >> 8) & 0xff] ^ t[1][(hi_ >> 16) & 0xff] ^           \
+              t[0][hi_ >> 24];                                               \
+    } while (0)
+
+/* a * b mod P for CRC registers (bit 31 is the x^0 coefficient, as the
+   reflected CRC keeps it): add b * x^k for each x^k in a, stepping b up
+   by x each time, x * x^31 wrapping around to P's low terms. */
+static uint32_t hn__crc_mulmod(uint32_t a, uint32_t b)
+{
+    uint32_t prod = 0;
+    int i;
+    for (i = 31; i >= 0; i--) {
+        prod ^= b & (0u - (a >> i & 1u));
+        b = (b >> 1) ^ (0xedb88320u & (0u - (b & 1u)));
+    }
+    return prod;
+}
+
+/* Long inputs go as three interleaved streams over consecutive blocks, so
+   three lookup chains overlap instead of waiting on each other. The CRC
+   register is linear: crc(r, A B) = crc(r, A) * x^(8 |B|) ^ crc(0, B), and
+   HN__CRC_SHIFT = x^(8 * HN__CRC_BLOCK) mod P (reflected) does the
+   multiplication by x^(8 |B|). */
+#define HN__CRC_BLOCK 2048
+#define HN__CRC_SHIFT 0x4d47bae0u
+
+HNDEF uint32_t hn_crc32(uint32_t crc, const void *data, size_t len)
+{
+    const unsigned char *p = (const unsigned char *)data;
+    const uint32_t (*t)[256] = hn__crc_table;
+    uint32_t c = ~crc;
+    while (len >= 3 * HN__CRC_BLOCK) {
+        uint32_t c1 = 0, c2 = 0;
+        size_t i;
+        for (i = 0; i < HN__CRC_BLOCK; i += 8) {
+            HN__CRC_STEP(t, c, p + i);
+            HN__CRC_STEP(t, c1, p + HN__CRC_BLOCK + i);
+            HN__CRC_STEP(t, c2, p + 2 * HN__CRC_BLOCK + i);
+        }
+        c = hn__crc_mulmod(hn__crc_mulmod(c, HN__CRC_SHIFT) ^ c1, HN__CRC_SHIFT) ^ c2;
+        p += 3 * HN__CRC_BLOCK;
+        len -= 3 * HN__CRC_BLOCK;
+    }
+    for (; len >= 8; len -= 8, p += 8) HN__CRC_STEP(t, c, p);
+    while (len--) c = (c >> 8) ^ t[0][(c ^ *p++) & 0xff];
+    return ~c;
+}
+
+/* Adler-32 (RFC 1950 section 8.2): a = 1 + sum of bytes, b = sum of the
+   a's, both mod 65521. 5552 is the most bytes for which b cannot overflow
+   32 bits between reductions: 255 n (n + 1) / 2 + (n + 1) 65520 < 2^32. */
+#define HN__ADLER_MOD 65521u
+#define HN__ADLER_NMAX 5552
+
+HNDEF uint32_t hn_adler32(uint32_t adler, const void *data, size_t len)
+{
+    const unsigned char *p = (const unsigned char *)data;
+    uint32_t a = adler & 0xffffu, b = adler >> 16;
+    while (len) {
+        size_t n = len < HN__ADLER_NMAX ? len : HN__ADLER_NMAX;
+        len -= n;
+        for (; n >= 8; n -= 8, p += 8) {
+            a += p[0]; b += a; a += p[1]; b += a;
+            a += p[2]; b += a; a += p[3]; b += a;
+            a += p[4]; b += a; a += p[5]; b += a;
+            a += p[6]; b += a; a += p[7]; b += a;
+        }
+        while (n--) {
+            a += *p++;
+            b += a;
+        }
+        a %= HN__ADLER_MOD;
+        b %= HN__ADLER_MOD;
+    }
+    return b << 16 | a;
+}
+
+/* ---- Huffman tables ---- */
+
+/* A decoding table maps the next `root` bits of input (least significant
+   bit first, as deflate packs them) straight to a symbol: a code of length
+   l <= root fills every 2^l-th entry. Longer codes (up to 15 bits) share a
+   root entry by their first root bits, which points to a sub-table indexed
+   by the following bits: one or two lookups per symbol, as in zlib.
+
+   An entry is 32 bits:
+       bits 0-4    bits to drop (the code's length, or root for a link)
+       bits 8-11   extra bits that follow the code (sub-table bits for a
+                   link)
+       bits 12-15  kind: literal, end of block, link, invalid
+       bits 16-31  literal byte, base length or distance, symbol of a
+                   code-length code, or the sub-table's offset */
+#define HN__E_LIT 0x1000u
+#define HN__E_EOB 0x2000u
+#define HN__E_SUB 0x4000u
+#define HN__E_BAD 0x8000u
+
+#define HN__LIT_BITS 10
+#define HN__DIST_BITS 8
+#define HN__CLEN_BITS 7
+/* Root table plus the largest set of sub-tables a valid code can need
+   (zlib's `enough` program gives 1334 for 288 symbols with a 10-bit root
+   and 402 for 32 symbols with 8 bits); the builder checks anyway. */
+#define HN__LIT_ENOUGH 1536
+#define HN__DIST_ENOUGH 512
+
+enum { HN__HUFF_CLEN, HN__HUFF_LIT, HN__HUFF_DIST };
+
+/* RFC 1951 section 3.2.5: base and extra bits of lengths 257..285 and
+   distances 0..29. */
+static const unsigned short hn__len_base[29] = {
+    3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31,
+    35, 43, 51, 59, 67, 83, 99, 115, 131, 163, 195, 227, 258};
+static const unsigned char hn__len_extra[29] = {
+    0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2,
+    3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 0};
+static const unsigned short hn__dist_base[30] = {
+    1, 2, 3, 4, 5, 7, 9, 13, 17, 25, 33, 49, 65, 97, 129, 193,
+    257, 385, 513, 769, 1025, 1537, 2049, 3073, 4097, 6145, 8193, 12289, 16385,
+    24577};
+static const unsigned char hn__dist_extra[30] = {
+    0, 0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6,
+    7, 7, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13};
+
+/* What a symbol decodes to, without its length. Symbols that the fixed
+   code defines but the format forbids (lengths 286 and 287, distances 30
+   and 31) decode to an invalid entry. */
+static uint32_t hn__huff_payload(int kind, unsigned sym)
+{
+    if (kind == HN__HUFF_CLEN) return (uint32_t)sym << 16;
+    if (kind == HN__HUFF_DIST)
+        return sym < 30 ? (uint32_t)hn__dist_base[sym] << 16 |
+                              (uint32_t)hn__dist_extra[sym] << 8
+                        : HN__E_BAD;
+    if (sym < 256) return (uint32_t)sym << 16 | HN__E_LIT;
+    if (sym == 256) return HN__E_EOB;
+    if (sym < 286)
+        return (uint32_t)hn__len_base[sym - 257] << 16 |
+               (uint32_t)hn__len_extra[sym - 257] << 8;
+    return HN__E_BAD;
+}
+
+/* Build the table of a canonical Huffman code (RFC 1951 section 3.2.2)
+   from its code lengths lens[0..n). Over-subscribed codes are refused, and
+   so are incomplete ones, except the case the RFC allows: a single code of
+   one bit (a lone distance, or a block with only an end code), whose other
+   half decodes as invalid. A code with no symbols at all gives a table of
+   invalid entries (a block that uses no distances). */
+static hn_status hn__huff_build(uint32_t *tab, unsigned cap, unsigned root,
+                                const unsigned char *lens, unsigned n, int kind)
+{
+    static const char *const names[3] = {"code length", "literal/length", "distance"};
+    unsigned count[16], rem[16], offs[16];
+    unsigned short sorted[288];
+    unsigned len, sym, i, max = 0, ncodes = 0, next, prefix = ~0u;
+    unsigned sub = 0, sub_bits = 0, code = 0, prev_len = 0;
+    long left = 1;
+
+    memset(count, 0, sizeof count);
+    for (sym = 0; sym < n; sym++) count[lens[sym]]++;
+    for (len = 1; len <= 15; len++) {
+        left = 2 * left - (long)count[len];
+        if (left < 0)
+            return hn__fail(HN_ERR_FORMAT, "over-subscribed %s code", names[kind]);
+        if (count[len]) max = len;
+        ncodes += count[len];
+    }
+    if (ncodes == 0 || left > 0) {
+        if (kind == HN__HUFF_CLEN || (ncodes && !(ncodes == 1 && max == 1)))
+            return hn__fail(HN_ERR_FORMAT, "incomplete %s code", names[kind]);
+        for (i = 0; i < (1u << root); i++) tab[i] = HN__E_BAD;
+    }
+
+    /* Symbols sorted by (length, symbol): the order canonical codes take. */
+    offs[1] = 0;
+    for (len = 1; len < 15; len++) offs[len + 1] = offs[len] + count[len];
+    for (sym = 0; sym < n; sym++)
+        if (lens[sym]) sorted[offs[lens[sym]]++] = (unsigned short)sym;
+    memcpy(rem, count, sizeof rem);
+
+    next = 1u << root;
+    for (i = 0; i < ncodes; i++) {
+        unsigned rev, c, j, step;
+        uint32_t entry;
+        sym = sorted[i];
+        len = lens[sym];
+        /* The next canonical code: one more than the last, then widened. */
+        if (i) code = (code + 1) << (len - prev_len);
+        prev_len = len;
+        /* Deflate sends codes most significant bit first into an LSB-first
+           stream, so the table is indexed by the code bit-reversed: swap
+           bits, pairs, nibbles and bytes of 16, keep the top len. */
+        c = code;
+        c = (c & 0x5555u) << 1 | (c >> 1 & 0x5555u);
+        c = (c & 0x3333u) << 2 | (c >> 2 & 0x3333u);
+        c = (c & 0x0f0fu) << 4 | (c >> 4 & 0x0f0fu);
+        rev = ((c & 0xffu) << 8 | c >> 8) >> (16 - len);
+        entry = hn__huff_payload(kind, sym);
+        if (len <= root) {
+            for (j = rev; j < (1u << root); j += 1u << len) tab[j] = entry | len;
+        } else {
+            if ((rev & ((1u << root) - 1)) != prefix) {
+                /* A new sub-table: as wide as it takes for the codes still
+                   to come under this prefix to fill it. */
+                long room;
+                prefix = rev & ((1u << root) - 1);
+                sub_bits = len - root;
+                room = 1L << sub_bits;
+                while (sub_bits + root < max) {
+                    room -= (long)rem[sub_bits + root];
+                    if (room <= 0) break;
+                    sub_bits++;
+                    room <<= 1;
+                }
+                if (next + (1u << sub_bits) > cap)
+                    return hn__fail(HN_ERR_FORMAT, "%s code needs too large a table",
+                                    names[kind]);
+                sub = next;
+                next += 1u << sub_bits;
+                tab[prefix] = (uint32_t)sub << 16 | HN__E_SUB | sub_bits << 8 | root;
+            }
+            step = 1u << (len - root);
+            for (j = rev >> root; j < (1u << sub_bits); j += step)
+                tab[sub + j] = entry | (len - root);
+        }
+        rem[len]--;
+    }
+    return HN_OK;
+}
+
+/* ---- the decoder ---- */
+
+/* Bytes kept writable past the end of an output buffer that the decoder
+   owns, so a match can be copied in 16-byte pieces that overshoot. */
+#define HN__SLACK 16
+
+typedef struct hn__inflater {
+    const unsigned char *in, *in_start, *in_end;
+    uint64_t bits;       /* unread input bits, the next one lowest */
+    unsigned nbits;      /* how many of them are valid */
+    unsigned overrun;    /* zero bytes fed in past the end of the input */
+    unsigned char *out;
+    size_t pos;          /* bytes produced */
+    size_t cap;          /* bytes out may hold: never more than max_out */
+    size_t alloc;        /* bytes writable at out (cap, plus slack if owned) */
+    size_t max_out;
+    size_t start;        /* where this stream's output begins: the window */
+    int owned;           /* out is ours to grow */
+    int fixed;           /* lit and dist hold the fixed code */
+    uint32_t lit[HN__LIT_ENOUGH];
+    uint32_t dist[HN__DIST_ENOUGH];
+} hn__inflater;
+
+/* Top the bit buffer up to at least 57 bits, a byte at a time, near the
+   end of the input. Past the end it feeds zeros and counts them, so a
+   decoder never reads outside the buffer; once 8 zero bytes have gone in,
+   at least one has been consumed and the stream is certainly truncated. */
+static int hn__refill_slow(hn__inflater *z, const unsigned char **in, uint64_t *bits,
+                           unsigned *nbits)
+{
+    while (*nbits <= 56) {
+        if (*in < z->in_end) {
+            *bits |= (uint64_t)*(*in)++ << *nbits;
+        } else {
+            if (z->overrun >= 8) return 1;
+            z->overrun++;
+        }
+        *nbits += 8;
+    }
+    return 0;
+}
+
+/* Refill from a whole 64-bit word while eight bytes remain: OR it in above
+   the valid bits and advance by the whole bytes that fit. The bits above
+   nbits then hold the start of the next byte, which the next refill ORs in
+   again at the same place, so no masking is needed. */
+#define HN__REFILL(z, in, end, bits, nbits)                                  \
+    do {                                                                     \
+        if ((end) - (in) >= 8) {                                             \
+            uint64_t word_;                                                  \
+            HN__LOAD_U64LE(word_, in);                                       \
+            (bits) |= word_ << (nbits);                                      \
+            (in) += (63 - (nbits)) >> 3;                                     \
+            (nbits) |= 56;                                                   \
+        } else if (hn__refill_slow((z), &(in), &(bits), &(nbits))) {         \
+            goto truncated;                                                  \
+        }                                                                    \
+    } while (0)
+
+/* 1 when the decoder has used bits past the end of the input. */
+static int hn__inflate_overran(const hn__inflater *z)
+{
+    return z->overrun > z->nbits / 8;
+}
+
+/* Take n <= 32 bits outside the hot loop. */
+static hn_status hn__getbits(hn__inflater *z, unsigned n, unsigned *v)
+{
+    const unsigned char *in = z->in;
+    if (z->nbits < n) {
+        HN__REFILL(z, in, z->in_end, z->bits, z->nbits);
+        z->in = in;
+    }
+    *v = (unsigned)(z->bits & (((uint64_t)1 << n) - 1));
+    z->bits >>= n;
+    z->nbits -= n;
+    return HN_OK;
+truncated:
+    return hn__fail(HN_ERR_TRUNCATED, "deflate stream truncated");
+}
+
+/* Make room for `need` more output bytes: grow geometrically, never past
+   max_out. */
+static hn_status hn__inflate_grow(hn__inflater *z, size_t need)
+{
+    size_t cap;
+    unsigned char *p;
+    if (need > z->max_out - z->pos)
+        return hn__fail(HN_ERR_LIMIT, "deflate output exceeds the %zu bytes allowed",
+                        z->max_out);
+    if (!z->owned)
+        return hn__fail(HN_ERR_LIMIT, "deflate output exceeds the %zu-byte buffer",
+                        z->cap);
+    cap = z->cap < z->max_out / 2 ? z->cap * 2 : z->max_out;
+    if (cap < 65536) cap = HN__MIN(65536, z->max_out);
+    if (cap < z->pos + need) cap = z->pos + need;
+    p = (unsigned char *)HN_REALLOC(z->out, cap + HN__SLACK);
+    if (!p)
+        return hn__fail(HN_ERR_NOMEM, "out of memory growing the output to %zu bytes",
+                        cap);
+    z->out = p;
+    z->cap = cap;
+    z->alloc = cap + HN__SLACK;
+    return HN_OK;
+}
+
+/* Decode one Huffman-coded block with the tables in z, up to and including
+   its end-of-block code. The hot loop of the whole inflater: bit buffer and
+   output position live in locals, and one refill covers the longest symbol
+   (15-bit code + 5 extra bits + 15-bit distance code + 13 extra bits = 48
+   bits). */
+static hn_status hn__inflate_codes(hn__inflater *z)
+{
+    const unsigned char *in = z->in, *in_end = z->in_end;
+    uint64_t bits = z->bits;
+    unsigned nbits = z->nbits;
+    /* Locals, not fields: every byte stored through out could alias a
+       field of z, which would make the compiler reload it per symbol. */
+    unsigned char *out = z->out;
+    size_t pos = z->pos, cap = z->cap, alloc = z->alloc, start = z->start;
+    const uint32_t *lt = z->lit, *dt = z->dist;
+    const char *why;
+    hn_status st;
+
+    for (;;) {
+        uint32_t e;
+        unsigned n, len, dist;
+
+        HN__REFILL(z, in, in_end, bits, nbits);
+        e = lt[bits & ((1u << HN__LIT_BITS) - 1)];
+        if (e & HN__E_SUB) {
+            bits >>= HN__LIT_BITS;
+            nbits -= HN__LIT_BITS;
+            e = lt[(e >> 16) + (bits & ((1u << ((e >> 8) & 15)) - 1))];
+        }
+        n = e & 31;
+        bits >>= n;
+        nbits -= n;
+
+        if (e & HN__E_LIT) {
+            if (pos >= cap) {
+                z->pos = pos;
+                if ((st = hn__inflate_grow(z, 1)) != HN_OK) goto fail;
+                out = z->out;
+                cap = z->cap;
+                alloc = z->alloc;
+            }
+            out[pos++] = (unsigned char)(e >> 16);
+            /* Literals come in runs: at least 41 bits are left, enough for
+               a second one without a refill when it sits in the root. */
+            e = lt[bits & ((1u << HN__LIT_BITS) - 1)];
+            if (!(e & HN__E_LIT) || pos >= cap) continue;
+            bits >>= e & 31;
+            nbits -= e & 31;
+            out[pos++] = (unsigned char)(e >> 16);
+            continue;
+        }
+        if (e & HN__E_EOB) break;
+        if (e & HN__E_BAD) {
+            why = "invalid literal/length code";
+            goto bad;
+        }
+
+        /* A match: length, then distance, each a base plus extra bits. */
+        n = (e >> 8) & 15;
+        len = (e >> 16) + (unsigned)(bits & ((1u << n) - 1));
+        bits >>= n;
+        nbits -= n;
+        e = dt[bits & ((1u << HN__DIST_BITS) - 1)];
+        if (e & HN__E_SUB) {
+            bits >>= HN__DIST_BITS;
+            nbits -= HN__DIST_BITS;
+            e = dt[(e >> 16) + (bits & ((1u << ((e >> 8) & 15)) - 1))];
+        }
+        n = e & 31;
+        bits >>= n;
+        nbits -= n;
+        if (e & HN__E_BAD) {
+            why = "invalid distance code";
+            goto bad;
+        }
+        n = (e >> 8) & 15;
+        dist = (e >> 16) + (unsigned)(bits & ((1u << n) - 1));
+        bits >>= n;
+        nbits -= n;
+        if (dist > pos - start) {
+            why = "distance further back than the output";
+            goto bad;
+        }
+
+        if (alloc - pos < (size_t)len + HN__SLACK) {
+            if (cap - pos < len) {
+                z->pos = pos;
+                if ((st = hn__inflate_grow(z, len)) != HN_OK) goto fail;
+                out = z->out;
+                cap = z->cap;
+                alloc = z->alloc;
+            }
+            if (alloc - pos < (size_t)len + HN__SLACK) {
+                /* Too near the end of a caller's buffer to overshoot. */
+                unsigned char *d = out + pos;
+                const unsigned char *s = d - dist;
+                unsigned k;
+                for (k = 0; k < len; k++) d[k] = s[k];
+                pos += len;
+                continue;
+            }
+        }
+        {
+            /* Copy in pieces no longer than the distance, so each piece
+               reads only bytes already written; the last one may write up
+               to 15 bytes past the match, into slack or the bytes the next
+               symbols overwrite. */
+            unsigned char *d = out + pos, *end = d + len;
+            const unsigned char *s = d - dist;
+            if (dist >= 16) {
+                do {
+                    memcpy(d, s, 16);
+                    d += 16;
+                    s += 16;
+                } while (d < end);
+            } else if (dist >= 8) {
+                do {
+                    memcpy(d, s, 8);
+                    d += 8;
+                    s += 8;
+                } while (d < end);
+            } else if (dist == 1) {
+                /* A run of one byte: eight at a time. */
+                uint64_t v = (uint64_t)*s * UINT64_C(0x0101010101010101);
+                do {
+                    memcpy(d, &v, 8);
+                    d += 8;
+                } while (d < end);
+            } else {
+                do *d++ = *s++; while (d < end);
+            }
+            pos += len;
+        }
+    }
+    z->in = in;
+    z->bits = bits;
+    z->nbits = nbits;
+    z->pos = pos;
+    return HN_OK;
+
+bad:
+    z->in = in;
+    z->nbits = nbits;
+    if (hn__inflate_overran(z)) goto truncated;
+    return hn__fail(HN_ERR_FORMAT, "%s at output byte %zu", why, pos);
+truncated:
+    return hn__fail(HN_ERR_TRUNCATED, "deflate stream truncated");
+fail:
+    return st;
+}
+
+/* A stored block (RFC 1951 section 3.2.4): byte-aligned LEN, its one's
+   complement NLEN, then LEN raw bytes. */
+static hn_status hn__inflate_stored(hn__inflater *z)
+{
+    unsigned whole = z->nbits / 8, len;
+    hn_status st;
+
+    /* Drop the bits up to the byte boundary, then give the whole bytes
+       still in the buffer back to the input. */
+    if (z->overrun > whole) return hn__fail(HN_ERR_TRUNCATED, "deflate stream truncated");
+    z->in -= whole - z->overrun;
+    z->bits = 0;
+    z->nbits = 0;
+    z->overrun = 0;
+    if (z->in_end - z->in < 4)
+        return hn__fail(HN_ERR_TRUNCATED, "stored block header truncated");
+    len = hn__load_u16le(z->in);
+    if ((len ^ hn__load_u16le(z->in + 2)) != 0xffffu)
+        return hn__fail(HN_ERR_FORMAT, "stored block length %u does not match its "
+                        "complement %u", len, hn__load_u16le(z->in + 2));
+    z->in += 4;
+    if ((size_t)(z->in_end - z->in) < len)
+        return hn__fail(HN_ERR_TRUNCATED, "stored block of %u bytes truncated", len);
+    if (z->cap - z->pos < len && (st = hn__inflate_grow(z, len)) != HN_OK) return st;
+    memcpy(z->out + z->pos, z->in, len);
+    z->pos += len;
+    z->in += len;
+    return HN_OK;
+}
+
+/* The fixed code of RFC 1951 section 3.2.6. */
+static void hn__inflate_fixed(hn__inflater *z)
+{
+    unsigned char lens[288];
+    if (z->fixed) return;
+    memset(lens, 8, 144);
+    memset(lens + 144, 9, 112);
+    memset(lens + 256, 7, 24);
+    memset(lens + 280, 8, 8);
+    /* Complete codes: neither build can fail. */
+    hn__huff_build(z->lit, HN__LIT_ENOUGH, HN__LIT_BITS, lens, 288, HN__HUFF_LIT);
+    memset(lens, 5, 32);
+    hn__huff_build(z->dist, HN__DIST_ENOUGH, HN__DIST_BITS, lens, 32, HN__HUFF_DIST);
+    z->fixed = 1;
+}
+
+/* The header of a dynamic block (RFC 1951 section 3.2.7): the code-length
+   code, then the literal/length and distance code lengths coded with it,
+   with 16 = repeat the previous length 3-6 times, 17 = 3-10 zeros,
+   18 = 11-138 zeros. */
+static hn_status hn__inflate_dynamic(hn__inflater *z)
+{
+    static const unsigned char order[19] = {16, 17, 18, 0, 8,  7, 9,  6, 10, 5,
+                                            11, 4,  12, 3, 13, 2, 14, 1, 15};
+    unsigned char lens[286 + 30];
+    uint32_t clen[1u << HN__CLEN_BITS];
+    unsigned hlit, hdist, hclen, i, v;
+    hn_status st;
+
+    z->fixed = 0;
+    if ((st = hn__getbits(z, 5, &hlit)) != HN_OK || (st = hn__getbits(z, 5, &hdist)) ||
+        (st = hn__getbits(z, 4, &hclen)))
+        return st;
+    hlit += 257;
+    hdist += 1;
+    hclen += 4;
+    if (hlit > 286 || hdist > 30)
+        return hn__fail(HN_ERR_FORMAT, "dynamic block declares %u length and %u "
+                        "distance codes (at most 286 and 30)", hlit, hdist);
+    memset(lens, 0, 19);
+    for (i = 0; i < hclen; i++) {
+        if ((st = hn__getbits(z, 3, &v)) != HN_OK) return st;
+        lens[order[i]] = (unsigned char)v;
+    }
+    if ((st = hn__huff_build(clen, 1u << HN__CLEN_BITS, HN__CLEN_BITS, lens, 19,
+                             HN__HUFF_CLEN)) != HN_OK)
+        return st;
+
+    for (i = 0; i < hlit + hdist;) {
+        const unsigned char *in = z->in;
+        uint32_t e;
+        unsigned sym, rep, val = 0;
+        HN__REFILL(z, in, z->in_end, z->bits, z->nbits);
+        z->in = in;
+        e = clen[z->bits & ((1u << HN__CLEN_BITS) - 1)];
+        z->bits >>= e & 31;
+        z->nbits -= e & 31;
+        sym = e >> 16;
+        if (sym < 16) {
+            lens[i++] = (unsigned char)sym;
+            continue;
+        }
+        if (sym == 16) {
+            if (i == 0)
+                return hn__fail(HN_ERR_FORMAT, "length repeat code with no previous "
+                                "length");
+            val = lens[i - 1];
+            if ((st = hn__getbits(z, 2, &rep)) != HN_OK) return st;
+            rep += 3;
+        } else if (sym == 17) {
+            if ((st = hn__getbits(z, 3, &rep)) != HN_OK) return st;
+            rep += 3;
+        } else {
+            if ((st = hn__getbits(z, 7, &rep)) != HN_OK) return st;
+            rep += 11;
+        }
+        if (rep > hlit + hdist - i)
+            return hn__fail(HN_ERR_FORMAT, "code length repeat runs past the end");
+        memset(lens + i, (int)val, rep);
+        i += rep;
+    }
+    if (lens[256] == 0)
+        return hn__fail(HN_ERR_FORMAT, "dynamic block has no end-of-block code");
+    if ((st = hn__huff_build(z->lit, HN__LIT_ENOUGH, HN__LIT_BITS, lens, hlit,
+                             HN__HUFF_LIT)) != HN_OK)
+        return st;
+    return hn__huff_build(z->dist, HN__DIST_ENOUGH, HN__DIST_BITS, lens + hlit, hdist,
+                          HN__HUFF_DIST);
+truncated:
+    return hn__fail(HN_ERR_TRUNCATED, "deflate stream truncated");
+}
+
+enum { HN__CHECK_NONE, HN__CHECK_CRC32, HN__CHECK_ADLER32 };
+
+/* Decode one deflate stream from in[0..in_len), appending to z's output;
+   *used gets the bytes it took (a partial last byte counts). `check` names
+   the checksum to run over the new output, block by block while it is
+   still in cache; *sum gets it. */
+static hn_status hn__inflate_run(hn__inflater *z, const unsigned char *in, size_t in_len,
+                                 int check, uint32_t *sum, size_t *used)
+{
+    unsigned final = 0, type;
+    size_t checked;
+    hn_status st;
+
+    z->in = z->in_start = in;
+    z->in_end = in + in_len;
+    z->bits = 0;
+    z->nbits = 0;
+    z->overrun = 0;
+    z->start = z->pos;
+    checked = z->pos;
+    *sum = check == HN__CHECK_ADLER32 ? 1u : 0u;
+    while (!final) {
+        if ((st = hn__getbits(z, 1, &final)) != HN_OK ||
+            (st = hn__getbits(z, 2, &type)) != HN_OK)
+            return st;
+        if (type == 0) {
+            st = hn__inflate_stored(z);
+        } else if (type == 1) {
+            hn__inflate_fixed(z);
+            st = hn__inflate_codes(z);
+        } else if (type == 2) {
+            st = hn__inflate_dynamic(z);
+            if (st == HN_OK) st = hn__inflate_codes(z);
+        } else {
+            st = hn__fail(HN_ERR_FORMAT, "deflate block type 3 is reserved");
+        }
+        if (st != HN_OK) return st;
+        if (check == HN__CHECK_CRC32)
+            *sum = hn_crc32(*sum, z->out + checked, z->pos - checked);
+        else if (check == HN__CHECK_ADLER32)
+            *sum = hn_adler32(*sum, z->out + checked, z->pos - checked);
+        checked = z->pos;
+    }
+    if (hn__inflate_overran(z))
+        return hn__fail(HN_ERR_TRUNCATED, "deflate stream truncated");
+    *used = (size_t)(z->in - z->in_start) + z->overrun - z->nbits / 8;
+    return HN_OK;
+}
+
+/* A decoder writing to the caller's buffer (dst != NULL) or to its own,
+   which starts at `hint` bytes (at most max_out) and grows from there. */
+static hn__inflater *hn__inflater_new(unsigned char *dst, size_t dst_cap, size_t max_out,
+                                      size_t hint)
+{
+    hn__inflater *z = (hn__inflater *)hn__alloc(sizeof *z);
+    if (!z) return NULL;
+    memset(z, 0, offsetof(hn__inflater, lit));
+    if (dst) {
+        z->out = dst;
+        z->cap = z->alloc = z->max_out = dst_cap;
+        return z;
+    }
+    z->owned = 1;
+    z->max_out = HN__MIN(max_out, (size_t)-1 - HN__SLACK);
+    z->cap = HN__MIN(hint, z->max_out);
+    z->alloc = z->cap + HN__SLACK;
+    z->out = (unsigned char *)hn__alloc(z->alloc);
+    if (!z->out) {
+        HN_FREE(z);
+        return NULL;
+    }
+    return z;
+}
+
+/* Hand the output to the caller, trimmed when the guess was generous, and
+   free the decoder. */
+static void hn__inflater_finish(hn__inflater *z, hn_status st, unsigned char **out,
+                                size_t *out_len)
+{
+    if (st != HN_OK) {
+        if (z->owned) HN_FREE(z->out);
+    } else if (z->owned) {
+        if (z->alloc - z->pos > z->pos / 8 + 4096) {
+            unsigned char *p = (unsigned char *)HN_REALLOC(z->out, z->pos ? z->pos : 1);
+            if (p) z->out = p;
+        }
+        *out = z->out;
+        *out_len = z->pos;
+    } else if (out_len) {
+        *out_len = z->pos;
+    }
+    HN_FREE(z);
+}
+
+/* A first output size for an input of in_len bytes when nothing better is
+   known: generous enough that typical data needs a doubling or two. */
+static size_t hn__inflate_guess(size_t in_len)
+{
+    return in_len < ((size_t)-1) / 4 ? HN__MAX(in_len * 4, 4096) : in_len;
+}
+
+HNDEF hn_status hn_inflate(const unsigned char *in, size_t in_len, size_t max_out,
+                           unsigned char **out, size_t *out_len, size_t *consumed)
+{
+    hn__inflater *z;
+    hn_status st;
+    uint32_t sum;
+    size_t used = 0;
+    *out = NULL;
+    *out_len = 0;
+    if (consumed) *consumed = 0;
+    z = hn__inflater_new(NULL, 0, max_out, hn__inflate_guess(in_len));
+    if (!z) return HN_ERR_NOMEM;
+    st = hn__inflate_run(z, in, in_len, HN__CHECK_NONE, &sum, &used);
+    if (st == HN_OK && consumed) *consumed = used;
+    hn__inflater_finish(z, st, out, out_len);
+    return st;
+}
+
+HNDEF hn_status hn_inflate_into(const unsigned char *in, size_t in_len,
+                                unsigned char *dst, size_t dst_cap,
+                                size_t *out_len, size_t *consumed)
+{
+    hn__inflater *z;
+    hn_status st;
+    uint32_t sum;
+    size_t used = 0;
+    if (out_len) *out_len = 0;
+    if (consumed) *consumed = 0;
+    HN_ASSERT(dst || dst_cap == 0);
+    z = hn__inflater_new(dst ? dst : (unsigned char *)&sum, dst_cap, dst_cap, 0);
+    if (!z) return HN_ERR_NOMEM;
+    st = hn__inflate_run(z, in, in_len, HN__CHECK_NONE, &sum, &used);
+    if (st == HN_OK && consumed) *consumed = used;
+    hn__inflater_finish(z, st, NULL, out_len);
+    return st;
+}
+
+HNDEF hn_status hn_zlib_uncompress(const unsigned char *in, size_t in_len, size_t max_out,
+                                   unsigned char **out, size_t *out_len)
+{
+    hn__inflater *z;
+    hn_status st;
+    uint32_t sum = 0, want;
+    size_t used = 0;
+    *out = NULL;
+    *out_len = 0;
+
+    /* RFC 1950 section 2.2: CMF (method 8, window 2^(8+CINFO) <= 32K) and
+       FLG, together a multiple of 31, FDICT for a preset dictionary. */
+    if (in_len < 2) return hn__fail(HN_ERR_TRUNCATED, "zlib header truncated");
+    if ((in[0] & 15) != 8 || (in[0] >> 4) > 7)
+        return hn__fail(HN_ERR_FORMAT, "not a zlib stream (CMF byte %x)", in[0]);
+    if (((unsigned)in[0] << 8 | in[1]) % 31 != 0)
+        return hn__fail(HN_ERR_FORMAT, "zlib header check fails (%x %x)", in[0], in[1]);
+    if (in[1] & 0x20)
+        return hn__fail(HN_ERR_UNSUPPORTED, "zlib stream needs a preset dictionary");
+
+    z = hn__inflater_new(NULL, 0, max_out, hn__inflate_guess(in_len));
+    if (!z) return HN_ERR_NOMEM;
+    st = hn__inflate_run(z, in + 2, in_len - 2, HN__CHECK_ADLER32, &sum, &used);
+    if (st == HN_OK) {
+        size_t left = in_len - 2 - used;
+        if (left < 4) {
+            st = hn__fail(HN_ERR_TRUNCATED, "zlib Adler-32 trailer truncated");
+        } else if ((want = hn__load_u32be(in + 2 + used)) != sum) {
+            st = hn__fail(HN_ERR_CHECKSUM, "zlib Adler-32 is %x, the data gives %x",
+                          want, sum);
+        } else if (left > 4) {
+            st = hn__fail(HN_ERR_FORMAT, "%zu bytes after the end of the zlib stream",
+                          left - 4);
+        }
+    }
+    hn__inflater_finish(z, st, out, out_len);
+    return st;
+}
+
+HNDEF int hn_is_gzip(const unsigned char *in, size_t in_len)
+{
+    return in_len >= 2 && in[0] == 0x1f && in[1] == 0x8b;
+}
+
+/* Parse a gzip member header (RFC 1952 section 2.3); *len gets its size. */
+static hn_status hn__gzip_header(const unsigned char *in, size_t in_len, size_t *len)
+{
+    unsigned flg;
+    size_t p = 10;
+    if (in_len < 10) return hn__fail(HN_ERR_TRUNCATED, "gzip header truncated");
+    if (!hn_is_gzip(in, in_len))
+        return hn__fail(HN_ERR_FORMAT, "not gzip data (magic %x %x)", in[0], in[1]);
+    if (in[2] != 8)
+        return hn__fail(HN_ERR_UNSUPPORTED, "gzip compression method %u (only 8, "
+                        "deflate)", in[2]);
+    flg = in[3];
+    if (flg & 0xe0) return hn__fail(HN_ERR_FORMAT, "gzip reserved flags set (%x)", flg);
+    if (flg & 4) { /* FEXTRA: a 2-byte length, then that many bytes */
+        size_t xlen;
+        if (in_len - p < 2) return hn__fail(HN_ERR_TRUNCATED, "gzip header truncated");
+        xlen = hn__load_u16le(in + p);
+        p += 2;
+        if (in_len - p < xlen) return hn__fail(HN_ERR_TRUNCATED, "gzip header truncated");
+        p += xlen;
+    }
+    if (flg & 8) { /* FNAME, then FCOMMENT: zero-terminated strings */
+        while (p < in_len && in[p]) p++;
+        if (p++ >= in_len) return hn__fail(HN_ERR_TRUNCATED, "gzip header truncated");
+    }
+    if (flg & 16) {
+        while (p < in_len && in[p]) p++;
+        if (p++ >= in_len) return hn__fail(HN_ERR_TRUNCATED, "gzip header truncated");
+    }
+    if (flg & 2) { /* FHCRC: the low 16 bits of the CRC-32 of the header */
+        if (in_len - p < 2) return hn__fail(HN_ERR_TRUNCATED, "gzip header truncated");
+        if ((hn_crc32(0, in, p) & 0xffffu) != hn__load_u16le(in + p))
+            return hn__fail(HN_ERR_CHECKSUM, "gzip header CRC does not match");
+        p += 2;
+    }
+    *len = p;
+    return HN_OK;
+}
+
+HNDEF hn_status hn_gunzip(const unsigned char *in, size_t in_len, size_t max_out,
+                          unsigned char **out, size_t *out_len)
+{
+    hn__inflater *z;
+    hn_status st = HN_OK;
+    size_t p = 0, hint;
+    *out = NULL;
+    *out_len = 0;
+    if (!hn_is_gzip(in, in_len))
+        return in_len < 2 ? hn__fail(HN_ERR_TRUNCATED, "gzip header truncated")
+                          : hn__fail(HN_ERR_FORMAT, "not gzip data (magic %x %x)",
+                                     in[0], in[1]);
+
+    /* The last four bytes are the size of a single member mod 2^32: a good
+       first guess, trusted no further than deflate's best ratio (258 bytes
+       from 2 bits, about 1032:1) allows. */
+    hint = in_len >= 18 ? hn__load_u32le(in + in_len - 4) : 0;
+    if (in_len < ((size_t)-1) / 1032 && hint > in_len * 1032) hint = in_len * 1032;
+    if (hint == 0) hint = hn__inflate_guess(in_len);
+    z = hn__inflater_new(NULL, 0, max_out, hint);
+    if (!z) return HN_ERR_NOMEM;
+
+    while (st == HN_OK) {
+        size_t hdr = 0, used = 0, start = z->pos;
+        uint32_t crc = 0;
+        if ((st = hn__gzip_header(in + p, in_len - p, &hdr)) != HN_OK) break;
+        p += hdr;
+        if ((st = hn__inflate_run(z, in + p, in_len - p, HN__CHECK_CRC32, &crc,
+                                  &used)) != HN_OK)
+            break;
+        p += used;
+
+        /* Trailer: CRC-32 and ISIZE (the size mod 2^32), little-endian. */
+        if (in_len - p < 8) {
+            st = hn__fail(HN_ERR_TRUNCATED, "gzip trailer truncated");
+            break;
+        }
+        if (hn__load_u32le(in + p) != crc) {
+            st = hn__fail(HN_ERR_CHECKSUM, "gzip CRC-32 is %x, the data gives %x",
+                          hn__load_u32le(in + p), crc);
+            break;
+        }
+        if (hn__load_u32le(in + p + 4) != (uint32_t)(z->pos - start)) {
+            st = hn__fail(HN_ERR_CHECKSUM, "gzip ISIZE says %u bytes, the member "
+                          "has %zu", hn__load_u32le(in + p + 4), z->pos - start);
+            break;
+        }
+        p += 8;
+
+        /* Another member, or zero padding, or the end. */
+        if (p < in_len && !hn_is_gzip(in + p, in_len - p)) {
+            size_t q = p;
+            while (q < in_len && in[q] == 0) q++;
+            if (q < in_len)
+                st = hn__fail(HN_ERR_FORMAT, "%zu bytes of trailing garbage after the "
+                              "gzip data", in_len - p);
+            break;
+        }
+        if (p == in_len) break;
+    }
+    hn__inflater_finish(z, st, out, out_len);
+    return st;
+}
+
 /* ---- end of inflate implementation ---- */
 
 /* ========================================================================
    Data file implementation
    ======================================================================== */
 
+/* ---- IDX ---- */
+
+HNDEF const char *hn_idx_type_name(int type)
+{
+    switch (type) {
+    case HN_IDX_U8: return "u8";
+    case HN_IDX_I8: return "i8";
+    case HN_IDX_I16: return "i16";
+    case HN_IDX_I32: return "i32";
+    case HN_IDX_F32: return "f32";
+    case HN_IDX_F64: return "f64";
+    }
+    return "?";
+}
+
+static size_t hn__idx_elem_size(int type)
+{
+    switch (type) {
+    case HN_IDX_U8: case HN_IDX_I8: return 1;
+    case HN_IDX_I16: return 2;
+    case HN_IDX_I32: case HN_IDX_F32: return 4;
+    case HN_IDX_F64: return 8;
+    }
+    return 0;
+}
+
+/* Turn n big-endian elements of `size` bytes at src into host order at
+   dst. dst may equal src: each element is read whole before it is
+   written. Floats are IEEE 754 bit patterns in the file, copied as such. */
+static void hn__idx_from_be(void *dst, const unsigned char *src, size_t n, size_t size)
+{
+    size_t i;
+    if (size == 2) {
+        for (i = 0; i < n; i++) {
+            uint16_t v = (uint16_t)(src[2 * i] << 8 | src[2 * i + 1]);
+            memcpy((unsigned char *)dst + 2 * i, &v, 2);
+        }
+    } else if (size == 4) {
+        for (i = 0; i < n; i++) {
+            uint32_t v = hn__load_u32be(src + 4 * i);
+            memcpy((unsigned char *)dst + 4 * i, &v, 4);
+        }
+    } else if (size == 8) {
+        for (i = 0; i < n; i++) {
+            uint64_t v = (uint64_t)hn__load_u32be(src + 8 * i) << 32 |
+                         hn__load_u32be(src + 8 * i + 4);
+            memcpy((unsigned char *)dst + 8 * i, &v, 8);
+        }
+    } else if (dst != src) {
+        memcpy(dst, src, n);
+    }
+}
+
+/* Parse an IDX image buf[0..len). When `owned`, buf is a heap block that
+   this function takes over whatever happens: the elements are converted in
+   place and the block becomes x->data, so a 47 MB file never needs twice
+   its size. Otherwise the elements are copied out. */
+static hn_status hn__idx_parse(unsigned char *buf, size_t len, int owned, hn_idx *x)
+{
+    size_t hdr, es, bytes, count = 1;
+    unsigned char *data;
+    hn_status st = HN_OK;
+    int d, ndim, type;
+
+    memset(x, 0, sizeof *x);
+    if (len < 4) {
+        st = hn__fail(HN_ERR_TRUNCATED, "IDX header truncated (%zu bytes)", len);
+        goto fail;
+    }
+    if (buf[0] || buf[1]) {
+        st = hn__fail(HN_ERR_FORMAT, "not an IDX file (magic %x %x %x %x)", buf[0],
+                      buf[1], buf[2], buf[3]);
+        goto fail;
+    }
+    type = buf[2];
+    if ((es = hn__idx_elem_size(type)) == 0) {
+        st = hn__fail(HN_ERR_FORMAT, "unknown IDX element type %x", buf[2]);
+        goto fail;
+    }
+    ndim = buf[3];
+    if (ndim < 1 || ndim > HN_IDX_MAX_DIMS) {
+        st = hn__fail(ndim ? HN_ERR_UNSUPPORTED : HN_ERR_FORMAT,
+                      "IDX file has %d dimensions (1 to %d supported)", ndim,
+                      HN_IDX_MAX_DIMS);
+        goto fail;
+    }
+    hdr = 4 + 4 * (size_t)ndim;
+    if (len < hdr) {
+        st = hn__fail(HN_ERR_TRUNCATED, "IDX header truncated: %d dimensions need %zu "
+                      "bytes, %zu present", ndim, hdr, len);
+        goto fail;
+    }
+    for (d = 0; d < ndim; d++) {
+        uint32_t v = hn__load_u32be(buf + 4 + 4 * d);
+        if (v == 0) {
+            st = hn__fail(HN_ERR_FORMAT, "IDX dimension %d is 0", d);
+            goto fail;
+        }
+        if (!hn__mul_size(count, (size_t)v, &count)) {
+            st = hn__fail(HN_ERR_FORMAT, "IDX dimensions overflow at dimension %d (%u)",
+                          d, (unsigned)v);
+            goto fail;
+        }
+        x->dims[d] = (size_t)v;
+    }
+    if (!hn__mul_size(count, es, &bytes)) {
+        st = hn__fail(HN_ERR_FORMAT, "IDX data size overflows: %zu elements of %zu bytes",
+                      count, es);
+        goto fail;
+    }
+    /* Checked before any allocation: the file must hold what it claims. */
+    if (len - hdr < bytes) {
+        st = hn__fail(HN_ERR_TRUNCATED, "IDX data truncated: %zu elements need %zu "
+                      "bytes, %zu present", count, bytes, len - hdr);
+        goto fail;
+    }
+    if (len - hdr > bytes) {
+        st = hn__fail(HN_ERR_FORMAT, "%zu bytes after the IDX data", len - hdr - bytes);
+        goto fail;
+    }
+
+    if (owned) {
+        data = buf;
+        memmove(data, buf + hdr, bytes);
+        hn__idx_from_be(data, data, count, es);
+        /* Give back the header's bytes (and a gunzip's slack). */
+        if (len - bytes > 4096) {
+            unsigned char *p = (unsigned char *)HN_REALLOC(data, bytes ? bytes : 1);
+            if (p) data = p;
+        }
+    } else {
+        data = (unsigned char *)hn__alloc(bytes);
+        if (!data) return HN_ERR_NOMEM;
+        hn__idx_from_be(data, buf + hdr, count, es);
+    }
+    x->type = type;
+    x->ndim = ndim;
+    x->count = count;
+    x->elem_size = es;
+    x->data = data;
+    hn__log(HN_LOG_INFO, "IDX %s, %d dimensions, first %zu, %zu elements",
+            hn_idx_type_name(type), ndim, x->dims[0], count);
+    return HN_OK;
+
+fail:
+    if (owned) HN_FREE(buf);
+    memset(x, 0, sizeof *x);
+    return st;
+}
+
+/* Decompress when gzipped, then parse; `owned` as for hn__idx_parse. */
+static hn_status hn__idx_read(unsigned char *bytes, size_t len, int owned,
+                              size_t max_bytes, hn_idx *x)
+{
+    memset(x, 0, sizeof *x);
+    if (max_bytes == 0) max_bytes = HN_IDX_DEFAULT_MAX;
+    if (hn_is_gzip(bytes, len)) {
+        unsigned char *raw;
+        size_t raw_len;
+        hn_status st = hn_gunzip(bytes, len, max_bytes, &raw, &raw_len);
+        if (owned) HN_FREE(bytes);
+        if (st != HN_OK) return st;
+        return hn__idx_parse(raw, raw_len, 1, x);
+    }
+    if (len > max_bytes) {
+        if (owned) HN_FREE(bytes);
+        return hn__fail(HN_ERR_LIMIT, "IDX image of %zu bytes, more than the %zu allowed",
+                        len, max_bytes);
+    }
+    return hn__idx_parse(bytes, len, owned, x);
+}
+
+HNDEF hn_status hn_idx_read_mem(const unsigned char *bytes, size_t len, size_t max_bytes,
+                                hn_idx *x)
+{
+    /* Not owned: read only, despite the cast. */
+    return hn__idx_read((unsigned char *)(uintptr_t)bytes, len, 0, max_bytes, x);
+}
+
+#ifndef HN_NO_STDIO
+HNDEF hn_status hn_idx_read_file(const char *path, size_t max_bytes, hn_idx *x)
+{
+    unsigned char *bytes;
+    size_t len, file_max;
+    hn_status st;
+    memset(x, 0, sizeof *x);
+    if (max_bytes == 0) max_bytes = HN_IDX_DEFAULT_MAX;
+    /* A gzip of incompressible data is a little larger than the data. */
+    file_max = max_bytes + HN__MIN(max_bytes / 64 + 4096, (size_t)-1 - max_bytes);
+    if ((st = hn_read_file(path, file_max, &bytes, &len)) != HN_OK) return st;
+    st = hn__idx_read(bytes, len, 1, max_bytes, x);
+    if (st == HN_OK) hn__log(HN_LOG_INFO, "read %s", path);
+    return st;
+}
+#endif
+
+HNDEF void hn_idx_free(hn_idx *x)
+{
+    HN_FREE(x->data);
+    memset(x, 0, sizeof *x);
+}
+
+static hn_status hn__idx_range(const hn_idx *x, size_t first, size_t n)
+{
+    if (n > x->count || first > x->count - n)
+        return hn__fail(HN_ERR_ARG, "IDX elements %zu..%zu requested, %zu present", first,
+                        first + n, x->count);
+    return HN_OK;
+}
+
+HNDEF hn_status hn_idx_to_float(const hn_idx *x, size_t first, size_t n, float scale,
+                                float *dst)
+{
+    size_t i;
+    hn_status st = hn__idx_range(x, first, n);
+    if (st != HN_OK) return st;
+    switch (x->type) {
+    case HN_IDX_U8: {
+        const uint8_t *s = (const uint8_t *)x->data + first;
+        for (i = 0; i < n; i++) dst[i] = (float)s[i] * scale;
+        break;
+    }
+    case HN_IDX_I8: {
+        const int8_t *s = (const int8_t *)x->data + first;
+        for (i = 0; i < n; i++) dst[i] = (float)s[i] * scale;
+        break;
+    }
+    case HN_IDX_I16: {
+        const int16_t *s = (const int16_t *)x->data + first;
+        for (i = 0; i < n; i++) dst[i] = (float)s[i] * scale;
+        break;
+    }
+    case HN_IDX_I32: {
+        const int32_t *s = (const int32_t *)x->data + first;
+        for (i = 0; i < n; i++) dst[i] = (float)s[i] * scale;
+        break;
+    }
+    case HN_IDX_F32: {
+        const float *s = (const float *)x->data + first;
+        for (i = 0; i < n; i++) dst[i] = s[i] * scale;
+        break;
+    }
+    case HN_IDX_F64: {
+        const double *s = (const double *)x->data + first;
+        for (i = 0; i < n; i++) dst[i] = (float)(s[i] * scale);
+        break;
+    }
+    default: return hn__fail(HN_ERR_ARG, "IDX struct has element type %x", x->type);
+    }
+    return HN_OK;
+}
+
+HNDEF hn_status hn_idx_to_int(const hn_idx *x, size_t first, size_t n, int *dst)
+{
+    size_t i;
+    hn_status st = hn__idx_range(x, first, n);
+    if (st != HN_OK) return st;
+    for (i = 0; i < n; i++) {
+        double v;
+        switch (x->type) {
+        case HN_IDX_U8: v = ((const uint8_t *)x->data)[first + i]; break;
+        case HN_IDX_I8: v = ((const int8_t *)x->data)[first + i]; break;
+        case HN_IDX_I16: v = ((const int16_t *)x->data)[first + i]; break;
+        case HN_IDX_I32: v = ((const int32_t *)x->data)[first + i]; break;
+        case HN_IDX_F32: v = ((const float *)x->data)[first + i]; break;
+        case HN_IDX_F64: v = ((const double *)x->data)[first + i]; break;
+        default: return hn__fail(HN_ERR_ARG, "IDX struct has element type %x", x->type);
+        }
+        /* Written so that NaN fails too. */
+        if (!(v >= (double)INT_MIN && v <= (double)INT_MAX && v == (double)(long)v))
+            return hn__fail(HN_ERR_FORMAT, "IDX element %zu is not an int", first + i);
+        dst[i] = (int)v;
+    }
+    return HN_OK;
+}
+
+HNDEF hn_status hn_idx_to_tensor(const hn_idx *x, float scale, hn_tensor *t)
+{
+    int shape[HN_MAX_DIMS], d;
+    hn_status st;
+    memset(t, 0, sizeof *t);
+    if (x->ndim < 1 || x->ndim > HN_MAX_DIMS)
+        return hn__fail(HN_ERR_SHAPE, "IDX image has %d dimensions, a tensor at most %d",
+                        x->ndim, HN_MAX_DIMS);
+    for (d = 0; d < x->ndim; d++) {
+        if (x->dims[d] > (size_t)INT_MAX)
+            return hn__fail(HN_ERR_SHAPE, "IDX dimension %d (%zu) is too large for a "
+                            "tensor", d, x->dims[d]);
+        shape[d] = (int)x->dims[d];
+    }
+    if ((st = hn_tensor_alloc(t, x->ndim, shape)) != HN_OK) return st;
+    if ((st = hn_idx_to_float(x, 0, x->count, scale, t->data)) != HN_OK)
+        hn_tensor_free(t);
+    return st;
+}
+
+/* ---- end of IDX implementation ---- */
+
+/* ---- CIFAR-10 binary batches ---- */
+
+/* Put context in front of the reason of the failure just recorded:
+   "checkpoint 'run/model.ckpt': CRC-32 is ...". */
+HN__UNUSED static hn_status hn__fail_within(hn_status s, const char *what, const char *name)
+{
+    char why[HN__ERR_MAX];
+    memcpy(why, hn__err_msg, sizeof why);
+    return hn__fail(s, "%s '%s': %s", what, name, why);
+}
+
+/* If data is a gzip stream, inflate it (at most max_bytes) into *owned and
+   point *p, *len at the result; otherwise leave them alone. */
+static hn_status hn__maybe_gunzip(const unsigned char **p, size_t *len, size_t max_bytes,
+                                  unsigned char **owned)
+{
+    size_t out_len;
+    hn_status s;
+    *owned = NULL;
+    if (!hn_is_gzip(*p, *len)) return HN_OK;
+    s = hn_gunzip(*p, *len, max_bytes, owned, &out_len);
+    if (s != HN_OK) return s;
+    *p = *owned;
+    *len = out_len;
+    return HN_OK;
+}
+
+HNDEF hn_status hn_cifar10_parse(const void *data, size_t len, size_t max_bytes,
+                                 float scale, float **images, int **labels, int *n)
+{
+    const unsigned char *p = (const unsigned char *)data;
+    unsigned char *owned;
+    size_t count, i, j;
+    hn_status s;
+    *images = NULL;
+    *labels = NULL;
+    *n = 0;
+    s = hn__maybe_gunzip(&p, &len, max_bytes, &owned);
+    if (s != HN_OK) return s;
+    if (len > max_bytes) {
+        s = hn__fail(HN_ERR_LIMIT, "CIFAR-10 data is %zu bytes, more than the %zu allowed",
+                     len, max_bytes);
+        goto done;
+    }
+    count = len / HN_CIFAR_RECORD_BYTES;
+    if (count == 0 || len % HN_CIFAR_RECORD_BYTES != 0) {
+        s = hn__fail(HN_ERR_FORMAT, "CIFAR-10 data is %zu bytes: not a whole number of "
+                     "%d-byte records (%zu whole, %zu bytes over)", len,
+                     HN_CIFAR_RECORD_BYTES, count, len % HN_CIFAR_RECORD_BYTES);
+        goto done;
+    }
+    if (count > (size_t)INT_MAX) {
+        s = hn__fail(HN_ERR_LIMIT, "CIFAR-10 data holds %zu records, too many", count);
+        goto done;
+    }
+    for (i = 0; i < count; i++) {
+        unsigned lab = p[i * HN_CIFAR_RECORD_BYTES];
+        if (lab > 9) {
+            s = hn__fail(HN_ERR_FORMAT, "CIFAR-10 record %zu has label %u, not 0..9",
+                         i, lab);
+            goto done;
+        }
+    }
+    *images = (float *)hn__calloc(count * (HN_CIFAR_RECORD_BYTES - 1), sizeof(float));
+    *labels = (int *)hn__calloc(count, sizeof(int));
+    if (!*images || !*labels) {
+        HN_FREE(*images);
+        HN_FREE(*labels);
+        *images = NULL;
+        *labels = NULL;
+        s = HN_ERR_NOMEM;
+        goto done;
+    }
+    /* The record's planes are already (3, 32, 32) row-major. */
+    for (i = 0; i < count; i++) {
+        const unsigned char *rec = p + i * HN_CIFAR_RECORD_BYTES;
+        float *img = *images + i * (HN_CIFAR_RECORD_BYTES - 1);
+        (*labels)[i] = rec[0];
+        for (j = 0; j < HN_CIFAR_RECORD_BYTES - 1; j++) img[j] = rec[1 + j] * scale;
+    }
+    *n = (int)count;
+    hn__log(HN_LOG_INFO, "CIFAR-10: %zu records", count);
+done:
+    HN_FREE(owned);
+    return s;
+}
+
+#ifndef HN_NO_STDIO
+HNDEF hn_status hn_cifar10_load(const char *path, size_t max_bytes, float scale,
+                                float **images, int **labels, int *n)
+{
+    unsigned char *buf;
+    size_t len;
+    hn_status s;
+    *images = NULL;
+    *labels = NULL;
+    *n = 0;
+    s = hn_read_file(path, max_bytes, &buf, &len);
+    if (s != HN_OK) return s;
+    s = hn_cifar10_parse(buf, len, max_bytes, scale, images, labels, n);
+    HN_FREE(buf);
+    return s;
+}
+#endif
+
+/* ---- MATLAB level-5 MAT-files ----
+
+   FILE FORMAT (MathWorks, "MAT-File Format", level 5):
+
+      128-byte header: 116 bytes of text ("MATLAB 5.0 MAT-file, ..."),
+        8 bytes subsystem offset, a 16-bit version (0x0100; 0x0200 marks a
+        v7.3 file, which is HDF5 behind this header) and the two characters
+        'M' 'I' written as one 16-bit integer: "IM" on disk for a
+        little-endian writer, "MI" for a big-endian one. Every number after
+        it is in the writer's byte order.
+      Then data elements. Each starts with an 8-byte tag, u32 type and u32
+        byte count, and its data padded to a multiple of 8; or, when the
+        count fits in 4 bytes, the "small element" form: one u32 with the
+        count in its upper 16 bits and the type in its lower 16, the data
+        in the next 4 bytes. Top-level elements are miMATRIX (14), one per
+        variable, or miCOMPRESSED (15), a zlib stream (RFC 1950) that
+        inflates to one miMATRIX element (and is not padded).
+      An miMATRIX holds sub-elements: array flags (miUINT32 x 2: class in
+        the low byte, complex 0x800, global 0x400, logical 0x200; nzmax),
+        dimensions (miINT32 x ndim), the name (miINT8), then the real part
+        and, when complex, the imaginary part; sparse, cell and struct
+        arrays go on differently and are only listed here.
+
+   Level 4 files have no such header: they start with a 20-byte matrix
+   header whose first word (MOPT) holds zero bytes, which the text of a
+   level-5 header never does. */
+
+enum {
+    HN__MI_INT8 = 1, HN__MI_UINT8 = 2, HN__MI_INT16 = 3, HN__MI_UINT16 = 4,
+    HN__MI_INT32 = 5, HN__MI_UINT32 = 6, HN__MI_SINGLE = 7, HN__MI_DOUBLE = 9,
+    HN__MI_INT64 = 12, HN__MI_UINT64 = 13, HN__MI_MATRIX = 14,
+    HN__MI_COMPRESSED = 15, HN__MI_UTF8 = 16, HN__MI_UTF16 = 17, HN__MI_UTF32 = 18
+};
+
+/* One data element: its type, and its data inside the buffer. */
+typedef struct hn__mat_elem {
+    uint32_t type;
+    size_t len;
+    const unsigned char *data;
+} hn__mat_elem;
+
+static uint32_t hn__mat_u32(const hn_mat *m, const unsigned char *p)
+{
+    return m->big_endian ? hn__load_u32be(p) : hn__load_u32le(p);
+}
+
+/* Read the tag at p, with left bytes from p to the end of the enclosing
+   element; *used gets the bytes the element takes, padding included. */
+static hn_status hn__mat_tag(const hn_mat *m, const unsigned char *p, size_t left,
+                             int pad, hn__mat_elem *e, size_t *used)
+{
+    uint32_t first;
+    if (left < 8)
+        return hn__fail(HN_ERR_TRUNCATED, "MAT-file: element tag cut off (%zu bytes left)",
+                        left);
+    first = hn__mat_u32(m, p);
+    if (first >> 16) {
+        e->type = first & 0xffffu;
+        e->len = first >> 16;
+        if (e->len > 4)
+            return hn__fail(HN_ERR_FORMAT, "MAT-file: small element of type %u claims "
+                            "%zu bytes, at most 4 fit", (unsigned)e->type, e->len);
+        e->data = p + 4;
+        *used = 8;
+        return HN_OK;
+    }
+    e->type = first;
+    e->len = hn__mat_u32(m, p + 4);
+    if (e->len > left - 8)
+        return hn__fail(HN_ERR_TRUNCATED, "MAT-file: element of type %u claims %zu bytes, "
+                        "only %zu are left", (unsigned)e->type, e->len, left - 8);
+    e->data = p + 8;
+    *used = 8 + e->len;
+    /* The last element of a writer that skipped its padding is accepted. */
+    if (pad && e->len % 8) *used = HN__MIN(left, *used + 8 - e->len % 8);
+    return HN_OK;
+}
+
+static hn_status hn__mat_header(hn_mat *m)
+{
+    const unsigned char *p = m->data;
+    unsigned version;
+    if (m->len >= 8 && memcmp(p, "\211HDF\r\n\032\n", 8) == 0)
+        return hn__fail(HN_ERR_UNSUPPORTED, "an HDF5 file (MATLAB v7.3?): only level-5 "
+                        "MAT-files (saved with -v6 or -v7) are read");
+    if (m->len >= 4 && (!p[0] || !p[1] || !p[2] || !p[3]))
+        return hn__fail(HN_ERR_UNSUPPORTED, "a MATLAB level-4 (v4) MAT-file: only "
+                        "level-5 files (saved with -v6 or -v7) are read");
+    if (m->len < 128)
+        return hn__fail(HN_ERR_TRUNCATED, "MAT-file: %zu bytes, shorter than its "
+                        "128-byte header", m->len);
+    if (p[126] == 'I' && p[127] == 'M')
+        m->big_endian = 0;
+    else if (p[126] == 'M' && p[127] == 'I')
+        m->big_endian = 1;
+    else
+        return hn__fail(HN_ERR_FORMAT, "not a MAT-file: no 'MI' byte-order mark at "
+                        "offset 126");
+    version = m->big_endian ? (unsigned)p[124] << 8 | p[125]
+                            : (unsigned)p[125] << 8 | p[124];
+    if (version == 0x0200)
+        return hn__fail(HN_ERR_UNSUPPORTED, "a MATLAB v7.3 MAT-file (HDF5): only "
+                        "level-5 files (saved with -v6 or -v7) are read");
+    if (version != 0x0100)
+        return hn__fail(HN_ERR_UNSUPPORTED, "MAT-file version 0x%x, only 0x100 "
+                        "(level 5) is read", version);
+    memcpy(m->text, p, 116);
+    m->text[116] = '\0';
+    return HN_OK;
+}
+
+HNDEF hn_status hn_mat_open_mem(hn_mat *m, const void *data, size_t len,
+                                size_t max_inflate)
+{
+    hn_status s;
+    memset(m, 0, sizeof *m);
+    m->data = (const unsigned char *)data;
+    m->len = len;
+    m->max_inflate = max_inflate;
+    m->pos = 128;
+    s = hn__mat_header(m);
+    if (s != HN_OK) memset(m, 0, sizeof *m);
+    return s;
+}
+
+#ifndef HN_NO_STDIO
+HNDEF hn_status hn_mat_open_file(hn_mat *m, const char *path, size_t max_file,
+                                 size_t max_inflate)
+{
+    unsigned char *buf;
+    size_t len;
+    hn_status s;
+    memset(m, 0, sizeof *m);
+    s = hn_read_file(path, max_file, &buf, &len);
+    if (s != HN_OK) return s;
+    s = hn_mat_open_mem(m, buf, len, max_inflate);
+    if (s != HN_OK) {
+        HN_FREE(buf);
+        return s;
+    }
+    m->owned = buf;
+    return HN_OK;
+}
+#endif
+
+HNDEF void hn_mat_close(hn_mat *m)
+{
+    HN_FREE(m->owned);
+    HN_FREE(m->cur);
+    memset(m, 0, sizeof *m);
+}
+
+HNDEF void hn_mat_rewind(hn_mat *m) { m->pos = 128; }
+
+/* Parse the flags, dimensions and name of an miMATRIX element's data;
+   *rest and *rest_len get what follows them (the array's data). */
+static hn_status hn__mat_matrix(const hn_mat *m, const unsigned char *p, size_t len,
+                                hn_mat_var *v, const unsigned char **rest,
+                                size_t *rest_len)
+{
+    hn__mat_elem e;
+    size_t used, i;
+    uint32_t f;
+    hn_status s;
+
+    /* Array flags. */
+    s = hn__mat_tag(m, p, len, 1, &e, &used);
+    if (s != HN_OK) return s;
+    if (e.type != HN__MI_UINT32 || e.len != 8)
+        return hn__fail(HN_ERR_FORMAT, "MAT-file: array flags are type %u of %zu "
+                        "bytes, not 8 bytes of miUINT32", (unsigned)e.type, e.len);
+    f = hn__mat_u32(m, e.data);
+    v->cls = (hn_mat_class)(f & 0xffu);
+    v->flags = (int)(f >> 8 & 0x0eu);
+    if (v->cls < HN_MAT_CELL || v->cls > HN_MAT_OPAQUE)
+        return hn__fail(HN_ERR_FORMAT, "MAT-file: unknown array class %u",
+                        (unsigned)(f & 0xffu));
+    p += used;
+    len -= used;
+
+    /* Opaque objects (strings, tables, ...) carry no dimensions here. */
+    if (v->cls == HN_MAT_OPAQUE) {
+        v->ndim = 0;
+        v->numel = 0;
+    } else {
+        s = hn__mat_tag(m, p, len, 1, &e, &used);
+        if (s != HN_OK) return s;
+        if (e.type != HN__MI_INT32 || e.len % 4 || e.len < 4)
+            return hn__fail(HN_ERR_FORMAT, "MAT-file: dimensions are type %u of %zu "
+                            "bytes, not miINT32", (unsigned)e.type, e.len);
+        if (e.len / 4 > HN_MAT_MAX_DIMS)
+            return hn__fail(HN_ERR_UNSUPPORTED, "MAT-file: array of %zu dimensions, "
+                            "at most %d are read", e.len / 4, HN_MAT_MAX_DIMS);
+        v->ndim = (int)(e.len / 4);
+        v->numel = 1;
+        for (i = 0; i < (size_t)v->ndim; i++) {
+            uint32_t d = hn__mat_u32(m, e.data + 4 * i);
+            if (d > 0x7fffffffu)
+                return hn__fail(HN_ERR_FORMAT, "MAT-file: dimension %zu is negative", i);
+            v->dims[i] = d;
+            if (!hn__mul_size(v->numel, d, &v->numel))
+                return hn__fail(HN_ERR_LIMIT, "MAT-file: the product of the dimensions "
+                                "overflows");
+        }
+        p += used;
+        len -= used;
+    }
+
+    /* Name. */
+    s = hn__mat_tag(m, p, len, 1, &e, &used);
+    if (s != HN_OK) return s;
+    if (e.type != HN__MI_INT8 && e.type != HN__MI_UINT8)
+        return hn__fail(HN_ERR_FORMAT, "MAT-file: array name of type %u, not miINT8",
+                        (unsigned)e.type);
+    if (e.len >= HN_MAT_NAME_MAX)
+        return hn__fail(HN_ERR_UNSUPPORTED, "MAT-file: variable name of %zu bytes, at "
+                        "most %d are read", e.len, HN_MAT_NAME_MAX - 1);
+    memcpy(v->name, e.data, e.len);
+    v->name[e.len] = '\0';
+    *rest = p + used;
+    *rest_len = len - used;
+    return HN_OK;
+}
+
+/* Make m->cur the inflated contents of the compressed element whose tag is
+   at file offset off. */
+static hn_status hn__mat_inflate(hn_mat *m, size_t off, const hn__mat_elem *e)
+{
+    hn_status s;
+    if (m->cur && m->cur_offset == off) return HN_OK;
+    HN_FREE(m->cur);
+    m->cur = NULL;
+    s = hn_zlib_uncompress(e->data, e->len, m->max_inflate, &m->cur, &m->cur_len);
+    if (s != HN_OK) {
+        char why[HN__ERR_MAX];
+        memcpy(why, hn__err_msg, sizeof why);
+        m->cur = NULL;
+        return hn__fail(s, "MAT-file: the compressed variable at offset %zu does not "
+                        "inflate: %s", off, why);
+    }
+    m->cur_offset = off;
+    return HN_OK;
+}
+
+/* Locate the miMATRIX data of the variable whose top-level element starts
+   at offset off (inflating it when compressed) and parse its header. */
+static hn_status hn__mat_locate(hn_mat *m, size_t off, hn_mat_var *v,
+                                const unsigned char **rest, size_t *rest_len)
+{
+    hn__mat_elem e;
+    size_t used;
+    hn_status s = hn__mat_tag(m, m->data + off, m->len - off, 0, &e, &used);
+    if (s != HN_OK) return s;
+    memset(v, 0, sizeof *v);
+    v->offset = off;
+    if (e.type == HN__MI_COMPRESSED) {
+        v->compressed = 1;
+        s = hn__mat_inflate(m, off, &e);
+        if (s != HN_OK) return s;
+        /* Exactly one miMATRIX inside; no compression within compression. */
+        s = hn__mat_tag(m, m->cur, m->cur_len, 0, &e, &used);
+        if (s != HN_OK) return s;
+        if (e.type != HN__MI_MATRIX)
+            return hn__fail(HN_ERR_FORMAT, "MAT-file: compressed element holds type %u, "
+                            "not miMATRIX", (unsigned)e.type);
+    }
+    return hn__mat_matrix(m, e.data, e.len, v, rest, rest_len);
+}
+
+HNDEF int hn_mat_next(hn_mat *m, hn_mat_var *v)
+{
+    const unsigned char *rest;
+    size_t rest_len;
+    while (m->pos < m->len) {
+        hn__mat_elem e;
+        size_t off = m->pos, used;
+        if (hn__mat_tag(m, m->data + off, m->len - off, 0, &e, &used) != HN_OK) {
+            m->pos = m->len;
+            return -1;
+        }
+        /* miMATRIX data is whole 8-byte words; a compressed element is not
+           padded; anything else is skipped with its padding. */
+        m->pos = off + used;
+        if (e.type != HN__MI_MATRIX && e.type != HN__MI_COMPRESSED) {
+            if (e.len % 8) m->pos = HN__MIN(m->len, m->pos + 8 - e.len % 8);
+            continue;
+        }
+        if (hn__mat_locate(m, off, v, &rest, &rest_len) != HN_OK) {
+            m->pos = m->len;
+            return -1;
+        }
+        return 1;
+    }
+    return 0;
+}
+
+HNDEF hn_status hn_mat_find(hn_mat *m, const char *name, hn_mat_var *v)
+{
+    int r;
+    hn_mat_rewind(m);
+    while ((r = hn_mat_next(m, v)) == 1)
+        if (strcmp(v->name, name) == 0) return HN_OK;
+    if (r < 0) return hn__err_status;
+    return hn__fail(HN_ERR_NOT_FOUND, "MAT-file has no variable '%s'", name);
+}
+
+/* Bytes of one stored element of an mi type, 0 for types that are not
+   numbers (UTF-8 counts as 1: its bytes are decoded separately). */
+static size_t hn__mi_size(uint32_t type)
+{
+    switch (type) {
+    case HN__MI_INT8: case HN__MI_UINT8: case HN__MI_UTF8: return 1;
+    case HN__MI_INT16: case HN__MI_UINT16: case HN__MI_UTF16: return 2;
+    case HN__MI_INT32: case HN__MI_UINT32: case HN__MI_SINGLE: case HN__MI_UTF32:
+        return 4;
+    case HN__MI_DOUBLE: case HN__MI_INT64: case HN__MI_UINT64: return 8;
+    }
+    return 0;
+}
+
+/* The mi type that holds a class's elements exactly; 0 if none. */
+static uint32_t hn__mat_class_mi(hn_mat_class cls)
+{
+    switch (cls) {
+    case HN_MAT_DOUBLE: return HN__MI_DOUBLE;
+    case HN_MAT_SINGLE: return HN__MI_SINGLE;
+    case HN_MAT_INT8: return HN__MI_INT8;
+    case HN_MAT_UINT8: return HN__MI_UINT8;
+    case HN_MAT_INT16: return HN__MI_INT16;
+    case HN_MAT_UINT16: case HN_MAT_CHAR: return HN__MI_UINT16;
+    case HN_MAT_INT32: return HN__MI_INT32;
+    case HN_MAT_UINT32: return HN__MI_UINT32;
+    case HN_MAT_INT64: return HN__MI_INT64;
+    case HN_MAT_UINT64: return HN__MI_UINT64;
+    default: return 0;
+    }
+}
+
+/* A stored number: a float, a signed or an unsigned integer. */
+typedef struct hn__num {
+    int kind;           /* 0 signed, 1 unsigned, 2 floating */
+    int64_t i;
+    uint64_t u;
+    double d;
+} hn__num;
+
+static uint64_t hn__mat_load(int big_endian, const unsigned char *p, size_t size)
+{
+    uint64_t v = 0;
+    size_t k;
+    for (k = 0; k < size; k++)
+        v |= (uint64_t)p[big_endian ? size - 1 - k : k] << (8 * k);
+    return v;
+}
+
+static hn__num hn__mat_num(int big_endian, const unsigned char *p, uint32_t type)
+{
+    hn__num n;
+    uint64_t raw = hn__mat_load(big_endian, p, hn__mi_size(type));
+    n.kind = 0;
+    n.i = 0;
+    n.u = raw;
+    n.d = 0.0;
+    switch (type) {
+    case HN__MI_INT8: n.i = (int8_t)(uint8_t)raw; break;
+    case HN__MI_INT16: n.i = (int16_t)(uint16_t)raw; break;
+    case HN__MI_INT32: n.i = (int32_t)(uint32_t)raw; break;
+    case HN__MI_INT64: n.i = (int64_t)raw; break;
+    case HN__MI_SINGLE: {
+        uint32_t b = (uint32_t)raw;
+        float f;
+        memcpy(&f, &b, 4);
+        n.kind = 2;
+        n.d = f;
+        break;
+    }
+    case HN__MI_DOUBLE: n.kind = 2; memcpy(&n.d, &raw, 8); break;
+    default: n.kind = 1; break;
+    }
+    return n;
+}
+
+static double hn__num_double(hn__num n)
+{
+    return n.kind == 2 ? n.d : n.kind == 0 ? (double)n.i : (double)n.u;
+}
+
+/* Saturating conversions: out-of-range values and NaN from a hostile file
+   must not reach C's undefined float-to-integer casts. */
+static int64_t hn__num_i64(hn__num n, int64_t lo, int64_t hi)
+{
+    if (n.kind == 2) {
+        if (!(n.d == n.d)) return 0;
+        if (n.d <= (double)lo) return lo;
+        if (n.d >= (double)hi) return hi;
+        return (int64_t)n.d;
+    }
+    if (n.kind == 1) return n.u > (uint64_t)hi ? hi : (int64_t)n.u;
+    return n.i < lo ? lo : n.i > hi ? hi : n.i;
+}
+
+static uint64_t hn__num_u64(hn__num n, uint64_t hi)
+{
+    if (n.kind == 2) {
+        if (!(n.d > 0.0)) return 0;
+        if (n.d >= (double)hi) return hi;
+        return (uint64_t)n.d;
+    }
+    if (n.kind == 0) return n.i < 0 ? 0 : (uint64_t)n.i > hi ? hi : (uint64_t)n.i;
+    return n.u > hi ? hi : n.u;
+}
+
+static void hn__mat_store(hn_mat_class cls, void *dst, size_t i, hn__num n)
+{
+    switch (cls) {
+    case HN_MAT_DOUBLE: ((double *)dst)[i] = hn__num_double(n); break;
+    case HN_MAT_SINGLE: {
+        double d = hn__num_double(n);
+        if (d > FLT_MAX) d = HUGE_VAL;
+        if (d < -FLT_MAX) d = -HUGE_VAL;
+        ((float *)dst)[i] = (float)d;
+        break;
+    }
+    case HN_MAT_INT8: ((int8_t *)dst)[i] = (int8_t)hn__num_i64(n, INT8_MIN, INT8_MAX); break;
+    case HN_MAT_UINT8: ((uint8_t *)dst)[i] = (uint8_t)hn__num_u64(n, UINT8_MAX); break;
+    case HN_MAT_INT16:
+        ((int16_t *)dst)[i] = (int16_t)hn__num_i64(n, INT16_MIN, INT16_MAX);
+        break;
+    case HN_MAT_UINT16: case HN_MAT_CHAR:
+        ((uint16_t *)dst)[i] = (uint16_t)hn__num_u64(n, UINT16_MAX);
+        break;
+    case HN_MAT_INT32:
+        ((int32_t *)dst)[i] = (int32_t)hn__num_i64(n, INT32_MIN, INT32_MAX);
+        break;
+    case HN_MAT_UINT32: ((uint32_t *)dst)[i] = (uint32_t)hn__num_u64(n, UINT32_MAX); break;
+    case HN_MAT_INT64: ((int64_t *)dst)[i] = hn__num_i64(n, INT64_MIN, INT64_MAX); break;
+    case HN_MAT_UINT64: ((uint64_t *)dst)[i] = hn__num_u64(n, UINT64_MAX); break;
+    default: break;
+    }
+}
+
+/* UTF-8 text into numel UTF-16 code units (MATLAB's char); a code point
+   past U+FFFF becomes a surrogate pair. */
+static hn_status hn__mat_utf8(const unsigned char *p, size_t len, uint16_t *out,
+                              size_t numel, const char *name)
+{
+    size_t i = 0, k = 0;
+    while (i < len) {
+        uint32_t c = p[i];
+        int more = c < 0x80 ? 0 : c >= 0xf0 ? 3 : c >= 0xe0 ? 2 : c >= 0xc0 ? 1 : -1;
+        int j;
+        if (more < 0 || (size_t)more >= len - i) goto bad;
+        c &= more ? 0x3fu >> more : 0x7fu;
+        for (j = 1; j <= more; j++) {
+            if ((p[i + j] & 0xc0) != 0x80) goto bad;
+            c = c << 6 | (p[i + j] & 0x3fu);
+        }
+        i += (size_t)more + 1;
+        if (c > 0x10ffff) goto bad;
+        if (k + (c > 0xffff) >= numel) goto count;
+        if (c > 0xffff) {
+            out[k++] = (uint16_t)(0xd800 + ((c - 0x10000) >> 10));
+            c = 0xdc00 + ((c - 0x10000) & 0x3ffu);
+        }
+        out[k++] = (uint16_t)c;
+    }
+    if (k == numel) return HN_OK;
+count:
+    return hn__fail(HN_ERR_FORMAT, "MAT-file: char variable '%s' has %zu elements, "
+                    "its UTF-8 text decodes to another count", name, numel);
+bad:
+    return hn__fail(HN_ERR_FORMAT, "MAT-file: char variable '%s' holds invalid UTF-8",
+                    name);
+}
+
+static int hn__host_big_endian(void)
+{
+    const uint16_t one = 1;
+    return *(const unsigned char *)&one == 0;
+}
+
+HNDEF hn_status hn_mat_read_var(hn_mat *m, const hn_mat_var *want, hn_mat_array *a)
+{
+    hn_mat_var v;
+    const unsigned char *rest;
+    size_t rest_len, used, size, i, bytes;
+    hn__mat_elem e;
+    hn_status s;
+    uint32_t exact;
+
+    memset(a, 0, sizeof *a);
+    if (want->offset < 128 || want->offset >= m->len)
+        return hn__fail(HN_ERR_ARG, "MAT-file: no variable at offset %zu", want->offset);
+    s = hn__mat_locate(m, want->offset, &v, &rest, &rest_len);
+    if (s != HN_OK) return s;
+
+    /* What this reader reads: real, full numeric, logical and char arrays. */
+    exact = hn__mat_class_mi(v.cls);
+    if (!exact)
+        return hn__fail(HN_ERR_UNSUPPORTED, "MAT-file: variable '%s' is a %s array, "
+                        "which is listed but not read", v.name,
+                        hn_mat_class_name(v.cls, v.flags));
+    if (v.flags & HN_MAT_COMPLEX)
+        return hn__fail(HN_ERR_UNSUPPORTED, "MAT-file: variable '%s' is complex; only "
+                        "real arrays are read", v.name);
+
+    if (v.numel == 0 && rest_len == 0) {
+        /* An empty array may carry no data element at all. */
+        e.type = exact;
+        e.len = 0;
+        e.data = rest;
+    } else {
+        s = hn__mat_tag(m, rest, rest_len, 1, &e, &used);
+        if (s != HN_OK) return s;
+    }
+    size = hn__mi_size(e.type);
+    if (!size)
+        return hn__fail(HN_ERR_FORMAT, "MAT-file: variable '%s' stores its data as type "
+                        "%u, not a number type", v.name, (unsigned)e.type);
+    if (e.type == HN__MI_UTF8 ? v.cls != HN_MAT_CHAR
+                              : e.len % size != 0 || e.len / size != v.numel)
+        return hn__fail(HN_ERR_FORMAT, "MAT-file: variable '%s' has %zu elements but "
+                        "its data element holds %zu bytes of %zu-byte values", v.name,
+                        v.numel, e.len, size);
+
+    a->elem_size = hn__mi_size(exact);
+    if (!hn__mul_size(v.numel, a->elem_size, &bytes))
+        return hn__fail(HN_ERR_LIMIT, "MAT-file: variable '%s' is too large", v.name);
+    a->data = hn__alloc(bytes);
+    if (!a->data) return HN_ERR_NOMEM;
+    a->cls = v.cls;
+    a->flags = v.flags;
+    a->ndim = v.ndim;
+    memcpy(a->dims, v.dims, sizeof a->dims);
+    a->numel = v.numel;
+
+    /* Convert the stored type to the class's; copy when they agree. */
+    if (e.type == HN__MI_UTF8) {
+        s = hn__mat_utf8(e.data, e.len, (uint16_t *)a->data, v.numel, v.name);
+    } else if (e.type == exact && m->big_endian == hn__host_big_endian()) {
+        if (bytes) memcpy(a->data, e.data, bytes);
+    } else {
+        /* UTF-16 and UTF-32 text converts as plain code units. */
+        uint32_t t = e.type == HN__MI_UTF16 ? (uint32_t)HN__MI_UINT16
+                   : e.type == HN__MI_UTF32 ? (uint32_t)HN__MI_UINT32 : e.type;
+        for (i = 0; i < v.numel; i++)
+            hn__mat_store(v.cls, a->data, i, hn__mat_num(m->big_endian,
+                                                         e.data + i * size, t));
+    }
+    if (s != HN_OK) hn_mat_array_free(a);
+    return s;
+}
+
+HNDEF hn_status hn_mat_read(hn_mat *m, const char *name, hn_mat_array *a)
+{
+    hn_mat_var v;
+    hn_status s;
+    memset(a, 0, sizeof *a);
+    s = hn_mat_find(m, name, &v);
+    if (s != HN_OK) return s;
+    return hn_mat_read_var(m, &v, a);
+}
+
+HNDEF void hn_mat_array_free(hn_mat_array *a)
+{
+    HN_FREE(a->data);
+    memset(a, 0, sizeof *a);
+}
+
+HNDEF double hn_mat_get(const hn_mat_array *a, size_t i)
+{
+    HN_ASSERT(i < a->numel);
+    switch (a->cls) {
+    case HN_MAT_DOUBLE: return ((const double *)a->data)[i];
+    case HN_MAT_SINGLE: return ((const float *)a->data)[i];
+    case HN_MAT_INT8: return ((const int8_t *)a->data)[i];
+    case HN_MAT_UINT8: return ((const uint8_t *)a->data)[i];
+    case HN_MAT_INT16: return ((const int16_t *)a->data)[i];
+    case HN_MAT_UINT16: case HN_MAT_CHAR: return ((const uint16_t *)a->data)[i];
+    case HN_MAT_INT32: return ((const int32_t *)a->data)[i];
+    case HN_MAT_UINT32: return ((const uint32_t *)a->data)[i];
+    case HN_MAT_INT64: return (double)((const int64_t *)a->data)[i];
+    case HN_MAT_UINT64: return (double)((const uint64_t *)a->data)[i];
+    default: return 0.0;
+    }
+}
+
+HNDEF void hn_mat_to_float(const hn_mat_array *a, float scale, float *out)
+{
+    size_t i;
+    if (a->cls == HN_MAT_UINT8) {
+        const uint8_t *p = (const uint8_t *)a->data;
+        for (i = 0; i < a->numel; i++) out[i] = p[i] * scale;
+        return;
+    }
+    for (i = 0; i < a->numel; i++) out[i] = (float)(hn_mat_get(a, i) * scale);
+}
+
+HNDEF const char *hn_mat_class_name(hn_mat_class cls, int flags)
+{
+    static const char *const names[] = {
+        "unknown", "cell", "struct", "object", "char", "sparse", "double", "single",
+        "int8", "uint8", "int16", "uint16", "int32", "uint32", "int64", "uint64",
+        "function_handle", "opaque"
+    };
+    if (cls == HN_MAT_UINT8 && (flags & HN_MAT_LOGICAL)) return "logical";
+    if ((unsigned)cls > HN_MAT_OPAQUE) return "unknown";
+    return names[cls];
+}
+
+HNDEF hn_status hn_svhn_convert(const hn_mat_array *x, const hn_mat_array *y,
+                                float scale, float *images, int *labels)
+{
+    size_t n, i, r, c, ch;
+    const uint8_t *px = (const uint8_t *)x->data;
+    if (x->cls != HN_MAT_UINT8 || x->ndim != 4 || x->dims[0] != 32 || x->dims[1] != 32
+        || x->dims[2] != 3)
+        return hn__fail(HN_ERR_SHAPE, "SVHN: X must be uint8 32x32x3xN");
+    n = x->dims[3];
+    if (y->numel != n || !hn__mat_class_mi(y->cls) || y->cls == HN_MAT_CHAR)
+        return hn__fail(HN_ERR_SHAPE, "SVHN: y must hold N = %zu numbers, it holds %zu",
+                        n, y->numel);
+
+    /* X(r, c, ch, i) sits at r + 32 c + 1024 ch + 3072 i (column-major);
+       the image wants it at [i][ch][r][c]. */
+    for (i = 0; i < n; i++) {
+        double lab = hn_mat_get(y, i);
+        if (!(lab >= 1.0 && lab <= 10.0) || lab != (double)(int)lab)
+            return hn__fail(HN_ERR_FORMAT, "SVHN: label %zu is not an integer 1..10", i);
+        labels[i] = (int)lab % 10;
+        for (ch = 0; ch < 3; ch++)
+            for (r = 0; r < 32; r++)
+                for (c = 0; c < 32; c++)
+                    images[((i * 3 + ch) * 32 + r) * 32 + c] =
+                        px[i * 3072 + ch * 1024 + c * 32 + r] * scale;
+    }
+    return HN_OK;
+}
+
+HNDEF hn_status hn_svhn_load(hn_mat *m, float scale, float **images, int **labels,
+                             int *n)
+{
+    hn_mat_array x, y;
+    hn_status s;
+    *images = NULL;
+    *labels = NULL;
+    *n = 0;
+    s = hn_mat_read(m, "X", &x);
+    if (s != HN_OK) return s;
+    s = hn_mat_read(m, "y", &y);
+    if (s != HN_OK) goto done;
+    if (x.ndim != 4 || x.dims[3] > (size_t)INT_MAX) {
+        s = hn__fail(HN_ERR_SHAPE, "SVHN: X must be uint8 32x32x3xN");
+        goto done;
+    }
+    *images = (float *)hn__calloc(x.numel, sizeof(float));
+    *labels = (int *)hn__calloc(x.dims[3] ? x.dims[3] : 1, sizeof(int));
+    if (!*images || !*labels) {
+        s = HN_ERR_NOMEM;
+        goto done;
+    }
+    s = hn_svhn_convert(&x, &y, scale, *images, *labels);
+    if (s == HN_OK) *n = (int)x.dims[3];
+done:
+    if (s != HN_OK) {
+        HN_FREE(*images);
+        HN_FREE(*labels);
+        *images = NULL;
+        *labels = NULL;
+    }
+    hn_mat_array_free(&x);
+    hn_mat_array_free(&y);
+    return s;
+}
+
 /* ---- end of data file implementation ---- */
 
 /* ========================================================================
    Checkpoint implementation
    ======================================================================== */
+
+/* FILE FORMAT: checkpoint, version 1.
+
+   Every integer is little-endian and every float IEEE 754 binary32
+   little-endian, whatever the host that wrote or reads it.
+
+      offset  bytes  field
+      0       8      magic 89 'H' 'N' 'C' 'K' 0D 0A 1A (a high byte and a
+                     CR LF, as in PNG, so that a text-mode copy shows)
+      8       4      format version, 1
+      12      4      number of entries
+      16      8      length of the whole file in bytes, CRC included
+      24      4      length C of the configuration string
+      28      C      configuration: bytes of the program's choosing (text),
+                     no terminating NUL
+      then each entry in turn:
+              1      kind: 1 float32 tensor, 2 raw blob
+              1      name length L, 1..63
+              L      name, no NUL; names are unique in a file
+              1      number of dimensions D (tensor 1..4, blob 0)
+              4 D    the dimensions, each 1..2^31-1
+              8      payload length P (a tensor's is 4 times the product)
+              P      payload
+      len-4   4      CRC-32 (ISO-HDLC, zlib's crc32) of every byte before it
+
+   A reader checks, in this order: magic, version, the stored length
+   against the bytes present (truncation), the CRC (any flipped bit), and
+   then every entry's lengths against what is left, so even a file with a
+   forged CRC cannot make it read out of bounds. */
+
+static const unsigned char hn__ckpt_magic[8] = {0x89, 'H', 'N', 'C', 'K', 0x0d, 0x0a,
+                                                0x1a};
+#define HN__CKPT_VERSION 1u
+#define HN__CKPT_HEADER 28u
+
+static void hn__store_u64le(unsigned char *p, uint64_t v)
+{
+    hn__store_u32le(p, (uint32_t)v);
+    hn__store_u32le(p + 4, (uint32_t)(v >> 32));
+}
+
+/* Reserve n more bytes at the end of the writer's buffer; NULL (and the
+   writer's error set) when that fails. */
+static unsigned char *hn__ckpt_grow(hn_ckpt_writer *w, size_t n)
+{
+    unsigned char *p;
+    if (w->err != HN_OK) return NULL;
+    if (n > (size_t)-1 / 2 - w->len) {
+        w->err = hn__fail(HN_ERR_LIMIT, "checkpoint larger than memory can hold");
+        return NULL;
+    }
+    if (w->len + n > w->cap) {
+        size_t cap = w->cap ? w->cap : 4096;
+        while (cap < w->len + n) cap *= 2;
+        p = (unsigned char *)HN_REALLOC(w->buf, cap);
+        if (!p) {
+            w->err = hn__fail(HN_ERR_NOMEM, "out of memory growing a checkpoint to %zu "
+                              "bytes", cap);
+            return NULL;
+        }
+        w->buf = p;
+        w->cap = cap;
+    }
+    p = w->buf + w->len;
+    w->len += n;
+    return p;
+}
+
+HNDEF hn_status hn_ckpt_begin(hn_ckpt_writer *w, const char *config)
+{
+    size_t clen = config ? strlen(config) : 0;
+    unsigned char *p;
+    memset(w, 0, sizeof *w);
+    if (clen > 0xffffffffu)
+        return w->err = hn__fail(HN_ERR_LIMIT, "checkpoint configuration too long");
+    p = hn__ckpt_grow(w, HN__CKPT_HEADER + clen);
+    if (!p) return w->err;
+    memcpy(p, hn__ckpt_magic, 8);
+    hn__store_u32le(p + 8, HN__CKPT_VERSION);
+    hn__store_u32le(p + 24, (uint32_t)clen);
+    if (clen) memcpy(p + HN__CKPT_HEADER, config, clen);
+    return HN_OK;
+}
+
+static int hn__ckpt_writer_has(const hn_ckpt_writer *w, const char *name);
+
+/* Append an entry's head (kind, name, dims, payload length) and return
+   where its payload of plen bytes goes. */
+static unsigned char *hn__ckpt_entry(hn_ckpt_writer *w, int kind, const char *name,
+                                     int ndim, const int *shape, size_t plen)
+{
+    size_t nlen = strlen(name), i;
+    unsigned char *p;
+    if (w->err != HN_OK) return NULL;
+    if (nlen == 0 || nlen >= HN_CKPT_NAME_MAX) {
+        w->err = hn__fail(HN_ERR_ARG, "checkpoint entry name '%s' must be 1 to %d bytes",
+                          name, HN_CKPT_NAME_MAX - 1);
+        return NULL;
+    }
+    if (hn__ckpt_writer_has(w, name)) {
+        w->err = hn__fail(HN_ERR_ARG, "checkpoint entry '%s' added twice", name);
+        return NULL;
+    }
+    if (w->count == 0xffffffffu) {
+        w->err = hn__fail(HN_ERR_LIMIT, "too many checkpoint entries");
+        return NULL;
+    }
+    p = hn__ckpt_grow(w, 3 + nlen + 4 * (size_t)ndim + 8);
+    if (!p || !hn__ckpt_grow(w, plen)) return NULL;
+    p = w->buf + w->len - plen - (3 + nlen + 4 * (size_t)ndim + 8);
+    *p++ = (unsigned char)kind;
+    *p++ = (unsigned char)nlen;
+    memcpy(p, name, nlen);
+    p += nlen;
+    *p++ = (unsigned char)ndim;
+    for (i = 0; i < (size_t)ndim; i++, p += 4) hn__store_u32le(p, (uint32_t)shape[i]);
+    hn__store_u64le(p, plen);
+    w->count++;
+    return p + 8;
+}
+
+HNDEF hn_status hn_ckpt_add_tensor(hn_ckpt_writer *w, const char *name, int ndim,
+                                   const int *shape, const float *data)
+{
+    size_t n, i;
+    unsigned char *p;
+    if (w->err != HN_OK) return w->err;
+    n = hn__shape_size(ndim, shape);
+    if (!n) return w->err = hn__err_status;
+    if (n > (size_t)-1 / 4)
+        return w->err = hn__fail(HN_ERR_LIMIT, "tensor '%s' too large", name);
+    p = hn__ckpt_entry(w, HN_CKPT_TENSOR, name, ndim, shape, 4 * n);
+    if (!p) return w->err;
+    for (i = 0; i < n; i++) {
+        uint32_t b;
+        memcpy(&b, data + i, 4);
+        hn__store_u32le(p + 4 * i, b);
+    }
+    return HN_OK;
+}
+
+HNDEF hn_status hn_ckpt_add_blob(hn_ckpt_writer *w, const char *name,
+                                 const void *data, size_t len)
+{
+    unsigned char *p = hn__ckpt_entry(w, HN_CKPT_BLOB, name, 0, NULL, len);
+    if (!p) return w->err;
+    if (len) memcpy(p, data, len);
+    return HN_OK;
+}
+
+/* prefix + name into buf, or an error naming both when it does not fit. */
+static hn_status hn__ckpt_name(char *buf, const char *prefix, const char *name)
+{
+    size_t a = strlen(prefix), b = strlen(name);
+    if (a + b >= HN_CKPT_NAME_MAX)
+        return hn__fail(HN_ERR_ARG, "checkpoint name '%s%s' longer than %d bytes",
+                        prefix, name, HN_CKPT_NAME_MAX - 1);
+    memcpy(buf, prefix, a);
+    memcpy(buf + a, name, b + 1);
+    return HN_OK;
+}
+
+HNDEF hn_status hn_ckpt_add_params(hn_ckpt_writer *w, const hn_params *ps,
+                                   const float *base, const char *prefix)
+{
+    char name[HN_CKPT_NAME_MAX];
+    int i;
+    for (i = 0; i < ps->count && w->err == HN_OK; i++) {
+        const hn_param_info *pi = &ps->info[i];
+        if (hn__ckpt_name(name, prefix, pi->name) != HN_OK) return w->err = hn__err_status;
+        hn_ckpt_add_tensor(w, name, pi->ndim, pi->shape, base + pi->offset);
+    }
+    return w->err;
+}
+
+HNDEF hn_status hn_ckpt_add_u64(hn_ckpt_writer *w, const char *name, uint64_t v)
+{
+    unsigned char b[8];
+    hn__store_u64le(b, v);
+    return hn_ckpt_add_blob(w, name, b, 8);
+}
+
+/* An RNG as 24 bytes: state, increment, the spare normal's bits, and
+   whether it is pending. */
+HNDEF hn_status hn_ckpt_add_rng(hn_ckpt_writer *w, const char *name, const hn_rng *r)
+{
+    unsigned char b[24];
+    uint32_t spare;
+    memcpy(&spare, &r->spare, 4);
+    hn__store_u64le(b, r->state);
+    hn__store_u64le(b + 8, r->inc);
+    hn__store_u32le(b + 16, spare);
+    hn__store_u32le(b + 20, r->has_spare ? 1u : 0u);
+    return hn_ckpt_add_blob(w, name, b, 24);
+}
+
+HNDEF void hn_ckpt_writer_free(hn_ckpt_writer *w)
+{
+    HN_FREE(w->buf);
+    memset(w, 0, sizeof *w);
+}
+
+HNDEF hn_status hn_ckpt_finish(hn_ckpt_writer *w, unsigned char **out, size_t *len)
+{
+    unsigned char *p;
+    hn_status s;
+    *out = NULL;
+    *len = 0;
+    p = hn__ckpt_grow(w, 4);
+    if (!p) {
+        s = w->err;
+        hn_ckpt_writer_free(w);
+        return s;
+    }
+    hn__store_u32le(w->buf + 12, w->count);
+    hn__store_u64le(w->buf + 16, w->len);
+    hn__store_u32le(p, hn_crc32(0, w->buf, w->len - 4));
+    *out = w->buf;
+    *len = w->len;
+    memset(w, 0, sizeof *w);
+    return HN_OK;
+}
+
+#ifndef HN_NO_STDIO
+/* Write to "<path>.tmp", then rename it over path: readers see the old
+   file or the new one, never half of one. NOTE: standard C has no fsync,
+   so a power cut (not a crash) may still lose the newest write. */
+static hn_status hn__write_atomic(const char *path, const unsigned char *data,
+                                  size_t len)
+{
+    size_t plen = strlen(path);
+    char *tmp = (char *)hn__alloc(plen + 5);
+    FILE *f;
+    int ok;
+    if (!tmp) return HN_ERR_NOMEM;
+    memcpy(tmp, path, plen);
+    memcpy(tmp + plen, ".tmp", 5);
+    f = fopen(tmp, "wb");
+    if (!f) {
+        hn__fail(HN_ERR_IO, "cannot create '%s'", tmp);
+        HN_FREE(tmp);
+        return HN_ERR_IO;
+    }
+    ok = fwrite(data, 1, len, f) == len;
+    ok = fflush(f) == 0 && ok;
+    ok = fclose(f) == 0 && ok;
+#ifdef _WIN32
+    /* Windows' rename does not replace an existing file. */
+    if (ok) remove(path);
+#endif
+    if (!ok || rename(tmp, path) != 0) {
+        remove(tmp);
+        hn__fail(HN_ERR_IO, ok ? "cannot rename '%s' over '%s'"
+                               : "cannot write '%s' (disk full?)", tmp, path);
+        HN_FREE(tmp);
+        return HN_ERR_IO;
+    }
+    HN_FREE(tmp);
+    return HN_OK;
+}
+
+HNDEF hn_status hn_ckpt_finish_file(hn_ckpt_writer *w, const char *path)
+{
+    unsigned char *buf;
+    size_t len;
+    hn_status s = hn_ckpt_finish(w, &buf, &len);
+    if (s != HN_OK) return s;
+    s = hn__write_atomic(path, buf, len);
+    HN_FREE(buf);
+    return s;
+}
+#endif
+
+/* Parse the entry at p, with left bytes before the CRC. */
+static hn_status hn__ckpt_parse_entry(const unsigned char *p, size_t left,
+                                      hn_ckpt_entry *e, size_t *used)
+{
+    size_t nlen, pos, i;
+    uint64_t plen, want;
+    memset(e, 0, sizeof *e);
+    if (left < 3) goto truncated;
+    e->kind = p[0];
+    nlen = p[1];
+    if (e->kind != HN_CKPT_TENSOR && e->kind != HN_CKPT_BLOB)
+        return hn__fail(HN_ERR_FORMAT, "checkpoint: entry of unknown kind %d", e->kind);
+    if (nlen == 0 || nlen >= HN_CKPT_NAME_MAX)
+        return hn__fail(HN_ERR_FORMAT, "checkpoint: entry name of %zu bytes", nlen);
+    if (left < 3 + nlen) goto truncated;
+    memcpy(e->name, p + 2, nlen);
+    e->name[nlen] = '\0';
+    if (memchr(e->name, 0, nlen))
+        return hn__fail(HN_ERR_FORMAT, "checkpoint: entry name holds a NUL byte");
+    e->ndim = p[2 + nlen];
+    pos = 3 + nlen;
+    if (e->kind == HN_CKPT_TENSOR ? e->ndim < 1 || e->ndim > HN_MAX_DIMS : e->ndim != 0)
+        return hn__fail(HN_ERR_FORMAT, "checkpoint: '%s' has %d dimensions", e->name,
+                        e->ndim);
+    if (left - pos < 4 * (size_t)e->ndim + 8) goto truncated;
+    want = 4;
+    for (i = 0; i < (size_t)e->ndim; i++, pos += 4) {
+        uint32_t d = hn__load_u32le(p + pos);
+        if (d == 0 || d > 0x7fffffffu)
+            return hn__fail(HN_ERR_FORMAT, "checkpoint: '%s' has dimension %u", e->name,
+                            (unsigned)d);
+        e->shape[i] = (int)d;
+        /* Four dims below 2^31 and 4 bytes: at most 2^126, so check as we go. */
+        if (want > UINT64_MAX / d)
+            return hn__fail(HN_ERR_FORMAT, "checkpoint: '%s' is absurdly large", e->name);
+        want *= d;
+    }
+    plen = hn__load_u64le(p + pos);
+    pos += 8;
+    if (e->kind == HN_CKPT_TENSOR && plen != want)
+        return hn__fail(HN_ERR_FORMAT, "checkpoint: tensor '%s' holds %llu bytes, its "
+                        "shape needs %llu", e->name, (unsigned long long)plen,
+                        (unsigned long long)want);
+    if (plen > left - pos)
+        return hn__fail(HN_ERR_TRUNCATED, "checkpoint: '%s' claims %llu bytes, only %zu "
+                        "are left", e->name, (unsigned long long)plen, left - pos);
+    e->size = e->kind == HN_CKPT_TENSOR ? (size_t)plen / 4 : (size_t)plen;
+    e->offset = pos;
+    *used = pos + (size_t)plen;
+    return HN_OK;
+truncated:
+    return hn__fail(HN_ERR_TRUNCATED, "checkpoint: entry cut off (%zu bytes left)", left);
+}
+
+/* Whether the writer already holds an entry of this name. The writer's
+   own entries are well formed, so the reader's parser walks them. */
+static int hn__ckpt_writer_has(const hn_ckpt_writer *w, const char *name)
+{
+    size_t pos = HN__CKPT_HEADER + hn__load_u32le(w->buf + 24), used;
+    uint32_t i;
+    hn_ckpt_entry e;
+    for (i = 0; i < w->count; i++, pos += used) {
+        if (hn__ckpt_parse_entry(w->buf + pos, w->len - pos, &e, &used) != HN_OK) return 0;
+        if (strcmp(e.name, name) == 0) return 1;
+    }
+    return 0;
+}
+
+HNDEF hn_status hn_ckpt_open_mem(hn_ckpt *c, const void *data, size_t len)
+{
+    const unsigned char *p = (const unsigned char *)data;
+    uint32_t version, count, clen, crc, want_crc;
+    uint64_t stored_len;
+    size_t pos, used, end;
+    int i, j;
+    hn_status s;
+
+    memset(c, 0, sizeof *c);
+    if (len < 8 || memcmp(p, hn__ckpt_magic, 8) != 0)
+        return hn__fail(HN_ERR_FORMAT, "not a hypernet.h checkpoint (bad magic)");
+    if (len < HN__CKPT_HEADER + 4)
+        return hn__fail(HN_ERR_TRUNCATED, "checkpoint truncated: %zu bytes, the header "
+                        "alone needs %u", len, HN__CKPT_HEADER + 4);
+    version = hn__load_u32le(p + 8);
+    if (version != HN__CKPT_VERSION)
+        return hn__fail(HN_ERR_UNSUPPORTED, "checkpoint format version %u, this reader "
+                        "knows version %u", (unsigned)version, HN__CKPT_VERSION);
+    count = hn__load_u32le(p + 12);
+    stored_len = hn__load_u64le(p + 16);
+    if (stored_len != len)
+        return hn__fail(stored_len > len ? HN_ERR_TRUNCATED : HN_ERR_FORMAT,
+                        "checkpoint %s: its header says %llu bytes, there are %zu",
+                        stored_len > len ? "truncated" : "has trailing bytes",
+                        (unsigned long long)stored_len, len);
+    crc = hn__load_u32le(p + len - 4);
+    want_crc = hn_crc32(0, p, len - 4);
+    if (crc != want_crc)
+        return hn__fail(HN_ERR_CHECKSUM, "checkpoint corrupted: CRC-32 is %x, the "
+                        "content's is %x", (unsigned)crc, (unsigned)want_crc);
+
+    /* The content is what was written; still, trust no length. */
+    end = len - 4;
+    clen = hn__load_u32le(p + 24);
+    if (clen > end - HN__CKPT_HEADER)
+        return hn__fail(HN_ERR_FORMAT, "checkpoint: configuration of %u bytes runs past "
+                        "the end", (unsigned)clen);
+    /* Every entry takes at least 12 bytes: refuse a count the file cannot hold
+       before allocating for it. */
+    if (count > (end - HN__CKPT_HEADER - clen) / 12 || count > (uint32_t)INT_MAX)
+        return hn__fail(HN_ERR_FORMAT, "checkpoint: %u entries cannot fit in %zu bytes",
+                        (unsigned)count, len);
+    c->config = (char *)hn__alloc((size_t)clen + 1);
+    c->entries = (hn_ckpt_entry *)hn__calloc(count ? count : 1, sizeof *c->entries);
+    if (!c->config || !c->entries) {
+        s = HN_ERR_NOMEM;
+        goto fail;
+    }
+    memcpy(c->config, p + HN__CKPT_HEADER, clen);
+    c->config[clen] = '\0';
+    pos = HN__CKPT_HEADER + clen;
+    for (i = 0; i < (int)count; i++, pos += used) {
+        hn_ckpt_entry *e = &c->entries[i];
+        s = hn__ckpt_parse_entry(p + pos, end - pos, e, &used);
+        if (s != HN_OK) goto fail;
+        e->offset += pos;
+        /* O(n^2), but checkpoints hold hundreds of entries, not millions. */
+        for (j = 0; j < i; j++)
+            if (strcmp(c->entries[j].name, e->name) == 0) {
+                s = hn__fail(HN_ERR_FORMAT, "checkpoint: entry '%s' appears twice",
+                             e->name);
+                goto fail;
+            }
+    }
+    if (pos != end) {
+        s = hn__fail(HN_ERR_FORMAT, "checkpoint: %zu unexplained bytes after the last "
+                     "entry", end - pos);
+        goto fail;
+    }
+    c->data = p;
+    c->len = len;
+    c->count = (int)count;
+    return HN_OK;
+fail:
+    hn_ckpt_close(c);
+    return s;
+}
+
+#ifndef HN_NO_STDIO
+HNDEF hn_status hn_ckpt_open_file(hn_ckpt *c, const char *path, size_t max_bytes)
+{
+    unsigned char *buf;
+    size_t len;
+    hn_status s;
+    memset(c, 0, sizeof *c);
+    s = hn_read_file(path, max_bytes, &buf, &len);
+    if (s != HN_OK) return s;
+    s = hn_ckpt_open_mem(c, buf, len);
+    if (s != HN_OK) {
+        HN_FREE(buf);
+        return hn__fail_within(s, "checkpoint", path);
+    }
+    c->owned = buf;
+    return HN_OK;
+}
+#endif
+
+HNDEF void hn_ckpt_close(hn_ckpt *c)
+{
+    HN_FREE(c->owned);
+    HN_FREE(c->config);
+    HN_FREE(c->entries);
+    memset(c, 0, sizeof *c);
+}
+
+HNDEF const hn_ckpt_entry *hn_ckpt_find(const hn_ckpt *c, const char *name)
+{
+    int i;
+    for (i = 0; i < c->count; i++)
+        if (strcmp(c->entries[i].name, name) == 0) return &c->entries[i];
+    return NULL;
+}
+
+/* "3x4" into buf (room for four dims of ten digits). */
+static const char *hn__shape_str(char *buf, int ndim, const int *shape)
+{
+    size_t pos = 0;
+    int i;
+    for (i = 0; i < ndim; i++) {
+        unsigned v = (unsigned)shape[i];
+        char tmp[12];
+        int n = 0;
+        if (i) buf[pos++] = 'x';
+        do tmp[n++] = (char)('0' + v % 10); while ((v /= 10) != 0);
+        while (n) buf[pos++] = tmp[--n];
+    }
+    buf[pos] = '\0';
+    return buf;
+}
+
+/* The entry called name of the given kind, or NULL with the reason set. */
+static const hn_ckpt_entry *hn__ckpt_get(const hn_ckpt *c, const char *name, int kind)
+{
+    const hn_ckpt_entry *e = hn_ckpt_find(c, name);
+    if (!e) {
+        hn__fail(HN_ERR_NOT_FOUND, "checkpoint has no entry '%s'", name);
+        return NULL;
+    }
+    if (e->kind != kind) {
+        hn__fail(HN_ERR_FORMAT, "checkpoint entry '%s' is a %s, not a %s", name,
+                 e->kind == HN_CKPT_TENSOR ? "tensor" : "blob",
+                 kind == HN_CKPT_TENSOR ? "tensor" : "blob");
+        return NULL;
+    }
+    return e;
+}
+
+/* The tensor called name, or NULL with the reason set when it is missing
+   or its shape is not (ndim, shape). */
+static const hn_ckpt_entry *hn__ckpt_tensor(const hn_ckpt *c, const char *name,
+                                            int ndim, const int *shape)
+{
+    const hn_ckpt_entry *e = hn__ckpt_get(c, name, HN_CKPT_TENSOR);
+    char have[48], want[48];
+    int d, same;
+    if (!e) return NULL;
+    same = e->ndim == ndim;
+    for (d = 0; same && d < ndim; d++) same = e->shape[d] == shape[d];
+    if (same) return e;
+    hn__fail(HN_ERR_SHAPE, "tensor '%s' is %s in the checkpoint, %s in the model", name,
+             hn__shape_str(have, e->ndim, e->shape), hn__shape_str(want, ndim, shape));
+    return NULL;
+}
+
+HNDEF hn_status hn_ckpt_read_tensor(const hn_ckpt *c, const char *name, int ndim,
+                                    const int *shape, float *out)
+{
+    const hn_ckpt_entry *e = hn__ckpt_tensor(c, name, ndim, shape);
+    const unsigned char *p;
+    size_t i;
+    if (!e) return hn__err_status;
+    p = c->data + e->offset;
+    for (i = 0; i < e->size; i++) {
+        uint32_t b = hn__load_u32le(p + 4 * i);
+        memcpy(out + i, &b, 4);
+    }
+    return HN_OK;
+}
+
+HNDEF hn_status hn_ckpt_read_blob(const hn_ckpt *c, const char *name, void *out,
+                                  size_t len)
+{
+    const hn_ckpt_entry *e = hn__ckpt_get(c, name, HN_CKPT_BLOB);
+    if (!e) return hn__err_status;
+    if (e->size != len)
+        return hn__fail(HN_ERR_SHAPE, "blob '%s' is %zu bytes in the checkpoint, %zu "
+                        "expected", name, e->size, len);
+    if (len) memcpy(out, c->data + e->offset, len);
+    return HN_OK;
+}
+
+HNDEF hn_status hn_ckpt_read_u64(const hn_ckpt *c, const char *name, uint64_t *v)
+{
+    unsigned char b[8] = {0};
+    hn_status s = hn_ckpt_read_blob(c, name, b, 8);
+    if (s == HN_OK) *v = hn__load_u64le(b);
+    return s;
+}
+
+HNDEF hn_status hn_ckpt_read_rng(const hn_ckpt *c, const char *name, hn_rng *r)
+{
+    unsigned char b[24] = {0};
+    uint32_t spare;
+    hn_status s = hn_ckpt_read_blob(c, name, b, 24);
+    if (s != HN_OK) return s;
+    r->state = hn__load_u64le(b);
+    r->inc = hn__load_u64le(b + 8);
+    spare = hn__load_u32le(b + 16);
+    memcpy(&r->spare, &spare, 4);
+    r->has_spare = hn__load_u32le(b + 20) != 0;
+    return HN_OK;
+}
+
+HNDEF hn_status hn_ckpt_read_params(const hn_ckpt *c, const hn_params *ps, float *base,
+                                    const char *prefix)
+{
+    char name[HN_CKPT_NAME_MAX];
+    int i, pass;
+    hn_status s = HN_OK;
+    /* Check every tensor before copying any, so a mismatch leaves the
+       store as it was. */
+    for (pass = 0; pass < 2; pass++)
+        for (i = 0; i < ps->count; i++) {
+            const hn_param_info *pi = &ps->info[i];
+            s = hn__ckpt_name(name, prefix, pi->name);
+            if (s != HN_OK) return s;
+            if (pass == 0 && !hn__ckpt_tensor(c, name, pi->ndim, pi->shape))
+                return hn__err_status;
+            if (pass == 1)
+                s = hn_ckpt_read_tensor(c, name, pi->ndim, pi->shape, base + pi->offset);
+        }
+    return s;
+}
+
+#ifndef HN_NO_STDIO
+HNDEF hn_status hn_checkpoint_save_params(const char *path, const hn_params *ps,
+                                          const char *config)
+{
+    hn_ckpt_writer w;
+    if (!ps->data) return hn__fail(HN_ERR_ARG, "save a checkpoint of an allocated store");
+    hn_ckpt_begin(&w, config);
+    hn_ckpt_add_params(&w, ps, ps->data, "");
+    return hn_ckpt_finish_file(&w, path);
+}
+
+HNDEF hn_status hn_checkpoint_load_params(const char *path, hn_params *ps,
+                                          char **config)
+{
+    hn_ckpt c;
+    hn_status s;
+    int i;
+    if (config) *config = NULL;
+    if (!ps->data) return hn__fail(HN_ERR_ARG, "load a checkpoint into an allocated store");
+    s = hn_ckpt_open_file(&c, path, (size_t)-1);
+    if (s != HN_OK) return s;
+    for (i = 0; i < c.count; i++)
+        if (c.entries[i].kind == HN_CKPT_TENSOR && hn_params_find(ps, c.entries[i].name) < 0) {
+            s = hn__fail(HN_ERR_SHAPE, "checkpoint tensor '%s' is not in the model",
+                         c.entries[i].name);
+            break;
+        }
+    if (s == HN_OK) s = hn_ckpt_read_params(&c, ps, ps->data, "");
+    if (s == HN_OK && config) {
+        *config = c.config;
+        c.config = NULL;
+    }
+    hn_ckpt_close(&c);
+    return s;
+}
+#endif
 
 /* ---- end of checkpoint implementation ---- */
 

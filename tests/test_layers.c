@@ -306,6 +306,395 @@ static void test_mlp(hn_rng *rng)
     free(dw2); free(db2);
 }
 
+/* ---- conv2d ---- */
+
+typedef struct {
+    hn_conv2d cv;
+    int n;
+    float *x, *w, *b, *y, *r, *ws;
+} conv_case;
+
+static size_t conv_in_size(const conv_case *c)
+{
+    return (size_t)c->n * c->cv.c_in * c->cv.h_in * c->cv.w_in;
+}
+
+static size_t conv_out_size(const conv_case *c)
+{
+    return (size_t)c->n * c->cv.c_out * c->cv.h_out * c->cv.w_out;
+}
+
+static double conv_loss(void *p)
+{
+    conv_case *c = (conv_case *)p;
+    hn_conv2d_forward(&c->cv, c->n, c->x, c->w, c->b, c->y, c->ws);
+    return project(c->y, c->r, conv_out_size(c));
+}
+
+/* The definition, seven loops deep, in double. */
+static double conv_direct_diff(const conv_case *c)
+{
+    const hn_conv2d *cv = &c->cv;
+    double worst = 0.0;
+    int i, o, r, s, ch, u, v;
+    for (i = 0; i < c->n; i++)
+        for (o = 0; o < cv->c_out; o++)
+            for (r = 0; r < cv->h_out; r++)
+                for (s = 0; s < cv->w_out; s++) {
+                    double acc = c->b ? c->b[o] : 0.0;
+                    for (ch = 0; ch < cv->c_in; ch++)
+                        for (u = 0; u < cv->kh; u++)
+                            for (v = 0; v < cv->kw; v++) {
+                                int ih = r * cv->stride - cv->pad + u;
+                                int iw = s * cv->stride - cv->pad + v;
+                                if (ih < 0 || ih >= cv->h_in || iw < 0 || iw >= cv->w_in)
+                                    continue;
+                                acc += (double)c->w[((o * cv->c_in + ch) * cv->kh + u) *
+                                                    cv->kw + v] *
+                                       c->x[((i * cv->c_in + ch) * cv->h_in + ih) *
+                                            cv->w_in + iw];
+                            }
+                    worst = fmax(worst, fabs(acc - c->y[((i * cv->c_out + o) * cv->h_out +
+                                                          r) * cv->w_out + s]));
+                }
+    return worst;
+}
+
+static void test_conv2d(hn_rng *rng, const char *name, int n, int c_in, int h, int w,
+                        int c_out, int kh, int kw, int stride, int pad, int bias)
+{
+    conv_case c;
+    char what[64];
+    float *dx, *dw, *db, *y1;
+    size_t nx, nw, ny, i;
+    double diff;
+    int bits_differ = 0;
+    CHECK(hn_conv2d_init(&c.cv, c_in, h, w, c_out, kh, kw, stride, pad) == HN_OK,
+          "conv2d init: %s", hn_error());
+    c.n = n;
+    nx = conv_in_size(&c);
+    nw = (size_t)c_out * c_in * kh * kw;
+    ny = conv_out_size(&c);
+    c.x = random_buffer(rng, nx, 1.0f);
+    c.w = random_buffer(rng, nw, 1.0f);
+    c.b = bias ? random_buffer(rng, (size_t)c_out, 1.0f) : NULL;
+    c.y = (float *)malloc(ny * sizeof(float));
+    c.r = random_buffer(rng, ny, 1.0f);
+    c.ws = (float *)malloc(hn_conv2d_workspace_size(&c.cv) * sizeof(float));
+
+    conv_loss(&c);
+    diff = conv_direct_diff(&c);
+    printf("conv2d %s: (%d,%d,%d,%d) k %dx%d stride %d pad %d -> %dx%d, "
+           "forward max |diff| vs direct = %.2e\n", name, n, c_in, h, w, kh, kw, stride,
+           pad, c.cv.h_out, c.cv.w_out, diff);
+    CHECK(diff < 1e-5, "conv2d %s forward max |diff| %.3e", name, diff);
+
+    /* A different number of slots spreads the images differently; the
+       forward result must not change at all. */
+    y1 = (float *)malloc(ny * sizeof(float));
+    memcpy(y1, c.y, ny * sizeof(float));
+    c.cv.slots = 1;
+    conv_loss(&c);
+    for (i = 0; i < ny; i++) bits_differ += c.y[i] != y1[i];
+    CHECK(bits_differ == 0, "conv2d %s: 1 slot changes %d outputs", name, bits_differ);
+    free(y1);
+
+    dx = grad_buffer(nx);
+    dw = grad_buffer(nw);
+    db = grad_buffer((size_t)c_out);
+    c.cv.slots = 3;
+    free(c.ws);
+    c.ws = (float *)malloc(hn_conv2d_workspace_size(&c.cv) * sizeof(float));
+    hn_conv2d_backward(&c.cv, n, c.x, c.w, c.r, dx, dw, bias ? db : NULL, c.ws);
+    sprintf(what, "conv2d %s dx", name);
+    fd_check(what, c.x, nx, dx, conv_loss, &c);
+    sprintf(what, "conv2d %s dw", name);
+    fd_check(what, c.w, nw, dw, conv_loss, &c);
+    if (bias) {
+        sprintf(what, "conv2d %s db", name);
+        fd_check(what, c.b, (size_t)c_out, db, conv_loss, &c);
+    }
+    free(c.x); free(c.w); free(c.b); free(c.y); free(c.r); free(c.ws);
+    free(dx); free(dw); free(db);
+}
+
+/* The same backward with 1 and with 2 OpenMP threads: bit-identical. */
+static void test_conv2d_threads(hn_rng *rng)
+{
+#ifdef _OPENMP
+    hn_conv2d cv;
+    float *x, *w, *dy, *ws, *g[2];
+    size_t nx, nw, ny, i;
+    int t, differ = 0, n = 6;
+    hn_conv2d_init(&cv, 3, 9, 9, 4, 3, 3, 1, 1);
+    nx = (size_t)n * 3 * 81;
+    nw = 4 * 27;
+    ny = (size_t)n * 4 * 81;
+    x = random_buffer(rng, nx, 1.0f);
+    w = random_buffer(rng, nw, 1.0f);
+    dy = random_buffer(rng, ny, 1.0f);
+    ws = (float *)malloc(hn_conv2d_workspace_size(&cv) * sizeof(float));
+    for (t = 0; t < 2; t++) {
+        g[t] = (float *)calloc(nx + nw + 4, sizeof(float));
+        omp_set_num_threads(t + 1);
+        hn_conv2d_backward(&cv, n, x, w, dy, g[t], g[t] + nx, g[t] + nx + nw, ws);
+    }
+    for (i = 0; i < nx + nw + 4; i++) differ += g[0][i] != g[1][i];
+    printf("conv2d backward, 1 vs 2 threads: %d of %zu gradients differ\n", differ,
+           nx + nw + 4);
+    CHECK(differ == 0, "thread count changes %d gradients", differ);
+    free(x); free(w); free(dy); free(ws); free(g[0]); free(g[1]);
+#else
+    (void)rng;
+    printf("conv2d thread check skipped (built without OpenMP)\n");
+#endif
+}
+
+static void test_conv2d_refusals(void)
+{
+    hn_conv2d cv;
+    CHECK(hn_conv2d_init(&cv, 1, 3, 3, 1, 5, 5, 1, 0) == HN_ERR_SHAPE,
+          "kernel larger than input accepted");
+    CHECK(hn_conv2d_init(&cv, 1, 3, 3, 1, 3, 3, 0, 0) == HN_ERR_ARG, "stride 0 accepted");
+    CHECK(hn_conv2d_init(&cv, 1 << 20, 1 << 12, 1 << 12, 1, 3, 3, 1, 1) == HN_ERR_LIMIT,
+          "overflowing conv accepted: %s", hn_error());
+}
+
+/* ---- pooling ---- */
+
+typedef struct {
+    hn_pool2d pool;
+    int n, max;
+    float *x, *y, *r;
+    int *argmax;
+} pool_case;
+
+static double pool_loss(void *p)
+{
+    pool_case *c = (pool_case *)p;
+    size_t ny = (size_t)c->n * c->pool.c * c->pool.h_out * c->pool.w_out;
+    if (c->max) hn_maxpool2d_forward(&c->pool, c->n, c->x, c->y, c->argmax);
+    else hn_avgpool2d_forward(&c->pool, c->n, c->x, c->y);
+    return project(c->y, c->r, ny);
+}
+
+static void test_pool(hn_rng *rng, int max, int h, int w, int kh, int kw, int sh, int sw)
+{
+    pool_case c;
+    char what[64];
+    size_t nx, ny, i;
+    float *dx;
+    double worst = 0.0;
+    int pl, r, s, u, v;
+    c.n = 2;
+    c.max = max;
+    CHECK(hn_pool2d_init(&c.pool, 3, h, w, kh, kw, sh, sw) == HN_OK, "%s", hn_error());
+    nx = (size_t)c.n * 3 * h * w;
+    ny = (size_t)c.n * 3 * c.pool.h_out * c.pool.w_out;
+    /* Max: distinct values 0.1 apart, so a step of 0.01 never changes a
+       winner. Average: any values. */
+    c.x = max ? (float *)malloc(nx * sizeof(float)) : random_buffer(rng, nx, 1.0f);
+    if (max) {
+        int *perm = (int *)malloc(nx * sizeof(int));
+        for (i = 0; i < nx; i++) perm[i] = (int)i;
+        hn_rng_shuffle(rng, perm, (int)nx);
+        for (i = 0; i < nx; i++) c.x[i] = 0.1f * (float)perm[i] - 5.0f;
+        free(perm);
+    }
+    c.y = (float *)malloc(ny * sizeof(float));
+    c.r = random_buffer(rng, ny, 1.0f);
+    c.argmax = (int *)malloc(ny * sizeof(int));
+    pool_loss(&c);
+
+    /* Forward against the definition. */
+    for (pl = 0; pl < c.n * 3; pl++)
+        for (r = 0; r < c.pool.h_out; r++)
+            for (s = 0; s < c.pool.w_out; s++) {
+                double best = -1e30, sum = 0.0;
+                for (u = 0; u < kh; u++)
+                    for (v = 0; v < kw; v++) {
+                        double xv = c.x[(size_t)pl * h * w + (r * sh + u) * w + s * sw + v];
+                        best = fmax(best, xv);
+                        sum += xv;
+                    }
+                worst = fmax(worst, fabs((max ? best : sum / (kh * kw)) -
+                                         c.y[((size_t)pl * c.pool.h_out + r) *
+                                             c.pool.w_out + s]));
+            }
+    printf("%s %dx%d window %dx%d stride %d,%d -> %dx%d: forward max |diff| = %.2e\n",
+           max ? "maxpool" : "avgpool", h, w, kh, kw, sh, sw, c.pool.h_out, c.pool.w_out,
+           worst);
+    CHECK(worst < 1e-6, "pool forward %.3e", worst);
+
+    dx = grad_buffer(nx);
+    if (max) hn_maxpool2d_backward(&c.pool, c.n, c.argmax, c.r, dx);
+    else hn_avgpool2d_backward(&c.pool, c.n, c.r, dx);
+    sprintf(what, "%s %dx%d/%d dx", max ? "maxpool" : "avgpool", kh, kw, sh);
+    fd_check(what, c.x, nx, dx, pool_loss, &c);
+    free(c.x); free(c.y); free(c.r); free(c.argmax); free(dx);
+}
+
+typedef struct {
+    int n, c, hw;
+    float *x, *y, *r;
+} gap_case;
+
+static double gap_loss(void *p)
+{
+    gap_case *c = (gap_case *)p;
+    hn_global_avgpool_forward(c->n, c->c, c->hw, c->x, c->y);
+    return project(c->y, c->r, (size_t)c->n * c->c);
+}
+
+static void test_global_avgpool(hn_rng *rng)
+{
+    gap_case c;
+    float *dx;
+    c.n = 2; c.c = 3; c.hw = 10;
+    c.x = random_buffer(rng, 60, 1.0f);
+    c.y = (float *)malloc(6 * sizeof(float));
+    c.r = random_buffer(rng, 6, 1.0f);
+    gap_loss(&c);
+    {
+        double want = 0.0;
+        int j;
+        for (j = 0; j < 10; j++) want += c.x[40 + j] / 10.0;
+        CHECK(fabs(want - c.y[4]) < 1e-6, "global avgpool mean %f vs %f", c.y[4], want);
+    }
+    dx = grad_buffer(60);
+    hn_global_avgpool_backward(2, 3, 10, c.r, dx);
+    printf("global avgpool\n");
+    fd_check("global avgpool dx", c.x, 60, dx, gap_loss, &c);
+    free(c.x); free(c.y); free(c.r); free(dx);
+}
+
+/* ---- dropout ---- */
+
+typedef struct {
+    size_t n;
+    float p;
+    float *x, *y, *r;
+    unsigned char *keep;
+} dropout_case;
+
+static double dropout_loss(void *p)
+{
+    dropout_case *c = (dropout_case *)p;
+    hn_rng rng;
+    hn_rng_seed(&rng, 99);   /* the same mask at every evaluation */
+    hn_dropout_forward(c->n, c->p, c->x, c->y, c->keep, &rng);
+    return project(c->y, c->r, c->n);
+}
+
+static void test_dropout(hn_rng *rng)
+{
+    dropout_case c;
+    float *dx;
+    size_t i, kept = 0, big = 100000;
+    int bad = 0;
+    c.n = big;
+    c.p = 0.3f;
+    c.x = random_buffer(rng, big, 1.0f);
+    c.y = (float *)malloc(big * sizeof(float));
+    c.r = random_buffer(rng, big, 1.0f);
+    c.keep = (unsigned char *)malloc(big);
+    dropout_loss(&c);
+    for (i = 0; i < big; i++) {
+        kept += c.keep[i];
+        bad += c.y[i] != (c.keep[i] ? c.x[i] / 0.7f : 0.0f) &&
+               fabsf(c.y[i] - (c.keep[i] ? c.x[i] / 0.7f : 0.0f)) > 1e-6f;
+    }
+    printf("dropout p_drop 0.3: kept %.4f of %zu (want 0.7), %d wrong values\n",
+           (double)kept / big, big, bad);
+    CHECK(fabs((double)kept / big - 0.7) < 0.01, "dropout kept %zu", kept);
+    CHECK(bad == 0, "dropout values: %d wrong", bad);
+
+    c.n = 50;
+    dx = grad_buffer(50);
+    dropout_loss(&c);
+    hn_dropout_backward(50, c.p, c.keep, c.r, dx);
+    fd_check("dropout dx", c.x, 50, dx, dropout_loss, &c);
+    free(c.x); free(c.y); free(c.r); free(c.keep); free(dx);
+}
+
+/* ---- batch norm ---- */
+
+typedef struct {
+    int n, c, hw;
+    float *x, *gamma, *beta, *mean, *rstd, *y, *r;
+} bn_case;
+
+static double bn_loss(void *p)
+{
+    bn_case *b = (bn_case *)p;
+    hn_batchnorm2d_forward_train(b->n, b->c, b->hw, b->x, b->gamma, b->beta, 1e-5f, 0.1f,
+                                 NULL, NULL, b->mean, b->rstd, b->y);
+    return project(b->y, b->r, (size_t)b->n * b->c * b->hw);
+}
+
+static void test_batchnorm(hn_rng *rng)
+{
+    bn_case b;
+    float rm[3] = {0, 0, 0}, rv[3] = {1, 1, 1}, *dx, *dg, *dbt, *ye;
+    size_t nx;
+    double worst = 0.0;
+    int ch, i, j;
+    b.n = 3; b.c = 3; b.hw = 6;
+    nx = (size_t)b.n * b.c * b.hw;
+    b.x = random_buffer(rng, nx, 2.0f);
+    b.gamma = random_buffer(rng, 3, 1.0f);
+    b.beta = random_buffer(rng, 3, 1.0f);
+    b.mean = (float *)malloc(3 * sizeof(float));
+    b.rstd = (float *)malloc(3 * sizeof(float));
+    b.y = (float *)malloc(nx * sizeof(float));
+    ye = (float *)malloc(nx * sizeof(float));
+    b.r = random_buffer(rng, nx, 1.0f);
+
+    /* Forward and running statistics against a direct computation. */
+    hn_batchnorm2d_forward_train(b.n, b.c, b.hw, b.x, b.gamma, b.beta, 1e-5f, 0.1f, rm, rv,
+                                 b.mean, b.rstd, b.y);
+    for (ch = 0; ch < 3; ch++) {
+        double mu = 0.0, var = 0.0, m = b.n * b.hw;
+        for (i = 0; i < b.n; i++)
+            for (j = 0; j < b.hw; j++) mu += b.x[(i * 3 + ch) * b.hw + j] / m;
+        for (i = 0; i < b.n; i++)
+            for (j = 0; j < b.hw; j++)
+                var += pow(b.x[(i * 3 + ch) * b.hw + j] - mu, 2) / m;
+        for (i = 0; i < b.n; i++)
+            for (j = 0; j < b.hw; j++) {
+                size_t at = ((size_t)i * 3 + ch) * b.hw + j;
+                double want = b.gamma[ch] * (b.x[at] - mu) / sqrt(var + 1e-5) + b.beta[ch];
+                worst = fmax(worst, fabs(want - b.y[at]));
+            }
+        worst = fmax(worst, fabs(rm[ch] - 0.1 * mu));
+        worst = fmax(worst, fabs(rv[ch] - (0.9 + 0.1 * var * m / (m - 1))));
+    }
+    printf("batchnorm train forward and running stats: max |diff| = %.2e\n", worst);
+    CHECK(worst < 1e-5, "batchnorm forward %.3e", worst);
+
+    /* Eval with running statistics equal to the batch's biased ones gives
+       the training output. */
+    for (ch = 0; ch < 3; ch++) {
+        rm[ch] = b.mean[ch];
+        rv[ch] = 1.0f / (b.rstd[ch] * b.rstd[ch]) - 1e-5f;
+    }
+    hn_batchnorm2d_forward_eval(b.n, b.c, b.hw, b.x, b.gamma, b.beta, 1e-5f, rm, rv, ye);
+    for (i = 0, worst = 0.0; i < (int)nx; i++) worst = fmax(worst, fabs(ye[i] - b.y[i]));
+    printf("batchnorm eval with the batch's statistics: max |diff| = %.2e\n", worst);
+    CHECK(worst < 1e-4, "batchnorm eval %.3e", worst);
+
+    dx = grad_buffer(nx);
+    dg = grad_buffer(3);
+    dbt = grad_buffer(3);
+    bn_loss(&b);
+    hn_batchnorm2d_backward(b.n, b.c, b.hw, b.x, b.gamma, b.mean, b.rstd, b.r, dx, dg, dbt);
+    fd_check("batchnorm (train) dx", b.x, nx, dx, bn_loss, &b);
+    fd_check("batchnorm (train) dgamma", b.gamma, 3, dg, bn_loss, &b);
+    fd_check("batchnorm (train) dbeta", b.beta, 3, dbt, bn_loss, &b);
+    free(b.x); free(b.gamma); free(b.beta); free(b.mean); free(b.rstd); free(b.y);
+    free(b.r); free(ye); free(dx); free(dg); free(dbt);
+}
+
 int main(void)
 {
     hn_rng rng;
@@ -315,5 +704,21 @@ int main(void)
     test_relu(&rng);
     test_softmax_xent(&rng);
     test_mlp(&rng);
+    test_conv2d(&rng, "3x3 pad 1", 2, 3, 7, 5, 4, 3, 3, 1, 1, 1);
+    test_conv2d(&rng, "stride 2", 3, 2, 7, 6, 3, 3, 3, 2, 1, 0);
+    test_conv2d(&rng, "1x1", 2, 5, 4, 3, 3, 1, 1, 1, 0, 1);
+    test_conv2d(&rng, "1x1 stride 2", 2, 3, 5, 5, 2, 1, 1, 2, 0, 1);
+    test_conv2d(&rng, "2x4 pad 2", 2, 2, 5, 8, 3, 2, 4, 2, 2, 1);
+    test_conv2d(&rng, "7x7 same", 1, 1, 9, 9, 2, 7, 7, 1, 3, 1);
+    test_conv2d_threads(&rng);
+    test_conv2d_refusals();
+    test_pool(&rng, 1, 6, 6, 2, 2, 2, 2);
+    test_pool(&rng, 1, 7, 6, 3, 3, 2, 2);
+    test_pool(&rng, 1, 5, 7, 2, 3, 1, 2);
+    test_pool(&rng, 0, 6, 6, 2, 2, 2, 2);
+    test_pool(&rng, 0, 7, 6, 3, 2, 2, 1);
+    test_global_avgpool(&rng);
+    test_dropout(&rng);
+    test_batchnorm(&rng);
     return test_exit("test_layers");
 }

@@ -216,11 +216,111 @@ static void test_training(void)
     CHECK(ls < 0.02f, "sgd did not fit: loss %f", ls);
 }
 
+static void test_schedules(void)
+{
+    static const int64_t bounds[2] = {100, 250};
+    static const float vals[3] = {0.1f, 0.01f, 0.001f};
+    hn_schedule c = hn_schedule_constant(0.3f);
+    hn_schedule e = hn_schedule_exponential(0.005f, 0.99995, 1e-4f);
+    hn_schedule p = hn_schedule_piecewise(3, bounds, vals);
+    hn_schedule cs = hn_schedule_cosine(1.0f, 0.1f, 1000);
+    double worst = 0.0;
+    /* step, schedule, value worked out by hand */
+    struct { int64_t step; const hn_schedule *s; double want; } cases[] = {
+        {0, &c, 0.3}, {123456, &c, 0.3},
+        {0, &e, 0.005}, {1, &e, 0.005 * 0.99995},
+        /* 0.99995^10000 = exp(10000 ln 0.99995) = exp(-0.50001250) */
+        {10000, &e, 0.005 * 0.60652308},
+        {200000, &e, 1e-4},              /* 0.005 * 4.5e-5 is below the floor */
+        {0, &p, 0.1}, {99, &p, 0.1}, {100, &p, 0.01}, {249, &p, 0.01}, {250, &p, 0.001},
+        {1000000, &p, 0.001},
+        {0, &cs, 1.0}, {250, &cs, 0.1 + 0.9 * 0.5 * (1 + 0.70710678)},
+        {500, &cs, 0.55}, {1000, &cs, 0.1}, {5000, &cs, 0.1}
+    };
+    size_t i;
+    for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        double got = hn_schedule_lr(cases[i].s, cases[i].step);
+        double rel = fabs(got - cases[i].want) / cases[i].want;
+        worst = fmax(worst, rel);
+        CHECK(rel < 1e-5, "schedule case %zu step %lld: %.8g, want %.8g", i,
+              (long long)cases[i].step, got, cases[i].want);
+    }
+    printf("schedules: %zu values at chosen steps, max rel err %.2e\n",
+           sizeof cases / sizeof cases[0], worst);
+}
+
+static void test_clipping(void)
+{
+    hn_params ps;
+    float norm;
+    int k, same = 1;
+    make_store(&ps);
+    /* Gradients (3, 4, 0 | 0, 12): norm 13. */
+    *param_at(&ps, 0, 1) = 3.0f;
+    *param_at(&ps, 1, 1) = 4.0f;
+    *param_at(&ps, 4, 1) = 12.0f;
+    CHECK(hn_grad_norm(&ps) == 13.0f, "grad norm %f", hn_grad_norm(&ps));
+    norm = hn_clip_grad_norm(&ps, 26.0f);
+    CHECK(norm == 13.0f && *param_at(&ps, 4, 1) == 12.0f, "no clip below the limit");
+    norm = hn_clip_grad_norm(&ps, 6.5f);
+    printf("clip by norm: norm before %.4f, after %.6f (limit 6.5), g = %g %g %g\n",
+           norm, hn_grad_norm(&ps), *param_at(&ps, 0, 1), *param_at(&ps, 1, 1),
+           *param_at(&ps, 4, 1));
+    CHECK(norm == 13.0f, "returned %f, want 13", norm);
+    CHECK(fabs(hn_grad_norm(&ps) - 6.5) < 1e-6 && *param_at(&ps, 0, 1) == 1.5f &&
+          *param_at(&ps, 4, 1) == 6.0f, "clipped gradients wrong");
+
+    /* A non-finite norm is reported, the gradients left alone. */
+    *param_at(&ps, 2, 1) = (float)HUGE_VAL;
+    norm = hn_clip_grad_norm(&ps, 1.0f);
+    CHECK(norm > 1e30f && *param_at(&ps, 0, 1) == 1.5f, "inf norm %f", norm);
+
+    /* By value. */
+    *param_at(&ps, 2, 1) = -9.0f;
+    hn_clip_grad_value(&ps, 2.0f);
+    CHECK(*param_at(&ps, 0, 1) == 1.5f && *param_at(&ps, 1, 1) == 2.0f &&
+          *param_at(&ps, 2, 1) == -2.0f && *param_at(&ps, 4, 1) == 2.0f,
+          "clip by value: %g %g %g %g", *param_at(&ps, 0, 1), *param_at(&ps, 1, 1),
+          *param_at(&ps, 2, 1), *param_at(&ps, 4, 1));
+    for (k = 0; k < (int)ps.total; k++)
+        if (k >= 3 && k < (int)ps.info[1].offset) same &= ps.grad[k] == 0.0f;
+    CHECK(same, "clipping touched padding");
+    hn_params_free(&ps);
+}
+
+/* With zero gradients only decay moves the weights: the exempt bias must
+   stay exactly where it is, the weight must shrink by the expected factor. */
+static void test_exemption(void)
+{
+    int mode;
+    for (mode = 0; mode < 2; mode++) {
+        hn_params ps;
+        hn_optim o;
+        float w0, b0;
+        make_store(&ps);
+        hn_optim_init_sgd(&o, &ps, 0.0f, 0);
+        hn_optim_set_weight_decay(&o, 0.5f, mode ? HN_DECAY_DECOUPLED : HN_DECAY_L2);
+        w0 = *param_at(&ps, 0, 0);
+        b0 = *param_at(&ps, 3, 0);
+        hn_optim_step(&o, &ps, 0.1f);
+        printf("decay %s, zero gradient: w %g -> %g (want %g), exempt b %g -> %g\n",
+               mode ? "decoupled" : "L2", w0, *param_at(&ps, 0, 0), w0 * 0.95,
+               b0, *param_at(&ps, 3, 0));
+        CHECK(fabs(*param_at(&ps, 0, 0) - w0 * 0.95) < 1e-7, "weight not decayed");
+        CHECK(*param_at(&ps, 3, 0) == b0, "exempt bias moved");
+        hn_optim_free(&o);
+        hn_params_free(&ps);
+    }
+}
+
 int main(void)
 {
     test_rules();
     test_adam_first_step();
     test_resume();
     test_training();
+    test_schedules();
+    test_clipping();
+    test_exemption();
     return test_exit("test_optim");
 }
