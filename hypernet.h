@@ -331,7 +331,9 @@ HNDEF void hn_sgemm_ref(int trans_a, int trans_b, int m, int n, int k, float alp
      and time steps can share one gradient buffer. Zero the buffers first
      (hn_params_zero_grad does it for parameters).
    - A gradient pointer may be NULL when that gradient is not wanted (the
-     input of the first layer, say).
+     input of the first layer, say). A gradient buffer must not alias the
+     incoming dy, and an output must not alias its input unless the layer
+     says so (ReLU and dropout may run in place).
    - What the backward pass needs from the forward pass (the input, the
      output, indices, statistics) is passed back in by the caller.
    - Results do not depend on the number of OpenMP threads.
@@ -447,7 +449,8 @@ HNDEF void hn_global_avgpool_backward(int n, int c, int hw, const float *dy, flo
    probability of DROPPING an element; survivors are scaled by 1/(1-p_drop)
    during training, so at evaluation the layer is the identity (just skip
    it). keep (n bytes) records which elements survived; draws come from
-   rng, one hn_rng_uniform per element, in order. 0 <= p_drop < 1.
+   rng, one hn_rng_uniform per element, in order. 0 <= p_drop < 1; x and y
+   may be the same array.
    y = x * keep / (1 - p_drop) */
 HNDEF void hn_dropout_forward(size_t n, float p_drop, const float *x, float *y,
                               unsigned char *keep, hn_rng *rng);
@@ -457,7 +460,8 @@ HNDEF void hn_dropout_backward(size_t n, float p_drop, const unsigned char *keep
 
 /* Batch normalization over (N, H, W) for each channel (Ioffe and Szegedy
    2015, Algorithm 1). x and y are (n, c, hw) with hw = h * w; gamma, beta,
-   running_mean and running_var are (c).
+   running_mean and running_var are (c). hw = 1 normalizes the features of
+   a fully connected layer's output (n, c).
 
    Training uses the batch's statistics and updates the running ones:
       y = gamma (x - mean) / sqrt(var + eps) + beta   (var is biased, 1/M)
@@ -493,9 +497,10 @@ HNDEF void hn_batchnorm2d_backward(int n, int c, int hw, const float *x,
 /* The optimizers update a whole parameter store at once: one loop over the
    store's flat data and grad buffers, tensor by tensor (the padding between
    tensors is never touched, so it stays zero). Their state is plain float
-   arrays of ps->total floats, laid out like the store, plus a step counter:
-   a checkpoint can save m, v and step as named tensors and a resumed run
-   continues bit for bit.
+   arrays of ps->total floats, laid out like the store (tensor t's moments
+   start at o->m + ps->info[t].offset), plus a step counter. A checkpoint
+   saves m, v and step; to resume, copy them back into a freshly
+   initialised optimizer and the run continues bit for bit.
 
    Typical step:
 
@@ -507,8 +512,8 @@ HNDEF void hn_batchnorm2d_backward(int n, int c, int hw, const float *x,
    Weight decay comes in two kinds. L2 adds wd * p to the gradient before
    the update, so Adam rescales it like any other gradient. Decoupled decay
    (Loshchilov and Hutter, "Decoupled Weight Decay Regularization", 2019,
-   the "W" in AdamW) shrinks the weights directly: p -= lr * wd * p.
-   Tensors flagged with hn_params_set_no_decay are skipped by both. */
+   the "W" in AdamW) shrinks the weights directly: p -= lr * wd * p, with
+   the scheduled lr as in PyTorch's AdamW. Tensors flagged with hn_params_set_no_decay are skipped by both. */
 
 enum { HN_OPTIM_SGD = 0, HN_OPTIM_ADAM = 1 };
 enum { HN_DECAY_L2 = 0, HN_DECAY_DECOUPLED = 1 };
@@ -2687,13 +2692,22 @@ static void hn__im2col(const hn_conv2d *cv, const float *img, float *col, float 
                         if (!dimg) memset(dst, 0, (size_t)cv->w_out * sizeof(float));
                         continue;
                     }
-                    if (dimg) {
+                    /* Stride 1 (the common case) gets contiguous loops
+                       that the compiler vectorizes. */
+                    if (dimg && st == 1) {
+                        float *d = dimg + (at + lo);
+                        for (s = 0; s < hi - lo; s++) d[s] += dst[lo + s];
+                    } else if (dimg) {
                         for (s = lo; s < hi; s++) dimg[at + s * st] += dst[s];
-                        continue;
+                    } else {
+                        for (s = 0; s < lo; s++) dst[s] = 0.0f;
+                        if (st == 1)
+                            memcpy(dst + lo, img + (at + lo),
+                                   (size_t)(hi - lo) * sizeof(float));
+                        else
+                            for (s = lo; s < hi; s++) dst[s] = img[at + s * st];
+                        for (s = hi; s < cv->w_out; s++) dst[s] = 0.0f;
                     }
-                    for (s = 0; s < lo; s++) dst[s] = 0.0f;
-                    for (s = lo; s < hi; s++) dst[s] = img[at + s * st];
-                    for (s = hi; s < cv->w_out; s++) dst[s] = 0.0f;
                 }
             }
 }
