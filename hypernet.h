@@ -742,6 +742,10 @@ HNDEF hn_status hn_charlm_declare(hn_charlm *m, hn_params *ps, int vocab,
                                   const hn_lstm_config *cell);
 HNDEF hn_status hn_charlm_init(hn_charlm *m, hn_params *ps, uint64_t seed);
 HNDEF hn_status hn_charlm_setup(hn_charlm *m, int batch, int max_steps);
+/* A second model on the same parameters (same configuration and handles)
+   without a workspace yet: give it one with hn_charlm_setup. For sampling
+   one character at a time beside a model that trains on batches. */
+HNDEF void hn_charlm_twin(hn_charlm *dst, const hn_charlm *src);
 HNDEF void hn_charlm_free(hn_charlm *m);
 /* tokens and targets are [T,B] time-major (targets may be NULL: logits
    only, returns 0). Returns the mean loss in nats per character and adds
@@ -4235,6 +4239,18 @@ HNDEF void hn_charlm_free(hn_charlm *m)
     m->tokens = m->targets = NULL;
     m->x = m->dx = m->h = m->dh = m->logits = m->probs = NULL;
     m->batch = m->max_steps = 0;
+}
+
+HNDEF void hn_charlm_twin(hn_charlm *dst, const hn_charlm *src)
+{
+    *dst = *src;
+    dst->rnn.w = NULL;
+    dst->rnn.state = dst->rnn.dstate = NULL;
+    dst->rnn.state_size = 0;
+    dst->rnn.batch = dst->rnn.max_steps = dst->rnn.steps = 0;
+    dst->tokens = dst->targets = NULL;
+    dst->x = dst->dx = dst->h = dst->dh = dst->logits = dst->probs = NULL;
+    dst->batch = dst->max_steps = dst->steps = 0;
 }
 
 HNDEF hn_status hn_charlm_setup(hn_charlm *m, int batch, int max_steps)
