@@ -1452,6 +1452,16 @@ HN__UNUSED static uint32_t hn__load_u32le(const unsigned char *p)
     return (uint32_t)p[3] << 24 | (uint32_t)p[2] << 16 | (uint32_t)p[1] << 8 | p[0];
 }
 
+HN__UNUSED static unsigned hn__load_u16le(const unsigned char *p)
+{
+    return (unsigned)p[0] | (unsigned)p[1] << 8;
+}
+
+HN__UNUSED static uint64_t hn__load_u64le(const unsigned char *p)
+{
+    return (uint64_t)hn__load_u32le(p) | (uint64_t)hn__load_u32le(p + 4) << 32;
+}
+
 HN__UNUSED static void hn__store_u32le(unsigned char *p, uint32_t v)
 {
     p[0] = (unsigned char)v;
@@ -4340,15 +4350,9 @@ HNDEF void hn_charlm_backward(hn_charlm *m, hn_params *ps)
    Inflate implementation
    ======================================================================== */
 
-/* Little-endian 16- and 64-bit loads for the deflate formats. The 64-bit
-   one feeds the bit buffer once per symbol, so on hosts known to be
-   little-endian it is a plain memcpy, which every compiler makes one load
-   (the byte assembly is not always recognised, nor inlined). */
-static unsigned hn__load_u16le(const unsigned char *p)
-{
-    return (unsigned)p[0] | (unsigned)p[1] << 8;
-}
-
+/* The 64-bit little-endian load feeds the bit buffer once per symbol, so on
+   hosts known to be little-endian it is a plain memcpy, which every compiler
+   makes one load (the byte assembly is not always recognised, nor inlined). */
 #if defined(__BYTE_ORDER__) && defined(__ORDER_LITTLE_ENDIAN__) && \
     __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 #define HN__LOAD_U64LE(v, p) memcpy(&(v), (p), 8)
