@@ -721,6 +721,147 @@ HNDEF void hn_hyperconv_free(hn_hyperconv *l);
    Recurrent networks: LSTM, layer norm LSTM, HyperLSTM
    ======================================================================== */
 
+/* Character-level language models of the paper's section 4.2 (appendix
+   A.2.2): an embedding, one recurrent cell run through time, a softmax over
+   the vocabulary. Four cells share one implementation:
+
+      HN_LSTM           plain LSTM
+      HN_LN_LSTM        layer norm on each gate and on the cell (Ba et al.)
+      HN_HYPERLSTM      a small LSTM (the hyper cell) rescales, row by row,
+                        the main cell's weight matrices at every step
+      HN_LN_HYPERLSTM   both
+
+   Shapes: B batch, T steps, E input (embedding) width, H hidden units,
+   Hh hyper hidden units, Z = N_z (the hyper embedding width). Sequences are
+   time-major: x[t][b][...]. Gates are stored in the order i, g, f, o.
+
+   The main cell at step t (LN() is the identity in the plain variants):
+      y_t  = LN(d_h(y) * (W_h h_{t-1}) + d_x(y) * (W_x x_t) + b(y)), y in i,g,f,o
+      c_t  = sigmoid(f + forget_bias) * c_{t-1} + sigmoid(i) * drop(tanh(g))
+      h_t  = sigmoid(o) * tanh(LN(c_t))
+   For the LSTMs d_x = d_h = 1. For the HyperLSTMs the hyper cell, an LSTM
+   of Hh units reading [x_t; h_{t-1}], gives h^_t, and per gate
+      z_x = W h^_t + b, z_h = W h^_t + b, z_b = W h^_t        (Z values each)
+      d_x = W_xz z_x,   d_h = W_hz z_h,   b(y) = W_bz z_b + b0  (H values each)
+   drop() is recurrent dropout (Semeniuta et al. 2016): during training each
+   unit of tanh(g) is zeroed with probability `drop` (the DROP probability,
+   not the keep probability) and the survivors are scaled by 1 / (1 - drop).
+
+   Truncated backpropagation through time: the state (h, c and the hyper
+   cell's) at the end of one forward call is where the next one starts;
+   gradients stop at that boundary, and the backward pass reports the
+   gradient of the loss with respect to the starting state. */
+
+typedef enum hn_lstm_kind {
+    HN_LSTM = 0,
+    HN_LN_LSTM = 1,
+    HN_HYPERLSTM = 2,
+    HN_LN_HYPERLSTM = 3
+} hn_lstm_kind;
+
+typedef struct hn_lstm_config {
+    hn_lstm_kind kind;
+    int input;          /* E */
+    int hidden;         /* H */
+    int hyper_hidden;   /* Hh (HyperLSTMs only) */
+    int hyper_embed;    /* Z = N_z (HyperLSTMs only) */
+    float forget_bias;  /* added to f before its sigmoid; 1 by default */
+    float drop;         /* recurrent dropout: probability of DROPPING a unit */
+} hn_lstm_config;
+
+/* The workspace is private to the implementation. */
+struct hn__lstm_work;
+
+/* One recurrent layer. Its parameters live in an hn_params store under
+   names that start with the prefix given to hn_lstm_declare; the handles
+   below are -1 for tensors a variant does not have. */
+typedef struct hn_lstm {
+    hn_lstm_config cfg;
+    int batch, max_steps;   /* the workspace fits these (hn_lstm_setup) */
+    int steps;              /* steps of the last forward call */
+    /* main cell */
+    int wx, wh, b;              /* [E,4H] [H,4H] [4H] */
+    int ln_g, ln_b;             /* [4H] gate layer norm gain and bias */
+    int lnc_g, lnc_b;           /* [H] cell layer norm */
+    /* hyper cell and the weight scalings it drives */
+    int hwx, hwh, hwhh, hb;     /* [E,4Hh] [H,4Hh] [Hh,4Hh] [4Hh] */
+    int hln_g, hln_b, hlnc_g, hlnc_b;
+    int wz, bz;                 /* [Hh,12Z] (z_x, z_h, z_b)  [8Z] */
+    int wxz, whz, wbz;          /* [4,Z,H] each */
+    /* Carried state, [B x (2H + 2Hh)] laid out as h, c, h^, c^ blocks of
+       B rows each; dstate, of the same layout, is the gradient of the loss
+       with respect to the state the last forward call started from. */
+    float *state, *dstate;
+    size_t state_size;
+    struct hn__lstm_work *w;
+} hn_lstm;
+
+/* A configuration with the usual defaults (forget bias 1, no dropout,
+   Hh = 128 and Z = 4 as in the paper's character models). */
+HNDEF hn_lstm_config hn_lstm_config_default(hn_lstm_kind kind, int input, int hidden);
+/* Name of a kind: "lstm", "ln-lstm", "hyperlstm", "ln-hyperlstm"; and the
+   inverse (-1 for an unknown name). */
+HNDEF const char *hn_lstm_kind_name(hn_lstm_kind kind);
+HNDEF int hn_lstm_kind_parse(const char *name);
+
+/* Check the configuration and declare the tensors in ps (before
+   hn_params_alloc). Names are prefix + ".wx" and so on. */
+HNDEF hn_status hn_lstm_declare(hn_lstm *m, const hn_lstm_config *cfg,
+                                hn_params *ps, const char *prefix);
+/* Initial values (after hn_params_alloc), reproducible from the seed:
+   orthogonal recurrent blocks, N(0, 1/E) input weights, the hyper scalings
+   as the paper sets them. */
+HNDEF hn_status hn_lstm_init(hn_lstm *m, hn_params *ps, uint64_t seed);
+/* Size the workspace for batch rows and up to max_steps steps per call,
+   and zero the carried state. May be called again to resize. */
+HNDEF hn_status hn_lstm_setup(hn_lstm *m, int batch, int max_steps);
+HNDEF void hn_lstm_free(hn_lstm *m);
+/* Zero the carried state (the start of a new document). */
+HNDEF void hn_lstm_reset_state(hn_lstm *m);
+
+/* Run steps <= max_steps steps. x is [T,B,E], h_out [T,B,H]. rng non-NULL
+   means training: recurrent dropout (when cfg.drop > 0) draws its masks
+   from it. Advances the carried state. */
+HNDEF void hn_lstm_forward(hn_lstm *m, const hn_params *ps, int steps,
+                           const float *x, float *h_out, hn_rng *rng);
+/* Backward through the last forward call. dh_out [T,B,H] is the gradient
+   of the loss with respect to h_out; parameter gradients are added into
+   ps->grad, input gradients added into dx [T,B,E] (may be NULL), and
+   m->dstate is overwritten. Call once per forward. */
+HNDEF void hn_lstm_backward(hn_lstm *m, hn_params *ps, const float *dh_out, float *dx);
+
+/* A character language model: embedding [V,E] -> cell -> linear [H,V] ->
+   softmax, with the mean cross-entropy in nats as the loss. */
+typedef struct hn_charlm {
+    hn_lstm rnn;
+    int vocab, embed;
+    int emb, out_w, out_b;      /* [V,E] [H,V] [V] */
+    int batch, max_steps, steps;
+    int *tokens, *targets;      /* copies of the last call's, [T*B] */
+    float *x, *dx;              /* [T,B,E] embedded inputs and their gradient */
+    float *h, *dh;              /* [T,B,H] cell outputs and their gradient */
+    float *logits, *probs;      /* [T,B,V] */
+} hn_charlm;
+
+HNDEF hn_status hn_charlm_declare(hn_charlm *m, hn_params *ps, int vocab,
+                                  const hn_lstm_config *cell);
+HNDEF hn_status hn_charlm_init(hn_charlm *m, hn_params *ps, uint64_t seed);
+HNDEF hn_status hn_charlm_setup(hn_charlm *m, int batch, int max_steps);
+/* A second model on the same parameters (same configuration and handles)
+   without a workspace yet: give it one with hn_charlm_setup. For sampling
+   one character at a time beside a model that trains on batches. */
+HNDEF void hn_charlm_twin(hn_charlm *dst, const hn_charlm *src);
+HNDEF void hn_charlm_free(hn_charlm *m);
+/* tokens and targets are [T,B] time-major (targets may be NULL: logits
+   only, returns 0). Returns the mean loss in nats per character and adds
+   the number of correct argmax predictions to *ncorrect (may be NULL).
+   rng non-NULL means training (dropout on). */
+HNDEF float hn_charlm_forward(hn_charlm *m, const hn_params *ps, const int *tokens,
+                              const int *targets, int steps, hn_rng *rng,
+                              int *ncorrect);
+/* Gradients of the last forward's mean loss, added into ps->grad. */
+HNDEF void hn_charlm_backward(hn_charlm *m, hn_params *ps);
+
 /* ---- end of recurrent API ---- */
 
 /* ========================================================================
@@ -3967,6 +4108,1025 @@ HNDEF void hn_hyperconv_generate_backward(hn_hyperconv *l, hn_params *ps,
 /* ========================================================================
    Recurrent implementation
    ======================================================================== */
+
+/* Layer norm (Ba, Kiros and Hinton 2016) keeps eps inside the square root,
+   as the paper's reference code does. */
+#define HN__LN_EPS 1e-5f
+
+/* A row whose work is below this many multiply-adds runs on one thread:
+   forking a team costs a few microseconds. */
+#define HN__LSTM_OMP_MIN 8192
+
+static float hn__sigmoidf(float x) { return 1.0f / (1.0f + HN_EXPF(-x)); }
+
+/* xhat = (x - mean(x)) / sqrt(var(x) + eps) over n values; returns the
+   1/sqrt(var + eps) that the backward pass needs. */
+static float hn__ln_row(const float *x, float *xhat, int n)
+{
+    float mean = 0.0f, var = 0.0f, rstd;
+    int j;
+    for (j = 0; j < n; j++) mean += x[j];
+    mean /= (float)n;
+    for (j = 0; j < n; j++) var += (x[j] - mean) * (x[j] - mean);
+    rstd = 1.0f / HN_SQRTF(var / (float)n + HN__LN_EPS);
+    for (j = 0; j < n; j++) xhat[j] = (x[j] - mean) * rstd;
+    return rstd;
+}
+
+/* Backward of y = g * xhat + b for one row, given dy: dx (+)= rstd * (dxh -
+   mean(dxh) - xhat * mean(dxh * xhat)) with dxh = g * dy. */
+static void hn__ln_row_backward(const float *xhat, const float *dy, const float *g,
+                                float rstd, float *dx, int n, int accumulate)
+{
+    float m1 = 0.0f, m2 = 0.0f;
+    int j;
+    for (j = 0; j < n; j++) {
+        float d = dy[j] * g[j];
+        m1 += d;
+        m2 += d * xhat[j];
+    }
+    m1 /= (float)n;
+    m2 /= (float)n;
+    for (j = 0; j < n; j++) {
+        float v = rstd * (dy[j] * g[j] - m1 - xhat[j] * m2);
+        dx[j] = accumulate ? dx[j] + v : v;
+    }
+}
+
+/* What one LSTM core of n units keeps for its backward pass. The main cell
+   and the hyper cell are each one of these; rows are indexed r = t * B + b.
+   The forward values that are dead once the backward pass has passed step
+   t hold that step's gradients instead, which halves the memory. */
+typedef struct hn__lstm_core {
+    int n, ln;
+    const float *gain, *bias;     /* [4n] gate layer norm (LN only) */
+    const float *cgain, *cbias;   /* [n] cell layer norm (LN only) */
+    float *a;      /* [T,B,4n] gate inputs before LN; backward: their gradient */
+    float *xhat;   /* [T,B,4n] normalised gate inputs (LN) */
+    float *rstd;   /* [T,B,4] (LN) */
+    float *du;     /* [T,B,4n] gradient of the LN outputs, for gain and bias */
+    float *act;    /* [T,B,4n] sigmoid(i), tanh(g), sigmoid(f + fb), sigmoid(o) */
+    float *cs;     /* [T+1,B,n] cells; slot 0 is the starting state */
+    float *hs;     /* [T+1,B,n] outputs; slot 0 is the starting state */
+    float *chat;   /* [T,B,n] normalised cell (LN) */
+    float *crstd;  /* [T,B] (LN) */
+    float *dcl;    /* [T,B,n] gradient of LN(c) (LN) */
+    float *tc;     /* [T,B,n] tanh(LN(c)) */
+    float *mask;   /* [T,B,n] dropout multipliers, or NULL when not dropping */
+    float *maskbuf;
+    float *dh, *dc; /* [B,n] gradients carried back to the previous step */
+} hn__lstm_core;
+
+struct hn__lstm_work {
+    hn__lstm_core main, hyp;
+    float forget_bias;
+    float *x;      /* [T,B,E] the inputs of the last forward call */
+    /* HyperLSTMs only, [T,B,4H] unless noted. The backward pass reuses
+       wxx, whh, sx and sh for the gradients of W_x x, ... (see there). */
+    float *wxx;    /* W_x x_t */
+    float *whh;    /* W_h h_{t-1} */
+    float *sx;     /* d_x */
+    float *sh;     /* d_h */
+    float *z;      /* [T,B,12Z] z_x, z_h, z_b */
+    float *dz;     /* [T,B,12Z] */
+    void *block;
+    void *gemm_ws; /* pack buffers for every product, sized once */
+    size_t gemm_bytes;
+};
+
+static int hn__lstm_is_hyper(hn_lstm_kind k)
+{
+    return k == HN_HYPERLSTM || k == HN_LN_HYPERLSTM;
+}
+
+/* Every product of the layer runs in the workspace sized at setup, so the
+   time loop never allocates. */
+static void hn__lstm_gemm(struct hn__lstm_work *w, int ta, int tb, int m, int n, int k,
+                          float alpha, const float *a, int lda, const float *b, int ldb,
+                          float beta, float *c, int ldc)
+{
+    if (hn_sgemm_ws(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, w->gemm_ws,
+                    w->gemm_bytes) != HN_OK)
+        hn_sgemm(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+}
+
+/* The largest pack workspace any of the layer's products needs. */
+static size_t hn__lstm_gemm_bytes(const hn_lstm_config *c, int B, int T)
+{
+    const int E = c->input, H = c->hidden, Hh = c->hyper_hidden, Z = c->hyper_embed;
+    const int G = 4 * H, Gh = 4 * Hh, TB = T * B;
+    const int shapes[][3] = {
+        {TB, G, E}, {B, G, H}, {B, H, G}, {E, G, TB}, {H, G, TB}, {TB, E, G},
+        {TB, Gh, E}, {B, Gh, H}, {B, Gh, Hh}, {B, 12 * Z, Hh}, {B, Hh, 12 * Z},
+        {B, H, Gh}, {B, Hh, Gh}, {Z, H, TB}, {Hh, 12 * Z, TB}, {E, Gh, TB},
+        {H, Gh, TB}, {Hh, Gh, TB}, {TB, E, Gh}
+    };
+    size_t most = 0;
+    int i, n = hn__lstm_is_hyper(c->kind) ? 19 : 6;
+    for (i = 0; i < n; i++) {
+        size_t b = hn_sgemm_workspace_size(shapes[i][0], shapes[i][1], shapes[i][2]);
+        if (b > most) most = b;
+    }
+    return most;
+}
+
+static int hn__lstm_is_ln(hn_lstm_kind k)
+{
+    return k == HN_LN_LSTM || k == HN_LN_HYPERLSTM;
+}
+
+HNDEF hn_lstm_config hn_lstm_config_default(hn_lstm_kind kind, int input, int hidden)
+{
+    hn_lstm_config c;
+    memset(&c, 0, sizeof c);
+    c.kind = kind;
+    c.input = input;
+    c.hidden = hidden;
+    c.hyper_hidden = 128;
+    c.hyper_embed = 4;
+    c.forget_bias = 1.0f;
+    c.drop = 0.0f;
+    return c;
+}
+
+static const char *const hn__lstm_kind_names[4] = {
+    "lstm", "ln-lstm", "hyperlstm", "ln-hyperlstm"
+};
+
+HNDEF const char *hn_lstm_kind_name(hn_lstm_kind kind)
+{
+    return (unsigned)kind < 4u ? hn__lstm_kind_names[kind] : "unknown";
+}
+
+HNDEF int hn_lstm_kind_parse(const char *name)
+{
+    int i;
+    for (i = 0; i < 4; i++)
+        if (strcmp(name, hn__lstm_kind_names[i]) == 0) return i;
+    return -1;
+}
+
+/* Declare prefix.suffix; -1 on failure (the reason is set). */
+static int hn__add_named(hn_params *ps, const char *prefix, const char *suffix,
+                         int ndim, int d0, int d1, int d2)
+{
+    char name[HN_PARAM_NAME_MAX];
+    size_t lp = strlen(prefix), ls = strlen(suffix);
+    int shape[3];
+    shape[0] = d0;
+    shape[1] = d1;
+    shape[2] = d2;
+    if (lp + 1 + ls >= sizeof name) {
+        hn__fail(HN_ERR_ARG, "parameter name '%s.%s' is too long", prefix, suffix);
+        return -1;
+    }
+    memcpy(name, prefix, lp);
+    name[lp] = '.';
+    memcpy(name + lp + 1, suffix, ls + 1);
+    return hn_params_add(ps, name, ndim, shape);
+}
+
+HNDEF hn_status hn_lstm_declare(hn_lstm *m, const hn_lstm_config *cfg,
+                                hn_params *ps, const char *prefix)
+{
+    int E = cfg->input, H = cfg->hidden, Hh = cfg->hyper_hidden, Z = cfg->hyper_embed;
+    int hyper = hn__lstm_is_hyper(cfg->kind), ln = hn__lstm_is_ln(cfg->kind);
+    memset(m, 0, sizeof *m);
+    m->wx = m->wh = m->b = m->ln_g = m->ln_b = m->lnc_g = m->lnc_b = -1;
+    m->hwx = m->hwh = m->hwhh = m->hb = m->hln_g = m->hln_b = -1;
+    m->hlnc_g = m->hlnc_b = m->wz = m->bz = m->wxz = m->whz = m->wbz = -1;
+    if ((unsigned)cfg->kind > 3u)
+        return hn__fail(HN_ERR_ARG, "unknown LSTM kind %d", (int)cfg->kind);
+    if (E < 1 || H < 1 || (hyper && (Hh < 1 || Z < 1)))
+        return hn__fail(HN_ERR_ARG, "LSTM sizes must be positive (input %d, hidden %d,"
+                        " hyper hidden %d, hyper embed %d)", E, H, Hh, Z);
+    /* Keep 4 * width * max(T * B) products far from INT_MAX (see setup). */
+    if (E > (1 << 20) || H > (1 << 20) || (hyper && (Hh > (1 << 20) || Z > (1 << 16))))
+        return hn__fail(HN_ERR_LIMIT, "LSTM sizes above 2^20 are refused");
+    if (!(cfg->drop >= 0.0f && cfg->drop < 1.0f))
+        return hn__fail(HN_ERR_ARG, "dropout (drop probability) must be in [0, 1)");
+    if (!(cfg->forget_bias == cfg->forget_bias))
+        return hn__fail(HN_ERR_ARG, "forget bias is NaN");
+    m->cfg = *cfg;
+    if (!hyper) Hh = Z = 0;
+    m->cfg.hyper_hidden = Hh;
+    m->cfg.hyper_embed = Z;
+
+    /* The main cell. With layer norm the LN bias takes the place of b. */
+    if ((m->wx = hn__add_named(ps, prefix, "wx", 2, E, 4 * H, 0)) < 0) return hn__err_status;
+    if ((m->wh = hn__add_named(ps, prefix, "wh", 2, H, 4 * H, 0)) < 0) return hn__err_status;
+    if (!ln || hyper)
+        if ((m->b = hn__add_named(ps, prefix, "b", 1, 4 * H, 0, 0)) < 0)
+            return hn__err_status;
+    if (ln) {
+        if ((m->ln_g = hn__add_named(ps, prefix, "ln_g", 1, 4 * H, 0, 0)) < 0 ||
+            (m->ln_b = hn__add_named(ps, prefix, "ln_b", 1, 4 * H, 0, 0)) < 0 ||
+            (m->lnc_g = hn__add_named(ps, prefix, "lnc_g", 1, H, 0, 0)) < 0 ||
+            (m->lnc_b = hn__add_named(ps, prefix, "lnc_b", 1, H, 0, 0)) < 0)
+            return hn__err_status;
+    }
+    if (!hyper) return HN_OK;
+
+    /* The hyper cell, reading [x_t; h_{t-1}], and the scalings. */
+    if ((m->hwx = hn__add_named(ps, prefix, "hyper.wx", 2, E, 4 * Hh, 0)) < 0 ||
+        (m->hwh = hn__add_named(ps, prefix, "hyper.wh", 2, H, 4 * Hh, 0)) < 0 ||
+        (m->hwhh = hn__add_named(ps, prefix, "hyper.whh", 2, Hh, 4 * Hh, 0)) < 0)
+        return hn__err_status;
+    if (!ln) {
+        if ((m->hb = hn__add_named(ps, prefix, "hyper.b", 1, 4 * Hh, 0, 0)) < 0)
+            return hn__err_status;
+    } else if ((m->hln_g = hn__add_named(ps, prefix, "hyper.ln_g", 1, 4 * Hh, 0, 0)) < 0 ||
+               (m->hln_b = hn__add_named(ps, prefix, "hyper.ln_b", 1, 4 * Hh, 0, 0)) < 0 ||
+               (m->hlnc_g = hn__add_named(ps, prefix, "hyper.lnc_g", 1, Hh, 0, 0)) < 0 ||
+               (m->hlnc_b = hn__add_named(ps, prefix, "hyper.lnc_b", 1, Hh, 0, 0)) < 0) {
+        return hn__err_status;
+    }
+    if ((m->wz = hn__add_named(ps, prefix, "hyper.wz", 2, Hh, 12 * Z, 0)) < 0 ||
+        (m->bz = hn__add_named(ps, prefix, "hyper.bz", 1, 8 * Z, 0, 0)) < 0 ||
+        (m->wxz = hn__add_named(ps, prefix, "hyper.wxz", 3, 4, Z, H)) < 0 ||
+        (m->whz = hn__add_named(ps, prefix, "hyper.whz", 3, 4, Z, H)) < 0 ||
+        (m->wbz = hn__add_named(ps, prefix, "hyper.wbz", 3, 4, Z, H)) < 0)
+        return hn__err_status;
+    return HN_OK;
+}
+
+/* Orthonormalise the nvec rows (length len, row stride ld) of x by
+   modified Gram-Schmidt, summing in double. */
+static void hn__gram_schmidt_rows(float *x, int nvec, int len, size_t ld)
+{
+    int u, v, e;
+    for (v = 0; v < nvec; v++) {
+        float *xv = x + v * ld;
+        double norm = 0.0;
+        for (u = 0; u < v; u++) {
+            const float *xu = x + u * ld;
+            double dot = 0.0;
+            for (e = 0; e < len; e++) dot += (double)xu[e] * xv[e];
+            for (e = 0; e < len; e++) xv[e] -= (float)dot * xu[e];
+        }
+        for (e = 0; e < len; e++) norm += (double)xv[e] * xv[e];
+        norm = norm > 0.0 ? 1.0 / HN_SQRT(norm) : 0.0;
+        for (e = 0; e < len; e++) xv[e] = (float)(xv[e] * norm);
+    }
+}
+
+/* An orthogonal rows x cols block (row stride ld) from normal draws
+   (Saxe et al. 2014): orthonormal rows when rows <= cols, else orthonormal
+   columns, built as the rows of tmp (cols x rows floats) and transposed so
+   that Gram-Schmidt always walks contiguous memory. */
+static void hn__orthogonal(hn_rng *rng, float *w, int rows, int cols, int ld, float *tmp)
+{
+    int i, j;
+    if (rows <= cols) {
+        for (i = 0; i < rows; i++)
+            hn_rng_fill_normal(rng, w + (size_t)i * ld, (size_t)cols, 0.0f, 1.0f);
+        hn__gram_schmidt_rows(w, rows, cols, (size_t)ld);
+        return;
+    }
+    hn_rng_fill_normal(rng, tmp, (size_t)rows * cols, 0.0f, 1.0f);
+    hn__gram_schmidt_rows(tmp, cols, rows, (size_t)rows);
+    for (i = 0; i < rows; i++)
+        for (j = 0; j < cols; j++) w[(size_t)i * ld + j] = tmp[(size_t)j * rows + i];
+}
+
+static void hn__fill(float *x, size_t n, float v)
+{
+    size_t i;
+    for (i = 0; i < n; i++) x[i] = v;
+}
+
+/* Each of the four gate blocks [rows, n] of a [rows, 4n] matrix gets its
+   own orthogonal block. */
+static void hn__orthogonal_gates(hn_rng *rng, float *w, int rows, int n, float *tmp)
+{
+    int y;
+    for (y = 0; y < 4; y++) hn__orthogonal(rng, w + (size_t)y * n, rows, n, 4 * n, tmp);
+}
+
+HNDEF hn_status hn_lstm_init(hn_lstm *m, hn_params *ps, uint64_t seed)
+{
+    const hn_lstm_config *c = &m->cfg;
+    int E = c->input, H = c->hidden, Hh = c->hyper_hidden, Z = c->hyper_embed;
+    hn_rng rng;
+    /* room for the one non-square block, [H, Hh] of the hyper cell */
+    float *tmp = (float *)hn__calloc((size_t)H * (Hh ? Hh : 1), sizeof(float));
+    if (!tmp) return HN_ERR_NOMEM;
+    hn_rng_seed(&rng, seed);
+    hn_rng_fill_normal(&rng, hn_params_data(ps, m->wx), (size_t)E * 4 * H, 0.0f,
+                       1.0f / HN_SQRTF((float)E));
+    hn__orthogonal_gates(&rng, hn_params_data(ps, m->wh), H, H, tmp);
+    if (m->b >= 0) hn__fill(hn_params_data(ps, m->b), (size_t)4 * H, 0.0f);
+    if (m->ln_g >= 0) {
+        hn__fill(hn_params_data(ps, m->ln_g), (size_t)4 * H, 1.0f);
+        hn__fill(hn_params_data(ps, m->ln_b), (size_t)4 * H, 0.0f);
+        hn__fill(hn_params_data(ps, m->lnc_g), (size_t)H, 1.0f);
+        hn__fill(hn_params_data(ps, m->lnc_b), (size_t)H, 0.0f);
+    }
+    if (m->wz < 0) {
+        HN_FREE(tmp);
+        return HN_OK;
+    }
+
+    hn_rng_fill_normal(&rng, hn_params_data(ps, m->hwx), (size_t)E * 4 * Hh, 0.0f,
+                       1.0f / HN_SQRTF((float)E));
+    hn__orthogonal_gates(&rng, hn_params_data(ps, m->hwh), H, Hh, tmp);
+    hn__orthogonal_gates(&rng, hn_params_data(ps, m->hwhh), Hh, Hh, tmp);
+    if (m->hb >= 0) hn__fill(hn_params_data(ps, m->hb), (size_t)4 * Hh, 0.0f);
+    if (m->hln_g >= 0) {
+        hn__fill(hn_params_data(ps, m->hln_g), (size_t)4 * Hh, 1.0f);
+        hn__fill(hn_params_data(ps, m->hln_b), (size_t)4 * Hh, 0.0f);
+        hn__fill(hn_params_data(ps, m->hlnc_g), (size_t)Hh, 1.0f);
+        hn__fill(hn_params_data(ps, m->hlnc_b), (size_t)Hh, 0.0f);
+    }
+    /* Appendix A.2.2: z_x and z_h start at exactly 1 (W = 0, b = 1) and
+       W_xz, W_hz at 0.1 / Z, so every d starts at 0.1; z_b starts small and
+       W_bz at 0, so b(y) starts at b0 = 0. */
+    {
+        float *wz = hn_params_data(ps, m->wz);
+        int i;
+        for (i = 0; i < Hh; i++) {
+            float *row = wz + (size_t)i * 12 * Z;
+            hn__fill(row, (size_t)8 * Z, 0.0f);
+            hn_rng_fill_normal(&rng, row + 8 * Z, (size_t)4 * Z, 0.0f, 0.01f);
+        }
+    }
+    hn__fill(hn_params_data(ps, m->bz), (size_t)8 * Z, 1.0f);
+    hn__fill(hn_params_data(ps, m->wxz), (size_t)4 * Z * H, 0.1f / (float)Z);
+    hn__fill(hn_params_data(ps, m->whz), (size_t)4 * Z * H, 0.1f / (float)Z);
+    hn__fill(hn_params_data(ps, m->wbz), (size_t)4 * Z * H, 0.0f);
+    HN_FREE(tmp);
+    return HN_OK;
+}
+
+/* Lay the workspace out from base (or just count its floats when base is
+   NULL); every piece starts on a 64-byte boundary. */
+static float *hn__take(float *base, size_t *off, size_t n)
+{
+    float *p = base ? base + *off : NULL;
+    *off += (n + 15) / 16 * 16;
+    return p;
+}
+
+static void hn__lstm_core_carve(hn__lstm_core *k, float *base, size_t *off, int n,
+                                int ln, size_t T, size_t B)
+{
+    size_t TB = T * B, g = 4 * (size_t)n;
+    k->n = n;
+    k->ln = ln;
+    k->a = hn__take(base, off, TB * g);
+    k->act = hn__take(base, off, TB * g);
+    k->cs = hn__take(base, off, (T + 1) * B * n);
+    k->hs = hn__take(base, off, (T + 1) * B * n);
+    k->tc = hn__take(base, off, TB * n);
+    k->maskbuf = hn__take(base, off, TB * n);
+    k->dh = hn__take(base, off, B * n);
+    k->dc = hn__take(base, off, B * n);
+    if (!ln) return;
+    k->xhat = hn__take(base, off, TB * g);
+    k->du = hn__take(base, off, TB * g);
+    k->rstd = hn__take(base, off, TB * 4);
+    k->chat = hn__take(base, off, TB * n);
+    k->crstd = hn__take(base, off, TB);
+    k->dcl = hn__take(base, off, TB * n);
+}
+
+static size_t hn__lstm_carve(hn_lstm *m, struct hn__lstm_work *w, float *base)
+{
+    const hn_lstm_config *c = &m->cfg;
+    size_t T = (size_t)m->max_steps, B = (size_t)m->batch, off = 0;
+    size_t H = (size_t)c->hidden, Hh = (size_t)c->hyper_hidden, Z = (size_t)c->hyper_embed;
+    int ln = hn__lstm_is_ln(c->kind);
+    m->state = hn__take(base, &off, B * (2 * H + 2 * Hh));
+    m->dstate = hn__take(base, &off, B * (2 * H + 2 * Hh));
+    m->state_size = B * (2 * H + 2 * Hh);
+    w->x = hn__take(base, &off, T * B * (size_t)c->input);
+    hn__lstm_core_carve(&w->main, base, &off, (int)H, ln, T, B);
+    if (!hn__lstm_is_hyper(c->kind)) return off;
+    hn__lstm_core_carve(&w->hyp, base, &off, (int)Hh, ln, T, B);
+    w->wxx = hn__take(base, &off, T * B * 4 * H);
+    w->whh = hn__take(base, &off, T * B * 4 * H);
+    w->sx = hn__take(base, &off, T * B * 4 * H);
+    w->sh = hn__take(base, &off, T * B * 4 * H);
+    w->z = hn__take(base, &off, T * B * 12 * Z);
+    w->dz = hn__take(base, &off, T * B * 12 * Z);
+    return off;
+}
+
+HNDEF void hn_lstm_free(hn_lstm *m)
+{
+    if (m->w) {
+        HN_FREE(m->w->block);
+        HN_FREE(m->w->gemm_ws);
+    }
+    HN_FREE(m->w);
+    m->w = NULL;
+    m->state = m->dstate = NULL;
+    m->batch = m->max_steps = m->steps = 0;
+}
+
+HNDEF hn_status hn_lstm_setup(hn_lstm *m, int batch, int max_steps)
+{
+    struct hn__lstm_work *w;
+    size_t n, widest;
+    uintptr_t addr;
+    unsigned char *raw;
+    hn_lstm_free(m);
+    if (batch < 1 || max_steps < 1)
+        return hn__fail(HN_ERR_ARG, "batch %d and steps %d must be positive", batch,
+                        max_steps);
+    /* hn_sgemm takes int sizes: T * B rows of up to 12 * max(H, Z) floats
+       must stay addressable by int arithmetic. */
+    widest = 12 * (size_t)HN__MAX(m->cfg.hidden, m->cfg.hyper_embed) + m->cfg.input;
+    if ((size_t)batch * (size_t)max_steps > (size_t)INT_MAX / widest)
+        return hn__fail(HN_ERR_LIMIT, "batch %d x steps %d is too large", batch, max_steps);
+    w = (struct hn__lstm_work *)hn__calloc(1, sizeof *w);
+    if (!w) return HN_ERR_NOMEM;
+    m->batch = batch;
+    m->max_steps = max_steps;
+    n = hn__lstm_carve(m, w, NULL);
+    raw = (unsigned char *)hn__calloc(n + 16, sizeof(float));
+    if (!raw) {
+        HN_FREE(w);
+        m->batch = m->max_steps = 0;
+        return HN_ERR_NOMEM;
+    }
+    w->block = raw;
+    w->gemm_bytes = hn__lstm_gemm_bytes(&m->cfg, batch, max_steps);
+    w->gemm_ws = hn__alloc(w->gemm_bytes);
+    if (!w->gemm_ws) {
+        HN_FREE(raw);
+        HN_FREE(w);
+        m->batch = m->max_steps = 0;
+        return HN_ERR_NOMEM;
+    }
+    addr = ((uintptr_t)raw + 63u) & ~(uintptr_t)63u;
+    hn__lstm_carve(m, w, (float *)(void *)(raw + (addr - (uintptr_t)raw)));
+    m->w = w;
+    return HN_OK;
+}
+
+HNDEF void hn_lstm_reset_state(hn_lstm *m)
+{
+    if (m->state) memset(m->state, 0, m->state_size * sizeof(float));
+}
+
+/* One step of one core for batch row b, once k->a holds the row's gate
+   inputs: layer norm, nonlinearities, the new cell and output. */
+static void hn__core_step(hn__lstm_core *k, float forget_bias, int B, int t, int b)
+{
+    const int n = k->n;
+    const size_t r = (size_t)t * B + b;
+    const float *a = k->a + r * 4 * n;
+    const float *cp = k->cs + r * n;
+    const float *mask = k->mask ? k->mask + r * n : NULL;
+    float *act = k->act + r * 4 * n;
+    float *c = k->cs + (r + B) * n, *h = k->hs + (r + B) * n, *tc = k->tc + r * n;
+    int y, j;
+
+    /* u = LN(a) * gain + bias per gate, or a itself */
+    if (k->ln) {
+        float *xhat = k->xhat + r * 4 * n;
+        for (y = 0; y < 4; y++) {
+            k->rstd[r * 4 + y] = hn__ln_row(a + y * n, xhat + y * n, n);
+            for (j = y * n; j < (y + 1) * n; j++) act[j] = k->gain[j] * xhat[j] + k->bias[j];
+        }
+    } else {
+        memcpy(act, a, (size_t)4 * n * sizeof(float));
+    }
+
+    /* c = sigmoid(f + fb) * c_prev + sigmoid(i) * drop(tanh(g)) */
+    for (j = 0; j < n; j++) {
+        float i = hn__sigmoidf(act[j]);
+        float g = HN_TANHF(act[n + j]);
+        float f = hn__sigmoidf(act[2 * n + j] + forget_bias);
+        act[j] = i;
+        act[n + j] = g;
+        act[2 * n + j] = f;
+        act[3 * n + j] = hn__sigmoidf(act[3 * n + j]);
+        c[j] = f * cp[j] + i * g * (mask ? mask[j] : 1.0f);
+    }
+
+    /* h = sigmoid(o) * tanh(LN(c)) */
+    if (k->ln) {
+        float *chat = k->chat + r * n;
+        k->crstd[r] = hn__ln_row(c, chat, n);
+        for (j = 0; j < n; j++) tc[j] = HN_TANHF(k->cgain[j] * chat[j] + k->cbias[j]);
+    } else {
+        for (j = 0; j < n; j++) tc[j] = HN_TANHF(c[j]);
+    }
+    for (j = 0; j < n; j++) h[j] = act[3 * n + j] * tc[j];
+}
+
+/* Backward of hn__core_step for row b. dh is the full gradient of h_t; dc
+   holds the gradient of c_t from step t + 1 and leaves with that of
+   c_{t-1}. The gradient of the gate inputs a replaces a. */
+static void hn__core_back(hn__lstm_core *k, int B, int t, int b, const float *dh,
+                          float *dc)
+{
+    const int n = k->n;
+    const size_t r = (size_t)t * B + b;
+    const float *act = k->act + r * 4 * n, *tc = k->tc + r * n, *cp = k->cs + r * n;
+    const float *mask = k->mask ? k->mask + r * n : NULL;
+    float *s = k->a + r * 4 * n;
+    float *du = k->ln ? k->du + r * 4 * n : s;
+    int y, j;
+
+    /* through h = o * tanh(l), l = LN(c) */
+    if (k->ln) {
+        float *dcl = k->dcl + r * n;
+        for (j = 0; j < n; j++) dcl[j] = dh[j] * act[3 * n + j] * (1.0f - tc[j] * tc[j]);
+        hn__ln_row_backward(k->chat + r * n, dcl, k->cgain, k->crstd[r], dc, n, 1);
+    } else {
+        for (j = 0; j < n; j++) dc[j] += dh[j] * act[3 * n + j] * (1.0f - tc[j] * tc[j]);
+    }
+
+    /* through the gates' nonlinearities and c = f c_prev + i g m */
+    for (j = 0; j < n; j++) {
+        float i = act[j], g = act[n + j], f = act[2 * n + j], o = act[3 * n + j];
+        float d = dc[j], mj = mask ? mask[j] : 1.0f;
+        du[j] = d * g * mj * i * (1.0f - i);
+        du[n + j] = d * i * mj * (1.0f - g * g);
+        du[2 * n + j] = d * cp[j] * f * (1.0f - f);
+        du[3 * n + j] = dh[j] * tc[j] * o * (1.0f - o);
+        dc[j] = d * f;
+    }
+
+    /* through the gates' layer norms */
+    if (k->ln)
+        for (y = 0; y < 4; y++)
+            hn__ln_row_backward(k->xhat + r * 4 * n + y * n, du + y * n, k->gain + y * n,
+                                k->rstd[r * 4 + y], s + y * n, n, 0);
+}
+
+/* The HyperLSTM's main-cell gate inputs for row b (appendix A.2.2):
+   a(y) = d_h(y) * (W_h h_{t-1}) + d_x(y) * (W_x x_t) + W_bz z_b + b0, with
+   d_x(y) = W_xz(y) z_x(y) and d_h(y) = W_hz(y) z_h(y). With Z of 4 to 16
+   these small products are cheaper inline than as GEMM calls. */
+static void hn__hyper_scale(struct hn__lstm_work *w, const float *bz, const float *wxz,
+                            const float *whz, const float *wbz, const float *b0,
+                            int H, int Z, int B, int t, int b)
+{
+    const size_t r = (size_t)t * B + b;
+    float *z = w->z + r * 12 * Z;
+    float *sx = w->sx + r * 4 * H, *sh = w->sh + r * 4 * H, *a = w->main.a + r * 4 * H;
+    const float *wxx = w->wxx + r * 4 * H, *whh = w->whh + r * 4 * H;
+    int y, k, j;
+    for (k = 0; k < 8 * Z; k++) z[k] += bz[k];
+    for (y = 0; y < 4; y++) {
+        float *sxy = sx + y * H, *shy = sh + y * H, *ay = a + y * H;
+        memset(sxy, 0, (size_t)H * sizeof(float));
+        memset(shy, 0, (size_t)H * sizeof(float));
+        memcpy(ay, b0 + y * H, (size_t)H * sizeof(float));
+        for (k = 0; k < Z; k++) {
+            const size_t row = (size_t)(y * Z + k) * H;
+            float zx = z[y * Z + k], zh = z[4 * Z + y * Z + k], zb = z[8 * Z + y * Z + k];
+            for (j = 0; j < H; j++) {
+                sxy[j] += zx * wxz[row + j];
+                shy[j] += zh * whz[row + j];
+                ay[j] += zb * wbz[row + j];
+            }
+        }
+        for (j = 0; j < H; j++) ay[j] += shy[j] * whh[y * H + j] + sxy[j] * wxx[y * H + j];
+    }
+}
+
+/* Backward of hn__hyper_scale for row b, given s = dL/da in main.a. Leaves
+   dz, and, in place of the forward values: wxx <- s * W_x x (the gradient
+   of d_x), whh <- s * W_h h (of d_h), sx <- s * d_x (of W_x x),
+   sh <- s * d_h (of W_h h). */
+static void hn__hyper_scale_back(struct hn__lstm_work *w, const float *wxz,
+                                 const float *whz, const float *wbz, int H, int Z,
+                                 int B, int t, int b)
+{
+    const size_t r = (size_t)t * B + b;
+    const float *s = w->main.a + r * 4 * H;
+    float *dz = w->dz + r * 12 * Z;
+    float *wxx = w->wxx + r * 4 * H, *whh = w->whh + r * 4 * H;
+    float *sx = w->sx + r * 4 * H, *sh = w->sh + r * 4 * H;
+    int y, k, j;
+    for (j = 0; j < 4 * H; j++) {
+        float sj = s[j];
+        wxx[j] *= sj;
+        whh[j] *= sj;
+        sx[j] *= sj;
+        sh[j] *= sj;
+    }
+    for (y = 0; y < 4; y++) {
+        for (k = 0; k < Z; k++) {
+            const size_t row = (size_t)(y * Z + k) * H;
+            float ax = 0.0f, ah = 0.0f, ab = 0.0f;
+            for (j = 0; j < H; j++) {
+                ax += wxx[y * H + j] * wxz[row + j];
+                ah += whh[y * H + j] * whz[row + j];
+                ab += s[y * H + j] * wbz[row + j];
+            }
+            dz[y * Z + k] = ax;
+            dz[4 * Z + y * Z + k] = ah;
+            dz[8 * Z + y * Z + k] = ab;
+        }
+    }
+}
+
+/* Point the cores at this store's layer norm parameters. */
+static void hn__lstm_bind(hn_lstm *m, const hn_params *ps)
+{
+    struct hn__lstm_work *w = m->w;
+    w->forget_bias = m->cfg.forget_bias;
+    if (m->ln_g >= 0) {
+        w->main.gain = hn_params_data(ps, m->ln_g);
+        w->main.bias = hn_params_data(ps, m->ln_b);
+        w->main.cgain = hn_params_data(ps, m->lnc_g);
+        w->main.cbias = hn_params_data(ps, m->lnc_b);
+    }
+    if (m->hln_g >= 0) {
+        w->hyp.gain = hn_params_data(ps, m->hln_g);
+        w->hyp.bias = hn_params_data(ps, m->hln_b);
+        w->hyp.cgain = hn_params_data(ps, m->hlnc_g);
+        w->hyp.cbias = hn_params_data(ps, m->hlnc_b);
+    }
+}
+
+/* rows x cols matrix, every row set to v (a bias before a GEMM adds to it). */
+static void hn__fill_rows(float *x, size_t rows, int cols, const float *v)
+{
+    size_t i;
+    for (i = 0; i < rows; i++) memcpy(x + i * cols, v, (size_t)cols * sizeof(float));
+}
+
+/* Recurrent dropout masks for a whole call, drawn in one serial pass so
+   the stream does not depend on the thread count. */
+static void hn__dropout_masks(hn_rng *rng, float *mask, size_t n, float drop)
+{
+    float keep_scale = 1.0f / (1.0f - drop);
+    size_t i;
+    for (i = 0; i < n; i++) mask[i] = hn_rng_uniform(rng) < drop ? 0.0f : keep_scale;
+}
+
+HNDEF void hn_lstm_forward(hn_lstm *m, const hn_params *ps, int steps,
+                           const float *x, float *h_out, hn_rng *rng)
+{
+    struct hn__lstm_work *w = m->w;
+    hn__lstm_core *mc = &w->main, *hc = &w->hyp;
+    const int B = m->batch, E = m->cfg.input, H = m->cfg.hidden;
+    const int Hh = m->cfg.hyper_hidden, Z = m->cfg.hyper_embed, T = steps;
+    const int TB = T * B, G = 4 * H, Gh = 4 * Hh;
+    const size_t BH = (size_t)B * H, BHh = (size_t)B * Hh;
+    const float *wx = hn_params_data(ps, m->wx), *wh = hn_params_data(ps, m->wh);
+    int t, b;
+    HN_ASSERT(w && steps >= 1 && steps <= m->max_steps);
+    m->steps = T;
+    hn__lstm_bind(m, ps);
+    memcpy(w->x, x, (size_t)TB * E * sizeof(float));
+
+    /* the carried state becomes slot 0; dropout masks for every step */
+    memcpy(mc->hs, m->state, BH * sizeof(float));
+    memcpy(mc->cs, m->state + BH, BH * sizeof(float));
+    mc->mask = hc->mask = NULL;
+    if (rng && m->cfg.drop > 0.0f) {
+        mc->mask = mc->maskbuf;
+        hn__dropout_masks(rng, mc->mask, (size_t)TB * H, m->cfg.drop);
+    }
+
+    if (m->wz < 0) {
+        /* LSTM: W_x x_t + b for every step in one product, then per step
+           the recurrent product and one elementwise pass. */
+        if (m->b >= 0) hn__fill_rows(mc->a, (size_t)TB, G, hn_params_data(ps, m->b));
+        hn__lstm_gemm(w, 0, 0, TB, G, E, 1.0f, x, E, wx, G, m->b >= 0 ? 1.0f : 0.0f, mc->a, G);
+        for (t = 0; t < T; t++) {
+            hn__lstm_gemm(w, 0, 0, B, G, H, 1.0f, mc->hs + t * BH, H, wh, G, 1.0f,
+                     mc->a + (size_t)t * B * G, G);
+#ifdef _OPENMP
+#pragma omp parallel for schedule(static) if (B * G >= HN__LSTM_OMP_MIN)
+#endif
+            for (b = 0; b < B; b++) hn__core_step(mc, w->forget_bias, B, t, b);
+        }
+    } else {
+        const float *hwh = hn_params_data(ps, m->hwh), *hwhh = hn_params_data(ps, m->hwhh);
+        const float *wz = hn_params_data(ps, m->wz), *bz = hn_params_data(ps, m->bz);
+        const float *wxz = hn_params_data(ps, m->wxz), *whz = hn_params_data(ps, m->whz);
+        const float *wbz = hn_params_data(ps, m->wbz), *b0 = hn_params_data(ps, m->b);
+        memcpy(hc->hs, m->state + 2 * BH, BHh * sizeof(float));
+        memcpy(hc->cs, m->state + 2 * BH + BHh, BHh * sizeof(float));
+        if (mc->mask) {
+            hc->mask = hc->maskbuf;
+            hn__dropout_masks(rng, hc->mask, (size_t)TB * Hh, m->cfg.drop);
+        }
+
+        /* input products of both cells for every step */
+        hn__lstm_gemm(w, 0, 0, TB, G, E, 1.0f, x, E, wx, G, 0.0f, w->wxx, G);
+        if (m->hb >= 0) hn__fill_rows(hc->a, (size_t)TB, Gh, hn_params_data(ps, m->hb));
+        hn__lstm_gemm(w, 0, 0, TB, Gh, E, 1.0f, x, E, hn_params_data(ps, m->hwx), Gh,
+                 m->hb >= 0 ? 1.0f : 0.0f, hc->a, Gh);
+
+        for (t = 0; t < T; t++) {
+            float *ha = hc->a + (size_t)t * B * Gh;
+
+            /* the hyper cell reads [x_t; h_{t-1}] and its own h^_{t-1} */
+            hn__lstm_gemm(w, 0, 0, B, Gh, H, 1.0f, mc->hs + t * BH, H, hwh, Gh, 1.0f, ha, Gh);
+            hn__lstm_gemm(w, 0, 0, B, Gh, Hh, 1.0f, hc->hs + t * BHh, Hh, hwhh, Gh, 1.0f, ha, Gh);
+#ifdef _OPENMP
+#pragma omp parallel for schedule(static) if (B * Gh >= HN__LSTM_OMP_MIN)
+#endif
+            for (b = 0; b < B; b++) hn__core_step(hc, w->forget_bias, B, t, b);
+
+            /* z = W h^_t (biases added in hn__hyper_scale), W_h h_{t-1} */
+            hn__lstm_gemm(w, 0, 0, B, 12 * Z, Hh, 1.0f, hc->hs + (t + 1) * BHh, Hh, wz, 12 * Z,
+                     0.0f, w->z + (size_t)t * B * 12 * Z, 12 * Z);
+            hn__lstm_gemm(w, 0, 0, B, G, H, 1.0f, mc->hs + t * BH, H, wh, G, 0.0f,
+                     w->whh + (size_t)t * B * G, G);
+
+            /* the main cell, scaled row by row */
+#ifdef _OPENMP
+#pragma omp parallel for schedule(static) if (B * G >= HN__LSTM_OMP_MIN)
+#endif
+            for (b = 0; b < B; b++) {
+                hn__hyper_scale(w, bz, wxz, whz, wbz, b0, H, Z, B, t, b);
+                hn__core_step(mc, w->forget_bias, B, t, b);
+            }
+        }
+        memcpy(m->state + 2 * BH, hc->hs + (size_t)T * BHh, BHh * sizeof(float));
+        memcpy(m->state + 2 * BH + BHh, hc->cs + (size_t)T * BHh, BHh * sizeof(float));
+    }
+    memcpy(m->state, mc->hs + (size_t)T * BH, BH * sizeof(float));
+    memcpy(m->state + BH, mc->cs + (size_t)T * BH, BH * sizeof(float));
+    if (h_out) memcpy(h_out, mc->hs + BH, (size_t)T * BH * sizeof(float));
+}
+
+/* Sum over rows of a rows x cols matrix, added into out (row order fixed,
+   so the result does not depend on threads). */
+static void hn__colsum_add(const float *x, size_t rows, int cols, int ld, float *out)
+{
+    size_t i;
+    int j;
+    for (i = 0; i < rows; i++)
+        for (j = 0; j < cols; j++) out[j] += x[i * ld + j];
+}
+
+/* out[j] += sum over rows of x[i][j] * y[i][j] */
+static void hn__coldot_add(const float *x, const float *y, size_t rows, int cols,
+                           float *out)
+{
+    size_t i;
+    int j;
+    for (i = 0; i < rows; i++)
+        for (j = 0; j < cols; j++) out[j] += x[i * cols + j] * y[i * cols + j];
+}
+
+/* Gradients of one core's layer norm gains and biases, all steps at once. */
+static void hn__core_ln_grads(const hn__lstm_core *k, hn_params *ps, int g, int bb,
+                              int cg, int cb, size_t TB)
+{
+    if (!k->ln) return;
+    hn__coldot_add(k->du, k->xhat, TB, 4 * k->n, hn_params_grad(ps, g));
+    hn__colsum_add(k->du, TB, 4 * k->n, 4 * k->n, hn_params_grad(ps, bb));
+    hn__coldot_add(k->dcl, k->chat, TB, k->n, hn_params_grad(ps, cg));
+    hn__colsum_add(k->dcl, TB, k->n, k->n, hn_params_grad(ps, cb));
+}
+
+HNDEF void hn_lstm_backward(hn_lstm *m, hn_params *ps, const float *dh_out, float *dx)
+{
+    struct hn__lstm_work *w = m->w;
+    hn__lstm_core *mc = &w->main, *hc = &w->hyp;
+    const int B = m->batch, E = m->cfg.input, H = m->cfg.hidden;
+    const int Hh = m->cfg.hyper_hidden, Z = m->cfg.hyper_embed, T = m->steps;
+    const int TB = T * B, G = 4 * H, Gh = 4 * Hh;
+    const size_t BH = (size_t)B * H, BHh = (size_t)B * Hh;
+    const float *wx = hn_params_data(ps, m->wx), *wh = hn_params_data(ps, m->wh);
+    int hyper = m->wz >= 0, t, b, y;
+    HN_ASSERT(w && T >= 1);
+    hn__lstm_bind(m, ps);
+    memset(mc->dh, 0, BH * sizeof(float));
+    memset(mc->dc, 0, BH * sizeof(float));
+    if (hyper) {
+        memset(hc->dh, 0, BHh * sizeof(float));
+        memset(hc->dc, 0, BHh * sizeof(float));
+    }
+
+    /* Back through time. Only the products that carry the gradient to the
+       previous step are done here; weight gradients wait for the end. */
+    for (t = T - 1; t >= 0; t--) {
+        const float *wxz = hyper ? hn_params_data(ps, m->wxz) : NULL;
+        const float *whz = hyper ? hn_params_data(ps, m->whz) : NULL;
+        const float *wbz = hyper ? hn_params_data(ps, m->wbz) : NULL;
+#ifdef _OPENMP
+#pragma omp parallel for schedule(static) if (B * G >= HN__LSTM_OMP_MIN)
+#endif
+        for (b = 0; b < B; b++) {
+            float *dh = mc->dh + (size_t)b * H;
+            const float *dho = dh_out + ((size_t)t * B + b) * H;
+            int j;
+            for (j = 0; j < H; j++) dh[j] += dho[j];
+            hn__core_back(mc, B, t, b, dh, mc->dc + (size_t)b * H);
+            if (hyper) hn__hyper_scale_back(w, wxz, whz, wbz, H, Z, B, t, b);
+        }
+        if (!hyper) {
+            hn__lstm_gemm(w, 0, 1, B, H, G, 1.0f, mc->a + (size_t)t * B * G, G, wh, G, 0.0f,
+                     mc->dh, H);
+            continue;
+        }
+        hn__lstm_gemm(w, 0, 1, B, H, G, 1.0f, w->sh + (size_t)t * B * G, G, wh, G, 0.0f, mc->dh, H);
+
+        /* into the hyper cell through z, then to h_{t-1} and h^_{t-1} */
+        hn__lstm_gemm(w, 0, 1, B, Hh, 12 * Z, 1.0f, w->dz + (size_t)t * B * 12 * Z, 12 * Z,
+                 hn_params_data(ps, m->wz), 12 * Z, 1.0f, hc->dh, Hh);
+#ifdef _OPENMP
+#pragma omp parallel for schedule(static) if (B * Gh >= HN__LSTM_OMP_MIN)
+#endif
+        for (b = 0; b < B; b++)
+            hn__core_back(hc, B, t, b, hc->dh + (size_t)b * Hh, hc->dc + (size_t)b * Hh);
+        hn__lstm_gemm(w, 0, 1, B, H, Gh, 1.0f, hc->a + (size_t)t * B * Gh, Gh,
+                 hn_params_data(ps, m->hwh), Gh, 1.0f, mc->dh, H);
+        hn__lstm_gemm(w, 0, 1, B, Hh, Gh, 1.0f, hc->a + (size_t)t * B * Gh, Gh,
+                 hn_params_data(ps, m->hwhh), Gh, 0.0f, hc->dh, Hh);
+    }
+
+    /* gradient with respect to the starting state */
+    memcpy(m->dstate, mc->dh, BH * sizeof(float));
+    memcpy(m->dstate + BH, mc->dc, BH * sizeof(float));
+    if (hyper) {
+        memcpy(m->dstate + 2 * BH, hc->dh, BHh * sizeof(float));
+        memcpy(m->dstate + 2 * BH + BHh, hc->dc, BHh * sizeof(float));
+    }
+
+    /* Weight gradients over all steps at once: T * B rows per product.
+       The rows of slots 0..T-1 of hs are h_{t-1} for every step. */
+    {
+        const float *gx = hyper ? w->sx : mc->a;   /* gradient of W_x x_t */
+        const float *gh = hyper ? w->sh : mc->a;   /* gradient of W_h h_{t-1} */
+        hn__lstm_gemm(w, 1, 0, E, G, TB, 1.0f, w->x, E, gx, G, 1.0f, hn_params_grad(ps, m->wx), G);
+        hn__lstm_gemm(w, 1, 0, H, G, TB, 1.0f, mc->hs, H, gh, G, 1.0f, hn_params_grad(ps, m->wh), G);
+        if (m->b >= 0) hn__colsum_add(mc->a, (size_t)TB, G, G, hn_params_grad(ps, m->b));
+        if (dx) hn__lstm_gemm(w, 0, 1, TB, E, G, 1.0f, gx, G, wx, G, 1.0f, dx, E);
+        hn__core_ln_grads(mc, ps, m->ln_g, m->ln_b, m->lnc_g, m->lnc_b, (size_t)TB);
+    }
+    if (!hyper) return;
+
+    /* the scalings: W_xz(y) += z_x(y)^T (s * W_x x), and alike */
+    for (y = 0; y < 4; y++) {
+        size_t blk = (size_t)y * Z * H;
+        hn__lstm_gemm(w, 1, 0, Z, H, TB, 1.0f, w->z + y * Z, 12 * Z, w->wxx + y * H, G, 1.0f,
+                 hn_params_grad(ps, m->wxz) + blk, H);
+        hn__lstm_gemm(w, 1, 0, Z, H, TB, 1.0f, w->z + 4 * Z + y * Z, 12 * Z, w->whh + y * H, G,
+                 1.0f, hn_params_grad(ps, m->whz) + blk, H);
+        hn__lstm_gemm(w, 1, 0, Z, H, TB, 1.0f, w->z + 8 * Z + y * Z, 12 * Z, mc->a + y * H, G,
+                 1.0f, hn_params_grad(ps, m->wbz) + blk, H);
+    }
+    hn__lstm_gemm(w, 1, 0, Hh, 12 * Z, TB, 1.0f, hc->hs + BHh, Hh, w->dz, 12 * Z, 1.0f,
+             hn_params_grad(ps, m->wz), 12 * Z);
+    hn__colsum_add(w->dz, (size_t)TB, 8 * Z, 12 * Z, hn_params_grad(ps, m->bz));
+
+    /* the hyper cell's own weights and its share of dx */
+    hn__lstm_gemm(w, 1, 0, E, Gh, TB, 1.0f, w->x, E, hc->a, Gh, 1.0f, hn_params_grad(ps, m->hwx), Gh);
+    hn__lstm_gemm(w, 1, 0, H, Gh, TB, 1.0f, mc->hs, H, hc->a, Gh, 1.0f, hn_params_grad(ps, m->hwh),
+             Gh);
+    hn__lstm_gemm(w, 1, 0, Hh, Gh, TB, 1.0f, hc->hs, Hh, hc->a, Gh, 1.0f,
+             hn_params_grad(ps, m->hwhh), Gh);
+    if (m->hb >= 0) hn__colsum_add(hc->a, (size_t)TB, Gh, Gh, hn_params_grad(ps, m->hb));
+    if (dx)
+        hn__lstm_gemm(w, 0, 1, TB, E, Gh, 1.0f, hc->a, Gh, hn_params_data(ps, m->hwx), Gh, 1.0f, dx, E);
+    hn__core_ln_grads(hc, ps, m->hln_g, m->hln_b, m->hlnc_g, m->hlnc_b, (size_t)TB);
+}
+
+HNDEF hn_status hn_charlm_declare(hn_charlm *m, hn_params *ps, int vocab,
+                                  const hn_lstm_config *cell)
+{
+    hn_status st;
+    int shape[2];
+    memset(m, 0, sizeof *m);
+    m->emb = m->out_w = m->out_b = -1;
+    if (vocab < 2 || vocab > (1 << 20))
+        return hn__fail(HN_ERR_ARG, "vocabulary of %d symbols (2 to 2^20 allowed)", vocab);
+    m->vocab = vocab;
+    m->embed = cell->input;
+    if ((st = hn_lstm_declare(&m->rnn, cell, ps, "rnn")) != HN_OK) return st;
+    shape[0] = vocab;
+    shape[1] = cell->input;
+    if ((m->emb = hn_params_add(ps, "embed", 2, shape)) < 0) return hn__err_status;
+    shape[1] = cell->hidden;
+    if ((m->out_w = hn_params_add(ps, "out.w", 2, shape)) < 0 ||
+        (m->out_b = hn_params_add(ps, "out.b", 1, shape)) < 0)
+        return hn__err_status;
+    return HN_OK;
+}
+
+HNDEF hn_status hn_charlm_init(hn_charlm *m, hn_params *ps, uint64_t seed)
+{
+    hn_rng rng;
+    hn_status st = hn_lstm_init(&m->rnn, ps, seed);
+    if (st != HN_OK) return st;
+    /* a separate stream, so the cell's draws do not shift these */
+    hn_rng_seed(&rng, seed ^ UINT64_C(0x9e3779b97f4a7c15));
+    hn_rng_fill_normal(&rng, hn_params_data(ps, m->emb),
+                       (size_t)m->vocab * m->embed, 0.0f, 1.0f);
+    hn_rng_fill_normal(&rng, hn_params_data(ps, m->out_w),
+                       (size_t)m->vocab * m->rnn.cfg.hidden, 0.0f,
+                       1.0f / HN_SQRTF((float)m->rnn.cfg.hidden));
+    hn__fill(hn_params_data(ps, m->out_b), (size_t)m->vocab, 0.0f);
+    return HN_OK;
+}
+
+HNDEF void hn_charlm_free(hn_charlm *m)
+{
+    hn_lstm_free(&m->rnn);
+    HN_FREE(m->tokens);
+    HN_FREE(m->x);
+    m->tokens = m->targets = NULL;
+    m->x = m->dx = m->h = m->dh = m->logits = m->probs = NULL;
+    m->batch = m->max_steps = 0;
+}
+
+HNDEF void hn_charlm_twin(hn_charlm *dst, const hn_charlm *src)
+{
+    *dst = *src;
+    dst->rnn.w = NULL;
+    dst->rnn.state = dst->rnn.dstate = NULL;
+    dst->rnn.state_size = 0;
+    dst->rnn.batch = dst->rnn.max_steps = dst->rnn.steps = 0;
+    dst->tokens = dst->targets = NULL;
+    dst->x = dst->dx = dst->h = dst->dh = dst->logits = dst->probs = NULL;
+    dst->batch = dst->max_steps = dst->steps = 0;
+}
+
+HNDEF hn_status hn_charlm_setup(hn_charlm *m, int batch, int max_steps)
+{
+    size_t rows, E = (size_t)m->embed, H = (size_t)m->rnn.cfg.hidden;
+    size_t V = (size_t)m->vocab, per;
+    hn_status st;
+    hn_charlm_free(m);
+    if ((st = hn_lstm_setup(&m->rnn, batch, max_steps)) != HN_OK) return st;
+    rows = (size_t)batch * max_steps;
+    per = 2 * E + 2 * H + 2 * V;
+    if (rows > (size_t)INT_MAX / per) {
+        hn_lstm_free(&m->rnn);
+        return hn__fail(HN_ERR_LIMIT, "batch %d x steps %d is too large", batch, max_steps);
+    }
+    m->tokens = (int *)hn__calloc(2 * rows, sizeof(int));
+    m->x = (float *)hn__calloc(rows * per, sizeof(float));
+    if (!m->tokens || !m->x) {
+        hn_charlm_free(m);
+        return HN_ERR_NOMEM;
+    }
+    m->targets = m->tokens + rows;
+    m->dx = m->x + rows * E;
+    m->h = m->dx + rows * E;
+    m->dh = m->h + rows * H;
+    m->logits = m->dh + rows * H;
+    m->probs = m->logits + rows * V;
+    m->batch = batch;
+    m->max_steps = max_steps;
+    return HN_OK;
+}
+
+HNDEF float hn_charlm_forward(hn_charlm *m, const hn_params *ps, const int *tokens,
+                              const int *targets, int steps, hn_rng *rng,
+                              int *ncorrect)
+{
+    const int n = steps * m->batch, E = m->embed, V = m->vocab;
+    const float *emb = hn_params_data(ps, m->emb);
+    int i, nc = 0;
+    float loss;
+    HN_ASSERT(steps >= 1 && steps <= m->max_steps);
+    m->steps = steps;
+
+    /* embedding: x[r] = E[token r] */
+    for (i = 0; i < n; i++) {
+        HN_ASSERT(tokens[i] >= 0 && tokens[i] < V);
+        m->tokens[i] = tokens[i];
+        memcpy(m->x + (size_t)i * E, emb + (size_t)tokens[i] * E, (size_t)E * sizeof(float));
+    }
+    hn_lstm_forward(&m->rnn, ps, steps, m->x, m->h, rng);
+    hn_linear_forward(n, m->rnn.cfg.hidden, V, m->h, hn_params_data(ps, m->out_w),
+                      hn_params_data(ps, m->out_b), m->logits);
+    if (!targets) return 0.0f;
+    memcpy(m->targets, targets, (size_t)n * sizeof(int));
+    loss = hn_softmax_xent_forward(n, V, m->logits, m->targets, m->probs, &nc);
+    if (ncorrect) *ncorrect += nc;
+    return loss;
+}
+
+HNDEF void hn_charlm_backward(hn_charlm *m, hn_params *ps)
+{
+    const int n = m->steps * m->batch, E = m->embed, V = m->vocab;
+    const int H = m->rnn.cfg.hidden;
+    float *demb = hn_params_grad(ps, m->emb);
+    int i, j;
+
+    /* softmax and output layer; dlogits reuses the logits buffer */
+    memset(m->logits, 0, (size_t)n * V * sizeof(float));
+    hn_softmax_xent_backward(n, V, m->probs, m->targets, 1.0f, m->logits);
+    memset(m->dh, 0, (size_t)n * H * sizeof(float));
+    hn_linear_backward(n, H, V, m->h, hn_params_data(ps, m->out_w), m->logits, m->dh,
+                       hn_params_grad(ps, m->out_w), hn_params_grad(ps, m->out_b));
+
+    /* the cell, then the embedding rows that were looked up */
+    memset(m->dx, 0, (size_t)n * E * sizeof(float));
+    hn_lstm_backward(&m->rnn, ps, m->dh, m->dx);
+    for (i = 0; i < n; i++) {
+        float *row = demb + (size_t)m->tokens[i] * E;
+        const float *d = m->dx + (size_t)i * E;
+        for (j = 0; j < E; j++) row[j] += d[j];
+    }
+}
 
 /* ---- end of recurrent implementation ---- */
 
