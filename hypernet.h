@@ -599,6 +599,110 @@ HNDEF void hn_clip_grad_value(hn_params *ps, float limit);
    Static hypernetworks (HyperConv2D)
    ======================================================================== */
 
+/* A static hypernetwork (paper section 3.1, appendix A.1) writes the
+   kernel of a convolution instead of storing it. The kernel of a layer,
+   N_out x N_in x f x f, is cut into tiles of blk_out x blk_in channels;
+   tile (i, j) has its own embedding z_ij (n_z floats) and one hypernetwork,
+   shared by every layer that uses it, turns each embedding into a tile:
+
+      a_c = W_c z + B_c             c = 0 .. blk_in-1, W_c is d x n_z
+      K_c = W_out a_c + B_out       K_c: the blk_out x f x f slice of input
+                                    channel c, W_out is (blk_out*f*f) x d
+
+   The paper's hypernetwork is linear (d = n_z); HN_HYPER_RELU puts a ReLU
+   on a_c. A layer stores only its embeddings: the paper's MNIST layer of
+   16 x 16 x 7 x 7 = 12,544 weights becomes 4 floats of z plus a shared
+   hypernetwork of 4,240 (n_z = d = 4).
+
+   Layouts in the parameter store (row-major):
+      <name>.w_in   (blk_in*d) x n_z     row c*d + k is row k of W_c
+      <name>.b_in   blk_in*d
+      <name>.w_out  (blk_out*f*f) x d    row (o*f + y)*f + x
+      <name>.b_out  blk_out*f*f
+      <layer>.z     (tiles_out*tiles_in) x n_z, tile (i, j) at row
+                    i*tiles_in + j
+      <layer>.e     n_z (only with HN_HYPERCONV_EMBED)
+
+   A 1 x 1 layer can share a hypernetwork that writes f x f tiles (f odd):
+   it takes the centre tap of each generated kernel (and only computes
+   that one), so 1x1 and 3x3 layers of a ResNet share one generator.
+
+   Use:
+      hn_hyper hyper;
+      hn_hyperconv conv2;
+      hn_hyper_declare(&hyper, &ps, "hyper", 4, 4, 16, 16, 7, 0);
+      hn_hyperconv_declare(&conv2, &hyper, &ps, "conv2", 16, 16, 7, 0);
+      hn_params_alloc(&ps);
+      hn_hyper_init_weights(&hyper, &ps, &rng);
+      hn_hyperconv_init_weights(&conv2, &ps, &rng);
+      each step:
+         hn_hyperconv_generate(&conv2, &ps, kernel);        kernel -> conv
+         ... conv forward and backward give dkernel ...
+         hn_hyperconv_generate_backward(&conv2, &ps, dkernel);
+*/
+
+enum {
+    HN_HYPER_RELU = 1        /* hn_hyper_declare: a_c = relu(W_c z + B_c) */
+};
+enum {
+    HN_HYPERCONV_EMBED = 1   /* hn_hyperconv_declare: a learned per-layer
+                                embedding e is added to every z_ij of the
+                                layer (z_ij + e), so tiles of one layer
+                                can share what they have in common */
+};
+
+typedef struct hn_hyper {
+    int n_z, d, blk_in, blk_out, f, flags;
+    int w_in, b_in, w_out, b_out;  /* handles in the parameter store */
+} hn_hyper;
+
+/* Declare the hypernetwork's four tensors in ps (before hn_params_alloc).
+   HN_ERR_ARG on a non-positive size or a store that is already
+   allocated. */
+HNDEF hn_status hn_hyper_declare(hn_hyper *h, hn_params *ps, const char *name,
+                                 int n_z, int d, int blk_in, int blk_out, int f,
+                                 int flags);
+/* Draw W_c and W_out (see the implementation for the scale), zero the
+   biases. Call after hn_params_alloc. */
+HNDEF void hn_hyper_init_weights(const hn_hyper *h, hn_params *ps, hn_rng *rng);
+/* Floats the hypernetwork holds: W_c, B_c, W_out and B_out. */
+HNDEF size_t hn_hyper_param_count(const hn_hyper *h);
+
+typedef struct hn_hyperconv {
+    hn_hyper h;              /* a copy of the generator's sizes and handles */
+    int n_in, n_out, f;      /* the kernel written: n_out x n_in x f x f */
+    int tiles_out, tiles_in;
+    int flags;
+    int z, e;                /* handles of the embeddings (e: -1 if none) */
+    float *work;             /* workspace, allocated once by declare */
+    float *ze, *dze, *pre, *act, *da, *kt;
+} hn_hyperconv;
+
+/* Declare a generated n_out x n_in x f x f kernel: its embeddings go into
+   ps under "<name>.z" (and "<name>.e"), its workspace is allocated here.
+   n_in and n_out must be multiples of the hypernetwork's blk_in and
+   blk_out; f is the hypernetwork's f, or 1 when that is odd (centre tap).
+   HN_ERR_SHAPE otherwise. */
+HNDEF hn_status hn_hyperconv_declare(hn_hyperconv *l, const hn_hyper *h,
+                                     hn_params *ps, const char *name, int n_in,
+                                     int n_out, int f, int flags);
+/* Draw the embeddings (the per-layer embedding starts at 0). */
+HNDEF void hn_hyperconv_init_weights(const hn_hyperconv *l, hn_params *ps,
+                                     hn_rng *rng);
+/* Write the layer's kernel, n_out x n_in x f x f, into kernel. Keeps what
+   generate_backward needs in the workspace. */
+HNDEF void hn_hyperconv_generate(hn_hyperconv *l, const hn_params *ps, float *kernel);
+/* Given dL/dkernel (same layout), add the gradients of W_c, B_c, W_out,
+   B_out, every z_ij (and e) into ps->grad. Uses the values of the last
+   generate, which must have been called with the same parameters. */
+HNDEF void hn_hyperconv_generate_backward(hn_hyperconv *l, hn_params *ps,
+                                          const float *dkernel);
+/* Floats the layer itself stores (its embeddings), and what a plain
+   kernel of the same shape would store (n_out*n_in*f*f). */
+HNDEF size_t hn_hyperconv_param_count(const hn_hyperconv *l);
+HNDEF size_t hn_hyperconv_plain_count(const hn_hyperconv *l);
+HNDEF void hn_hyperconv_free(hn_hyperconv *l);
+
 /* ---- end of static hypernetwork API ---- */
 
 /* ========================================================================
@@ -2624,6 +2728,343 @@ HNDEF void hn_clip_grad_value(hn_params *ps, float limit)
 /* ========================================================================
    Static hypernetwork implementation
    ======================================================================== */
+
+/* Shapes, for one layer with T = tiles_out * tiles_in tiles, B = blk_in,
+   P = the taps written per output channel (f*f, or 1 for the centre tap):
+      ze   T x n_z           the embeddings (z_ij + e when embedded)
+      pre  T x (B*d) = (T*B) x d     W_c z + B_c for every tile and c
+      act  (T*B) x d         relu(pre), or pre itself when linear
+      kt   (T*B) x (blk_out*P)       one row per (tile, input channel)
+   Each stage is one GEMM over all tiles of the layer. */
+
+HNDEF hn_status hn_hyper_declare(hn_hyper *h, hn_params *ps, const char *name,
+                                 int n_z, int d, int blk_in, int blk_out, int f,
+                                 int flags)
+{
+    char buf[HN_PARAM_NAME_MAX + 8];
+    int shape[2];
+    size_t len = strlen(name);
+    memset(h, 0, sizeof *h);
+    if (n_z <= 0 || d <= 0 || blk_in <= 0 || blk_out <= 0 || f <= 0)
+        return hn__fail(HN_ERR_ARG, "hypernetwork '%s': sizes must be positive "
+                        "(n_z %d, d %d, blocks %d x %d, f %d)", name, n_z, d,
+                        blk_out, blk_in, f);
+    if (len + 7 > HN_PARAM_NAME_MAX)
+        return hn__fail(HN_ERR_ARG, "hypernetwork name '%s' is too long", name);
+    if ((size_t)blk_out * (size_t)f * (size_t)f > (size_t)INT_MAX / (size_t)d ||
+        (size_t)blk_in * (size_t)d > (size_t)INT_MAX / (size_t)n_z)
+        return hn__fail(HN_ERR_LIMIT, "hypernetwork '%s' is too large", name);
+    h->n_z = n_z;
+    h->d = d;
+    h->blk_in = blk_in;
+    h->blk_out = blk_out;
+    h->f = f;
+    h->flags = flags;
+    memcpy(buf, name, len);
+
+    memcpy(buf + len, ".w_in", 6);
+    shape[0] = blk_in * d;
+    shape[1] = n_z;
+    if ((h->w_in = hn_params_add(ps, buf, 2, shape)) < 0) return hn__err_status;
+    memcpy(buf + len, ".b_in", 6);
+    if ((h->b_in = hn_params_add(ps, buf, 1, shape)) < 0) return hn__err_status;
+    memcpy(buf + len, ".w_out", 7);
+    shape[0] = blk_out * f * f;
+    shape[1] = d;
+    if ((h->w_out = hn_params_add(ps, buf, 2, shape)) < 0) return hn__err_status;
+    memcpy(buf + len, ".b_out", 7);
+    if ((h->b_out = hn_params_add(ps, buf, 1, shape)) < 0) return hn__err_status;
+    return HN_OK;
+}
+
+/* Initialisation. The paper's code draws every hypernetwork weight from
+   N(0, 0.01^2); with three small factors in a row (z, W_c, W_out) the
+   first kernels are then ~1e-6 and the first steps are spent growing them.
+   Instead each factor keeps the variance of what it passes on:
+      z ~ N(0, 1) (scaled per layer, see hn_hyperconv_init_weights),
+      W_c ~ N(0, 1/n_z)               so a_c has unit variance,
+      W_out ~ N(0, 2 / (d * blk_in * f * f) * g)
+   which makes Var(K) = 2 / fan_in, He et al.'s variance for a ReLU network,
+   with fan_in = blk_in * f * f for a one-tile layer; g = 2 when a ReLU on
+   a_c halves E[a^2], else 1. Biases start at 0. */
+HNDEF void hn_hyper_init_weights(const hn_hyper *h, hn_params *ps, hn_rng *rng)
+{
+    size_t n_in = (size_t)h->blk_in * (size_t)h->d * (size_t)h->n_z;
+    size_t n_out = (size_t)h->blk_out * (size_t)h->f * (size_t)h->f * (size_t)h->d;
+    float g = (h->flags & HN_HYPER_RELU) ? 2.0f : 1.0f;
+    float var_out = 2.0f * g / ((float)h->d * (float)h->blk_in * (float)(h->f * h->f));
+    hn_rng_fill_normal(rng, hn_params_data(ps, h->w_in), n_in, 0.0f,
+                       HN_SQRTF(1.0f / (float)h->n_z));
+    hn_rng_fill_normal(rng, hn_params_data(ps, h->w_out), n_out, 0.0f,
+                       HN_SQRTF(var_out));
+    memset(hn_params_data(ps, h->b_in), 0,
+           (size_t)h->blk_in * (size_t)h->d * sizeof(float));
+    memset(hn_params_data(ps, h->b_out), 0,
+           (size_t)h->blk_out * (size_t)(h->f * h->f) * sizeof(float));
+}
+
+HNDEF size_t hn_hyper_param_count(const hn_hyper *h)
+{
+    size_t ff = (size_t)h->f * (size_t)h->f;
+    return (size_t)h->blk_in * h->d * ((size_t)h->n_z + 1) +
+           (size_t)h->blk_out * ff * ((size_t)h->d + 1);
+}
+
+HNDEF hn_status hn_hyperconv_declare(hn_hyperconv *l, const hn_hyper *h,
+                                     hn_params *ps, const char *name, int n_in,
+                                     int n_out, int f, int flags)
+{
+    char buf[HN_PARAM_NAME_MAX + 8];
+    size_t len = strlen(name), t, rows, cols, total, sz[6];
+    int shape[2], i;
+    memset(l, 0, sizeof *l);
+    l->z = l->e = -1;
+    if (n_in <= 0 || n_out <= 0 || n_in % h->blk_in || n_out % h->blk_out)
+        return hn__fail(HN_ERR_SHAPE, "generated conv '%s': %d -> %d channels are "
+                        "not multiples of the %d x %d tiles", name, n_in, n_out,
+                        h->blk_in, h->blk_out);
+    if (f != h->f && !(f == 1 && h->f % 2 == 1))
+        return hn__fail(HN_ERR_SHAPE, "generated conv '%s': a %dx%d kernel from a "
+                        "hypernetwork of %dx%d tiles (only the same size, or 1x1 "
+                        "from an odd size)", name, f, f, h->f, h->f);
+    if (len + 3 > HN_PARAM_NAME_MAX)
+        return hn__fail(HN_ERR_ARG, "generated conv name '%s' is too long", name);
+    l->h = *h;
+    l->n_in = n_in;
+    l->n_out = n_out;
+    l->f = f;
+    l->flags = flags;
+    l->tiles_in = n_in / h->blk_in;
+    l->tiles_out = n_out / h->blk_out;
+
+    /* Workspace: ze, dze, pre, act, da, kt (sizes in floats); a linear
+       generator has no separate act. */
+    t = (size_t)l->tiles_in * (size_t)l->tiles_out;
+    rows = t * (size_t)h->blk_in;
+    cols = (size_t)h->blk_out * (size_t)f * (size_t)f;
+    if (t > (size_t)INT_MAX / (size_t)h->blk_in ||
+        !hn__mul_size(rows, cols + 3u * (size_t)h->d, &total) ||
+        rows * cols > (size_t)INT_MAX)
+        return hn__fail(HN_ERR_LIMIT, "generated conv '%s' is too large", name);
+    sz[0] = sz[1] = (flags & HN_HYPERCONV_EMBED) ? t * (size_t)h->n_z : 0;
+    sz[2] = sz[4] = rows * (size_t)h->d;
+    sz[3] = (h->flags & HN_HYPER_RELU) ? sz[2] : 0;
+    sz[5] = rows * cols;
+    l->work = (float *)hn__calloc(sz[0] + sz[1] + sz[2] + sz[3] + sz[4] + sz[5],
+                                  sizeof(float));
+    if (!l->work) return HN_ERR_NOMEM;
+    {
+        float **ptr[6];
+        float *p = l->work;
+        ptr[0] = &l->ze; ptr[1] = &l->dze; ptr[2] = &l->pre;
+        ptr[3] = &l->act; ptr[4] = &l->da; ptr[5] = &l->kt;
+        for (i = 0; i < 6; i++) {
+            *ptr[i] = p;
+            p += sz[i];
+        }
+        if (!sz[3]) l->act = l->pre;
+    }
+
+    memcpy(buf, name, len);
+    memcpy(buf + len, ".z", 3);
+    shape[0] = (int)t;
+    shape[1] = h->n_z;
+    if ((l->z = hn_params_add(ps, buf, 2, shape)) < 0) goto fail;
+    if (flags & HN_HYPERCONV_EMBED) {
+        memcpy(buf + len, ".e", 3);
+        if ((l->e = hn_params_add(ps, buf, 1, &h->n_z)) < 0) goto fail;
+    }
+    return HN_OK;
+fail:
+    HN_FREE(l->work);
+    l->work = NULL;
+    return hn__err_status;
+}
+
+/* z ~ N(0, s^2) with s^2 = (blk_in * f_h^2) / (n_in * f^2): the generator
+   is homogeneous of degree 1 in z while its biases are 0, so this scales
+   the kernel's variance from one tile's fan-in (what hn_hyper_init_weights
+   aims at) to this layer's, 2 / (n_in * f * f). */
+HNDEF void hn_hyperconv_init_weights(const hn_hyperconv *l, hn_params *ps,
+                                     hn_rng *rng)
+{
+    const hn_hyper *h = &l->h;
+    size_t t = (size_t)l->tiles_in * (size_t)l->tiles_out;
+    float s2 = (float)(h->blk_in * h->f * h->f) / (float)(l->n_in * l->f * l->f);
+    hn_rng_fill_normal(rng, hn_params_data(ps, l->z), t * (size_t)h->n_z, 0.0f,
+                       HN_SQRTF(s2));
+    if (l->e >= 0) memset(hn_params_data(ps, l->e), 0, (size_t)h->n_z * sizeof(float));
+}
+
+HNDEF size_t hn_hyperconv_param_count(const hn_hyperconv *l)
+{
+    size_t t = (size_t)l->tiles_in * (size_t)l->tiles_out;
+    return (t + (l->e >= 0 ? 1u : 0u)) * (size_t)l->h.n_z;
+}
+
+HNDEF size_t hn_hyperconv_plain_count(const hn_hyperconv *l)
+{
+    return (size_t)l->n_out * (size_t)l->n_in * (size_t)l->f * (size_t)l->f;
+}
+
+HNDEF void hn_hyperconv_free(hn_hyperconv *l)
+{
+    HN_FREE(l->work);
+    memset(l, 0, sizeof *l);
+    l->z = l->e = -1;
+}
+
+/* The rows of W_out (and entries of B_out) that produce the taps a layer
+   keeps: all of them, or for a 1x1 layer only the centre tap of each
+   output channel, which are rows ctr, ctr + f*f, ... : a strided view, so
+   no work is spent on taps that are thrown away. */
+static void hn__hyper_out_view(const hn_hyperconv *l, int *offset, int *stride,
+                               int *ncols)
+{
+    const hn_hyper *h = &l->h;
+    int ff = h->f * h->f;
+    if (l->f == h->f) {
+        *offset = 0;
+        *stride = 1;
+        *ncols = h->blk_out * ff;
+    } else {
+        *offset = ff / 2;
+        *stride = ff;
+        *ncols = h->blk_out;
+    }
+}
+
+/* Row r of kt, for tile t = i*tiles_in + j and input channel c (r = t*B + c),
+   holds blk_out runs of P taps: run o belongs to the kernel's channel pair
+   (i*blk_out + o, j*blk_in + c). With out set, kt is copied into the
+   kernel out; otherwise the kernel in (a gradient) is gathered into kt. */
+static void hn__hyper_scatter(const hn_hyperconv *l, float *out, const float *in)
+{
+    const hn_hyper *h = &l->h;
+    int p = l->f * l->f, ncols = h->blk_out * p;
+    int ntiles = l->tiles_out * l->tiles_in, t;
+    size_t bytes = (size_t)p * sizeof(float);
+    for (t = 0; t < ntiles; t++) {
+        int i = t / l->tiles_in, j = t % l->tiles_in, c, o;
+        for (c = 0; c < h->blk_in; c++) {
+            float *row = l->kt + ((size_t)t * h->blk_in + c) * ncols;
+            for (o = 0; o < h->blk_out; o++) {
+                size_t at = ((size_t)(i * h->blk_out + o) * l->n_in +
+                             (size_t)(j * h->blk_in + c)) * p;
+                if (out) memcpy(out + at, row + o * p, bytes);
+                else memcpy(row + o * p, in + at, bytes);
+            }
+        }
+    }
+}
+
+/* kernel = scatter(W_out act + B_out), act = [relu](W_c ze + B_c). */
+HNDEF void hn_hyperconv_generate(hn_hyperconv *l, const hn_params *ps, float *kernel)
+{
+    const hn_hyper *h = &l->h;
+    const float *z = hn_params_data(ps, l->z);
+    const float *w_in = hn_params_data(ps, h->w_in);
+    const float *b_in = hn_params_data(ps, h->b_in);
+    const float *w_out = hn_params_data(ps, h->w_out);
+    const float *b_out = hn_params_data(ps, h->b_out);
+    const float *ze = z;
+    int ntiles = l->tiles_out * l->tiles_in, rows = ntiles * h->blk_in;
+    int bd = h->blk_in * h->d, off, stride, ncols, r, k;
+
+    /* The embeddings, with the layer's own added when it has one. */
+    if (l->e >= 0) {
+        const float *e = hn_params_data(ps, l->e);
+        for (r = 0; r < ntiles; r++)
+            for (k = 0; k < h->n_z; k++)
+                l->ze[(size_t)r * h->n_z + k] = z[(size_t)r * h->n_z + k] + e[k];
+        ze = l->ze;
+    }
+
+    /* pre (T x B*d) = ze (T x n_z) W_in^T + B_in: every a_c of every tile
+       in one product. */
+    hn_sgemm(0, 1, ntiles, bd, h->n_z, 1.0f, ze, h->n_z, w_in, h->n_z, 0.0f,
+             l->pre, bd);
+    for (r = 0; r < ntiles; r++) {
+        float *row = l->pre + (size_t)r * bd;
+        for (k = 0; k < bd; k++) row[k] += b_in[k];
+    }
+    if (h->flags & HN_HYPER_RELU) {
+        size_t n = (size_t)rows * h->d, q;
+        for (q = 0; q < n; q++) l->act[q] = l->pre[q] > 0.0f ? l->pre[q] : 0.0f;
+    }
+
+    /* kt ((T*B) x ncols) = act ((T*B) x d) W_out'^T + B_out', where W_out'
+       and B_out' are the rows for the taps kept. */
+    hn__hyper_out_view(l, &off, &stride, &ncols);
+    hn_sgemm(0, 1, rows, ncols, h->d, 1.0f, l->act, h->d, w_out + (size_t)off * h->d,
+             stride * h->d, 0.0f, l->kt, ncols);
+    for (r = 0; r < rows; r++) {
+        float *row = l->kt + (size_t)r * ncols;
+        for (k = 0; k < ncols; k++) row[k] += b_out[off + (size_t)k * stride];
+    }
+    hn__hyper_scatter(l, kernel, NULL);
+}
+
+/* Backward of generate, accumulating (+=) into ps->grad:
+      dB_out += colsum(dkt)          dW_out += dkt^T act
+      da = (dkt W_out') * [pre > 0]  dB_in += colsum(da as T x B*d)
+      dW_in += da^T ze               dz += da W_in   (de += colsum of that) */
+HNDEF void hn_hyperconv_generate_backward(hn_hyperconv *l, hn_params *ps,
+                                          const float *dkernel)
+{
+    const hn_hyper *h = &l->h;
+    const float *w_in = hn_params_data(ps, h->w_in);
+    const float *w_out = hn_params_data(ps, h->w_out);
+    const float *ze = l->e >= 0 ? l->ze : hn_params_data(ps, l->z);
+    float *dw_in = hn_params_grad(ps, h->w_in);
+    float *db_in = hn_params_grad(ps, h->b_in);
+    float *dw_out = hn_params_grad(ps, h->w_out);
+    float *db_out = hn_params_grad(ps, h->b_out);
+    float *dz = hn_params_grad(ps, l->z);
+    int ntiles = l->tiles_out * l->tiles_in, rows = ntiles * h->blk_in;
+    int bd = h->blk_in * h->d, off, stride, ncols, r, k;
+
+    /* The output layer of the generator: gather dK into the rows of kt
+       (the forward's values there are not needed any more). */
+    hn__hyper_scatter(l, NULL, dkernel);
+    hn__hyper_out_view(l, &off, &stride, &ncols);
+    for (r = 0; r < rows; r++) {
+        const float *row = l->kt + (size_t)r * ncols;
+        for (k = 0; k < ncols; k++) db_out[off + (size_t)k * stride] += row[k];
+    }
+    hn_sgemm(1, 0, ncols, h->d, rows, 1.0f, l->kt, ncols, l->act, h->d, 1.0f,
+             dw_out + (size_t)off * h->d, stride * h->d);
+    hn_sgemm(0, 0, rows, h->d, ncols, 1.0f, l->kt, ncols, w_out + (size_t)off * h->d,
+             stride * h->d, 0.0f, l->da, h->d);
+    if (h->flags & HN_HYPER_RELU) {
+        size_t n = (size_t)rows * h->d, q;
+        for (q = 0; q < n; q++)
+            if (l->pre[q] <= 0.0f) l->da[q] = 0.0f;
+    }
+
+    /* The input layer: da seen as T x (B*d), one row per tile. */
+    for (r = 0; r < ntiles; r++) {
+        const float *row = l->da + (size_t)r * bd;
+        for (k = 0; k < bd; k++) db_in[k] += row[k];
+    }
+    hn_sgemm(1, 0, bd, h->n_z, ntiles, 1.0f, l->da, bd, ze, h->n_z, 1.0f, dw_in,
+             h->n_z);
+    if (l->e < 0) {
+        hn_sgemm(0, 0, ntiles, h->n_z, bd, 1.0f, l->da, bd, w_in, h->n_z, 1.0f, dz,
+                 h->n_z);
+    } else {
+        /* dL/dze goes to both z_ij and e. */
+        float *de = hn_params_grad(ps, l->e);
+        hn_sgemm(0, 0, ntiles, h->n_z, bd, 1.0f, l->da, bd, w_in, h->n_z, 0.0f, l->dze,
+                 h->n_z);
+        for (r = 0; r < ntiles; r++)
+            for (k = 0; k < h->n_z; k++) {
+                float g = l->dze[(size_t)r * h->n_z + k];
+                dz[(size_t)r * h->n_z + k] += g;
+                de[k] += g;
+            }
+    }
+}
 
 /* ---- end of static hypernetwork implementation ---- */
 
