@@ -715,6 +715,184 @@ HNDEF void hn_hyperconv_free(hn_hyperconv *l);
    Residual networks: WideResNet and ResNet, plain or with generated kernels
    ======================================================================== */
 
+/* Pre-activation residual networks (He, Zhang, Ren and Sun 2016, "Identity
+   Mappings in Deep Residual Networks"): WideResNet (Zagoruyko and
+   Komodakis 2016) and the bottleneck ResNet, with plain kernels or with the
+   kernels of the residual branches written by one shared static
+   hypernetwork (the paper's section 4.2, Table 2: WRN-40-2 on CIFAR-10).
+
+   A block is a chain of units, each BN -> ReLU -> conv, plus a shortcut:
+
+      basic (WideResNet):  a0 = relu(bn(x)), conv3x3 stride s,
+                           a1 = relu(bn(.)), conv3x3              -> + sc
+      bottleneck:          a0, conv1x1; a1, conv3x3 stride s; a2, conv1x1 -> + sc
+      sc = x (identity) when shape is kept, else conv1x1 stride s of a0
+
+   A network is a 3x3 stem conv, groups of blocks (the first of each group
+   strides, except in the first group), then BN -> ReLU -> global average
+   pool -> linear. Everything is sized once for a largest batch: a step
+   allocates nothing.
+
+   Memory: for the backward pass a block keeps the input x of each unit
+   (BN's input) and its batch statistics, and recomputes relu(bn(x)) when it
+   needs it, which halves the stored activations for the price of one
+   elementwise pass.
+
+   Two parameter stores: ps holds what is trained (named "stem.w",
+   "b3.u1.bn.g", "b3.u1.conv.w" or "b3.u1.conv.z", "b3.sc.w", "hyper.w_in",
+   "fc.w" ...), state holds the batch-norm running statistics ("...bn.mean",
+   "...bn.var"), which a checkpoint must save too. Batch-norm scales and
+   shifts and every bias are exempt from weight decay. */
+
+enum { HN_RESBLOCK_BASIC = 0, HN_RESBLOCK_BOTTLENECK = 1 };
+
+#define HN_RESBLOCK_MAX_UNITS 3
+#define HN_RESNET_BN_EPS 1e-5f
+#define HN_RESNET_BN_MOMENTUM 0.1f
+
+/* One BN -> ReLU -> conv unit of a block. */
+typedef struct hn_resunit {
+    int c, hw;                 /* channels and plane (h*w) of its input x */
+    int gamma, beta;           /* handles in ps */
+    int run_mean, run_var;     /* handles in the state store */
+    hn_conv2d cv;
+    int w;                     /* handle of a plain kernel, or -1 */
+    hn_hyperconv *gen;         /* the generated kernel's embeddings, or NULL */
+    float *x;                  /* stored input (units 1.. of a block) */
+    float *mean, *rstd;        /* statistics of the last training forward */
+    float *kernel, *dkernel;   /* generated kernel and its gradient */
+} hn_resunit;
+
+typedef struct hn_resblock {
+    int kind, nunits, max_batch;
+    int c_in, c_out, stride;
+    int h_in, w_in, h_out, w_out;
+    hn_resunit unit[HN_RESBLOCK_MAX_UNITS];
+    hn_hyperconv gen[HN_RESBLOCK_MAX_UNITS];
+    hn_conv2d sc;              /* projection shortcut geometry */
+    int sc_w;                  /* its kernel's handle, or -1: identity */
+    float *mem;                /* everything the block allocated */
+} hn_resblock;
+
+/* Buffers the blocks of one network share while they run one after the
+   other: six activation-sized arrays and a convolution workspace. */
+typedef struct hn_resscratch {
+    float *a, *da, *g0, *g1, *gx0, *gx1;
+    float *ws;
+    size_t act, ws_floats;
+    float *mem;
+} hn_resscratch;
+
+/* Declare a block's tensors in ps (and its running statistics in state)
+   under "<name>.", and allocate its buffers for batches up to max_batch.
+   c_mid is the bottleneck width (ignored by a basic block, whose inner
+   width is c_out). With hyper not NULL the kernels of the units come from
+   it (n_in and n_out must then be multiples of its tiles); the shortcut
+   stays plain. Call before hn_params_alloc on both stores. */
+HNDEF hn_status hn_resblock_declare(hn_resblock *b, hn_params *ps, hn_params *state,
+                                    const char *name, int kind, int c_in, int c_mid,
+                                    int c_out, int h_in, int w_in, int stride,
+                                    const hn_hyper *hyper, int max_batch);
+/* He-normal plain kernels, BN gamma 1 and beta 0, running mean 0 and var 1,
+   embeddings drawn by hn_hyperconv_init_weights. */
+HNDEF void hn_resblock_init_weights(hn_resblock *b, hn_params *ps, hn_params *state,
+                                    hn_rng *rng);
+/* Grow *act and *ws_floats to what this block needs at batch n. */
+HNDEF void hn_resblock_scratch_need(const hn_resblock *b, int n, size_t *act,
+                                    size_t *ws_floats);
+HNDEF void hn_resblock_free(hn_resblock *b);
+
+HNDEF hn_status hn_resscratch_alloc(hn_resscratch *s, size_t act, size_t ws_floats);
+HNDEF void hn_resscratch_free(hn_resscratch *s);
+
+/* x (n, c_in, h_in, w_in) -> y (n, c_out, h_out, w_out); n <= max_batch.
+   train 1: batch statistics (running ones updated), kernels generated and
+   everything the backward pass needs kept; 0: running statistics.
+   y = branch(x) + sc(x). x must stay unchanged until the backward pass. */
+HNDEF void hn_resblock_forward(hn_resblock *b, const hn_params *ps, hn_params *state,
+                               int n, const float *x, float *y, int train,
+                               hn_resscratch *s);
+/* After a training forward with the same x: dx += dL/dx (dx may be NULL),
+   parameter gradients added into ps->grad (the generated kernels' through
+   the hypernetwork into the embeddings and its weights). */
+HNDEF void hn_resblock_backward(hn_resblock *b, hn_params *ps, int n, const float *x,
+                                const float *dy, float *dx, hn_resscratch *s);
+
+/* A whole network from a few numbers. */
+typedef struct hn_resnet_config {
+    int block;        /* HN_RESBLOCK_BASIC (WideResNet) or _BOTTLENECK */
+    int depth;        /* WRN: 6n + 4 (n blocks per group, 3 groups);
+                         bottleneck: 14, 26, 38, 50, 101 or 152 (4 stages) */
+    int widen;        /* WRN's widening factor k (bottleneck: 1) */
+    int base;         /* stem width and first group width before widening:
+                         16 for WRN, 64 for ResNet-50 */
+    int hyper;        /* 1: residual-branch kernels generated */
+    int n_z;          /* embedding size (and the generator's inner width) */
+    int tile;         /* channel tile of the generated kernels */
+    int classes, channels, height, width;
+    int max_batch;
+} hn_resnet_config;
+
+/* Parameter groups, as the paper's tables count them. */
+enum {
+    HN_RESNET_PART_EMBED = 0,   /* the layers' embeddings z */
+    HN_RESNET_PART_HYPER = 1,   /* the shared hypernetwork */
+    HN_RESNET_PART_CONV = 2,    /* plain kernels: stem, shortcuts, branches */
+    HN_RESNET_PART_BN = 3,      /* batch-norm scales and shifts */
+    HN_RESNET_PART_FC = 4,      /* classifier weight and bias */
+    HN_RESNET_NPARTS = 5
+};
+
+typedef struct hn_resnet {
+    hn_resnet_config cfg;
+    hn_params ps, state;
+    hn_hyper hyper;
+    hn_conv2d stem;
+    int stem_w;
+    int nblocks;
+    hn_resblock *blocks;
+    int c_last, hw_last;       /* channels and plane of the last block */
+    int gamma, beta, run_mean, run_var;   /* the final BN */
+    int fc_w, fc_b;
+    float **xs;                /* nblocks + 1 block boundaries */
+    float *mean, *rstd, *pooled, *dpooled, *logits, *probs, *dlogits;
+    const float *input;        /* the images of the last forward */
+    hn_resscratch scratch;
+    size_t part[HN_RESNET_NPARTS];
+    float *mem;
+} hn_resnet;
+
+/* WideResNet-depth-widen on 3x32x32 images, 10 classes: n_z 64, 16x16
+   tiles, max_batch 128. Change fields before hn_resnet_init. */
+HNDEF hn_resnet_config hn_resnet_config_wrn(int depth, int widen, int hyper);
+/* Bottleneck ResNet-depth for 3x32x32 images (3x3 stem, no max pool),
+   64x64 tiles (see the implementation for why). */
+HNDEF hn_resnet_config hn_resnet_config_bottleneck(int depth, int hyper);
+/* Build: declare, allocate both stores and every buffer. */
+HNDEF hn_status hn_resnet_init(hn_resnet *m, const hn_resnet_config *cfg);
+HNDEF void hn_resnet_init_weights(hn_resnet *m, hn_rng *rng);
+HNDEF void hn_resnet_free(hn_resnet *m);
+/* x (n, channels, height, width) -> logits (n, classes), returned. x must
+   stay unchanged until hn_resnet_backward. */
+HNDEF const float *hn_resnet_forward(hn_resnet *m, int n, const float *x, int train);
+/* Mean softmax cross-entropy of the last forward's logits; *ncorrect (may
+   be NULL) gets the argmax hits. */
+HNDEF float hn_resnet_loss(hn_resnet *m, int n, const int *labels, int *ncorrect);
+/* After hn_resnet_forward(train 1) and hn_resnet_loss: add dL/dtheta of the
+   mean loss into m->ps.grad (zero it first). */
+HNDEF void hn_resnet_backward(hn_resnet *m, int n, const int *labels);
+/* "embeddings", "hypernetwork", "plain convs", "batch norm", "classifier". */
+HNDEF const char *hn_resnet_part_name(int part);
+
+/* Data augmentation, per image with draws from rng in order: pad by `pad`
+   pixels, mirroring the image at its edges (reflect, edge not repeated;
+   pad < h and pad < w), take a random h x w crop, and with flip set mirror
+   it left-right with probability 1/2 (CIFAR-10; SVHN's digits must not be
+   flipped). x and y are (n, c, h, w) and must not overlap.
+   y[i,c,r,s] = x[i,c, refl(r + dy - pad), refl(s' + dx - pad)] */
+HNDEF void hn_augment_crop_flip(int n, int c, int h, int w, int pad, int flip,
+                                const float *x, float *y, hn_rng *rng);
+
 /* ---- end of residual network API ---- */
 
 /* ========================================================================
@@ -4102,6 +4280,799 @@ HNDEF void hn_hyperconv_generate_backward(hn_hyperconv *l, hn_params *ps,
 /* ========================================================================
    Residual network implementation
    ======================================================================== */
+
+/* ---- fused batch norm + ReLU ---- */
+
+/* a = relu(gamma (x - mean) rstd + beta) with given statistics: the
+   backward pass recomputes the unit's activation from its stored input
+   instead of keeping it. x, a are (n, c, hw). */
+static void hn__bnrelu_apply(int n, int c, int hw, const float *x, const float *gamma,
+                             const float *beta, const float *mean, const float *rstd,
+                             float *a)
+{
+    int ch;
+#ifdef _OPENMP
+    #pragma omp parallel for schedule(static)
+#endif
+    for (ch = 0; ch < c; ch++) {
+        float sc = gamma[ch] * rstd[ch], sh = beta[ch] - mean[ch] * sc;
+        int i, j;
+        for (i = 0; i < n; i++) {
+            const float *xp = x + ((size_t)i * c + ch) * hw;
+            float *ap = a + ((size_t)i * c + ch) * hw;
+            for (j = 0; j < hw; j++) {
+                float v = xp[j] * sc + sh;
+                ap[j] = v > 0.0f ? v : 0.0f;
+            }
+        }
+    }
+}
+
+/* Training forward of BN -> ReLU: statistics of the batch, running ones
+   updated (hn_batchnorm2d_forward_train), then the ReLU in place. */
+static void hn__bnrelu_train(int n, int c, int hw, const float *x, const float *gamma,
+                             const float *beta, float *run_mean, float *run_var,
+                             float *mean, float *rstd, float *a)
+{
+    hn_batchnorm2d_forward_train(n, c, hw, x, gamma, beta, HN_RESNET_BN_EPS,
+                                 HN_RESNET_BN_MOMENTUM, run_mean, run_var, mean, rstd,
+                                 a);
+    hn_relu_forward((size_t)n * c * hw, a, a);
+}
+
+static void hn__bnrelu_eval(int n, int c, int hw, const float *x, const float *gamma,
+                            const float *beta, const float *run_mean,
+                            const float *run_var, float *a)
+{
+    hn_batchnorm2d_forward_eval(n, c, hw, x, gamma, beta, HN_RESNET_BN_EPS, run_mean,
+                                run_var, a);
+    hn_relu_forward((size_t)n * c * hw, a, a);
+}
+
+/* Backward of a = relu(bn(x)) in one pass per channel, with the ReLU's
+   mask m = [a > 0] folded into batch norm's formula (xh = (x - mean) rstd,
+   M = n hw, g = m da):
+      dbeta += sum g,  dgamma += sum g xh,
+      dx += gamma rstd (g - sum(g) / M - xh sum(g xh) / M)
+   The sums run in double, in a fixed order per channel. */
+static void hn__bnrelu_backward(int n, int c, int hw, const float *x, const float *a,
+                                const float *gamma, const float *mean,
+                                const float *rstd, const float *da, float *dx,
+                                float *dgamma, float *dbeta)
+{
+    double m = (double)n * hw;
+    int ch;
+#ifdef _OPENMP
+    #pragma omp parallel for schedule(static)
+#endif
+    for (ch = 0; ch < c; ch++) {
+        double sg = 0.0, sgx = 0.0;
+        float mu = mean[ch], rs = rstd[ch], k, k1, k2;
+        int i, j;
+        for (i = 0; i < n; i++) {
+            size_t off = ((size_t)i * c + ch) * hw;
+            float s1 = 0.0f, s2 = 0.0f;
+            for (j = 0; j < hw; j++) {
+                float g = a[off + j] > 0.0f ? da[off + j] : 0.0f;
+                s1 += g;
+                s2 += g * (x[off + j] - mu);
+            }
+            sg += s1;
+            sgx += s2;
+        }
+        sgx *= rs;   /* sum g xh */
+        dbeta[ch] += (float)sg;
+        dgamma[ch] += (float)sgx;
+        k = gamma[ch] * rs;
+        k1 = (float)(sg / m);
+        k2 = (float)(sgx / m) * rs;   /* times (x - mu) gives xh sum(g xh) / M */
+        for (i = 0; i < n; i++) {
+            size_t off = ((size_t)i * c + ch) * hw;
+            for (j = 0; j < hw; j++) {
+                float g = a[off + j] > 0.0f ? da[off + j] : 0.0f;
+                dx[off + j] += k * (g - k1 - (x[off + j] - mu) * k2);
+            }
+        }
+    }
+}
+
+/* ---- blocks ---- */
+
+/* Declare "<prefix><suffix>" in a store; -1 with hn_error() set. */
+static int hn__res_add(hn_params *ps, const char *prefix, const char *suffix, int ndim,
+                       const int *shape)
+{
+    char buf[HN_PARAM_NAME_MAX];
+    size_t lp = strlen(prefix), ls = strlen(suffix);
+    if (lp + ls + 1 > sizeof buf) {
+        hn__fail(HN_ERR_ARG, "parameter name '%s%s' is too long", prefix, suffix);
+        return -1;
+    }
+    memcpy(buf, prefix, lp);
+    memcpy(buf + lp, suffix, ls + 1);
+    return hn_params_add(ps, buf, ndim, shape);
+}
+
+/* out = a + mid + decimal(num) + b (num >= 0): names without stdio's
+   sprintf, which HN_NO_STDIO builds lack. The caller has checked the
+   length. */
+static void hn__res_name(char *out, const char *a, const char *mid, int num,
+                         const char *b)
+{
+    char digits[12];
+    int nd = 0;
+    size_t la = strlen(a), lm = strlen(mid), lb = strlen(b);
+    memcpy(out, a, la);
+    memcpy(out + la, mid, lm);
+    la += lm;
+    do {
+        digits[nd++] = (char)('0' + num % 10);
+        num /= 10;
+    } while (num > 0);
+    while (nd > 0) out[la++] = digits[--nd];
+    memcpy(out + la, b, lb + 1);
+}
+
+/* BN scale and shift in ps (exempt from decay), running statistics in
+   state, for c channels under "<prefix>bn.". */
+static hn_status hn__res_declare_bn(hn_params *ps, hn_params *state, const char *prefix,
+                                    int c, int *gamma, int *beta, int *rmean,
+                                    int *rvar)
+{
+    if ((*gamma = hn__res_add(ps, prefix, "bn.g", 1, &c)) < 0 ||
+        (*beta = hn__res_add(ps, prefix, "bn.b", 1, &c)) < 0 ||
+        (*rmean = hn__res_add(state, prefix, "bn.mean", 1, &c)) < 0 ||
+        (*rvar = hn__res_add(state, prefix, "bn.var", 1, &c)) < 0)
+        return hn__err_status;
+    hn_params_set_no_decay(ps, *gamma, 1);
+    hn_params_set_no_decay(ps, *beta, 1);
+    return HN_OK;
+}
+
+static void hn__res_init_bn(hn_params *ps, hn_params *state, int c, int gamma, int beta,
+                            int rmean, int rvar)
+{
+    float *g = hn_params_data(ps, gamma), *b = hn_params_data(ps, beta);
+    float *m = hn_params_data(state, rmean), *v = hn_params_data(state, rvar);
+    int i;
+    for (i = 0; i < c; i++) {
+        g[i] = 1.0f;
+        b[i] = 0.0f;
+        m[i] = 0.0f;
+        v[i] = 1.0f;
+    }
+}
+
+/* He et al. 2015: N(0, 2 / fan_in) keeps a ReLU network's activations at
+   a steady scale from layer to layer. */
+static void hn__res_init_he(hn_params *ps, int handle, const hn_conv2d *cv, hn_rng *rng)
+{
+    size_t fan_in = (size_t)cv->c_in * cv->kh * cv->kw;
+    hn_rng_fill_normal(rng, hn_params_data(ps, handle), fan_in * (size_t)cv->c_out, 0.0f,
+                       HN_SQRTF(2.0f / (float)fan_in));
+}
+
+HNDEF hn_status hn_resblock_declare(hn_resblock *b, hn_params *ps, hn_params *state,
+                                    const char *name, int kind, int c_in, int c_mid,
+                                    int c_out, int h_in, int w_in, int stride,
+                                    const hn_hyper *hyper, int max_batch)
+{
+    char pre[HN_PARAM_NAME_MAX];
+    int cin[HN_RESBLOCK_MAX_UNITS], cout[HN_RESBLOCK_MAX_UNITS];
+    int ks[HN_RESBLOCK_MAX_UNITS], st[HN_RESBLOCK_MAX_UNITS];
+    int u, h = h_in, w = w_in, shape[4];
+    size_t total = 0, sz;
+    hn_status rc;
+    memset(b, 0, sizeof *b);
+    b->sc_w = -1;
+    if (kind != HN_RESBLOCK_BASIC && kind != HN_RESBLOCK_BOTTLENECK)
+        return hn__fail(HN_ERR_ARG, "residual block '%s': unknown kind %d", name, kind);
+    if (max_batch <= 0 || c_in <= 0 || c_out <= 0 || stride <= 0 ||
+        (kind == HN_RESBLOCK_BOTTLENECK && c_mid <= 0))
+        return hn__fail(HN_ERR_ARG, "residual block '%s': sizes must be positive", name);
+    if (strlen(name) + 12 > HN_PARAM_NAME_MAX)
+        return hn__fail(HN_ERR_ARG, "residual block name '%s' is too long", name);
+    b->kind = kind;
+    b->max_batch = max_batch;
+    b->c_in = c_in;
+    b->c_out = c_out;
+    b->stride = stride;
+    b->h_in = h_in;
+    b->w_in = w_in;
+
+    /* The units' channels, kernel sizes and strides: the stride sits in the
+       first 3x3 conv (for the bottleneck, its middle one, as in torchvision's
+       "ResNet v1.5"). */
+    if (kind == HN_RESBLOCK_BASIC) {
+        b->nunits = 2;
+        cin[0] = c_in;  cout[0] = c_out; ks[0] = 3; st[0] = stride;
+        cin[1] = c_out; cout[1] = c_out; ks[1] = 3; st[1] = 1;
+    } else {
+        b->nunits = 3;
+        cin[0] = c_in;  cout[0] = c_mid; ks[0] = 1; st[0] = 1;
+        cin[1] = c_mid; cout[1] = c_mid; ks[1] = 3; st[1] = stride;
+        cin[2] = c_mid; cout[2] = c_out; ks[2] = 1; st[2] = 1;
+    }
+
+    for (u = 0; u < b->nunits; u++) {
+        hn_resunit *un = &b->unit[u];
+        hn__res_name(pre, name, ".u", u, ".");
+        un->c = cin[u];
+        un->w = -1;
+        if ((rc = hn_conv2d_init(&un->cv, cin[u], h, w, cout[u], ks[u], ks[u], st[u],
+                                 ks[u] / 2)) != HN_OK)
+            goto fail;
+        un->hw = h * w;
+        if ((rc = hn__res_declare_bn(ps, state, pre, cin[u], &un->gamma, &un->beta,
+                                     &un->run_mean, &un->run_var)) != HN_OK)
+            goto fail;
+        if (hyper) {
+            hn__res_name(pre, name, ".u", u, ".conv");
+            if ((rc = hn_hyperconv_declare(&b->gen[u], hyper, ps, pre, cin[u], cout[u],
+                                           ks[u], 0)) != HN_OK)
+                goto fail;
+            un->gen = &b->gen[u];
+        } else {
+            shape[0] = cout[u]; shape[1] = cin[u]; shape[2] = shape[3] = ks[u];
+            if ((un->w = hn__res_add(ps, pre, "conv.w", 4, shape)) < 0) {
+                rc = hn__err_status;
+                goto fail;
+            }
+        }
+        h = un->cv.h_out;
+        w = un->cv.w_out;
+    }
+    b->h_out = h;
+    b->w_out = w;
+    if (stride != 1 || c_in != c_out) {
+        memcpy(pre, name, strlen(name));
+        memcpy(pre + strlen(name), ".", 2);
+        if ((rc = hn_conv2d_init(&b->sc, c_in, h_in, w_in, c_out, 1, 1, stride, 0)) !=
+            HN_OK)
+            goto fail;
+        if (b->sc.h_out != h || b->sc.w_out != w) {
+            rc = hn__fail(HN_ERR_SHAPE, "residual block '%s': shortcut %dx%d, branch "
+                          "%dx%d", name, b->sc.h_out, b->sc.w_out, h, w);
+            goto fail;
+        }
+        shape[0] = c_out; shape[1] = c_in; shape[2] = shape[3] = 1;
+        if ((b->sc_w = hn__res_add(ps, pre, "sc.w", 4, shape)) < 0) {
+            rc = hn__err_status;
+            goto fail;
+        }
+    }
+
+    /* One allocation: the stored inputs of units 1.., the statistics of
+       every unit, and the generated kernels with their gradients. */
+    for (u = 0; u < b->nunits; u++) {
+        const hn_resunit *un = &b->unit[u];
+        size_t kn = (size_t)un->cv.c_out * un->cv.c_in * un->cv.kh * un->cv.kw;
+        if (u > 0) total += (size_t)max_batch * un->c * un->hw;
+        total += 2u * (size_t)un->c + (un->gen ? 2u * kn : 0u);
+    }
+    if (!hn__mul_size(total, sizeof(float), &sz)) {
+        rc = hn__fail(HN_ERR_LIMIT, "residual block '%s' is too large", name);
+        goto fail;
+    }
+    b->mem = (float *)hn__alloc(sz);
+    if (!b->mem) {
+        rc = HN_ERR_NOMEM;
+        goto fail;
+    }
+    {
+        float *p = b->mem;
+        for (u = 0; u < b->nunits; u++) {
+            hn_resunit *un = &b->unit[u];
+            size_t kn = (size_t)un->cv.c_out * un->cv.c_in * un->cv.kh * un->cv.kw;
+            if (u > 0) {
+                un->x = p;
+                p += (size_t)max_batch * un->c * un->hw;
+            }
+            un->mean = p;
+            un->rstd = p + un->c;
+            p += 2u * (size_t)un->c;
+            if (un->gen) {
+                un->kernel = p;
+                un->dkernel = p + kn;
+                p += 2u * kn;
+            }
+        }
+    }
+    return HN_OK;
+fail:
+    hn_resblock_free(b);
+    return rc;
+}
+
+HNDEF void hn_resblock_init_weights(hn_resblock *b, hn_params *ps, hn_params *state,
+                                    hn_rng *rng)
+{
+    int u;
+    for (u = 0; u < b->nunits; u++) {
+        hn_resunit *un = &b->unit[u];
+        hn__res_init_bn(ps, state, un->c, un->gamma, un->beta, un->run_mean,
+                        un->run_var);
+        if (un->gen) hn_hyperconv_init_weights(un->gen, ps, rng);
+        else hn__res_init_he(ps, un->w, &un->cv, rng);
+    }
+    if (b->sc_w >= 0) hn__res_init_he(ps, b->sc_w, &b->sc, rng);
+}
+
+HNDEF void hn_resblock_scratch_need(const hn_resblock *b, int n, size_t *act,
+                                    size_t *ws_floats)
+{
+    int u;
+    for (u = 0; u < b->nunits; u++) {
+        const hn_conv2d *cv = &b->unit[u].cv;
+        size_t in = (size_t)n * cv->c_in * cv->h_in * cv->w_in;
+        size_t out = (size_t)n * cv->c_out * cv->h_out * cv->w_out;
+        size_t ws = hn_conv2d_workspace_size(cv);
+        if (in > *act) *act = in;
+        if (out > *act) *act = out;
+        if (ws > *ws_floats) *ws_floats = ws;
+    }
+    if (b->sc_w >= 0 && hn_conv2d_workspace_size(&b->sc) > *ws_floats)
+        *ws_floats = hn_conv2d_workspace_size(&b->sc);
+}
+
+HNDEF void hn_resblock_free(hn_resblock *b)
+{
+    int u;
+    for (u = 0; u < HN_RESBLOCK_MAX_UNITS; u++) hn_hyperconv_free(&b->gen[u]);
+    HN_FREE(b->mem);
+    b->mem = NULL;
+}
+
+HNDEF hn_status hn_resscratch_alloc(hn_resscratch *s, size_t act, size_t ws_floats)
+{
+    size_t total, sz;
+    memset(s, 0, sizeof *s);
+    /* Round each array to 16 floats so that each starts on a cache line. */
+    act = (act + 15) / 16 * 16;
+    if (!hn__mul_size(act, 6, &total) || total > (size_t)-1 - ws_floats ||
+        !hn__mul_size(total + ws_floats, sizeof(float), &sz))
+        return hn__fail(HN_ERR_LIMIT, "residual scratch of %zu + %zu floats is too "
+                        "large", act, ws_floats);
+    s->mem = (float *)hn__alloc(sz);
+    if (!s->mem) return HN_ERR_NOMEM;
+    s->act = act;
+    s->ws_floats = ws_floats;
+    s->a = s->mem;
+    s->da = s->a + act;
+    s->g0 = s->da + act;
+    s->g1 = s->g0 + act;
+    s->gx0 = s->g1 + act;
+    s->gx1 = s->gx0 + act;
+    s->ws = s->gx1 + act;
+    return HN_OK;
+}
+
+HNDEF void hn_resscratch_free(hn_resscratch *s)
+{
+    HN_FREE(s->mem);
+    memset(s, 0, sizeof *s);
+}
+
+/* The kernel a unit convolves with: its plain tensor or its generated
+   buffer. */
+static const float *hn__res_kernel(const hn_resunit *un, const hn_params *ps)
+{
+    return un->gen ? un->kernel : hn_params_data(ps, un->w);
+}
+
+HNDEF void hn_resblock_forward(hn_resblock *b, const hn_params *ps, hn_params *state,
+                               int n, const float *x, float *y, int train,
+                               hn_resscratch *s)
+{
+    int u, last = b->nunits - 1;
+    size_t ny = (size_t)n * b->c_out * b->h_out * b->w_out, j;
+    HN_ASSERT(n > 0 && n <= b->max_batch);
+    for (u = 0; u < b->nunits; u++) {
+        hn_resunit *un = &b->unit[u];
+        const float *xu = u == 0 ? x : un->x;
+        /* The last unit writes into a, whose own input is no longer
+           needed, so that y can take branch + shortcut in one pass. */
+        float *out = u == last ? s->da : b->unit[u + 1].x;
+        const float *g = hn_params_data(ps, un->gamma), *be = hn_params_data(ps, un->beta);
+        float *rm = hn_params_data(state, un->run_mean);
+        float *rv = hn_params_data(state, un->run_var);
+        if (train) hn__bnrelu_train(n, un->c, un->hw, xu, g, be, rm, rv, un->mean,
+                                    un->rstd, s->a);
+        else hn__bnrelu_eval(n, un->c, un->hw, xu, g, be, rm, rv, s->a);
+        if (un->gen) hn_hyperconv_generate(un->gen, ps, un->kernel);
+
+        /* The projection shortcut reads a0 = relu(bn(x)), which the next
+           unit overwrites: run it first, straight into y. */
+        if (u == 0 && b->sc_w >= 0)
+            hn_conv2d_forward(&b->sc, n, s->a, hn_params_data(ps, b->sc_w), NULL, y,
+                              s->ws);
+        hn_conv2d_forward(&un->cv, n, s->a, hn__res_kernel(un, ps), NULL, out, s->ws);
+    }
+    if (b->sc_w >= 0)
+        for (j = 0; j < ny; j++) y[j] += s->da[j];
+    else
+        for (j = 0; j < ny; j++) y[j] = s->da[j] + x[j];
+}
+
+HNDEF void hn_resblock_backward(hn_resblock *b, hn_params *ps, int n, const float *x,
+                                const float *dy, float *dx, hn_resscratch *s)
+{
+    int u;
+    const float *gout = dy;     /* dL/d(output of unit u's conv) */
+    size_t nx = (size_t)n * b->c_in * b->h_in * b->w_in, j;
+    HN_ASSERT(n > 0 && n <= b->max_batch);
+    for (u = b->nunits - 1; u >= 0; u--) {
+        hn_resunit *un = &b->unit[u];
+        const float *xu = u == 0 ? x : un->x;
+        float *gin = (u & 1) ? s->g0 : s->g1;   /* never the same as gout */
+        size_t na = (size_t)n * un->c * un->hw;
+        float *dk = un->gen ? un->dkernel : hn_params_grad(ps, un->w);
+
+        /* Recompute a = relu(bn(x)) from the stored input. */
+        hn__bnrelu_apply(n, un->c, un->hw, xu, hn_params_data(ps, un->gamma),
+                         hn_params_data(ps, un->beta), un->mean, un->rstd, s->a);
+        memset(s->da, 0, na * sizeof(float));
+        if (un->gen)
+            memset(dk, 0, (size_t)un->cv.c_out * un->cv.c_in * un->cv.kh * un->cv.kw *
+                              sizeof(float));
+        hn_conv2d_backward(&un->cv, n, s->a, hn__res_kernel(un, ps), gout, s->da, dk,
+                           NULL, s->ws);
+        if (un->gen) hn_hyperconv_generate_backward(un->gen, ps, dk);
+        if (u == 0 && b->sc_w >= 0)
+            hn_conv2d_backward(&b->sc, n, s->a, hn_params_data(ps, b->sc_w), dy, s->da,
+                               hn_params_grad(ps, b->sc_w), NULL, s->ws);
+
+        /* Through BN -> ReLU: into the caller's dx for the first unit (with
+           the identity shortcut's dy), else into a scratch gradient. */
+        if (u == 0 && dx) {
+            if (b->sc_w < 0)
+                for (j = 0; j < nx; j++) dx[j] += dy[j];
+            gin = dx;
+        } else {
+            /* (Without dx the first unit still owes BN its gradients.) */
+            memset(gin, 0, na * sizeof(float));
+        }
+        hn__bnrelu_backward(n, un->c, un->hw, xu, s->a, hn_params_data(ps, un->gamma),
+                            un->mean, un->rstd, s->da, gin,
+                            hn_params_grad(ps, un->gamma), hn_params_grad(ps, un->beta));
+        gout = gin;
+    }
+}
+
+/* ---- whole networks ---- */
+
+HNDEF hn_resnet_config hn_resnet_config_wrn(int depth, int widen, int hyper)
+{
+    hn_resnet_config c;
+    memset(&c, 0, sizeof c);
+    c.block = HN_RESBLOCK_BASIC;
+    c.depth = depth;
+    c.widen = widen;
+    c.base = 16;
+    c.hyper = hyper;
+    c.n_z = 64;
+    c.tile = 16;
+    c.classes = 10;
+    c.channels = 3;
+    c.height = c.width = 32;
+    c.max_batch = 128;
+    return c;
+}
+
+HNDEF hn_resnet_config hn_resnet_config_bottleneck(int depth, int hyper)
+{
+    hn_resnet_config c = hn_resnet_config_wrn(depth, 1, hyper);
+    c.block = HN_RESBLOCK_BOTTLENECK;
+    c.base = 64;
+    /* Every bottleneck width is a multiple of 64, and the embeddings, one
+       per tile, grow as 1/tile^2 while the generator grows as tile: 64x64
+       tiles make ResNet-50's generated part 0.47M floats, 16x16 ones 2.73M
+       (2.65M of embeddings). */
+    c.tile = 64;
+    return c;
+}
+
+/* Blocks per group: WRN-d has n = (d - 4) / 6 in each of its 3 groups
+   (the WRN paper's count: 6n convs in the branches, plus the stem, the
+   shortcuts of groups 2 and 3 and the classifier); bottleneck ResNets
+   follow He et al.'s table. Returns the number of groups, 0 for a depth
+   that has no such network. */
+static int hn__res_groups(const hn_resnet_config *c, int *per_group)
+{
+    static const int depths[6] = {14, 26, 38, 50, 101, 152};
+    static const int table[6][4] = {{1, 1, 1, 1}, {2, 2, 2, 2}, {3, 3, 3, 3},
+                                    {3, 4, 6, 3}, {3, 4, 23, 3}, {3, 8, 36, 3}};
+    int i;
+    if (c->block == HN_RESBLOCK_BASIC) {
+        if (c->depth < 10 || (c->depth - 4) % 6) return 0;
+        per_group[0] = per_group[1] = per_group[2] = (c->depth - 4) / 6;
+        return 3;
+    }
+    for (i = 0; i < 6; i++)
+        if (c->depth == depths[i]) {
+            memcpy(per_group, table[i], sizeof table[i]);
+            return 4;
+        }
+    return 0;
+}
+
+/* Which part of the paper's count a tensor belongs to, from its name. */
+static int hn__res_part(const char *name)
+{
+    size_t len = strlen(name);
+    if (strncmp(name, "hyper.", 6) == 0) return HN_RESNET_PART_HYPER;
+    if (strncmp(name, "fc.", 3) == 0) return HN_RESNET_PART_FC;
+    if (len > 2 && strcmp(name + len - 2, ".z") == 0) return HN_RESNET_PART_EMBED;
+    if (strstr(name, ".bn.")) return HN_RESNET_PART_BN;
+    return HN_RESNET_PART_CONV;
+}
+
+HNDEF const char *hn_resnet_part_name(int part)
+{
+    static const char *names[HN_RESNET_NPARTS] = {"embeddings", "hypernetwork",
+                                                  "plain convs", "batch norm",
+                                                  "classifier"};
+    return part >= 0 && part < HN_RESNET_NPARTS ? names[part] : "?";
+}
+
+HNDEF hn_status hn_resnet_init(hn_resnet *m, const hn_resnet_config *cfg)
+{
+    int per_group[4], ngroups, g, i, k, c, h, w, shape[4], nb = cfg->max_batch;
+    size_t act = 0, ws = 0, total, sz;
+    hn_status rc;
+    char name[16];
+    memset(m, 0, sizeof *m);
+    m->cfg = *cfg;
+    hn_params_init(&m->ps);
+    hn_params_init(&m->state);
+    ngroups = hn__res_groups(cfg, per_group);
+    if (!ngroups)
+        return hn__fail(HN_ERR_ARG, "resnet: no %s network of depth %d",
+                        cfg->block == HN_RESBLOCK_BASIC ? "wide" : "bottleneck",
+                        cfg->depth);
+    if (cfg->widen <= 0 || cfg->base <= 0 || cfg->classes <= 0 || cfg->channels <= 0 ||
+        cfg->height <= 0 || cfg->width <= 0 || nb <= 0 ||
+        (cfg->hyper && (cfg->n_z <= 0 || cfg->tile <= 0)) ||
+        cfg->base > (1 << 16) || cfg->widen > (1 << 10))
+        return hn__fail(HN_ERR_ARG, "resnet: sizes out of range");
+    for (g = 0; g < ngroups; g++) m->nblocks += per_group[g];
+    m->blocks = (hn_resblock *)hn__calloc((size_t)m->nblocks, sizeof *m->blocks);
+    if (!m->blocks) return HN_ERR_NOMEM;
+
+    /* The shared generator writes tile x tile x 3 x 3 pieces; a bottleneck's
+       1x1 kernels take their centre taps. The paper's generator is linear
+       with d = N_z. Its biases are not decayed. */
+    if (cfg->hyper) {
+        if ((rc = hn_hyper_declare(&m->hyper, &m->ps, "hyper", cfg->n_z, cfg->n_z,
+                                   cfg->tile, cfg->tile, 3, 0)) != HN_OK)
+            goto fail;
+        hn_params_set_no_decay(&m->ps, m->hyper.b_in, 1);
+        hn_params_set_no_decay(&m->ps, m->hyper.b_out, 1);
+    }
+
+    /* Stem: a 3x3 conv to `base` channels, stride 1 (CIFAR-sized inputs: no
+       7x7 stride-2 conv, no max pool). */
+    if ((rc = hn_conv2d_init(&m->stem, cfg->channels, cfg->height, cfg->width, cfg->base,
+                             3, 3, 1, 1)) != HN_OK)
+        goto fail;
+    shape[0] = cfg->base; shape[1] = cfg->channels; shape[2] = shape[3] = 3;
+    if ((m->stem_w = hn_params_add(&m->ps, "stem.w", 4, shape)) < 0) goto fail_err;
+    act = (size_t)nb * cfg->base * cfg->height * cfg->width;
+    ws = hn_conv2d_workspace_size(&m->stem);
+
+    c = cfg->base;
+    h = cfg->height;
+    w = cfg->width;
+    for (g = 0, i = 0; g < ngroups; g++) {
+        int mid = cfg->base * cfg->widen << g;
+        int out = cfg->block == HN_RESBLOCK_BASIC ? mid : 4 * mid;
+        for (k = 0; k < per_group[g]; k++, i++) {
+            hn_resblock *b = &m->blocks[i];
+            int stride = (k == 0 && g > 0) ? 2 : 1;
+            hn__res_name(name, "b", "", i, "");
+            if ((rc = hn_resblock_declare(b, &m->ps, &m->state, name, cfg->block, c, mid,
+                                          out, h, w, stride,
+                                          cfg->hyper ? &m->hyper : NULL, nb)) != HN_OK)
+                goto fail;
+            hn_resblock_scratch_need(b, nb, &act, &ws);
+            c = out;
+            h = b->h_out;
+            w = b->w_out;
+        }
+    }
+    m->c_last = c;
+    m->hw_last = h * w;
+    if ((rc = hn__res_declare_bn(&m->ps, &m->state, "final.", c, &m->gamma, &m->beta,
+                                 &m->run_mean, &m->run_var)) != HN_OK)
+        goto fail;
+    shape[0] = cfg->classes;
+    shape[1] = c;
+    if ((m->fc_w = hn_params_add(&m->ps, "fc.w", 2, shape)) < 0 ||
+        (m->fc_b = hn_params_add(&m->ps, "fc.b", 1, shape)) < 0)
+        goto fail_err;
+    hn_params_set_no_decay(&m->ps, m->fc_b, 1);
+    if ((rc = hn_params_alloc(&m->ps)) != HN_OK ||
+        (rc = hn_params_alloc(&m->state)) != HN_OK)
+        goto fail;
+    for (i = 0; i < m->ps.count; i++)
+        m->part[hn__res_part(m->ps.info[i].name)] += m->ps.info[i].size;
+
+    /* Block boundaries (each block's input is kept for its backward pass),
+       the head's buffers, then the scratch the blocks share. */
+    m->xs = (float **)hn__calloc((size_t)m->nblocks + 1, sizeof *m->xs);
+    if (!m->xs) {
+        rc = HN_ERR_NOMEM;
+        goto fail;
+    }
+    total = (size_t)nb * cfg->base * cfg->height * cfg->width;
+    for (i = 0; i < m->nblocks; i++)
+        total += (size_t)nb * m->blocks[i].c_out * m->blocks[i].h_out *
+                 m->blocks[i].w_out;
+    total += 2u * (size_t)c + 2u * (size_t)nb * c + 3u * (size_t)nb * cfg->classes;
+    if (!hn__mul_size(total, sizeof(float), &sz)) {
+        rc = hn__fail(HN_ERR_LIMIT, "resnet: activations too large");
+        goto fail;
+    }
+    if (!(m->mem = (float *)hn__alloc(sz))) {
+        rc = HN_ERR_NOMEM;
+        goto fail;
+    }
+    {
+        float *p = m->mem;
+        m->xs[0] = p;
+        p += (size_t)nb * cfg->base * cfg->height * cfg->width;
+        for (i = 0; i < m->nblocks; i++) {
+            m->xs[i + 1] = p;
+            p += (size_t)nb * m->blocks[i].c_out * m->blocks[i].h_out *
+                 m->blocks[i].w_out;
+        }
+        m->mean = p;             p += c;
+        m->rstd = p;             p += c;
+        m->pooled = p;           p += (size_t)nb * c;
+        m->dpooled = p;          p += (size_t)nb * c;
+        m->logits = p;           p += (size_t)nb * cfg->classes;
+        m->probs = p;            p += (size_t)nb * cfg->classes;
+        m->dlogits = p;
+    }
+    if ((size_t)nb * c * m->hw_last > act) act = (size_t)nb * c * m->hw_last;
+    if ((rc = hn_resscratch_alloc(&m->scratch, act, ws)) != HN_OK) goto fail;
+    return HN_OK;
+fail_err:
+    rc = hn__err_status;
+fail:
+    hn_resnet_free(m);
+    return rc;
+}
+
+HNDEF void hn_resnet_init_weights(hn_resnet *m, hn_rng *rng)
+{
+    int i, c = m->c_last, classes = m->cfg.classes;
+    if (m->cfg.hyper) hn_hyper_init_weights(&m->hyper, &m->ps, rng);
+    hn__res_init_he(&m->ps, m->stem_w, &m->stem, rng);
+    for (i = 0; i < m->nblocks; i++)
+        hn_resblock_init_weights(&m->blocks[i], &m->ps, &m->state, rng);
+    hn__res_init_bn(&m->ps, &m->state, c, m->gamma, m->beta, m->run_mean, m->run_var);
+    /* Classifier: N(0, 1/fan_in), zero bias. */
+    hn_rng_fill_normal(rng, hn_params_data(&m->ps, m->fc_w), (size_t)classes * c, 0.0f,
+                       HN_SQRTF(1.0f / (float)c));
+    memset(hn_params_data(&m->ps, m->fc_b), 0, (size_t)classes * sizeof(float));
+}
+
+HNDEF void hn_resnet_free(hn_resnet *m)
+{
+    int i;
+    if (m->blocks)
+        for (i = 0; i < m->nblocks; i++) hn_resblock_free(&m->blocks[i]);
+    HN_FREE(m->blocks);
+    HN_FREE(m->xs);
+    HN_FREE(m->mem);
+    hn_resscratch_free(&m->scratch);
+    hn_params_free(&m->ps);
+    hn_params_free(&m->state);
+    memset(m, 0, sizeof *m);
+}
+
+HNDEF const float *hn_resnet_forward(hn_resnet *m, int n, const float *x, int train)
+{
+    hn_resscratch *s = &m->scratch;
+    int i, c = m->c_last, hw = m->hw_last;
+    const float *g = hn_params_data(&m->ps, m->gamma), *be = hn_params_data(&m->ps, m->beta);
+    float *rm = hn_params_data(&m->state, m->run_mean);
+    float *rv = hn_params_data(&m->state, m->run_var);
+    HN_ASSERT(n > 0 && n <= m->cfg.max_batch);
+    m->input = x;
+    hn_conv2d_forward(&m->stem, n, x, hn_params_data(&m->ps, m->stem_w), NULL, m->xs[0],
+                      s->ws);
+    for (i = 0; i < m->nblocks; i++)
+        hn_resblock_forward(&m->blocks[i], &m->ps, &m->state, n, m->xs[i], m->xs[i + 1],
+                            train, s);
+
+    /* Head: BN -> ReLU -> mean over the plane -> linear. */
+    if (train) hn__bnrelu_train(n, c, hw, m->xs[m->nblocks], g, be, rm, rv, m->mean,
+                                m->rstd, s->a);
+    else hn__bnrelu_eval(n, c, hw, m->xs[m->nblocks], g, be, rm, rv, s->a);
+    hn_global_avgpool_forward(n, c, hw, s->a, m->pooled);
+    hn_linear_forward(n, c, m->cfg.classes, m->pooled, hn_params_data(&m->ps, m->fc_w),
+                      hn_params_data(&m->ps, m->fc_b), m->logits);
+    return m->logits;
+}
+
+HNDEF float hn_resnet_loss(hn_resnet *m, int n, const int *labels, int *ncorrect)
+{
+    return hn_softmax_xent_forward(n, m->cfg.classes, m->logits, labels, m->probs,
+                                   ncorrect);
+}
+
+HNDEF void hn_resnet_backward(hn_resnet *m, int n, const int *labels)
+{
+    hn_resscratch *s = &m->scratch;
+    hn_params *ps = &m->ps;
+    int i, c = m->c_last, hw = m->hw_last, classes = m->cfg.classes;
+    float *gx = s->gx0, *gnext = s->gx1, *t;
+    const float *xl = m->xs[m->nblocks];
+
+    /* Head, backwards: cross-entropy, linear, pooling, BN -> ReLU. */
+    memset(m->dlogits, 0, (size_t)n * classes * sizeof(float));
+    hn_softmax_xent_backward(n, classes, m->probs, labels, 1.0f, m->dlogits);
+    memset(m->dpooled, 0, (size_t)n * c * sizeof(float));
+    hn_linear_backward(n, c, classes, m->pooled, hn_params_data(ps, m->fc_w), m->dlogits,
+                       m->dpooled, hn_params_grad(ps, m->fc_w), hn_params_grad(ps, m->fc_b));
+    hn__bnrelu_apply(n, c, hw, xl, hn_params_data(ps, m->gamma),
+                     hn_params_data(ps, m->beta), m->mean, m->rstd, s->a);
+    memset(s->da, 0, (size_t)n * c * hw * sizeof(float));
+    hn_global_avgpool_backward(n, c, hw, m->dpooled, s->da);
+    memset(gx, 0, (size_t)n * c * hw * sizeof(float));
+    hn__bnrelu_backward(n, c, hw, xl, s->a, hn_params_data(ps, m->gamma), m->mean,
+                        m->rstd, s->da, gx, hn_params_grad(ps, m->gamma),
+                        hn_params_grad(ps, m->beta));
+
+    /* The blocks, last to first; gradient buffers alternate. */
+    for (i = m->nblocks - 1; i >= 0; i--) {
+        const hn_resblock *b = &m->blocks[i];
+        memset(gnext, 0, (size_t)n * b->c_in * b->h_in * b->w_in * sizeof(float));
+        hn_resblock_backward(&m->blocks[i], ps, n, m->xs[i], gx, gnext, s);
+        t = gx;
+        gx = gnext;
+        gnext = t;
+    }
+    hn_conv2d_backward(&m->stem, n, m->input, hn_params_data(ps, m->stem_w), gx, NULL,
+                       hn_params_grad(ps, m->stem_w), NULL, s->ws);
+}
+
+/* ---- data augmentation ---- */
+
+/* Mirror index i into [0, n) without repeating the edge: -1 -> 1, n -> n-2.
+   Valid for -n < i < 2n - 1. */
+static int hn__reflect(int i, int n)
+{
+    if (i < 0) return -i;
+    if (i >= n) return 2 * n - 2 - i;
+    return i;
+}
+
+HNDEF void hn_augment_crop_flip(int n, int c, int h, int w, int pad, int flip,
+                                const float *x, float *y, hn_rng *rng)
+{
+    int i, ch, r, s;
+    size_t plane = (size_t)h * w;
+    HN_ASSERT(pad >= 0 && pad < h && pad < w);
+    for (i = 0; i < n; i++) {
+        int dy = (int)hn_rng_below(rng, (uint32_t)(2 * pad + 1));
+        int dx = (int)hn_rng_below(rng, (uint32_t)(2 * pad + 1));
+        int mirror = flip ? (int)(hn_rng_u32(rng) >> 31) : 0;
+        for (ch = 0; ch < c; ch++) {
+            const float *src = x + ((size_t)i * c + ch) * plane;
+            float *dst = y + ((size_t)i * c + ch) * plane;
+            for (r = 0; r < h; r++) {
+                const float *row = src + (size_t)hn__reflect(r + dy - pad, h) * w;
+                for (s = 0; s < w; s++) {
+                    int col = mirror ? w - 1 - s : s;
+                    dst[(size_t)r * w + s] = row[hn__reflect(col + dx - pad, w)];
+                }
+            }
+        }
+    }
+}
 
 /* ---- end of residual network implementation ---- */
 
