@@ -252,6 +252,7 @@ typedef struct hn_param_info {
     int shape[HN_MAX_DIMS];
     size_t size;       /* number of floats */
     size_t offset;     /* index of the first float in data and grad */
+    int no_decay;      /* 1: the optimizers' weight decay skips this tensor */
 } hn_param_info;
 
 typedef struct hn_params {
@@ -277,6 +278,9 @@ HNDEF hn_tensor hn_params_tensor(const hn_params *ps, int handle);
 /* Handle of the tensor with this name, or -1. */
 HNDEF int hn_params_find(const hn_params *ps, const char *name);
 HNDEF void hn_params_zero_grad(hn_params *ps);
+/* Exempt a tensor from weight decay (flag 1) or not (0): biases, batch-norm
+   scales and shifts are usually exempt. Tensors are decayed by default. */
+HNDEF void hn_params_set_no_decay(hn_params *ps, int handle, int flag);
 
 /* ========================================================================
    GEMM
@@ -285,10 +289,26 @@ HNDEF void hn_params_zero_grad(hn_params *ps);
 /* C = alpha * op(A) * op(B) + beta * C, row-major, BLAS semantics.
    op(A) is m x k (A is m x k, or k x m when trans_a), op(B) is k x n.
    lda, ldb, ldc are the row strides of the matrices as stored. When beta
-   is 0, C is only written, never read: NaN in C does not leak through. */
+   is 0, C is only written, never read: NaN in C does not leak through.
+   When alpha is 0 or k is 0, A and B are not read and C = beta * C.
+   Packs A and B into a buffer from HN_MALLOC once per call; if that
+   allocation fails it still computes the product, by a slower loop. */
 HNDEF void hn_sgemm(int trans_a, int trans_b, int m, int n, int k, float alpha,
                     const float *a, int lda, const float *b, int ldb,
                     float beta, float *c, int ldc);
+
+/* Bytes of workspace hn_sgemm_ws needs for an m x n x k product, for as
+   many threads as OpenMP would use now (query it again if that changes). */
+HNDEF size_t hn_sgemm_workspace_size(int m, int n, int k);
+
+/* hn_sgemm without allocating: the pack buffers are carved out of work
+   (any alignment). It runs on as many threads as work_bytes has room for.
+   Returns HN_ERR_ARG, computing nothing, when work_bytes is less than one
+   thread needs (hn_sgemm_workspace_size says how much suffices). */
+HNDEF hn_status hn_sgemm_ws(int trans_a, int trans_b, int m, int n, int k,
+                            float alpha, const float *a, int lda, const float *b,
+                            int ldb, float beta, float *c, int ldc, void *work,
+                            size_t work_bytes);
 
 /* The same product by the textbook triple loop, accumulating in double. For
    tests; slow. */
@@ -302,11 +322,282 @@ HNDEF void hn_sgemm_ref(int trans_a, int trans_b, int m, int n, int k, float alp
    Layers
    ======================================================================== */
 
+/* Plain functions in the style of a textbook: each layer has a forward and a
+   backward pass side by side, sizes and pointers passed explicitly, and
+   nothing allocated per call. Conventions shared by all of them:
+
+   - Layout is row-major, batch first; images are NCHW: (n, c, h, w).
+   - The backward pass ACCUMULATES: dx += ..., dw += ..., so that branches
+     and time steps can share one gradient buffer. Zero the buffers first
+     (hn_params_zero_grad does it for parameters).
+   - A gradient pointer may be NULL when that gradient is not wanted (the
+     input of the first layer, say). A gradient buffer must not alias the
+     incoming dy, and an output must not alias its input unless the layer
+     says so (ReLU and dropout may run in place).
+   - What the backward pass needs from the forward pass (the input, the
+     output, indices, statistics) is passed back in by the caller.
+   - Results do not depend on the number of OpenMP threads.
+
+   Flatten: an NCHW tensor (n, c, h, w) is already laid out as (n, c*h*w),
+   so flattening before a linear layer is a no-op: pass the same pointer
+   with in = c*h*w, and its gradient likewise. */
+
+/* Linear (fully connected). x is (n, in), w is (out, in), b is (out) or
+   NULL, y is (n, out).   y = x w^T + b */
+HNDEF void hn_linear_forward(int n, int in, int out, const float *x, const float *w,
+                             const float *b, float *y);
+/* dy is (n, out).   dx += dy w,  dw += dy^T x,  db += sum_n dy */
+HNDEF void hn_linear_backward(int n, int in, int out, const float *x, const float *w,
+                              const float *dy, float *dx, float *dw, float *db);
+
+/* ReLU, elementwise over n floats; x and y may be the same array.
+   y = max(x, 0) */
+HNDEF void hn_relu_forward(size_t n, const float *x, float *y);
+/* y is the forward output (or its input: y > 0 exactly where x > 0).
+   dx += dy * [y > 0] */
+HNDEF void hn_relu_backward(size_t n, const float *y, const float *dy, float *dx);
+
+/* Softmax cross-entropy. logits (n, c), labels (n) in [0, c). probs (n, c)
+   gets the softmax. Returns the mean cross-entropy in nats; *ncorrect (may
+   be NULL) gets the number of argmax hits (ties go to the lower class).
+   loss = mean_n (logsumexp(logits_n) - logits_n[label_n]) */
+HNDEF float hn_softmax_xent_forward(int n, int c, const float *logits, const int *labels,
+                                    float *probs, int *ncorrect);
+/* dlogits += scale * (probs - onehot(labels)) / n   (scale 1 for the mean loss) */
+HNDEF void hn_softmax_xent_backward(int n, int c, const float *probs, const int *labels,
+                                    float scale, float *dlogits);
+
+/* Geometry of a 2-D convolution (cross-correlation, as in every deep
+   learning library), zero padding, the same stride and padding on both
+   axes, any kernel height and width:
+
+      x is (n, c_in, h_in, w_in), w is (c_out, c_in, kh, kw), b is (c_out)
+      y is (n, c_out, h_out, w_out), h_out = (h_in + 2 pad - kh) / stride + 1
+      y[i,o,r,s] = b[o] + sum_{c,u,v} w[o,c,u,v] x[i,c, r*stride-pad+u, s*stride-pad+v]
+
+   Each image is unfolded into a matrix col (c_in*kh*kw, h_out*w_out)
+   ("im2col") and multiplied by the weight seen as (c_out, c_in*kh*kw):
+   the long image dimension becomes the GEMM's long rows. A 1x1 stride-1
+   convolution without padding multiplies the image itself, no unfolding.
+
+   Images are handed to `slots` workers (OpenMP threads when enabled), each
+   with its own part of the workspace: an unfolding buffer and partial
+   weight and bias gradients, summed in slot order at the end. The result
+   therefore depends on slots (in the last bits of dw and db) but never on
+   the number of threads. hn_conv2d_init sets slots to HN_CONV2D_SLOTS
+   (default 4); set it to 1 on a small target before sizing the workspace. */
+typedef struct hn_conv2d {
+    int c_in, h_in, w_in;
+    int c_out, kh, kw;
+    int stride, pad;
+    int h_out, w_out;      /* set by hn_conv2d_init */
+    int slots;             /* workers; may be changed before sizing ws */
+} hn_conv2d;
+
+/* Check and record the geometry. Fails (HN_ERR_ARG / HN_ERR_SHAPE /
+   HN_ERR_LIMIT) on a non-positive size, a kernel larger than the padded
+   input, or sizes whose products overflow an int. */
+HNDEF hn_status hn_conv2d_init(hn_conv2d *cv, int c_in, int h_in, int w_in, int c_out,
+                               int kh, int kw, int stride, int pad);
+/* Floats of workspace that forward and backward need (the same for both,
+   independent of the batch size). */
+HNDEF size_t hn_conv2d_workspace_size(const hn_conv2d *cv);
+/* b may be NULL (no bias). ws holds hn_conv2d_workspace_size floats. */
+HNDEF void hn_conv2d_forward(const hn_conv2d *cv, int n, const float *x, const float *w,
+                             const float *b, float *y, float *ws);
+/* dy is (n, c_out, h_out, w_out).
+   dx += conv_transpose(dy, w),  dw[o,c,u,v] += sum dy[i,o,r,s] x[i,c,..],
+   db[o] += sum dy[i,o,:,:] */
+HNDEF void hn_conv2d_backward(const hn_conv2d *cv, int n, const float *x, const float *w,
+                              const float *dy, float *dx, float *dw, float *db,
+                              float *ws);
+
+/* Geometry of max and average pooling: no padding, windows that do not
+   fit at the bottom or right edge are dropped (floor), as in most
+   libraries. x is (n, c, h_in, w_in), y is (n, c, h_out, w_out),
+   h_out = (h_in - kh) / stride_h + 1. */
+typedef struct hn_pool2d {
+    int c, h_in, w_in;
+    int kh, kw, stride_h, stride_w;
+    int h_out, w_out;      /* set by hn_pool2d_init */
+} hn_pool2d;
+
+HNDEF hn_status hn_pool2d_init(hn_pool2d *p, int c, int h_in, int w_in, int kh, int kw,
+                               int stride_h, int stride_w);
+
+/* Max pooling. argmax (same shape as y) gets the index of the winner in
+   its input plane (row * w_in + col); ties go to the first in row order.
+   y[i,c,r,s] = max over the window of x */
+HNDEF void hn_maxpool2d_forward(const hn_pool2d *p, int n, const float *x, float *y,
+                                int *argmax);
+/* dx[winner] += dy */
+HNDEF void hn_maxpool2d_backward(const hn_pool2d *p, int n, const int *argmax,
+                                 const float *dy, float *dx);
+
+/* Average pooling.  y[i,c,r,s] = mean over the window of x */
+HNDEF void hn_avgpool2d_forward(const hn_pool2d *p, int n, const float *x, float *y);
+/* dx[window] += dy / (kh kw) */
+HNDEF void hn_avgpool2d_backward(const hn_pool2d *p, int n, const float *dy, float *dx);
+
+/* Global average pooling. x is (n, c, hw) with hw = h * w, y is (n, c).
+   y[i,c] = mean_j x[i,c,j] */
+HNDEF void hn_global_avgpool_forward(int n, int c, int hw, const float *x, float *y);
+/* dx[i,c,j] += dy[i,c] / hw */
+HNDEF void hn_global_avgpool_backward(int n, int c, int hw, const float *dy, float *dx);
+
+/* Inverted dropout over n floats (Srivastava et al. 2014). p_drop is the
+   probability of DROPPING an element; survivors are scaled by 1/(1-p_drop)
+   during training, so at evaluation the layer is the identity (just skip
+   it). keep (n bytes) records which elements survived; draws come from
+   rng, one hn_rng_uniform per element, in order. 0 <= p_drop < 1; x and y
+   may be the same array.
+   y = x * keep / (1 - p_drop) */
+HNDEF void hn_dropout_forward(size_t n, float p_drop, const float *x, float *y,
+                              unsigned char *keep, hn_rng *rng);
+/* dx += dy * keep / (1 - p_drop) */
+HNDEF void hn_dropout_backward(size_t n, float p_drop, const unsigned char *keep,
+                               const float *dy, float *dx);
+
+/* Batch normalization over (N, H, W) for each channel (Ioffe and Szegedy
+   2015, Algorithm 1). x and y are (n, c, hw) with hw = h * w; gamma, beta,
+   running_mean and running_var are (c). hw = 1 normalizes the features of
+   a fully connected layer's output (n, c).
+
+   Training uses the batch's statistics and updates the running ones:
+      y = gamma (x - mean) / sqrt(var + eps) + beta   (var is biased, 1/M)
+      running = (1 - momentum) running + momentum * batch_stat
+   with the unbiased variance M/(M-1) var for running_var (M = n hw), the
+   convention of PyTorch, whose usual values are momentum 0.1, eps 1e-5.
+   mean and rstd = 1/sqrt(var + eps), (c) each, are saved for the backward
+   pass. running_mean / running_var may be NULL (no update). */
+HNDEF void hn_batchnorm2d_forward_train(int n, int c, int hw, const float *x,
+                                        const float *gamma, const float *beta, float eps,
+                                        float momentum, float *running_mean,
+                                        float *running_var, float *mean, float *rstd,
+                                        float *y);
+/* Evaluation: y = gamma (x - running_mean) / sqrt(running_var + eps) + beta */
+HNDEF void hn_batchnorm2d_forward_eval(int n, int c, int hw, const float *x,
+                                       const float *gamma, const float *beta, float eps,
+                                       const float *running_mean,
+                                       const float *running_var, float *y);
+/* Backward of the training forward, with xh = (x - mean) rstd, M = n hw:
+   dbeta += sum dy,  dgamma += sum dy xh,
+   dx += gamma rstd (dy - sum(dy) / M - xh sum(dy xh) / M) */
+HNDEF void hn_batchnorm2d_backward(int n, int c, int hw, const float *x,
+                                   const float *gamma, const float *mean,
+                                   const float *rstd, const float *dy, float *dx,
+                                   float *dgamma, float *dbeta);
+
 /* ---- end of layers API ---- */
 
 /* ========================================================================
    Optimizers, schedules and clipping
    ======================================================================== */
+
+/* The optimizers update a whole parameter store at once: one loop over the
+   store's flat data and grad buffers, tensor by tensor (the padding between
+   tensors is never touched, so it stays zero). Their state is plain float
+   arrays of ps->total floats, laid out like the store (tensor t's moments
+   start at o->m + ps->info[t].offset), plus a step counter. A checkpoint
+   saves m, v and step; to resume, copy them back into a freshly
+   initialised optimizer and the run continues bit for bit.
+
+   Typical step:
+
+      hn_params_zero_grad(&ps);
+      ... forward, loss, backward ...
+      hn_clip_grad_norm(&ps, 1.0f);
+      hn_optim_step(&opt, &ps, hn_schedule_lr(&sched, opt.step));
+
+   Weight decay comes in two kinds. L2 adds wd * p to the gradient before
+   the update, so Adam rescales it like any other gradient. Decoupled decay
+   (Loshchilov and Hutter, "Decoupled Weight Decay Regularization", 2019,
+   the "W" in AdamW) shrinks the weights directly: p -= lr * wd * p, with
+   the scheduled lr as in PyTorch's AdamW. Tensors flagged with
+   hn_params_set_no_decay are skipped by both. */
+
+enum { HN_OPTIM_SGD = 0, HN_OPTIM_ADAM = 1 };
+enum { HN_DECAY_L2 = 0, HN_DECAY_DECOUPLED = 1 };
+
+typedef struct hn_optim {
+    int kind;              /* HN_OPTIM_SGD or HN_OPTIM_ADAM */
+    /* SGD: buf = momentum * buf + g;  p -= lr * buf, or with Nesterov
+       p -= lr * (g + momentum * buf). */
+    float momentum;
+    int nesterov;
+    /* Adam (Kingma and Ba 2015, Algorithm 1, bias-corrected). */
+    float beta1, beta2, eps;
+    float weight_decay;    /* 0 by default */
+    int decay_mode;        /* HN_DECAY_L2 (default) or HN_DECAY_DECOUPLED */
+    /* State, ps->total floats each, zero at the start. m is SGD's momentum
+       buffer (NULL when momentum is 0) or Adam's first moment; v is Adam's
+       second moment (NULL for SGD). */
+    size_t n;
+    float *m;
+    float *v;
+    int64_t step;          /* steps taken so far */
+} hn_optim;
+
+/* SGD with optional (Nesterov) momentum over the store ps (allocated). */
+HNDEF hn_status hn_optim_init_sgd(hn_optim *o, const hn_params *ps, float momentum,
+                                  int nesterov);
+/* Adam; the usual values are beta1 0.9, beta2 0.999, eps 1e-8. */
+HNDEF hn_status hn_optim_init_adam(hn_optim *o, const hn_params *ps, float beta1,
+                                   float beta2, float eps);
+/* Set the weight decay and its kind (see above). */
+HNDEF void hn_optim_set_weight_decay(hn_optim *o, float weight_decay, int decay_mode);
+HNDEF void hn_optim_free(hn_optim *o);
+/* One update of ps->data from ps->grad with learning rate lr; step += 1.
+   The gradient buffer is left as it was (L2 decay is not written into it). */
+HNDEF void hn_optim_step(hn_optim *o, hn_params *ps, float lr);
+
+/* Learning-rate schedules: hn_schedule_lr(s, t) is the rate for step t,
+   counted from 0 (pass hn_optim.step before the update). */
+enum {
+    HN_SCHED_CONSTANT = 0,
+    HN_SCHED_EXPONENTIAL = 1,   /* max(lr * decay^t, min_lr) */
+    HN_SCHED_PIECEWISE = 2,     /* values[j] for boundaries[j-1] <= t < boundaries[j] */
+    HN_SCHED_COSINE = 3         /* min_lr + (lr - min_lr) (1 + cos(pi t / total)) / 2,
+                                   then min_lr from t = total on */
+};
+
+#define HN_SCHED_MAX_PIECES 8
+
+typedef struct hn_schedule {
+    int kind;
+    float lr;              /* the starting rate */
+    double decay;          /* EXPONENTIAL: factor per step (double: a float
+                              holds 0.99995 only to 8e-9, an error that
+                              compounds to 1e-4 over 10^4 steps) */
+    float min_lr;          /* EXPONENTIAL: floor; COSINE: final rate */
+    int64_t total_steps;   /* COSINE: steps from lr to min_lr */
+    int npieces;           /* PIECEWISE: npieces values, npieces - 1 boundaries */
+    int64_t boundaries[HN_SCHED_MAX_PIECES - 1];
+    float values[HN_SCHED_MAX_PIECES];
+} hn_schedule;
+
+HNDEF hn_schedule hn_schedule_constant(float lr);
+/* The paper's MNIST and language-model runs decay the rate by a constant
+   factor every step down to a floor, e.g. lr 0.005, decay 0.99995. */
+HNDEF hn_schedule hn_schedule_exponential(float lr, double decay, float min_lr);
+/* npieces (1 to HN_SCHED_MAX_PIECES) values; boundaries (npieces - 1,
+   increasing) are the steps at which the next value takes over. */
+HNDEF hn_schedule hn_schedule_piecewise(int npieces, const int64_t *boundaries,
+                                        const float *values);
+HNDEF hn_schedule hn_schedule_cosine(float lr, float min_lr, int64_t total_steps);
+HNDEF float hn_schedule_lr(const hn_schedule *s, int64_t step);
+
+/* Gradient clipping over the whole store (Pascanu, Mikolov and Bengio 2013,
+   "On the difficulty of training recurrent neural networks", section 3.2).
+   hn_grad_norm is the global L2 norm of every gradient, summed in double in
+   a fixed order. hn_clip_grad_norm scales every gradient by
+   max_norm / norm when norm > max_norm and returns the norm before
+   clipping; a NaN or infinite norm leaves the gradients as they are, so
+   the caller can see it and skip the step. */
+HNDEF float hn_grad_norm(const hn_params *ps);
+HNDEF float hn_clip_grad_norm(hn_params *ps, float max_norm);
+/* Clamp every gradient into [-limit, limit]. */
+HNDEF void hn_clip_grad_value(hn_params *ps, float limit);
 
 /* ---- end of optimizers API ---- */
 
@@ -314,11 +605,440 @@ HNDEF void hn_sgemm_ref(int trans_a, int trans_b, int m, int n, int k, float alp
    Static hypernetworks (HyperConv2D)
    ======================================================================== */
 
+/* A static hypernetwork (paper section 3.1, appendix A.1) writes the
+   kernel of a convolution instead of storing it. The kernel of a layer,
+   N_out x N_in x f x f, is cut into tiles of blk_out x blk_in channels;
+   tile (i, j) has its own embedding z_ij (n_z floats) and one hypernetwork,
+   shared by every layer that uses it, turns each embedding into a tile:
+
+      a_c = W_c z + B_c             c = 0 .. blk_in-1, W_c is d x n_z
+      K_c = W_out a_c + B_out       K_c: the blk_out x f x f slice of input
+                                    channel c, W_out is (blk_out*f*f) x d
+
+   The paper's hypernetwork is linear (d = n_z); HN_HYPER_RELU puts a ReLU
+   on a_c. A layer stores only its embeddings: the paper's MNIST layer of
+   16 x 16 x 7 x 7 = 12,544 weights becomes 4 floats of z plus a shared
+   hypernetwork of 4,240 (n_z = d = 4).
+
+   Layouts in the parameter store (row-major):
+      <name>.w_in   (blk_in*d) x n_z     row c*d + k is row k of W_c
+      <name>.b_in   blk_in*d
+      <name>.w_out  (blk_out*f*f) x d    row (o*f + y)*f + x
+      <name>.b_out  blk_out*f*f
+      <layer>.z     (tiles_out*tiles_in) x n_z, tile (i, j) at row
+                    i*tiles_in + j
+      <layer>.e     n_z (only with HN_HYPERCONV_EMBED)
+
+   A 1 x 1 layer can share a hypernetwork that writes f x f tiles (f odd):
+   it takes the centre tap of each generated kernel (and only computes
+   that one), so 1x1 and 3x3 layers of a ResNet share one generator.
+
+   Use:
+      hn_hyper hyper;
+      hn_hyperconv conv2;
+      hn_hyper_declare(&hyper, &ps, "hyper", 4, 4, 16, 16, 7, 0);
+      hn_hyperconv_declare(&conv2, &hyper, &ps, "conv2", 16, 16, 7, 0);
+      hn_params_alloc(&ps);
+      hn_hyper_init_weights(&hyper, &ps, &rng);
+      hn_hyperconv_init_weights(&conv2, &ps, &rng);
+      each step:
+         hn_hyperconv_generate(&conv2, &ps, kernel);        kernel -> conv
+         ... conv forward and backward give dkernel ...
+         hn_hyperconv_generate_backward(&conv2, &ps, dkernel);
+*/
+
+enum {
+    HN_HYPER_RELU = 1        /* hn_hyper_declare: a_c = relu(W_c z + B_c) */
+};
+enum {
+    HN_HYPERCONV_EMBED = 1   /* hn_hyperconv_declare: a learned per-layer
+                                embedding e is added to every z_ij of the
+                                layer (z_ij + e), so tiles of one layer
+                                can share what they have in common */
+};
+
+typedef struct hn_hyper {
+    int n_z, d, blk_in, blk_out, f, flags;
+    int w_in, b_in, w_out, b_out;  /* handles in the parameter store */
+} hn_hyper;
+
+/* Declare the hypernetwork's four tensors in ps (before hn_params_alloc).
+   HN_ERR_ARG on a non-positive size or a store that is already
+   allocated. */
+HNDEF hn_status hn_hyper_declare(hn_hyper *h, hn_params *ps, const char *name,
+                                 int n_z, int d, int blk_in, int blk_out, int f,
+                                 int flags);
+/* Draw W_c and W_out (see the implementation for the scale), zero the
+   biases. Call after hn_params_alloc. */
+HNDEF void hn_hyper_init_weights(const hn_hyper *h, hn_params *ps, hn_rng *rng);
+/* Floats the hypernetwork holds: W_c, B_c, W_out and B_out. */
+HNDEF size_t hn_hyper_param_count(const hn_hyper *h);
+
+typedef struct hn_hyperconv {
+    hn_hyper h;              /* a copy of the generator's sizes and handles */
+    int n_in, n_out, f;      /* the kernel written: n_out x n_in x f x f */
+    int tiles_out, tiles_in;
+    int flags;
+    int z, e;                /* handles of the embeddings (e: -1 if none) */
+    float *work;             /* workspace, allocated once by declare */
+    float *ze, *dze, *pre, *act, *da, *kt;
+} hn_hyperconv;
+
+/* Declare a generated n_out x n_in x f x f kernel: its embeddings go into
+   ps under "<name>.z" (and "<name>.e"), its workspace is allocated here.
+   n_in and n_out must be multiples of the hypernetwork's blk_in and
+   blk_out; f is the hypernetwork's f, or 1 when that is odd (centre tap).
+   HN_ERR_SHAPE otherwise. */
+HNDEF hn_status hn_hyperconv_declare(hn_hyperconv *l, const hn_hyper *h,
+                                     hn_params *ps, const char *name, int n_in,
+                                     int n_out, int f, int flags);
+/* Draw the embeddings (the per-layer embedding starts at 0). */
+HNDEF void hn_hyperconv_init_weights(const hn_hyperconv *l, hn_params *ps,
+                                     hn_rng *rng);
+/* Write the layer's kernel, n_out x n_in x f x f, into kernel. Keeps what
+   generate_backward needs in the workspace. */
+HNDEF void hn_hyperconv_generate(hn_hyperconv *l, const hn_params *ps, float *kernel);
+/* Given dL/dkernel (same layout), add the gradients of W_c, B_c, W_out,
+   B_out, every z_ij (and e) into ps->grad. Uses the values of the last
+   generate, which must have been called with the same parameters. */
+HNDEF void hn_hyperconv_generate_backward(hn_hyperconv *l, hn_params *ps,
+                                          const float *dkernel);
+/* Floats the layer itself stores (its embeddings), and what a plain
+   kernel of the same shape would store (n_out*n_in*f*f). */
+HNDEF size_t hn_hyperconv_param_count(const hn_hyperconv *l);
+HNDEF size_t hn_hyperconv_plain_count(const hn_hyperconv *l);
+HNDEF void hn_hyperconv_free(hn_hyperconv *l);
+
 /* ---- end of static hypernetwork API ---- */
+
+/* ========================================================================
+   Residual networks: WideResNet and ResNet, plain or with generated kernels
+   ======================================================================== */
+
+/* Pre-activation residual networks (He, Zhang, Ren and Sun 2016, "Identity
+   Mappings in Deep Residual Networks"): WideResNet (Zagoruyko and
+   Komodakis 2016) and the bottleneck ResNet, with plain kernels or with the
+   kernels of the residual branches written by one shared static
+   hypernetwork (the paper's section 4.2, Table 2: WRN-40-2 on CIFAR-10).
+
+   A block is a chain of units, each BN -> ReLU -> conv, plus a shortcut:
+
+      basic (WideResNet):  a0 = relu(bn(x)), conv3x3 stride s,
+                           a1 = relu(bn(.)), conv3x3              -> + sc
+      bottleneck:          a0, conv1x1; a1, conv3x3 stride s; a2, conv1x1 -> + sc
+      sc = x (identity) when shape is kept, else conv1x1 stride s of a0
+
+   A network is a 3x3 stem conv, groups of blocks (the first of each group
+   strides, except in the first group), then BN -> ReLU -> global average
+   pool -> linear. Everything is sized once for a largest batch: a step
+   allocates nothing.
+
+   Memory: for the backward pass a block keeps the input x of each unit
+   (BN's input) and its batch statistics, and recomputes relu(bn(x)) when it
+   needs it, which halves the stored activations for the price of one
+   elementwise pass.
+
+   Two parameter stores: ps holds what is trained (named "stem.w",
+   "b3.u1.bn.g", "b3.u1.conv.w" or "b3.u1.conv.z", "b3.sc.w", "hyper.w_in",
+   "fc.w" ...), state holds the batch-norm running statistics ("...bn.mean",
+   "...bn.var"), which a checkpoint must save too. Batch-norm scales and
+   shifts and every bias are exempt from weight decay. */
+
+enum { HN_RESBLOCK_BASIC = 0, HN_RESBLOCK_BOTTLENECK = 1 };
+
+#define HN_RESBLOCK_MAX_UNITS 3
+#define HN_RESNET_BN_EPS 1e-5f
+#define HN_RESNET_BN_MOMENTUM 0.1f
+
+/* One BN -> ReLU -> conv unit of a block. */
+typedef struct hn_resunit {
+    int c, hw;                 /* channels and plane (h*w) of its input x */
+    int gamma, beta;           /* handles in ps */
+    int run_mean, run_var;     /* handles in the state store */
+    hn_conv2d cv;
+    int w;                     /* handle of a plain kernel, or -1 */
+    hn_hyperconv *gen;         /* the generated kernel's embeddings, or NULL */
+    float *x;                  /* stored input (units 1.. of a block) */
+    float *mean, *rstd;        /* statistics of the last training forward */
+    float *kernel, *dkernel;   /* generated kernel and its gradient */
+} hn_resunit;
+
+typedef struct hn_resblock {
+    int kind, nunits, max_batch;
+    int c_in, c_out, stride;
+    int h_in, w_in, h_out, w_out;
+    hn_resunit unit[HN_RESBLOCK_MAX_UNITS];
+    hn_hyperconv gen[HN_RESBLOCK_MAX_UNITS];
+    hn_conv2d sc;              /* projection shortcut geometry */
+    int sc_w;                  /* its kernel's handle, or -1: identity */
+    float *mem;                /* everything the block allocated */
+} hn_resblock;
+
+/* Buffers the blocks of one network share while they run one after the
+   other: six activation-sized arrays and a convolution workspace. */
+typedef struct hn_resscratch {
+    float *a, *da, *g0, *g1, *gx0, *gx1;
+    float *ws;
+    size_t act, ws_floats;
+    float *mem;
+} hn_resscratch;
+
+/* Declare a block's tensors in ps (and its running statistics in state)
+   under "<name>.", and allocate its buffers for batches up to max_batch.
+   c_mid is the bottleneck width (ignored by a basic block, whose inner
+   width is c_out). With hyper not NULL the kernels of the units come from
+   it (n_in and n_out must then be multiples of its tiles); the shortcut
+   stays plain. Call before hn_params_alloc on both stores. */
+HNDEF hn_status hn_resblock_declare(hn_resblock *b, hn_params *ps, hn_params *state,
+                                    const char *name, int kind, int c_in, int c_mid,
+                                    int c_out, int h_in, int w_in, int stride,
+                                    const hn_hyper *hyper, int max_batch);
+/* He-normal plain kernels, BN gamma 1 and beta 0, running mean 0 and var 1,
+   embeddings drawn by hn_hyperconv_init_weights. */
+HNDEF void hn_resblock_init_weights(hn_resblock *b, hn_params *ps, hn_params *state,
+                                    hn_rng *rng);
+/* Grow *act and *ws_floats to what this block needs at batch n. */
+HNDEF void hn_resblock_scratch_need(const hn_resblock *b, int n, size_t *act,
+                                    size_t *ws_floats);
+HNDEF void hn_resblock_free(hn_resblock *b);
+
+HNDEF hn_status hn_resscratch_alloc(hn_resscratch *s, size_t act, size_t ws_floats);
+HNDEF void hn_resscratch_free(hn_resscratch *s);
+
+/* x (n, c_in, h_in, w_in) -> y (n, c_out, h_out, w_out); n <= max_batch.
+   train 1: batch statistics (running ones updated), kernels generated and
+   everything the backward pass needs kept; 0: running statistics.
+   y = branch(x) + sc(x). x must stay unchanged until the backward pass. */
+HNDEF void hn_resblock_forward(hn_resblock *b, const hn_params *ps, hn_params *state,
+                               int n, const float *x, float *y, int train,
+                               hn_resscratch *s);
+/* After a training forward with the same x: dx += dL/dx (dx may be NULL),
+   parameter gradients added into ps->grad (the generated kernels' through
+   the hypernetwork into the embeddings and its weights). */
+HNDEF void hn_resblock_backward(hn_resblock *b, hn_params *ps, int n, const float *x,
+                                const float *dy, float *dx, hn_resscratch *s);
+
+/* A whole network from a few numbers. */
+typedef struct hn_resnet_config {
+    int block;        /* HN_RESBLOCK_BASIC (WideResNet) or _BOTTLENECK */
+    int depth;        /* WRN: 6n + 4 (n blocks per group, 3 groups);
+                         bottleneck: 14, 26, 38, 50, 101 or 152 (4 stages) */
+    int widen;        /* WRN's widening factor k (bottleneck: 1) */
+    int base;         /* stem width and first group width before widening:
+                         16 for WRN, 64 for ResNet-50 */
+    int hyper;        /* 1: residual-branch kernels generated */
+    int n_z;          /* embedding size (and the generator's inner width) */
+    int tile;         /* channel tile of the generated kernels */
+    int classes, channels, height, width;
+    int max_batch;
+} hn_resnet_config;
+
+/* Parameter groups, as the paper's tables count them. */
+enum {
+    HN_RESNET_PART_EMBED = 0,   /* the layers' embeddings z */
+    HN_RESNET_PART_HYPER = 1,   /* the shared hypernetwork */
+    HN_RESNET_PART_CONV = 2,    /* plain kernels: stem, shortcuts, branches */
+    HN_RESNET_PART_BN = 3,      /* batch-norm scales and shifts */
+    HN_RESNET_PART_FC = 4,      /* classifier weight and bias */
+    HN_RESNET_NPARTS = 5
+};
+
+typedef struct hn_resnet {
+    hn_resnet_config cfg;
+    hn_params ps, state;
+    hn_hyper hyper;
+    hn_conv2d stem;
+    int stem_w;
+    int nblocks;
+    hn_resblock *blocks;
+    int c_last, hw_last;       /* channels and plane of the last block */
+    int gamma, beta, run_mean, run_var;   /* the final BN */
+    int fc_w, fc_b;
+    float **xs;                /* nblocks + 1 block boundaries */
+    float *mean, *rstd, *pooled, *dpooled, *logits, *probs, *dlogits;
+    const float *input;        /* the images of the last forward */
+    hn_resscratch scratch;
+    size_t part[HN_RESNET_NPARTS];
+    float *mem;
+} hn_resnet;
+
+/* WideResNet-depth-widen on 3x32x32 images, 10 classes: n_z 64, 16x16
+   tiles, max_batch 128. Change fields before hn_resnet_init. */
+HNDEF hn_resnet_config hn_resnet_config_wrn(int depth, int widen, int hyper);
+/* Bottleneck ResNet-depth for 3x32x32 images (3x3 stem, no max pool),
+   64x64 tiles (see the implementation for why). */
+HNDEF hn_resnet_config hn_resnet_config_bottleneck(int depth, int hyper);
+/* Build: declare, allocate both stores and every buffer. */
+HNDEF hn_status hn_resnet_init(hn_resnet *m, const hn_resnet_config *cfg);
+HNDEF void hn_resnet_init_weights(hn_resnet *m, hn_rng *rng);
+HNDEF void hn_resnet_free(hn_resnet *m);
+/* x (n, channels, height, width) -> logits (n, classes), returned. x must
+   stay unchanged until hn_resnet_backward. */
+HNDEF const float *hn_resnet_forward(hn_resnet *m, int n, const float *x, int train);
+/* Mean softmax cross-entropy of the last forward's logits; *ncorrect (may
+   be NULL) gets the argmax hits. */
+HNDEF float hn_resnet_loss(hn_resnet *m, int n, const int *labels, int *ncorrect);
+/* After hn_resnet_forward(train 1) and hn_resnet_loss: add dL/dtheta of the
+   mean loss into m->ps.grad (zero it first). */
+HNDEF void hn_resnet_backward(hn_resnet *m, int n, const int *labels);
+/* "embeddings", "hypernetwork", "plain convs", "batch norm", "classifier". */
+HNDEF const char *hn_resnet_part_name(int part);
+
+/* Data augmentation, per image with draws from rng in order: pad by `pad`
+   pixels, mirroring the image at its edges (reflect, edge not repeated;
+   pad < h and pad < w), take a random h x w crop, and with flip set mirror
+   it left-right with probability 1/2 (CIFAR-10; SVHN's digits must not be
+   flipped). x and y are (n, c, h, w) and must not overlap.
+   y[i,c,r,s] = x[i,c, refl(r + dy - pad), refl(s' + dx - pad)] */
+HNDEF void hn_augment_crop_flip(int n, int c, int h, int w, int pad, int flip,
+                                const float *x, float *y, hn_rng *rng);
+
+/* ---- end of residual network API ---- */
 
 /* ========================================================================
    Recurrent networks: LSTM, layer norm LSTM, HyperLSTM
    ======================================================================== */
+
+/* Character-level language models of the paper's section 4.2 (appendix
+   A.2.2): an embedding, one recurrent cell run through time, a softmax over
+   the vocabulary. Four cells share one implementation:
+
+      HN_LSTM           plain LSTM
+      HN_LN_LSTM        layer norm on each gate and on the cell (Ba et al.)
+      HN_HYPERLSTM      a small LSTM (the hyper cell) rescales, row by row,
+                        the main cell's weight matrices at every step
+      HN_LN_HYPERLSTM   both
+
+   Shapes: B batch, T steps, E input (embedding) width, H hidden units,
+   Hh hyper hidden units, Z = N_z (the hyper embedding width). Sequences are
+   time-major: x[t][b][...]. Gates are stored in the order i, g, f, o.
+
+   The main cell at step t (LN() is the identity in the plain variants):
+      y_t  = LN(d_h(y) * (W_h h_{t-1}) + d_x(y) * (W_x x_t) + b(y)), y in i,g,f,o
+      c_t  = sigmoid(f + forget_bias) * c_{t-1} + sigmoid(i) * drop(tanh(g))
+      h_t  = sigmoid(o) * tanh(LN(c_t))
+   For the LSTMs d_x = d_h = 1. For the HyperLSTMs the hyper cell, an LSTM
+   of Hh units reading [x_t; h_{t-1}], gives h^_t, and per gate
+      z_x = W h^_t + b, z_h = W h^_t + b, z_b = W h^_t        (Z values each)
+      d_x = W_xz z_x,   d_h = W_hz z_h,   b(y) = W_bz z_b + b0  (H values each)
+   drop() is recurrent dropout (Semeniuta et al. 2016): during training each
+   unit of tanh(g) is zeroed with probability `drop` (the DROP probability,
+   not the keep probability) and the survivors are scaled by 1 / (1 - drop).
+
+   Truncated backpropagation through time: the state (h, c and the hyper
+   cell's) at the end of one forward call is where the next one starts;
+   gradients stop at that boundary, and the backward pass reports the
+   gradient of the loss with respect to the starting state. */
+
+typedef enum hn_lstm_kind {
+    HN_LSTM = 0,
+    HN_LN_LSTM = 1,
+    HN_HYPERLSTM = 2,
+    HN_LN_HYPERLSTM = 3
+} hn_lstm_kind;
+
+typedef struct hn_lstm_config {
+    hn_lstm_kind kind;
+    int input;          /* E */
+    int hidden;         /* H */
+    int hyper_hidden;   /* Hh (HyperLSTMs only) */
+    int hyper_embed;    /* Z = N_z (HyperLSTMs only) */
+    float forget_bias;  /* added to f before its sigmoid; 1 by default */
+    float drop;         /* recurrent dropout: probability of DROPPING a unit */
+} hn_lstm_config;
+
+/* The workspace is private to the implementation. */
+struct hn__lstm_work;
+
+/* One recurrent layer. Its parameters live in an hn_params store under
+   names that start with the prefix given to hn_lstm_declare; the handles
+   below are -1 for tensors a variant does not have. */
+typedef struct hn_lstm {
+    hn_lstm_config cfg;
+    int batch, max_steps;   /* the workspace fits these (hn_lstm_setup) */
+    int steps;              /* steps of the last forward call */
+    /* main cell */
+    int wx, wh, b;              /* [E,4H] [H,4H] [4H] */
+    int ln_g, ln_b;             /* [4H] gate layer norm gain and bias */
+    int lnc_g, lnc_b;           /* [H] cell layer norm */
+    /* hyper cell and the weight scalings it drives */
+    int hwx, hwh, hwhh, hb;     /* [E,4Hh] [H,4Hh] [Hh,4Hh] [4Hh] */
+    int hln_g, hln_b, hlnc_g, hlnc_b;
+    int wz, bz;                 /* [Hh,12Z] (z_x, z_h, z_b)  [8Z] */
+    int wxz, whz, wbz;          /* [4,Z,H] each */
+    /* Carried state, [B x (2H + 2Hh)] laid out as h, c, h^, c^ blocks of
+       B rows each; dstate, of the same layout, is the gradient of the loss
+       with respect to the state the last forward call started from. */
+    float *state, *dstate;
+    size_t state_size;
+    struct hn__lstm_work *w;
+} hn_lstm;
+
+/* A configuration with the usual defaults (forget bias 1, no dropout,
+   Hh = 128 and Z = 4 as in the paper's character models). */
+HNDEF hn_lstm_config hn_lstm_config_default(hn_lstm_kind kind, int input, int hidden);
+/* Name of a kind: "lstm", "ln-lstm", "hyperlstm", "ln-hyperlstm"; and the
+   inverse (-1 for an unknown name). */
+HNDEF const char *hn_lstm_kind_name(hn_lstm_kind kind);
+HNDEF int hn_lstm_kind_parse(const char *name);
+
+/* Check the configuration and declare the tensors in ps (before
+   hn_params_alloc). Names are prefix + ".wx" and so on. */
+HNDEF hn_status hn_lstm_declare(hn_lstm *m, const hn_lstm_config *cfg,
+                                hn_params *ps, const char *prefix);
+/* Initial values (after hn_params_alloc), reproducible from the seed:
+   orthogonal recurrent blocks, N(0, 1/E) input weights, the hyper scalings
+   as the paper sets them. */
+HNDEF hn_status hn_lstm_init(hn_lstm *m, hn_params *ps, uint64_t seed);
+/* Size the workspace for batch rows and up to max_steps steps per call,
+   and zero the carried state. May be called again to resize. */
+HNDEF hn_status hn_lstm_setup(hn_lstm *m, int batch, int max_steps);
+HNDEF void hn_lstm_free(hn_lstm *m);
+/* Zero the carried state (the start of a new document). */
+HNDEF void hn_lstm_reset_state(hn_lstm *m);
+
+/* Run steps <= max_steps steps. x is [T,B,E], h_out [T,B,H]. rng non-NULL
+   means training: recurrent dropout (when cfg.drop > 0) draws its masks
+   from it. Advances the carried state. */
+HNDEF void hn_lstm_forward(hn_lstm *m, const hn_params *ps, int steps,
+                           const float *x, float *h_out, hn_rng *rng);
+/* Backward through the last forward call. dh_out [T,B,H] is the gradient
+   of the loss with respect to h_out; parameter gradients are added into
+   ps->grad, input gradients added into dx [T,B,E] (may be NULL), and
+   m->dstate is overwritten. Call once per forward. */
+HNDEF void hn_lstm_backward(hn_lstm *m, hn_params *ps, const float *dh_out, float *dx);
+
+/* A character language model: embedding [V,E] -> cell -> linear [H,V] ->
+   softmax, with the mean cross-entropy in nats as the loss. */
+typedef struct hn_charlm {
+    hn_lstm rnn;
+    int vocab, embed;
+    int emb, out_w, out_b;      /* [V,E] [H,V] [V] */
+    int batch, max_steps, steps;
+    int *tokens, *targets;      /* copies of the last call's, [T*B] */
+    float *x, *dx;              /* [T,B,E] embedded inputs and their gradient */
+    float *h, *dh;              /* [T,B,H] cell outputs and their gradient */
+    float *logits, *probs;      /* [T,B,V] */
+} hn_charlm;
+
+HNDEF hn_status hn_charlm_declare(hn_charlm *m, hn_params *ps, int vocab,
+                                  const hn_lstm_config *cell);
+HNDEF hn_status hn_charlm_init(hn_charlm *m, hn_params *ps, uint64_t seed);
+HNDEF hn_status hn_charlm_setup(hn_charlm *m, int batch, int max_steps);
+/* A second model on the same parameters (same configuration and handles)
+   without a workspace yet: give it one with hn_charlm_setup. For sampling
+   one character at a time beside a model that trains on batches. */
+HNDEF void hn_charlm_twin(hn_charlm *dst, const hn_charlm *src);
+HNDEF void hn_charlm_free(hn_charlm *m);
+/* tokens and targets are [T,B] time-major (targets may be NULL: logits
+   only, returns 0). Returns the mean loss in nats per character and adds
+   the number of correct argmax predictions to *ncorrect (may be NULL).
+   rng non-NULL means training (dropout on). */
+HNDEF float hn_charlm_forward(hn_charlm *m, const hn_params *ps, const int *tokens,
+                              const int *targets, int steps, hn_rng *rng,
+                              int *ncorrect);
+/* Gradients of the last forward's mean loss, added into ps->grad. */
+HNDEF void hn_charlm_backward(hn_charlm *m, hn_params *ps);
 
 /* ---- end of recurrent API ---- */
 
@@ -1017,6 +1737,16 @@ HN__UNUSED static uint32_t hn__load_u32le(const unsigned char *p)
     return (uint32_t)p[3] << 24 | (uint32_t)p[2] << 16 | (uint32_t)p[1] << 8 | p[0];
 }
 
+HN__UNUSED static unsigned hn__load_u16le(const unsigned char *p)
+{
+    return (unsigned)p[0] | (unsigned)p[1] << 8;
+}
+
+HN__UNUSED static uint64_t hn__load_u64le(const unsigned char *p)
+{
+    return (uint64_t)hn__load_u32le(p) | (uint64_t)hn__load_u32le(p + 4) << 32;
+}
+
 HN__UNUSED static void hn__store_u32le(unsigned char *p, uint32_t v)
 {
     p[0] = (unsigned char)v;
@@ -1318,9 +2048,752 @@ HNDEF void hn_params_zero_grad(hn_params *ps)
     if (ps->grad) memset(ps->grad, 0, ps->total * sizeof(float));
 }
 
+HNDEF void hn_params_set_no_decay(hn_params *ps, int handle, int flag)
+{
+    HN_ASSERT(handle >= 0 && handle < ps->count);
+    ps->info[handle].no_decay = flag != 0;
+}
+
 /* ========================================================================
    GEMM implementation
    ======================================================================== */
+
+/* hn_sgemm is the five-loop GEMM of Goto and van de Geijn ("Anatomy of
+   High-Performance Matrix Multiplication", 2008) as BLIS arranges it:
+
+      for jc in 0..n step NC          B block, KC x NC, stays in L3
+        for pc in 0..k step KC          (k split: C is updated once per block)
+          pack op(B)[pc:+KC, jc:+NC]
+          for ic in 0..m step MC        A block, MC x KC, stays in L2
+            pack op(A)[ic:+MC, pc:+KC]
+            for jr in 0..NC step NR     one B micro-panel, KC x NR, in L1
+              for ir in 0..MC step MR   one A micro-panel, MR x KC
+                C[ir:+MR, jr:+NR] = Apanel * Bpanel (+ beta C)
+
+   Packing copies each block into the order the micro-kernel reads it (A:
+   the MR values of one column after another; B: the NR values of one row
+   after another), zero-padded to whole panels. The kernel then streams two
+   contiguous arrays with no edge cases; the partial tiles at the bottom and
+   right edges go through a small tile on the stack, so nothing outside C's
+   m x n window is read or written. Packing also handles the transposes and
+   multiplies by alpha.
+
+   Three departures from the textbook. When all of A fits one MC block,
+   each B micro-panel is packed just before its one use, while it is still
+   in L1. A C narrower than the tile (n < NR) is computed as C^T = op(B)^T
+   op(A)^T, written back through strides, so that the kernel's long side
+   runs along m. And M, N and K are cut into equal blocks of at most MC,
+   NC, KC rather than full blocks and a sliver.
+
+   Threads (OpenMP) each take a slice of whole micro-tiles along M or N and
+   run the five loops on it with their own pack buffers. The k sum is never
+   split, and every element of C goes through the same instructions in the
+   same order whichever thread computes it, so the result is bit-identical
+   for any thread count. */
+
+/* Micro-kernel: C[0:MR, 0:NR] = sum over p < kc of pa[p*MR + i] * pb[p*NR + j],
+   plus beta * C unless beta is 0 (then C is not read). ldc in floats. */
+typedef void (*hn__gemm_kernel_fn)(int kc, const float *pa, const float *pb,
+                                   float *c, size_t ldc, float beta);
+
+typedef struct hn__gemm_kernel {
+    hn__gemm_kernel_fn fn;
+    int mr, nr;
+} hn__gemm_kernel;
+
+/* A kernel with its cache blocks (multiples of mr and nr) and where alpha
+   goes, fixed for the whole product before any thread starts. */
+typedef struct hn__gemm_plan {
+    hn__gemm_kernel_fn fn;
+    int mr, nr, mc, kc, nc;
+    int alpha_in_a;
+} hn__gemm_plan;
+
+/* Products of fewer multiply-adds than this run on one thread: below it,
+   waking threads costs more than it saves. */
+#ifndef HN_GEMM_OMP_MIN
+#define HN_GEMM_OMP_MIN 1000000.0
+#endif
+
+/* Scalar kernel, 4 x 4: sixteen accumulators that fit the registers of
+   most targets (x86-64 has 16, AArch64 32; smaller cores spill a few). */
+static void hn__gemm_out4(float *c, float beta, float x0, float x1, float x2,
+                          float x3)
+{
+    if (beta != 0.0f) {
+        x0 += beta * c[0];
+        x1 += beta * c[1];
+        x2 += beta * c[2];
+        x3 += beta * c[3];
+    }
+    c[0] = x0;
+    c[1] = x1;
+    c[2] = x2;
+    c[3] = x3;
+}
+
+static void hn__gemm_kernel_scalar(int kc, const float *pa, const float *pb,
+                                   float *c, size_t ldc, float beta)
+{
+    float c00 = 0, c01 = 0, c02 = 0, c03 = 0, c10 = 0, c11 = 0, c12 = 0, c13 = 0;
+    float c20 = 0, c21 = 0, c22 = 0, c23 = 0, c30 = 0, c31 = 0, c32 = 0, c33 = 0;
+    int p;
+    for (p = 0; p < kc; p++, pa += 4, pb += 4) {
+        float a0 = pa[0], a1 = pa[1], a2 = pa[2], a3 = pa[3];
+        float b0 = pb[0], b1 = pb[1], b2 = pb[2], b3 = pb[3];
+        c00 += a0 * b0; c01 += a0 * b1; c02 += a0 * b2; c03 += a0 * b3;
+        c10 += a1 * b0; c11 += a1 * b1; c12 += a1 * b2; c13 += a1 * b3;
+        c20 += a2 * b0; c21 += a2 * b1; c22 += a2 * b2; c23 += a2 * b3;
+        c30 += a3 * b0; c31 += a3 * b1; c32 += a3 * b2; c33 += a3 * b3;
+    }
+    hn__gemm_out4(c, beta, c00, c01, c02, c03);
+    hn__gemm_out4(c + ldc, beta, c10, c11, c12, c13);
+    hn__gemm_out4(c + 2 * ldc, beta, c20, c21, c22, c23);
+    hn__gemm_out4(c + 3 * ldc, beta, c30, c31, c32, c33);
+}
+
+HN__UNUSED static const hn__gemm_kernel hn__gemm_scalar = {
+    hn__gemm_kernel_scalar, 4, 4
+};
+
+/* The vector kernels share one body: MR rows of three vectors each (NR =
+   3W for vectors of W floats), written out row by row with macros rather
+   than loops, so that every accumulator is a named register. MR is as many
+   rows as the register file holds: 3*MR accumulators + 3 B vectors + 1
+   broadcast, so 4 x 24 for AVX2 (16 ymm registers), 8 x 48 for AVX-512 and
+   8 x 12 for NEON (32 registers), 4 x 12 for SSE2. Each step loads 3 B
+   vectors and MR broadcasts for 3*MR multiply-adds. (On Zen 3, 4 x 24 was
+   faster than the 6 x 16 tile of BLIS's Haswell kernel on most of
+   bench_gemm's shapes, and 4 divides the common m = 16, 32, 64.) The KC x NR B micro-panel (24 KiB
+   for AVX2) stays in a 32 KiB L1 while the MC x KC A block streams from
+   L2. */
+#if defined(HN__AVX512)
+typedef __m512 hn__vf;
+#define HN__VW 16
+#define HN__GEMM_MR 8
+#define HN__VZERO() _mm512_setzero_ps()
+#define HN__VLOAD(p) _mm512_loadu_ps(p)
+#define HN__VSTORE(p, v) _mm512_storeu_ps(p, v)
+#define HN__VSET1(x) _mm512_set1_ps(x)
+#define HN__VFMA(a, b, acc) _mm512_fmadd_ps(a, b, acc)
+#define HN__VMUL(a, b) _mm512_mul_ps(a, b)
+#elif defined(HN__AVX2)
+typedef __m256 hn__vf;
+#define HN__VW 8
+#define HN__GEMM_MR 4
+#define HN__VZERO() _mm256_setzero_ps()
+#define HN__VLOAD(p) _mm256_loadu_ps(p)
+#define HN__VSTORE(p, v) _mm256_storeu_ps(p, v)
+#define HN__VSET1(x) _mm256_set1_ps(x)
+#define HN__VFMA(a, b, acc) _mm256_fmadd_ps(a, b, acc)
+#define HN__VMUL(a, b) _mm256_mul_ps(a, b)
+#elif defined(HN__SSE2)
+typedef __m128 hn__vf;
+#define HN__VW 4
+#define HN__GEMM_MR 4
+#define HN__VZERO() _mm_setzero_ps()
+#define HN__VLOAD(p) _mm_loadu_ps(p)
+#define HN__VSTORE(p, v) _mm_storeu_ps(p, v)
+#define HN__VSET1(x) _mm_set1_ps(x)
+#define HN__VFMA(a, b, acc) _mm_add_ps(acc, _mm_mul_ps(a, b))
+#define HN__VMUL(a, b) _mm_mul_ps(a, b)
+#elif defined(HN__NEON)
+typedef float32x4_t hn__vf;
+#define HN__VW 4
+#define HN__GEMM_MR 8
+#define HN__VZERO() vdupq_n_f32(0.0f)
+#define HN__VLOAD(p) vld1q_f32(p)
+#define HN__VSTORE(p, v) vst1q_f32(p, v)
+#define HN__VSET1(x) vdupq_n_f32(x)
+#define HN__VMUL(a, b) vmulq_f32(a, b)
+#if defined(__aarch64__)
+#define HN__VFMA(a, b, acc) vfmaq_f32(acc, a, b)
+#else
+#define HN__VFMA(a, b, acc) vmlaq_f32(acc, a, b) /* ARMv7 NEON: no fused form */
+#endif
+#endif
+
+#ifndef HN_GEMM_MC
+#define HN_GEMM_MC 128
+#endif
+#ifndef HN_GEMM_KC
+#define HN_GEMM_KC 256
+#endif
+#ifndef HN_GEMM_NC
+#define HN_GEMM_NC 4080
+#endif
+
+/* GCC likes to fold each use of a B vector into its FMA as a memory
+   operand: twelve loads per step instead of three, more than the load ports
+   take. An empty asm that claims to change the register keeps it loaded. */
+#if defined(__GNUC__) && !defined(__clang__) && (defined(HN__AVX2) || defined(HN__AVX512))
+#define HN__VKEEP(v) __asm__("" : "+v"(v))
+#else
+#define HN__VKEEP(v) ((void)0)
+#endif
+
+/* Hints to start loading a cache line that will be needed soon, into L1
+   or only as far as L2. */
+#if defined(HN__AVX2) || defined(HN__AVX512) || defined(HN__SSE2)
+#define HN__PREFETCH(p) _mm_prefetch((const char *)(p), _MM_HINT_T0)
+#define HN__PREFETCH_L2(p) _mm_prefetch((const char *)(p), _MM_HINT_T1)
+#elif defined(__GNUC__) || defined(__clang__)
+#define HN__PREFETCH(p) __builtin_prefetch(p)
+#define HN__PREFETCH_L2(p) __builtin_prefetch(p, 0, 2)
+#else
+#define HN__PREFETCH(p) ((void)(p))
+#define HN__PREFETCH_L2(p) ((void)(p))
+#endif
+
+#ifdef HN__VW
+#define HN__GEMM_NR (3 * HN__VW)
+#define HN__GEMM_TILE (HN__GEMM_MR * HN__GEMM_NR)
+
+/* Row i of the tile: accumulators ci0, ci1, ci2. */
+#define HN__KDECL(i) \
+    hn__vf c##i##0 = HN__VZERO(), c##i##1 = HN__VZERO(), c##i##2 = HN__VZERO()
+#define HN__KSTEP(i)                        \
+    av = HN__VSET1(pa[i]);                  \
+    c##i##0 = HN__VFMA(av, b0, c##i##0);    \
+    c##i##1 = HN__VFMA(av, b1, c##i##1);    \
+    c##i##2 = HN__VFMA(av, b2, c##i##2)
+#define HN__KOUT(i)                                                     \
+    do {                                                                \
+        float *ci = c + (size_t)(i) * ldc;                              \
+        if (beta != 0.0f) {                                             \
+            c##i##0 = HN__VFMA(bv, HN__VLOAD(ci), c##i##0);             \
+            c##i##1 = HN__VFMA(bv, HN__VLOAD(ci + HN__VW), c##i##1);    \
+            c##i##2 = HN__VFMA(bv, HN__VLOAD(ci + 2 * HN__VW), c##i##2); \
+        }                                                               \
+        HN__VSTORE(ci, c##i##0);                                        \
+        HN__VSTORE(ci + HN__VW, c##i##1);                               \
+        HN__VSTORE(ci + 2 * HN__VW, c##i##2);                           \
+    } while (0)
+
+static void hn__gemm_kernel_simd(int kc, const float *pa, const float *pb,
+                                 float *c, size_t ldc, float beta)
+{
+    hn__vf av, b0, b1, b2, bv = HN__VSET1(beta);
+    int p, i;
+    HN__KDECL(0); HN__KDECL(1); HN__KDECL(2); HN__KDECL(3);
+#if HN__GEMM_MR >= 6
+    HN__KDECL(4); HN__KDECL(5);
+#endif
+#if HN__GEMM_MR == 8
+    HN__KDECL(6); HN__KDECL(7);
+#endif
+    /* The C tile is read (beta != 0) or written after the k loop: ask for
+       it now so that it is in L1 by then. */
+    for (i = 0; i < HN__GEMM_MR; i++) {
+        HN__PREFETCH(c + (size_t)i * ldc);
+        HN__PREFETCH(c + (size_t)i * ldc + HN__GEMM_NR - 1);
+    }
+    for (p = 0; p < kc; p++, pa += HN__GEMM_MR, pb += HN__GEMM_NR) {
+        b0 = HN__VLOAD(pb);
+        b1 = HN__VLOAD(pb + HN__VW);
+        b2 = HN__VLOAD(pb + 2 * HN__VW);
+        HN__VKEEP(b0); HN__VKEEP(b1); HN__VKEEP(b2);
+        HN__KSTEP(0); HN__KSTEP(1); HN__KSTEP(2); HN__KSTEP(3);
+#if HN__GEMM_MR >= 6
+        HN__KSTEP(4); HN__KSTEP(5);
+#endif
+#if HN__GEMM_MR == 8
+        HN__KSTEP(6); HN__KSTEP(7);
+#endif
+    }
+    HN__KOUT(0); HN__KOUT(1); HN__KOUT(2); HN__KOUT(3);
+#if HN__GEMM_MR >= 6
+    HN__KOUT(4); HN__KOUT(5);
+#endif
+#if HN__GEMM_MR == 8
+    HN__KOUT(6); HN__KOUT(7);
+#endif
+}
+
+static const hn__gemm_kernel hn__gemm_native = {
+    hn__gemm_kernel_simd, HN__GEMM_MR, HN__GEMM_NR
+};
+#else
+#define HN__GEMM_TILE 16
+static const hn__gemm_kernel hn__gemm_native = { hn__gemm_kernel_scalar, 4, 4 };
+#endif
+
+/* The common case of packing, a whole panel of op(B) as stored (or of A
+   transposed), in vector registers: for small m the packing of B costs as
+   much as the product. Returns 0 when it does not apply. */
+static int hn__gemm_pack_rows(int rows, int w, int kb, const float *src, size_t ld,
+                              float scale, float *dst)
+{
+#ifdef HN__VW
+    hn__vf sv = HN__VSET1(scale);
+    int p, q;
+    if (rows != w) return 0;
+    if (w % HN__VW == 0) {
+        for (p = 0; p < kb; p++, src += ld, dst += w)
+            for (q = 0; q < w; q += HN__VW)
+                HN__VSTORE(dst + q, HN__VMUL(sv, HN__VLOAD(src + q)));
+        return 1;
+    }
+#if defined(HN__AVX2) || defined(HN__AVX512)
+    if (w == 4) { /* AVX2's MR */
+        __m128 sv4 = _mm_set1_ps(scale);
+        for (p = 0; p < kb; p++, src += ld, dst += 4)
+            _mm_storeu_ps(dst, _mm_mul_ps(sv4, _mm_loadu_ps(src)));
+        return 1;
+    }
+#endif
+    return 0;
+#else
+    (void)rows; (void)w; (void)kb; (void)src; (void)ld; (void)scale; (void)dst;
+    return 0;
+#endif
+}
+
+/* The other common case, a panel whose columns are stored as rows (op(B)
+   transposed, A as stored), by 4 x 4 transposes in SSE registers instead
+   of one strided store per value. Packs the first rows, a multiple of 4,
+   and returns how many; the caller does the rest. */
+static int hn__gemm_pack_cols(int rows, int w, int kb, const float *src, size_t ld,
+                              float scale, float *dst)
+{
+#if defined(HN__SSE2) || defined(HN__AVX2) || defined(HN__AVX512)
+    __m128 sv = _mm_set1_ps(scale);
+    int i, p;
+    if (w % 4 != 0) return 0;
+    for (i = 0; i + 4 <= rows; i += 4) {
+        const float *s0 = src + (size_t)i * ld, *s1 = s0 + ld, *s2 = s1 + ld;
+        const float *s3 = s2 + ld;
+        float *d = dst + i;
+        for (p = 0; p + 4 <= kb; p += 4, d += (size_t)4 * w) {
+            __m128 r0 = _mm_loadu_ps(s0 + p), r1 = _mm_loadu_ps(s1 + p);
+            __m128 r2 = _mm_loadu_ps(s2 + p), r3 = _mm_loadu_ps(s3 + p);
+            _MM_TRANSPOSE4_PS(r0, r1, r2, r3);
+            _mm_storeu_ps(d, _mm_mul_ps(sv, r0));
+            _mm_storeu_ps(d + w, _mm_mul_ps(sv, r1));
+            _mm_storeu_ps(d + 2 * w, _mm_mul_ps(sv, r2));
+            _mm_storeu_ps(d + 3 * w, _mm_mul_ps(sv, r3));
+        }
+        for (; p < kb; p++, d += w) {
+            d[0] = scale * s0[p];
+            d[1] = scale * s1[p];
+            d[2] = scale * s2[p];
+            d[3] = scale * s3[p];
+        }
+    }
+    return i;
+#else
+    (void)rows; (void)w; (void)kb; (void)src; (void)ld; (void)scale; (void)dst;
+    return 0;
+#endif
+}
+
+/* Pack an x by kb block (of op(A), or of op(B) transposed) into panels of
+   w: panel r holds element (r*w + i, p) times scale at p*w + i, and zeros
+   past x. Element (i, p) is src[i*ld + p] when the stored rows run along k
+   (A as stored, B transposed), else src[p*ld + i]. */
+static void hn__gemm_pack(int along_k, int x, int kb, const float *src, size_t ld,
+                          float scale, int w, float *dst)
+{
+    int r, i, p;
+    for (r = 0; r < x; r += w, dst += (size_t)w * kb) {
+        int rows = HN__MIN(w, x - r);
+        if (along_k) {
+            i = hn__gemm_pack_cols(rows, w, kb, src + (size_t)r * ld, ld, scale, dst);
+            for (; i < rows; i++) {
+                const float *s = src + (size_t)(r + i) * ld;
+                for (p = 0; p < kb; p++) dst[(size_t)p * w + i] = scale * s[p];
+            }
+            for (; i < w; i++)
+                for (p = 0; p < kb; p++) dst[(size_t)p * w + i] = 0.0f;
+        } else if (!hn__gemm_pack_rows(rows, w, kb, src + r, ld, scale, dst)) {
+            for (p = 0; p < kb; p++) {
+                const float *s = src + (size_t)p * ld + r;
+                float *d = dst + (size_t)p * w;
+                for (i = 0; i < rows; i++) d[i] = scale * s[i];
+                for (; i < w; i++) d[i] = 0.0f;
+            }
+        }
+    }
+}
+
+/* One product as the driver sees it: C = alpha op(A) op(B) + beta C with
+   op(A) m x k, op(B) k x n, and C's element (i, j) at c[i*rsc + j*csc].
+   csc is 1 except when a product too narrow for the kernel runs transposed
+   (hn__gemm_job_init): then this C is the caller's C^T, csc its ldc. */
+typedef struct hn__gemm_job {
+    int ta, tb, m, n, k;
+    float alpha, beta;
+    const float *a, *b;
+    size_t lda, ldb;
+    float *c;
+    size_t rsc, csc;
+} hn__gemm_job;
+
+/* How many B micro-panels ahead hn__gemm_macro prefetches. */
+#define HN__PF_AHEAD 2
+
+/* Where a B block comes from, for packing it one micro-panel at a time. */
+typedef struct hn__gemm_bsrc {
+    const float *b; /* op(B)[0, 0] of the block */
+    size_t ldb;
+    int trans;
+    float scale;
+} hn__gemm_bsrc;
+
+/* The two inner loops over one packed mb x kb block of A and kb x nb block
+   of B: every mr x nr tile of C. With src, B is not packed yet: each
+   micro-panel is packed into pb just before its column of tiles uses it,
+   while it is still in L1. Partial tiles (and every tile of a transposed
+   C) are computed into a tile on the stack and only their part inside C is
+   copied out. */
+static void hn__gemm_macro(const hn__gemm_plan *pl, int mb, int nb, int kb,
+                           const float *pa, float *pb, const hn__gemm_bsrc *src,
+                           float beta, float *c, size_t rsc, size_t csc)
+{
+    float tile[HN__GEMM_TILE];
+    int ir, jr, i, j, mr = pl->mr, nr = pl->nr;
+    /* Rows of the prefetch (below) issued before each tile of a column. */
+    int chunk = (kb + (mb + mr - 1) / mr - 1) / ((mb + mr - 1) / mr);
+    for (jr = 0; jr < nb; jr += nr) {
+        int cols = HN__MIN(nr, nb - jr);
+        const float *bp = pb + (size_t)jr * kb, *ahead = NULL;
+        if (src) {
+            const float *sb = src->trans ? src->b + (size_t)jr * src->ldb : src->b + jr;
+            /* Untransposed, the panel is kb short pieces of kb rows far
+               apart: more streams than the hardware prefetcher follows, so
+               ask for the pieces of the panel after next, into L2 (a whole
+               panel or two would crowd L1), a few rows per tile so that the
+               requests do not queue up all at once. */
+            if (!src->trans && jr + HN__PF_AHEAD * nr + nr <= nb)
+                ahead = sb + HN__PF_AHEAD * nr;
+            hn__gemm_pack(src->trans, cols, kb, sb, src->ldb, src->scale, nr, pb);
+            bp = pb;
+        }
+        for (ir = 0; ir < mb; ir += mr) {
+            int rows = HN__MIN(mr, mb - ir);
+            const float *ap = pa + (size_t)ir * kb;
+            float *cij = c + (size_t)ir * rsc + (size_t)jr * csc;
+            if (ahead) {
+                int p0 = ir / mr * chunk, p1 = HN__MIN(kb, p0 + chunk);
+                for (i = p0; i < p1; i++) {
+                    HN__PREFETCH_L2(ahead + (size_t)i * src->ldb);
+                    HN__PREFETCH_L2(ahead + (size_t)i * src->ldb + nr - 1);
+                }
+            }
+            if (rows == mr && cols == nr && csc == 1) {
+                pl->fn(kb, ap, bp, cij, rsc, beta);
+                continue;
+            }
+            pl->fn(kb, ap, bp, tile, (size_t)nr, 0.0f);
+            for (i = 0; i < rows; i++) {
+                float *ci = cij + (size_t)i * rsc;
+                const float *ti = tile + (size_t)i * nr;
+                if (beta == 0.0f)
+                    for (j = 0; j < cols; j++) ci[j * csc] = ti[j];
+                else
+                    for (j = 0; j < cols; j++) ci[j * csc] = ti[j] + beta * ci[j * csc];
+            }
+        }
+    }
+}
+
+/* The three outer loops, for one thread's part of the product. When all
+   of A fits one MC block, each B micro-panel is used by one column of
+   tiles only, so it is packed right before (hn__gemm_macro) rather than a
+   whole block ahead: the same work, but the packed panel is still in L1
+   when read. */
+static void hn__gemm_blocked(const hn__gemm_plan *pl, const hn__gemm_job *jb,
+                             float *pa, float *pb)
+{
+    float sa = pl->alpha_in_a ? jb->alpha : 1.0f, sb = pl->alpha_in_a ? 1.0f : jb->alpha;
+    int jc, pc, ic, m = jb->m, n = jb->n, k = jb->k, one_block = m <= pl->mc;
+    size_t lda = jb->lda, ldb = jb->ldb;
+    for (jc = 0; jc < n; jc += pl->nc) {
+        int nb = HN__MIN(pl->nc, n - jc);
+        for (pc = 0; pc < k; pc += pl->kc) {
+            int kb = HN__MIN(pl->kc, k - pc);
+            /* Only the first k block applies beta; the others add to it. */
+            float bk = pc == 0 ? jb->beta : 1.0f;
+            hn__gemm_bsrc src;
+            src.b = jb->tb ? jb->b + (size_t)jc * ldb + pc : jb->b + (size_t)pc * ldb + jc;
+            src.ldb = ldb;
+            src.trans = jb->tb;
+            src.scale = sb;
+            if (!one_block) hn__gemm_pack(jb->tb, nb, kb, src.b, ldb, sb, pl->nr, pb);
+            for (ic = 0; ic < m; ic += pl->mc) {
+                int mb = HN__MIN(pl->mc, m - ic);
+                const float *ab = jb->ta ? jb->a + (size_t)pc * lda + ic
+                                         : jb->a + (size_t)ic * lda + pc;
+                hn__gemm_pack(!jb->ta, mb, kb, ab, lda, sa, pl->mr, pa);
+                hn__gemm_macro(pl, mb, nb, kb, pa, pb, one_block ? &src : NULL, bk,
+                               jb->c + (size_t)ic * jb->rsc + (size_t)jc * jb->csc,
+                               jb->rsc, jb->csc);
+            }
+        }
+    }
+}
+
+static int hn__gemm_round(int x, int to)
+{
+    x -= x % to;
+    return x < to ? to : x;
+}
+
+/* Block size for x in blocks of at most max (a multiple of unit), as equal
+   as whole units allow: k = 784 goes as 4 x 196 rather than 3 x 256 + 16,
+   whose short last block would cost a pass over C (or over B, for m) for
+   little work. */
+static int hn__gemm_even(int x, int max, int unit)
+{
+    int blocks = (x + max - 1) / max, size = (x + blocks - 1) / blocks;
+    return (size + unit - 1) / unit * unit;
+}
+
+/* Share of the kernel's work that is real, not zero padding. */
+static double hn__gemm_fill(int m, int n, int mr, int nr)
+{
+    return (double)m / ((m + mr - 1) / mr * mr) * n / ((n + nr - 1) / nr * nr);
+}
+
+/* The job for C = alpha op(A) op(B) + beta C, and its plan. A C narrower
+   than the kernel's tile (n = 10 against NR = 24, say) wastes most of each
+   tile on padding; then the driver computes C^T = op(B)^T op(A)^T, the same
+   numbers with the roles of m and n swapped, writing C through strides. */
+static void hn__gemm_job_init(hn__gemm_job *jb, hn__gemm_plan *pl,
+                              const hn__gemm_kernel *kr, int ta, int tb, int m,
+                              int n, int k, float alpha, const float *a, int lda,
+                              const float *b, int ldb, float beta, float *c, int ldc)
+{
+    int nc;
+    jb->k = k;
+    jb->alpha = alpha;
+    jb->beta = beta;
+    jb->c = c;
+    if (hn__gemm_fill(n, m, kr->mr, kr->nr) > 1.25 * hn__gemm_fill(m, n, kr->mr, kr->nr)) {
+        jb->ta = !tb; jb->tb = !ta; jb->m = n; jb->n = m;
+        jb->a = b; jb->lda = (size_t)ldb; jb->b = a; jb->ldb = (size_t)lda;
+        jb->rsc = 1; jb->csc = (size_t)ldc;
+    } else {
+        jb->ta = ta; jb->tb = tb; jb->m = m; jb->n = n;
+        jb->a = a; jb->lda = (size_t)lda; jb->b = b; jb->ldb = (size_t)ldb;
+        jb->rsc = (size_t)ldc; jb->csc = 1;
+    }
+    pl->fn = kr->fn;
+    pl->mr = kr->mr;
+    pl->nr = kr->nr;
+    pl->mc = hn__gemm_even(jb->m, hn__gemm_round(HN_GEMM_MC, kr->mr), kr->mr);
+    pl->kc = hn__gemm_even(k, HN__MAX(HN_GEMM_KC, 1), 1);
+    pl->nc = nc = hn__gemm_even(jb->n, hn__gemm_round(HN_GEMM_NC, kr->nr), kr->nr);
+    /* A is packed once per NC block of columns, B once: multiply alpha
+       into whichever is packed fewer times in all. */
+    pl->alpha_in_a = (double)jb->m * ((jb->n + nc - 1) / nc) <= (double)jb->n;
+}
+
+/* Bytes of the A block a thread packs, rounded to whole cache lines. */
+static size_t hn__gemm_a_bytes(const hn__gemm_plan *pl, int m, int k)
+{
+    size_t kb = (size_t)HN__MIN(k, pl->kc), mb = (size_t)HN__MIN(m, pl->mc);
+    return ((mb + pl->mr - 1) / pl->mr * pl->mr * kb * sizeof(float) + 63) / 64 * 64;
+}
+
+/* Bytes of pack buffers one thread needs: an A block and a B block (one
+   B micro-panel when A fits one MC block), each starting on a 64-byte
+   boundary wherever the buffer starts. */
+static size_t hn__gemm_thread_bytes(const hn__gemm_plan *pl, const hn__gemm_job *jb)
+{
+    size_t kb = (size_t)HN__MIN(jb->k, pl->kc);
+    size_t nb = jb->m <= pl->mc ? (size_t)pl->nr : (size_t)HN__MIN(jb->n, pl->nc);
+    size_t bbytes = (nb + pl->nr - 1) / pl->nr * pl->nr * kb * sizeof(float);
+    return hn__gemm_a_bytes(pl, jb->m, jb->k) + bbytes + 64;
+}
+
+/* Slices along N when it is the longer side, else along M. */
+static int hn__gemm_split_n(const hn__gemm_job *jb) { return jb->n >= jb->m; }
+
+/* How many threads the product deserves (1 without OpenMP). */
+static int hn__gemm_threads(const hn__gemm_plan *pl, const hn__gemm_job *jb)
+{
+#ifdef _OPENMP
+    int nt = omp_get_max_threads();
+    int tiles = hn__gemm_split_n(jb) ? (jb->n + pl->nr - 1) / pl->nr
+                                     : (jb->m + pl->mr - 1) / pl->mr;
+    if ((double)jb->m * jb->n * jb->k < HN_GEMM_OMP_MIN) return 1;
+    return HN__MAX(1, HN__MIN(nt, tiles));
+#else
+    (void)pl; (void)jb;
+    return 1;
+#endif
+}
+
+static float *hn__gemm_align64(unsigned char *p)
+{
+    return (float *)(void *)(p + (64 - (uintptr_t)p % 64) % 64);
+}
+
+/* Run the job on nt threads, each with per bytes of work: thread t takes
+   the t-th slice of whole micro-tiles along N (or M). */
+static void hn__gemm_run(const hn__gemm_plan *pl, const hn__gemm_job *jb, int nt,
+                         unsigned char *work, size_t per)
+{
+    int split_n = hn__gemm_split_n(jb);
+    int unit = split_n ? pl->nr : pl->mr, total = split_n ? jb->n : jb->m, t;
+    size_t units, slice, abytes = hn__gemm_a_bytes(pl, jb->m, jb->k);
+    /* Slices along N are whole 64-byte lines wide (when C's rows start on
+       one), so that no line of C is written by two threads. */
+    while (split_n && unit % 16 != 0) unit += pl->nr;
+    units = ((size_t)total + unit - 1) / unit;
+    slice = (units + nt - 1) / nt * unit;
+#ifdef _OPENMP
+#pragma omp parallel for num_threads(nt) schedule(static)
+#endif
+    for (t = 0; t < nt; t++) {
+        size_t lo = (size_t)t * slice;
+        size_t hi = HN__MIN((size_t)total, lo + slice);
+        float *pa = hn__gemm_align64(work + (size_t)t * per);
+        float *pb = pa + abytes / sizeof(float);
+        hn__gemm_job part = *jb;
+        if (lo >= hi) continue;
+        if (split_n) {
+            part.n = (int)(hi - lo);
+            part.b += jb->tb ? lo * jb->ldb : lo;
+            part.c += lo * jb->csc;
+        } else {
+            part.m = (int)(hi - lo);
+            part.a += jb->ta ? lo : lo * jb->lda;
+            part.c += lo * jb->rsc;
+        }
+        hn__gemm_blocked(pl, &part, pa, pb);
+    }
+}
+
+/* c[0:n] *= beta, where beta 0 writes zeros without reading c. */
+static void hn__gemm_scale_row(float *c, int n, float beta)
+{
+    int j;
+    if (beta == 0.0f)
+        for (j = 0; j < n; j++) c[j] = 0.0f;
+    else if (beta != 1.0f)
+        for (j = 0; j < n; j++) c[j] *= beta;
+}
+
+/* The cases BLAS defines without a product: nothing to do for an empty C,
+   and C = beta * C (C not read when beta is 0) when alpha or k is 0.
+   Returns 1 when it handled the call. */
+static int hn__gemm_trivial(int m, int n, int k, float alpha, float beta, float *c,
+                            int ldc)
+{
+    int i;
+    if (m == 0 || n == 0) return 1;
+    if (k != 0 && alpha != 0.0f) return 0;
+    for (i = 0; i < m; i++) hn__gemm_scale_row(c + (size_t)i * ldc, n, beta);
+    return 1;
+}
+
+/* Programmer errors: negative sizes, strides shorter than rows. */
+static void hn__gemm_check_args(int ta, int tb, int m, int n, int k, int lda,
+                                int ldb, int ldc)
+{
+    HN_ASSERT(m >= 0 && n >= 0 && k >= 0);
+    HN_ASSERT(ldc >= n);
+    HN_ASSERT(k == 0 || lda >= (ta ? m : k));
+    HN_ASSERT(k == 0 || ldb >= (tb ? k : n));
+    (void)ta; (void)tb; (void)m; (void)n; (void)k; (void)lda; (void)ldb; (void)ldc;
+}
+
+/* Without pack buffers (their allocation failed): the right answer by a
+   plain loop, row of C by row, that vectorises well enough. */
+static void hn__gemm_unpacked(int ta, int tb, int m, int n, int k, float alpha,
+                              const float *a, int lda, const float *b, int ldb,
+                              float beta, float *c, int ldc)
+{
+    int i, j, p;
+    for (i = 0; i < m; i++) {
+        float *ci = c + (size_t)i * ldc;
+        hn__gemm_scale_row(ci, n, beta);
+        for (p = 0; p < k; p++) {
+            float av = alpha * (ta ? a[(size_t)p * lda + i] : a[(size_t)i * lda + p]);
+            if (tb)
+                for (j = 0; j < n; j++) ci[j] += av * b[(size_t)j * ldb + p];
+            else
+                for (j = 0; j < n; j++) ci[j] += av * b[(size_t)p * ldb + j];
+        }
+    }
+}
+
+/* hn_sgemm with a given micro-kernel: the tests run the scalar kernel
+   through the same driver as the vector one. */
+static void hn__sgemm_with(const hn__gemm_kernel *kr, int ta, int tb, int m, int n,
+                           int k, float alpha, const float *a, int lda,
+                           const float *b, int ldb, float beta, float *c, int ldc)
+{
+    hn__gemm_plan pl;
+    hn__gemm_job jb;
+    size_t per, bytes;
+    unsigned char *work = NULL;
+    int nt;
+    hn__gemm_check_args(ta, tb, m, n, k, lda, ldb, ldc);
+    if (hn__gemm_trivial(m, n, k, alpha, beta, c, ldc)) return;
+    hn__gemm_job_init(&jb, &pl, kr, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c,
+                      ldc);
+    nt = hn__gemm_threads(&pl, &jb);
+    per = hn__gemm_thread_bytes(&pl, &jb);
+    if (hn__mul_size(per, (size_t)nt, &bytes)) work = (unsigned char *)HN_MALLOC(bytes);
+    if (!work && nt > 1) {
+        nt = 1;
+        work = (unsigned char *)HN_MALLOC(per);
+    }
+    if (!work) {
+        hn__gemm_unpacked(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+        return;
+    }
+    hn__gemm_run(&pl, &jb, nt, work, per);
+    HN_FREE(work);
+}
+
+HNDEF void hn_sgemm(int trans_a, int trans_b, int m, int n, int k, float alpha,
+                    const float *a, int lda, const float *b, int ldb,
+                    float beta, float *c, int ldc)
+{
+    hn__sgemm_with(&hn__gemm_native, trans_a, trans_b, m, n, k, alpha, a, lda, b,
+                   ldb, beta, c, ldc);
+}
+
+HNDEF size_t hn_sgemm_workspace_size(int m, int n, int k)
+{
+    hn__gemm_plan pl;
+    hn__gemm_job jb;
+    size_t bytes;
+    if (m <= 0 || n <= 0 || k <= 0) return 0;
+    hn__gemm_job_init(&jb, &pl, &hn__gemm_native, 0, 0, m, n, k, 1.0f, NULL, k, NULL,
+                      n, 0.0f, NULL, n);
+    if (!hn__mul_size(hn__gemm_thread_bytes(&pl, &jb), (size_t)hn__gemm_threads(&pl, &jb),
+                      &bytes))
+        return (size_t)-1;
+    return bytes;
+}
+
+HNDEF hn_status hn_sgemm_ws(int trans_a, int trans_b, int m, int n, int k,
+                            float alpha, const float *a, int lda, const float *b,
+                            int ldb, float beta, float *c, int ldc, void *work,
+                            size_t work_bytes)
+{
+    hn__gemm_plan pl;
+    hn__gemm_job jb;
+    size_t per;
+    int nt;
+    hn__gemm_check_args(trans_a, trans_b, m, n, k, lda, ldb, ldc);
+    if (hn__gemm_trivial(m, n, k, alpha, beta, c, ldc)) return HN_OK;
+    hn__gemm_job_init(&jb, &pl, &hn__gemm_native, trans_a, trans_b, m, n, k, alpha, a,
+                      lda, b, ldb, beta, c, ldc);
+    per = hn__gemm_thread_bytes(&pl, &jb);
+    if (!work || work_bytes < per)
+        return hn__fail(HN_ERR_ARG, "hn_sgemm_ws: %zu bytes of workspace, needs %zu",
+                        work_bytes, per);
+    nt = hn__gemm_threads(&pl, &jb);
+    if ((size_t)nt > work_bytes / per) nt = (int)(work_bytes / per);
+    hn__gemm_run(&pl, &jb, nt, (unsigned char *)work, per);
+    return HN_OK;
+}
 
 HNDEF void hn_sgemm_ref(int trans_a, int trans_b, int m, int n, int k, float alpha,
                         const float *a, int lda, const float *b, int ldb,
@@ -1342,34 +2815,901 @@ HNDEF void hn_sgemm_ref(int trans_a, int trans_b, int m, int n, int k, float alp
     }
 }
 
-/* NOTE: placeholder until the blocked kernel lands: a straightforward loop
-   order that is correct for every case the tests check. */
-HNDEF void hn_sgemm(int trans_a, int trans_b, int m, int n, int k, float alpha,
-                    const float *a, int lda, const float *b, int ldb,
-                    float beta, float *c, int ldc)
-{
-    int i, j, p;
-    for (i = 0; i < m; i++) {
-        float *ci = c + (size_t)i * ldc;
-        if (beta == 0.0f)
-            for (j = 0; j < n; j++) ci[j] = 0.0f;
-        else if (beta != 1.0f)
-            for (j = 0; j < n; j++) ci[j] *= beta;
-        for (p = 0; p < k; p++) {
-            float av = alpha * (trans_a ? a[(size_t)p * lda + i] : a[(size_t)i * lda + p]);
-            if (trans_b)
-                for (j = 0; j < n; j++) ci[j] += av * b[(size_t)j * ldb + p];
-            else
-                for (j = 0; j < n; j++) ci[j] += av * b[(size_t)p * ldb + j];
-        }
-    }
-}
-
 /* ---- end of GEMM implementation ---- */
 
 /* ========================================================================
    Layers implementation
    ======================================================================== */
+
+HNDEF void hn_linear_forward(int n, int in, int out, const float *x, const float *w,
+                             const float *b, float *y)
+{
+    int i, o;
+    HN_ASSERT(n >= 0 && in > 0 && out > 0);
+    hn_sgemm(0, 1, n, out, in, 1.0f, x, in, w, in, 0.0f, y, out);
+    if (!b) return;
+    for (i = 0; i < n; i++) {
+        float *yi = y + (size_t)i * out;
+        for (o = 0; o < out; o++) yi[o] += b[o];
+    }
+}
+
+HNDEF void hn_linear_backward(int n, int in, int out, const float *x, const float *w,
+                              const float *dy, float *dx, float *dw, float *db)
+{
+    int i, o;
+    HN_ASSERT(n >= 0 && in > 0 && out > 0);
+    if (n == 0) return;
+    if (dx) hn_sgemm(0, 0, n, in, out, 1.0f, dy, out, w, in, 1.0f, dx, in);
+    /* The sum over the batch runs inside the GEMM's k loop, whose order
+       does not depend on the thread count. */
+    if (dw) hn_sgemm(1, 0, out, in, n, 1.0f, dy, out, x, in, 1.0f, dw, in);
+    if (db)
+        for (i = 0; i < n; i++) {
+            const float *dyi = dy + (size_t)i * out;
+            for (o = 0; o < out; o++) db[o] += dyi[o];
+        }
+}
+
+HNDEF void hn_relu_forward(size_t n, const float *x, float *y)
+{
+    size_t i;
+    for (i = 0; i < n; i++) y[i] = x[i] > 0.0f ? x[i] : 0.0f;
+}
+
+HNDEF void hn_relu_backward(size_t n, const float *y, const float *dy, float *dx)
+{
+    size_t i;
+    for (i = 0; i < n; i++)
+        if (y[i] > 0.0f) dx[i] += dy[i];
+}
+
+HNDEF float hn_softmax_xent_forward(int n, int c, const float *logits, const int *labels,
+                                    float *probs, int *ncorrect)
+{
+    double loss = 0.0;
+    int i, j, hits = 0;
+    HN_ASSERT(n >= 0 && c > 0);
+    for (i = 0; i < n; i++) {
+        const float *z = logits + (size_t)i * c;
+        float *p = probs + (size_t)i * c;
+        float zmax = z[0];
+        double sum = 0.0;
+        int best = 0, label = labels[i];
+        HN_ASSERT(label >= 0 && label < c);
+
+        /* Subtracting the maximum keeps exp from overflowing; the loss is
+           taken as logsumexp - z[label] rather than -log p[label], which
+           stays finite even when p[label] underflows to 0. */
+        for (j = 1; j < c; j++)
+            if (z[j] > zmax) {
+                zmax = z[j];
+                best = j;
+            }
+        for (j = 0; j < c; j++) {
+            p[j] = HN_EXPF(z[j] - zmax);
+            sum += p[j];
+        }
+        for (j = 0; j < c; j++) p[j] = (float)(p[j] / sum);
+        loss += HN_LOGF((float)sum) + (double)zmax - (double)z[label];
+        hits += best == label;
+    }
+    if (ncorrect) *ncorrect = hits;
+    return n > 0 ? (float)(loss / n) : 0.0f;
+}
+
+HNDEF void hn_softmax_xent_backward(int n, int c, const float *probs, const int *labels,
+                                    float scale, float *dlogits)
+{
+    float s;
+    int i, j;
+    HN_ASSERT(n >= 0 && c > 0);
+    if (n == 0) return;
+    s = scale / (float)n;
+    for (i = 0; i < n; i++) {
+        const float *p = probs + (size_t)i * c;
+        float *d = dlogits + (size_t)i * c;
+        for (j = 0; j < c; j++) d[j] += s * p[j];
+        d[labels[i]] -= s;
+    }
+}
+
+/* ---- convolution ---- */
+
+#ifndef HN_CONV2D_SLOTS
+#define HN_CONV2D_SLOTS 4
+#endif
+
+HNDEF hn_status hn_conv2d_init(hn_conv2d *cv, int c_in, int h_in, int w_in, int c_out,
+                               int kh, int kw, int stride, int pad)
+{
+    size_t k, hw, cols, wsize;
+    memset(cv, 0, sizeof *cv);
+    if (c_in <= 0 || h_in <= 0 || w_in <= 0 || c_out <= 0 || kh <= 0 || kw <= 0 ||
+        stride <= 0 || pad < 0)
+        return hn__fail(HN_ERR_ARG, "conv2d: sizes %d %d %d %d %d %d %d %d out of range",
+                        c_in, h_in, w_in, c_out, kh, kw, stride, pad);
+    if (pad > INT_MAX / 4 || h_in > INT_MAX / 2 || w_in > INT_MAX / 2 ||
+        h_in + 2 * pad < kh || w_in + 2 * pad < kw)
+        return hn__fail(HN_ERR_SHAPE, "conv2d: kernel %dx%d larger than the padded "
+                        "input %dx%d + 2*%d", kh, kw, h_in, w_in, pad);
+    cv->c_in = c_in; cv->h_in = h_in; cv->w_in = w_in;
+    cv->c_out = c_out; cv->kh = kh; cv->kw = kw;
+    cv->stride = stride; cv->pad = pad;
+    cv->h_out = (h_in + 2 * pad - kh) / stride + 1;
+    cv->w_out = (w_in + 2 * pad - kw) / stride + 1;
+    cv->slots = HN_CONV2D_SLOTS;
+
+    /* The GEMM takes int sizes and strides: every matrix dimension and
+       every per-image plane must fit, and the workspace must fit size_t. */
+    if (!hn__mul_size((size_t)c_in * kh, (size_t)kw, &k) || k > INT_MAX ||
+        !hn__mul_size((size_t)cv->h_out, (size_t)cv->w_out, &hw) || hw > INT_MAX ||
+        !hn__mul_size(k, hw, &cols) || !hn__mul_size(k, (size_t)c_out, &wsize) ||
+        wsize > INT_MAX || (size_t)h_in * w_in > (size_t)(INT_MAX / c_in) ||
+        hw > (size_t)(INT_MAX / c_out) || cols > (size_t)-1 / 64 / sizeof(float))
+        return hn__fail(HN_ERR_LIMIT, "conv2d: sizes overflow (c_in %d, %dx%d, "
+                        "kernel %dx%d, c_out %d)", c_in, h_in, w_in, kh, kw, c_out);
+    return HN_OK;
+}
+
+/* A 1x1 stride-1 unpadded convolution is a plain matrix product with the
+   image, which needs no unfolding. */
+static int hn__conv2d_pointwise(const hn_conv2d *cv)
+{
+    return cv->kh == 1 && cv->kw == 1 && cv->stride == 1 && cv->pad == 0;
+}
+
+/* Floats of one slot: the unfolding buffer, then the partial dw and db. */
+static size_t hn__conv2d_slot_size(const hn_conv2d *cv)
+{
+    size_t k = (size_t)cv->c_in * cv->kh * cv->kw, hw = (size_t)cv->h_out * cv->w_out;
+    size_t col = hn__conv2d_pointwise(cv) ? 0 : k * hw;
+    /* Round up to 16 floats so each slot starts on its own cache line. */
+    return (col + k * cv->c_out + cv->c_out + 15) / 16 * 16;
+}
+
+
+/* Output columns s whose input column s*stride - pad + v lies inside
+   [0, w_in): the half-open range [*lo, *hi). */
+static void hn__conv2d_valid(int w_in, int w_out, int stride, int pad, int v, int *lo,
+                             int *hi)
+{
+    int off = v - pad;   /* input column of output column 0 */
+    *lo = off >= 0 ? 0 : (-off + stride - 1) / stride;
+    *hi = w_in - 1 - off < 0 ? 0 : (w_in - 1 - off) / stride + 1;
+    if (*hi > w_out) *hi = w_out;
+    if (*lo > *hi) *lo = *hi;
+}
+
+/* Unfold one image img (c_in, h_in, w_in) into col (c_in*kh*kw,
+   h_out*w_out); or, when dimg is not NULL, fold col back, adding into dimg
+   (the adjoint, for the input gradient; img is then unused). Row
+   (c*kh + u)*kw + v of col holds the input pixels that kernel tap (c, u, v)
+   meets, zeros where it falls in the padding. */
+static void hn__im2col(const hn_conv2d *cv, const float *img, float *col, float *dimg)
+{
+    int c, u, v, r, s, lo, hi, st = cv->stride;
+    for (c = 0; c < cv->c_in; c++)
+        for (u = 0; u < cv->kh; u++)
+            for (v = 0; v < cv->kw; v++) {
+                float *row = col + ((size_t)(c * cv->kh + u) * cv->kw + v) *
+                                   cv->h_out * cv->w_out;
+                hn__conv2d_valid(cv->w_in, cv->w_out, st, cv->pad, v, &lo, &hi);
+                for (r = 0; r < cv->h_out; r++) {
+                    float *dst = row + (size_t)r * cv->w_out;
+                    int ih = r * st - cv->pad + u;
+                    /* Offset of the input pixel of output column 0: the
+                       pixel of column s is at at + s * st. */
+                    ptrdiff_t at = ((ptrdiff_t)c * cv->h_in + ih) * cv->w_in + v - cv->pad;
+                    if (ih < 0 || ih >= cv->h_in) {
+                        if (!dimg) memset(dst, 0, (size_t)cv->w_out * sizeof(float));
+                        continue;
+                    }
+                    /* Stride 1 (the common case) gets contiguous loops
+                       that the compiler vectorizes. */
+                    if (dimg && st == 1) {
+                        float *d = dimg + (at + lo);
+                        for (s = 0; s < hi - lo; s++) d[s] += dst[lo + s];
+                    } else if (dimg) {
+                        for (s = lo; s < hi; s++) dimg[at + s * st] += dst[s];
+                    } else {
+                        for (s = 0; s < lo; s++) dst[s] = 0.0f;
+                        if (st == 1)
+                            memcpy(dst + lo, img + (at + lo),
+                                   (size_t)(hi - lo) * sizeof(float));
+                        else
+                            for (s = lo; s < hi; s++) dst[s] = img[at + s * st];
+                        for (s = hi; s < cv->w_out; s++) dst[s] = 0.0f;
+                    }
+                }
+            }
+}
+
+/* First image of slot s when n images are spread over `slots`. */
+static int hn__slot_begin(int s, int n, int slots)
+{
+    return (int)((long long)s * n / slots);
+}
+
+/* ---- stride-1 convolution: wide rows straight into the GEMM kernel ----
+
+   A stride-1 convolution does not need im2col. Each image is first copied
+   into a zero-padded plane per channel, hp = h_in + 2 pad_h rows of
+   wp = w_in + 2 pad_w. Output pixel (r, s) is computed as the "wide"
+   column j = r wp + s, and kernel tap (c, u, v) then meets padded pixel
+   c hp wp + u wp + v + j: for NR consecutive columns, NR consecutive
+   floats. Packing a KC x NR panel of the unfolded matrix for the GEMM's
+   micro-kernel is thus KC short copies from the image, with no unfolded
+   matrix in memory and no bounds tests. The price is the wp - w_out
+   columns per row that are computed and thrown away (6% for 3x3 on 32x32,
+   43% for 7x7 on 14x14), far less than what im2col cost.
+
+   The input gradient of a stride-1 convolution is itself such a
+   convolution: of dy, padded by kh-1-pad, with the kernel flipped and its
+   channel axes swapped. The weight gradient runs the micro-kernel on the
+   same panels with the roles turned: A is dy (rows c_out, depth the wide
+   columns), B the padded image, one column per tap. */
+
+#ifndef HN__CONV_KC
+#define HN__CONV_KC 256
+#endif
+
+typedef struct hn__convw {
+    int ci, co, kh, kw;      /* the convolution as the kernel sees it */
+    int hi, wi, ph, pw;      /* input and padding */
+    int hp, wp, ho, wo;      /* padded input, output */
+    size_t plane, jw;        /* hp*wp, wide columns ho*wp */
+    size_t xp_size;          /* floats of a padded image, tail included */
+} hn__convw;
+
+static void hn__convw_init(hn__convw *g, int ci, int hi, int wi, int co, int kh,
+                           int kw, int ph, int pw)
+{
+    g->ci = ci; g->co = co; g->kh = kh; g->kw = kw;
+    g->hi = hi; g->wi = wi; g->ph = ph; g->pw = pw;
+    g->hp = hi + 2 * ph; g->wp = wi + 2 * pw;
+    g->ho = g->hp - kh + 1; g->wo = g->wp - kw + 1;
+    g->plane = (size_t)g->hp * g->wp;
+    g->jw = (size_t)g->ho * g->wp;
+    /* The last panel reads up to kw + NR floats past the last plane. */
+    g->xp_size = (size_t)ci * g->plane + (size_t)kw + (size_t)hn__gemm_native.nr;
+}
+
+/* Geometry of the forward pass (dx = 0) or of the input gradient (dx = 1). */
+static void hn__convw_of(const hn_conv2d *cv, int dx, hn__convw *g)
+{
+    if (dx)
+        hn__convw_init(g, cv->c_out, cv->h_out, cv->w_out, cv->c_in, cv->kh, cv->kw,
+                       cv->kh - 1 - cv->pad, cv->kw - 1 - cv->pad);
+    else
+        hn__convw_init(g, cv->c_in, cv->h_in, cv->w_in, cv->c_out, cv->kh, cv->kw,
+                       cv->pad, cv->pad);
+}
+
+static int hn__conv2d_wide(const hn_conv2d *cv)
+{
+    return cv->stride == 1 && cv->pad < cv->kh && cv->pad < cv->kw;
+}
+
+static size_t hn__round16(size_t n) { return (n + 15) / 16 * 16; }
+
+/* Rows of A panels for m rows: m rounded up to the kernel's MR. */
+static size_t hn__convw_rows(int m)
+{
+    size_t mr = (size_t)hn__gemm_native.mr;
+    return ((size_t)m + mr - 1) / mr * mr;
+}
+
+/* Copy image x (ci, hi, wi) into xp with its zero border and tail. */
+static void hn__convw_pad(const hn__convw *g, const float *x, float *xp)
+{
+    size_t wp = (size_t)g->wp, fl = sizeof(float);
+    int c, r;
+    for (c = 0; c < g->ci; c++) {
+        memset(xp, 0, (size_t)g->ph * wp * fl);
+        xp += (size_t)g->ph * wp;
+        for (r = 0; r < g->hi; r++, xp += wp, x += g->wi) {
+            memset(xp, 0, (size_t)g->pw * fl);
+            memcpy(xp + g->pw, x, (size_t)g->wi * fl);
+            memset(xp + g->pw + g->wi, 0, (size_t)g->pw * fl);
+        }
+        memset(xp, 0, (size_t)g->ph * wp * fl);
+        xp += (size_t)g->ph * wp;
+    }
+    memset(xp, 0, (g->xp_size - (size_t)g->ci * g->plane) * fl);
+}
+
+/* The weights as the kernel's A panels for the forward pass (flip = 0:
+   rows are output channels, depth (c, u, v)) or for the input gradient
+   (flip = 1: rows are input channels, depth (o, u', v') holding
+   w[o, c, kh-1-u', kw-1-v']). Panel q holds rows q MR ..., row i of depth
+   p at [q][p][i]; rows past the last are zero. */
+static void hn__convw_pack_w(const hn_conv2d *cv, int flip, const float *w, float *pa)
+{
+    int mr = hn__gemm_native.mr, khw = cv->kh * cv->kw;
+    int m = flip ? cv->c_in : cv->c_out, k = (flip ? cv->c_out : cv->c_in) * khw;
+    int rows = (int)hn__convw_rows(m), row, p;
+    for (row = 0; row < rows; row++)
+        for (p = 0; p < k; p++) {
+            float v = 0.0f;
+            if (row < m && !flip) {
+                v = w[(size_t)row * k + p];
+            } else if (row < m) {
+                int o = p / khw, u = p % khw / cv->kw, t = p % cv->kw;
+                v = w[(((size_t)o * cv->c_in + row) * cv->kh + cv->kh - 1 - u) * cv->kw +
+                      cv->kw - 1 - t];
+            }
+            pa[((size_t)(row / mr) * k + p) * mr + row % mr] = v;
+        }
+}
+
+/* Offset in the padded image of tap p = (c u + u) kw + v. */
+static size_t hn__convw_tap(const hn__convw *g, int p)
+{
+    int khw = g->kh * g->kw;
+    return (size_t)(p / khw) * g->plane + (size_t)(p % khw / g->kw) * g->wp + p % g->kw;
+}
+
+/* One image: y (co, ho, wo) = A unfold(xp) + b, or y += ... when add.
+   pb holds KC x NR floats, tile rows(co) x NR. */
+static void hn__convw_product(const hn__convw *g, const float *pa, const float *xp,
+                              const float *b, int add, float *y, float *pb, float *tile)
+{
+    hn__gemm_kernel_fn fn = hn__gemm_native.fn;
+    int mr = hn__gemm_native.mr, nr = hn__gemm_native.nr;
+    int k = g->ci * g->kh * g->kw, np = (g->co + mr - 1) / mr;
+    size_t hw = (size_t)g->ho * g->wo, j0;
+    for (j0 = 0; j0 < g->jw; j0 += (size_t)nr) {
+        int pc, q, i, j;
+        for (pc = 0; pc < k; pc += HN__CONV_KC) {
+            int kc = HN__MIN(HN__CONV_KC, k - pc), p;
+            for (p = 0; p < kc; p++)
+                memcpy(pb + (size_t)p * nr, xp + hn__convw_tap(g, pc + p) + j0,
+                       (size_t)nr * sizeof(float));
+            for (q = 0; q < np; q++)
+                fn(kc, pa + ((size_t)q * k + pc) * mr, pb, tile + (size_t)q * mr * nr,
+                   (size_t)nr, pc ? 1.0f : 0.0f);
+        }
+        /* Keep the real columns of the tile: column j0 + j is pixel (r, s). */
+        for (i = 0; i < g->co; i++) {
+            const float *t = tile + (size_t)i * nr;
+            float bias = b ? b[i] : 0.0f, *yi = y + (size_t)i * hw;
+            size_t r = j0 / g->wp, s = j0 % g->wp;
+            for (j = 0; j < nr && j0 + j < g->jw; j++) {
+                if (s < (size_t)g->wo) {
+                    if (add) yi[r * g->wo + s] += t[j];
+                    else yi[r * g->wo + s] = t[j] + bias;
+                }
+                if (++s == (size_t)g->wp) {
+                    s = 0;
+                    r++;
+                }
+            }
+        }
+    }
+}
+
+/* One image: acc (rows(co), ldk) += dy (co, wide columns) unfold(xp)^T,
+   the weight gradient transposed to the kernel's liking: A is dy, packed
+   here into pa (zero in the junk columns), B the image, NR taps a panel. */
+static void hn__convw_dw(const hn__convw *g, const float *dy, const float *xp, float *pa,
+                         float *pb, float *acc, size_t ldk)
+{
+    hn__gemm_kernel_fn fn = hn__gemm_native.fn;
+    int mr = hn__gemm_native.mr, nr = hn__gemm_native.nr;
+    int k = g->ci * g->kh * g->kw, np = (g->co + mr - 1) / mr, rows = np * mr;
+    size_t hw = (size_t)g->ho * g->wo, jw = g->jw, j, pc;
+    int row, t0, t, q;
+    for (row = 0; row < rows; row++) {
+        const float *d = dy + (size_t)row * hw;
+        float *a = pa + (size_t)(row / mr) * jw * mr + row % mr;
+        size_t r = 0, s = 0;
+        for (j = 0; j < jw; j++) {
+            a[j * mr] = row < g->co && s < (size_t)g->wo ? d[r * g->wo + s] : 0.0f;
+            if (++s == (size_t)g->wp) {
+                s = 0;
+                r++;
+            }
+        }
+    }
+    for (t0 = 0; t0 < k; t0 += nr)
+        for (pc = 0; pc < jw; pc += HN__CONV_KC) {
+            int kc = (int)HN__MIN((size_t)HN__CONV_KC, jw - pc), p;
+            for (t = 0; t < nr; t++) {
+                const float *src = xp + (t0 + t < k ? hn__convw_tap(g, t0 + t) : 0) + pc;
+                if (t0 + t < k)
+                    for (p = 0; p < kc; p++) pb[(size_t)p * nr + t] = src[p];
+                else
+                    for (p = 0; p < kc; p++) pb[(size_t)p * nr + t] = 0.0f;
+            }
+            for (q = 0; q < np; q++)
+                fn(kc, pa + ((size_t)q * jw + pc) * mr, pb, acc + (size_t)q * mr * ldk + t0,
+                   ldk, 1.0f);
+        }
+}
+
+/* Workspace of the wide path: shared packed weights, then per slot a
+   padded image, a B panel, a tile, dy packed as A, the partial weight
+   gradient (rows(co) x ldk, ldk = k rounded up to NR) and bias gradient. */
+typedef struct hn__convw_ws {
+    size_t shared, xp, pb, tile, pa, acc, slot, ldk;
+} hn__convw_ws;
+
+static void hn__convw_layout(const hn_conv2d *cv, hn__convw_ws *L)
+{
+    hn__convw f, d;
+    size_t nr = (size_t)hn__gemm_native.nr, khw = (size_t)cv->kh * cv->kw;
+    size_t rco = hn__convw_rows(cv->c_out), rci = hn__convw_rows(cv->c_in);
+    size_t k = (size_t)cv->c_in * khw;
+    hn__convw_of(cv, 0, &f);
+    hn__convw_of(cv, 1, &d);
+    L->ldk = (k + nr - 1) / nr * nr;
+    L->shared = hn__round16(HN__MAX(rco * k, rci * cv->c_out * khw));
+    L->xp = hn__round16(HN__MAX(f.xp_size, d.xp_size));
+    L->pb = hn__round16((size_t)HN__CONV_KC * nr);
+    L->tile = hn__round16(HN__MAX(rco, rci) * nr);
+    L->pa = hn__round16(rco * f.jw);
+    L->acc = hn__round16(rco * L->ldk + cv->c_out);
+    L->slot = L->xp + L->pb + L->tile + L->pa + L->acc;
+}
+
+HNDEF size_t hn_conv2d_workspace_size(const hn_conv2d *cv)
+{
+    HN_ASSERT(cv->slots >= 1);
+    if (hn__conv2d_wide(cv)) {
+        hn__convw_ws L;
+        hn__convw_layout(cv, &L);
+        return L.shared + L.slot * (size_t)cv->slots;
+    }
+    return hn__conv2d_slot_size(cv) * (size_t)cv->slots;
+}
+
+static void hn__convw_forward(const hn_conv2d *cv, int n, const float *x, const float *w,
+                              const float *b, float *y, float *ws)
+{
+    hn__convw g;
+    hn__convw_ws L;
+    size_t in_size = (size_t)cv->c_in * cv->h_in * cv->w_in;
+    size_t out_size = (size_t)cv->c_out * cv->h_out * cv->w_out;
+    int slots = cv->slots, s;
+    hn__convw_of(cv, 0, &g);
+    hn__convw_layout(cv, &L);
+    hn__convw_pack_w(cv, 0, w, ws);
+#ifdef _OPENMP
+    #pragma omp parallel for schedule(static) if (n > 1 && slots > 1)
+#endif
+    for (s = 0; s < slots; s++) {
+        float *xp = ws + L.shared + (size_t)s * L.slot, *pb = xp + L.xp, *tile = pb + L.pb;
+        int i;
+        for (i = hn__slot_begin(s, n, slots); i < hn__slot_begin(s + 1, n, slots); i++) {
+            hn__convw_pad(&g, x + (size_t)i * in_size, xp);
+            hn__convw_product(&g, ws, xp, b, 0, y + (size_t)i * out_size, pb, tile);
+        }
+    }
+}
+
+static void hn__convw_backward(const hn_conv2d *cv, int n, const float *x, const float *w,
+                               const float *dy, float *dx, float *dw, float *db,
+                               float *ws)
+{
+    hn__convw f, d;
+    hn__convw_ws L;
+    size_t in_size = (size_t)cv->c_in * cv->h_in * cv->w_in, hw;
+    size_t out_size = (size_t)cv->c_out * cv->h_out * cv->w_out;
+    int slots = cv->slots, co = cv->c_out, k = cv->c_in * cv->kh * cv->kw, s;
+    long long j, nw = (long long)co * k;
+    hn__convw_of(cv, 0, &f);
+    hn__convw_of(cv, 1, &d);
+    hn__convw_layout(cv, &L);
+    hw = (size_t)cv->h_out * cv->w_out;
+    if (dx) hn__convw_pack_w(cv, 1, w, ws);
+#ifdef _OPENMP
+    #pragma omp parallel for schedule(static) if (n > 1 && slots > 1)
+#endif
+    for (s = 0; s < slots; s++) {
+        float *xp = ws + L.shared + (size_t)s * L.slot, *pb = xp + L.xp, *tile = pb + L.pb;
+        float *pa = tile + L.tile, *acc = pa + L.pa, *pdb = acc + L.acc - co;
+        int i, o;
+        size_t q;
+        memset(acc, 0, L.acc * sizeof(float));
+        for (i = hn__slot_begin(s, n, slots); i < hn__slot_begin(s + 1, n, slots); i++) {
+            const float *dyi = dy + (size_t)i * out_size;
+            if (dw) {
+                hn__convw_pad(&f, x + (size_t)i * in_size, xp);
+                hn__convw_dw(&f, dyi, xp, pa, pb, acc, L.ldk);
+            }
+            if (db)
+                for (o = 0; o < co; o++)
+                    for (q = 0; q < hw; q++) pdb[o] += dyi[(size_t)o * hw + q];
+            if (dx) {
+                hn__convw_pad(&d, dyi, xp);
+                hn__convw_product(&d, ws, xp, NULL, 1, dx + (size_t)i * in_size, pb, tile);
+            }
+        }
+    }
+
+    /* The slots' partial gradients, summed in slot order whatever the
+       number of threads. */
+    if (dw) {
+#ifdef _OPENMP
+        #pragma omp parallel for schedule(static)
+#endif
+        for (j = 0; j < nw; j++) {
+            const float *part = ws + L.shared + L.xp + L.pb + L.tile + L.pa +
+                                (size_t)(j / k) * L.ldk + (size_t)(j % k);
+            int t;
+            for (t = 0; t < slots; t++) dw[j] += part[(size_t)t * L.slot];
+        }
+    }
+    if (db)
+        for (j = 0; j < co; j++)
+            for (s = 0; s < slots; s++)
+                db[j] += ws[L.shared + (size_t)s * L.slot + L.xp + L.pb + L.tile + L.pa +
+                            L.acc - co + (size_t)j];
+}
+
+HNDEF void hn_conv2d_forward(const hn_conv2d *cv, int n, const float *x, const float *w,
+                             const float *b, float *y, float *ws)
+{
+    if (hn__conv2d_wide(cv)) {
+        hn__convw_forward(cv, n, x, w, b, y, ws);
+        return;
+    }
+    int k = cv->c_in * cv->kh * cv->kw, hw = cv->h_out * cv->w_out;
+    int slots = cv->slots, s;
+    size_t in_size = (size_t)cv->c_in * cv->h_in * cv->w_in;
+    size_t out_size = (size_t)cv->c_out * hw, slot_size = hn__conv2d_slot_size(cv);
+    HN_ASSERT(n >= 0 && slots >= 1);
+#ifdef _OPENMP
+    #pragma omp parallel for schedule(static) if (n > 1 && slots > 1)
+#endif
+    for (s = 0; s < slots; s++) {
+        float *col = ws + (size_t)s * slot_size;
+        int i, o, j;
+        for (i = hn__slot_begin(s, n, slots); i < hn__slot_begin(s + 1, n, slots); i++) {
+            const float *xi = x + (size_t)i * in_size, *src = xi;
+            float *yi = y + (size_t)i * out_size;
+            if (!hn__conv2d_pointwise(cv)) {
+                hn__im2col(cv, xi, col, NULL);
+                src = col;
+            }
+            /* y_i (c_out, hw) = w (c_out, k) col (k, hw) */
+            hn_sgemm(0, 0, cv->c_out, hw, k, 1.0f, w, k, src, hw, 0.0f, yi, hw);
+            if (b)
+                for (o = 0; o < cv->c_out; o++)
+                    for (j = 0; j < hw; j++) yi[(size_t)o * hw + j] += b[o];
+        }
+    }
+}
+
+HNDEF void hn_conv2d_backward(const hn_conv2d *cv, int n, const float *x, const float *w,
+                              const float *dy, float *dx, float *dw, float *db,
+                              float *ws)
+{
+    int k = cv->c_in * cv->kh * cv->kw, hw = cv->h_out * cv->w_out, co = cv->c_out;
+    int slots = cv->slots, pw = hn__conv2d_pointwise(cv), s;
+    long long j, nw = (long long)co * k;
+    size_t in_size = (size_t)cv->c_in * cv->h_in * cv->w_in;
+    size_t out_size = (size_t)co * hw, slot_size = hn__conv2d_slot_size(cv);
+    size_t col_size = pw ? 0 : (size_t)k * hw;
+    HN_ASSERT(n >= 0 && slots >= 1);
+    if (hn__conv2d_wide(cv)) {
+        hn__convw_backward(cv, n, x, w, dy, dx, dw, db, ws);
+        return;
+    }
+#ifdef _OPENMP
+    #pragma omp parallel for schedule(static) if (n > 1 && slots > 1)
+#endif
+    for (s = 0; s < slots; s++) {
+        float *col = ws + (size_t)s * slot_size;
+        float *pdw = col + col_size, *pdb = pdw + (size_t)co * k;
+        int i, o, q;
+        memset(pdw, 0, ((size_t)co * k + co) * sizeof(float));
+        for (i = hn__slot_begin(s, n, slots); i < hn__slot_begin(s + 1, n, slots); i++) {
+            const float *xi = x + (size_t)i * in_size, *dyi = dy + (size_t)i * out_size;
+            float *dxi = dx ? dx + (size_t)i * in_size : NULL;
+
+            /* Weight gradient: pdw (c_out, k) += dy_i (c_out, hw) col^T. */
+            if (dw) {
+                const float *src = xi;
+                if (!pw) {
+                    hn__im2col(cv, xi, col, NULL);
+                    src = col;
+                }
+                hn_sgemm(0, 1, co, k, hw, 1.0f, dyi, hw, src, hw, 1.0f, pdw, k);
+            }
+            if (db)
+                for (o = 0; o < co; o++)
+                    for (q = 0; q < hw; q++) pdb[o] += dyi[(size_t)o * hw + q];
+
+            /* Input gradient: dcol (k, hw) = w^T dy_i, folded back onto
+               the image; pointwise, the product adds into dx directly. */
+            if (dxi && pw) {
+                hn_sgemm(1, 0, k, hw, co, 1.0f, w, k, dyi, hw, 1.0f, dxi, hw);
+            } else if (dxi) {
+                hn_sgemm(1, 0, k, hw, co, 1.0f, w, k, dyi, hw, 0.0f, col, hw);
+                hn__im2col(cv, NULL, col, dxi);
+            }
+        }
+    }
+
+    /* Sum the slots' partial gradients in slot order: the same additions
+       in the same order whatever the number of threads. */
+    if (dw) {
+#ifdef _OPENMP
+        #pragma omp parallel for schedule(static)
+#endif
+        for (j = 0; j < nw; j++) {
+            int t;   /* private to the thread, unlike s */
+            for (t = 0; t < slots; t++) dw[j] += ws[(size_t)t * slot_size + col_size + j];
+        }
+    }
+    if (db)
+        for (j = 0; j < co; j++)
+            for (s = 0; s < slots; s++)
+                db[j] += ws[(size_t)s * slot_size + col_size + (size_t)nw + j];
+}
+
+/* ---- pooling ---- */
+
+HNDEF hn_status hn_pool2d_init(hn_pool2d *p, int c, int h_in, int w_in, int kh, int kw,
+                               int stride_h, int stride_w)
+{
+    memset(p, 0, sizeof *p);
+    if (c <= 0 || h_in <= 0 || w_in <= 0 || kh <= 0 || kw <= 0 || stride_h <= 0 ||
+        stride_w <= 0)
+        return hn__fail(HN_ERR_ARG, "pool2d: sizes %d %d %d %d %d %d %d out of range",
+                        c, h_in, w_in, kh, kw, stride_h, stride_w);
+    if (kh > h_in || kw > w_in)
+        return hn__fail(HN_ERR_SHAPE, "pool2d: window %dx%d larger than the input %dx%d",
+                        kh, kw, h_in, w_in);
+    if ((size_t)h_in * w_in > (size_t)INT_MAX)
+        return hn__fail(HN_ERR_LIMIT, "pool2d: plane %dx%d too large", h_in, w_in);
+    p->c = c; p->h_in = h_in; p->w_in = w_in;
+    p->kh = kh; p->kw = kw; p->stride_h = stride_h; p->stride_w = stride_w;
+    p->h_out = (h_in - kh) / stride_h + 1;
+    p->w_out = (w_in - kw) / stride_w + 1;
+    return HN_OK;
+}
+
+HNDEF void hn_maxpool2d_forward(const hn_pool2d *p, int n, const float *x, float *y,
+                                int *argmax)
+{
+    long long planes = (long long)n * p->c, pl;
+    size_t in_plane = (size_t)p->h_in * p->w_in, out_plane = (size_t)p->h_out * p->w_out;
+#ifdef _OPENMP
+    #pragma omp parallel for schedule(static)
+#endif
+    for (pl = 0; pl < planes; pl++) {
+        const float *xp = x + (size_t)pl * in_plane;
+        float *yp = y + (size_t)pl * out_plane;
+        int *ap = argmax + (size_t)pl * out_plane;
+        int r, s, u, v;
+        for (r = 0; r < p->h_out; r++)
+            for (s = 0; s < p->w_out; s++) {
+                int top = r * p->stride_h, left = s * p->stride_w;
+                int best = top * p->w_in + left;
+                for (u = 0; u < p->kh; u++)
+                    for (v = 0; v < p->kw; v++) {
+                        int at = (top + u) * p->w_in + left + v;
+                        if (xp[at] > xp[best]) best = at;
+                    }
+                yp[r * p->w_out + s] = xp[best];
+                ap[r * p->w_out + s] = best;
+            }
+    }
+}
+
+HNDEF void hn_maxpool2d_backward(const hn_pool2d *p, int n, const int *argmax,
+                                 const float *dy, float *dx)
+{
+    long long planes = (long long)n * p->c, pl;
+    size_t in_plane = (size_t)p->h_in * p->w_in, out_plane = (size_t)p->h_out * p->w_out;
+    /* Overlapping windows may share a winner: each plane is one thread's. */
+#ifdef _OPENMP
+    #pragma omp parallel for schedule(static)
+#endif
+    for (pl = 0; pl < planes; pl++) {
+        size_t q;
+        for (q = 0; q < out_plane; q++)
+            dx[(size_t)pl * in_plane + argmax[(size_t)pl * out_plane + q]] +=
+                dy[(size_t)pl * out_plane + q];
+    }
+}
+
+/* Average pooling forward (x to y: window means) and backward (dy to dx:
+   every element of a window gets dy / area; x and y are NULL then), which
+   visit the same windows. */
+static void hn__avgpool2d(const hn_pool2d *p, int n, const float *x, float *y,
+                          const float *dy, float *dx)
+{
+    long long planes = (long long)n * p->c, pl;
+    size_t in_plane = (size_t)p->h_in * p->w_in, out_plane = (size_t)p->h_out * p->w_out;
+    float inv = 1.0f / (float)(p->kh * p->kw);
+#ifdef _OPENMP
+    #pragma omp parallel for schedule(static)
+#endif
+    for (pl = 0; pl < planes; pl++) {
+        size_t xo = (size_t)pl * in_plane, yo = (size_t)pl * out_plane;
+        int r, s, u, v;
+        for (r = 0; r < p->h_out; r++)
+            for (s = 0; s < p->w_out; s++) {
+                size_t win = xo + (size_t)r * p->stride_h * p->w_in + s * p->stride_w;
+                size_t out = yo + (size_t)r * p->w_out + s;
+                float sum = 0.0f, g = dx ? dy[out] * inv : 0.0f;
+                for (u = 0; u < p->kh; u++)
+                    for (v = 0; v < p->kw; v++) {
+                        if (dx) dx[win + (size_t)u * p->w_in + v] += g;
+                        else sum += x[win + (size_t)u * p->w_in + v];
+                    }
+                if (!dx) y[out] = sum * inv;
+            }
+    }
+}
+
+HNDEF void hn_avgpool2d_forward(const hn_pool2d *p, int n, const float *x, float *y)
+{
+    hn__avgpool2d(p, n, x, y, NULL, NULL);
+}
+
+HNDEF void hn_avgpool2d_backward(const hn_pool2d *p, int n, const float *dy, float *dx)
+{
+    hn__avgpool2d(p, n, NULL, NULL, dy, dx);
+}
+
+HNDEF void hn_global_avgpool_forward(int n, int c, int hw, const float *x, float *y)
+{
+    size_t pl, planes = (size_t)n * c;
+    int j;
+    for (pl = 0; pl < planes; pl++) {
+        const float *xp = x + pl * hw;
+        float sum = 0.0f;
+        for (j = 0; j < hw; j++) sum += xp[j];
+        y[pl] = sum / (float)hw;
+    }
+}
+
+HNDEF void hn_global_avgpool_backward(int n, int c, int hw, const float *dy, float *dx)
+{
+    size_t pl, planes = (size_t)n * c;
+    int j;
+    for (pl = 0; pl < planes; pl++) {
+        float g = dy[pl] / (float)hw, *dp = dx + pl * hw;
+        for (j = 0; j < hw; j++) dp[j] += g;
+    }
+}
+
+/* ---- dropout ---- */
+
+HNDEF void hn_dropout_forward(size_t n, float p_drop, const float *x, float *y,
+                              unsigned char *keep, hn_rng *rng)
+{
+    float scale;
+    size_t i;
+    HN_ASSERT(p_drop >= 0.0f && p_drop < 1.0f);
+    scale = 1.0f / (1.0f - p_drop);
+    for (i = 0; i < n; i++) {
+        keep[i] = hn_rng_uniform(rng) >= p_drop;
+        y[i] = keep[i] ? x[i] * scale : 0.0f;
+    }
+}
+
+HNDEF void hn_dropout_backward(size_t n, float p_drop, const unsigned char *keep,
+                               const float *dy, float *dx)
+{
+    float scale = 1.0f / (1.0f - p_drop);
+    size_t i;
+    for (i = 0; i < n; i++)
+        if (keep[i]) dx[i] += dy[i] * scale;
+}
+
+/* ---- batch normalization ---- */
+
+/* y = x g + sh over one channel of every image: x and y point at the
+   channel's first plane, planes are `plane` floats apart. */
+static void hn__channel_affine(int n, size_t plane, int hw, const float *x, float g,
+                               float sh, float *y)
+{
+    int i, j;
+    for (i = 0; i < n; i++)
+        for (j = 0; j < hw; j++) y[i * plane + j] = x[i * plane + j] * g + sh;
+}
+
+HNDEF void hn_batchnorm2d_forward_train(int n, int c, int hw, const float *x,
+                                        const float *gamma, const float *beta, float eps,
+                                        float momentum, float *running_mean,
+                                        float *running_var, float *mean, float *rstd,
+                                        float *y)
+{
+    size_t plane = (size_t)c * hw;
+    double m = (double)n * hw;
+    int ch;
+    HN_ASSERT(n > 0 && c > 0 && hw > 0);
+    /* Channels are independent; each sums its own values in a fixed order. */
+#ifdef _OPENMP
+    #pragma omp parallel for schedule(static)
+#endif
+    for (ch = 0; ch < c; ch++) {
+        double sum = 0.0, sq = 0.0, mu, var;
+        float g, sh;
+        int i, j;
+        for (i = 0; i < n; i++) {
+            const float *xp = x + i * plane + (size_t)ch * hw;
+            for (j = 0; j < hw; j++) sum += xp[j];
+        }
+        mu = sum / m;
+        /* Two passes: the variance from centred values does not cancel. */
+        for (i = 0; i < n; i++) {
+            const float *xp = x + i * plane + (size_t)ch * hw;
+            for (j = 0; j < hw; j++) sq += (xp[j] - mu) * (xp[j] - mu);
+        }
+        var = sq / m;
+        mean[ch] = (float)mu;
+        rstd[ch] = (float)(1.0 / HN_SQRT(var + eps));
+        if (running_mean) running_mean[ch] = (float)((1.0 - momentum) * running_mean[ch] +
+                                                     momentum * mu);
+        if (running_var)
+            running_var[ch] = (float)((1.0 - momentum) * running_var[ch] +
+                                      momentum * (m > 1 ? sq / (m - 1) : var));
+        g = gamma[ch] * rstd[ch];
+        sh = beta[ch] - (float)mu * g;
+        hn__channel_affine(n, plane, hw, x + (size_t)ch * hw, g, sh, y + (size_t)ch * hw);
+    }
+}
+
+HNDEF void hn_batchnorm2d_forward_eval(int n, int c, int hw, const float *x,
+                                       const float *gamma, const float *beta, float eps,
+                                       const float *running_mean,
+                                       const float *running_var, float *y)
+{
+    int ch;
+    for (ch = 0; ch < c; ch++) {
+        float g = gamma[ch] / HN_SQRTF(running_var[ch] + eps);
+        float sh = beta[ch] - running_mean[ch] * g;
+        hn__channel_affine(n, (size_t)c * hw, hw, x + (size_t)ch * hw, g, sh,
+                           y + (size_t)ch * hw);
+    }
+}
+
+HNDEF void hn_batchnorm2d_backward(int n, int c, int hw, const float *x,
+                                   const float *gamma, const float *mean,
+                                   const float *rstd, const float *dy, float *dx,
+                                   float *dgamma, float *dbeta)
+{
+    size_t plane = (size_t)c * hw;
+    double m = (double)n * hw;
+    int ch;
+    HN_ASSERT(n > 0 && c > 0 && hw > 0);
+#ifdef _OPENMP
+    #pragma omp parallel for schedule(static)
+#endif
+    for (ch = 0; ch < c; ch++) {
+        double sdy = 0.0, sdyx = 0.0;
+        float mu = mean[ch], rs = rstd[ch], a, bb, cc;
+        int i, j;
+        for (i = 0; i < n; i++) {
+            const float *xp = x + i * plane + (size_t)ch * hw;
+            const float *dp = dy + i * plane + (size_t)ch * hw;
+            for (j = 0; j < hw; j++) {
+                sdy += dp[j];
+                sdyx += (double)dp[j] * ((xp[j] - mu) * rs);
+            }
+        }
+        if (dbeta) dbeta[ch] += (float)sdy;
+        if (dgamma) dgamma[ch] += (float)sdyx;
+        if (!dx) continue;
+        /* dx = a dy + bb xh + cc, with xh = (x - mu) rs. */
+        a = gamma[ch] * rs;
+        bb = (float)(-a * sdyx / m);
+        cc = (float)(-a * sdy / m);
+        for (i = 0; i < n; i++) {
+            const float *xp = x + i * plane + (size_t)ch * hw;
+            const float *dp = dy + i * plane + (size_t)ch * hw;
+            float *gp = dx + i * plane + (size_t)ch * hw;
+            for (j = 0; j < hw; j++) gp[j] += a * dp[j] + bb * ((xp[j] - mu) * rs) + cc;
+        }
+    }
+}
 
 /* ---- end of layers implementation ---- */
 
@@ -1377,17 +3717,2388 @@ HNDEF void hn_sgemm(int trans_a, int trans_b, int m, int n, int k, float alpha,
    Optimizers implementation
    ======================================================================== */
 
+/* b^e for an integer e >= 0 by repeated squaring, in double: Adam's bias
+   corrections need beta^t to many digits for t in the millions, without
+   depending on the platform's pow. */
+static double hn__powi(double b, int64_t e)
+{
+    double r = 1.0;
+    while (e > 0) {
+        if (e & 1) r *= b;
+        b *= b;
+        e >>= 1;
+    }
+    return r;
+}
+
+static hn_status hn__optim_init(hn_optim *o, const hn_params *ps, int kind, int moments)
+{
+    memset(o, 0, sizeof *o);
+    if (!ps->data) return hn__fail(HN_ERR_ARG, "optimizer over an unallocated store");
+    o->kind = kind;
+    o->n = ps->total;
+    if (moments >= 1 && !(o->m = (float *)hn__calloc(o->n, sizeof(float))))
+        return HN_ERR_NOMEM;
+    if (moments >= 2 && !(o->v = (float *)hn__calloc(o->n, sizeof(float)))) {
+        HN_FREE(o->m);
+        o->m = NULL;
+        return HN_ERR_NOMEM;
+    }
+    return HN_OK;
+}
+
+HNDEF hn_status hn_optim_init_sgd(hn_optim *o, const hn_params *ps, float momentum,
+                                  int nesterov)
+{
+    hn_status st;
+    HN_ASSERT(momentum >= 0.0f && momentum < 1.0f);
+    st = hn__optim_init(o, ps, HN_OPTIM_SGD, momentum > 0.0f ? 1 : 0);
+    o->momentum = momentum;
+    o->nesterov = nesterov != 0;
+    return st;
+}
+
+HNDEF hn_status hn_optim_init_adam(hn_optim *o, const hn_params *ps, float beta1,
+                                   float beta2, float eps)
+{
+    hn_status st;
+    HN_ASSERT(beta1 >= 0.0f && beta1 < 1.0f && beta2 >= 0.0f && beta2 < 1.0f);
+    st = hn__optim_init(o, ps, HN_OPTIM_ADAM, 2);
+    o->beta1 = beta1;
+    o->beta2 = beta2;
+    o->eps = eps;
+    return st;
+}
+
+HNDEF void hn_optim_set_weight_decay(hn_optim *o, float weight_decay, int decay_mode)
+{
+    HN_ASSERT(decay_mode == HN_DECAY_L2 || decay_mode == HN_DECAY_DECOUPLED);
+    o->weight_decay = weight_decay;
+    o->decay_mode = decay_mode;
+}
+
+HNDEF void hn_optim_free(hn_optim *o)
+{
+    HN_FREE(o->m);
+    HN_FREE(o->v);
+    memset(o, 0, sizeof *o);
+}
+
+HNDEF void hn_optim_step(hn_optim *o, hn_params *ps, float lr)
+{
+    int t;
+    size_t i;
+    /* Adam's bias corrections: m_hat = m / (1 - beta1^t), sqrt(v_hat) =
+       sqrt(v) / sqrt(1 - beta2^t), folded into two per-step constants. */
+    float step_size = lr, rsqrt_bc2 = 1.0f;
+    HN_ASSERT(ps->total == o->n);
+    o->step++;
+    if (o->kind == HN_OPTIM_ADAM) {
+        step_size = (float)(lr / (1.0 - hn__powi(o->beta1, o->step)));
+        rsqrt_bc2 = (float)(1.0 / HN_SQRT(1.0 - hn__powi(o->beta2, o->step)));
+    }
+    for (t = 0; t < ps->count; t++) {
+        const hn_param_info *pi = &ps->info[t];
+        float *p = ps->data + pi->offset, *g = ps->grad + pi->offset;
+        float *m = o->m ? o->m + pi->offset : NULL;
+        float *v = o->v ? o->v + pi->offset : NULL;
+        float wd = pi->no_decay ? 0.0f : o->weight_decay;
+        float l2 = o->decay_mode == HN_DECAY_L2 ? wd : 0.0f;
+        /* Decoupled decay as a factor on p, computed before the update. */
+        float shrink = o->decay_mode == HN_DECAY_DECOUPLED ? 1.0f - lr * wd : 1.0f;
+        size_t n = pi->size;
+
+        if (o->kind == HN_OPTIM_ADAM) {
+            float b1 = o->beta1, b2 = o->beta2, eps = o->eps;
+            for (i = 0; i < n; i++) {
+                float gi = g[i] + l2 * p[i];
+                m[i] = b1 * m[i] + (1.0f - b1) * gi;
+                v[i] = b2 * v[i] + (1.0f - b2) * gi * gi;
+                p[i] = shrink * p[i] - step_size * m[i] / (HN_SQRTF(v[i]) * rsqrt_bc2 + eps);
+            }
+        } else if (m) {
+            float mu = o->momentum;
+            for (i = 0; i < n; i++) {
+                float gi = g[i] + l2 * p[i];
+                m[i] = mu * m[i] + gi;
+                p[i] = shrink * p[i] - lr * (o->nesterov ? gi + mu * m[i] : m[i]);
+            }
+        } else {
+            for (i = 0; i < n; i++) p[i] = shrink * p[i] - lr * (g[i] + l2 * p[i]);
+        }
+    }
+}
+
+/* ---- schedules ---- */
+
+HNDEF hn_schedule hn_schedule_constant(float lr)
+{
+    hn_schedule s;
+    memset(&s, 0, sizeof s);
+    s.kind = HN_SCHED_CONSTANT;
+    s.lr = lr;
+    return s;
+}
+
+HNDEF hn_schedule hn_schedule_exponential(float lr, double decay, float min_lr)
+{
+    hn_schedule s = hn_schedule_constant(lr);
+    s.kind = HN_SCHED_EXPONENTIAL;
+    s.decay = decay;
+    s.min_lr = min_lr;
+    return s;
+}
+
+HNDEF hn_schedule hn_schedule_piecewise(int npieces, const int64_t *boundaries,
+                                        const float *values)
+{
+    hn_schedule s;
+    int i;
+    HN_ASSERT(npieces >= 1 && npieces <= HN_SCHED_MAX_PIECES);
+    s = hn_schedule_constant(values[0]);
+    s.kind = HN_SCHED_PIECEWISE;
+    s.npieces = npieces;
+    for (i = 0; i < npieces; i++) s.values[i] = values[i];
+    for (i = 0; i + 1 < npieces; i++) {
+        HN_ASSERT(i == 0 || boundaries[i] > boundaries[i - 1]);
+        s.boundaries[i] = boundaries[i];
+    }
+    return s;
+}
+
+HNDEF hn_schedule hn_schedule_cosine(float lr, float min_lr, int64_t total_steps)
+{
+    hn_schedule s = hn_schedule_constant(lr);
+    HN_ASSERT(total_steps > 0);
+    s.kind = HN_SCHED_COSINE;
+    s.min_lr = min_lr;
+    s.total_steps = total_steps;
+    return s;
+}
+
+HNDEF float hn_schedule_lr(const hn_schedule *s, int64_t step)
+{
+    int j;
+    if (step < 0) step = 0;
+    switch (s->kind) {
+    case HN_SCHED_EXPONENTIAL: {
+        double lr = s->lr * hn__powi(s->decay, step);
+        return (float)(lr > s->min_lr ? lr : s->min_lr);
+    }
+    case HN_SCHED_PIECEWISE:
+        for (j = 0; j + 1 < s->npieces && step >= s->boundaries[j]; j++) {}
+        return s->values[j];
+    case HN_SCHED_COSINE: {
+        float frac;
+        if (step >= s->total_steps) return s->min_lr;
+        frac = (float)((double)step / (double)s->total_steps);
+        return s->min_lr + (s->lr - s->min_lr) * 0.5f *
+                           (1.0f + HN_COSF(3.14159265358979f * frac));
+    }
+    default:
+        return s->lr;
+    }
+}
+
+/* ---- clipping ---- */
+
+HNDEF float hn_grad_norm(const hn_params *ps)
+{
+    double sq = 0.0;
+    size_t i;
+    /* Padding gradients are zero and add nothing. */
+    for (i = 0; i < ps->total; i++) sq += (double)ps->grad[i] * ps->grad[i];
+    return (float)HN_SQRT(sq);
+}
+
+HNDEF float hn_clip_grad_norm(hn_params *ps, float max_norm)
+{
+    float norm = hn_grad_norm(ps), scale;
+    size_t i;
+    HN_ASSERT(max_norm > 0.0f);
+    /* norm - norm is 0 only for a finite norm. */
+    if (!(norm > max_norm) || norm - norm != 0.0f) return norm;
+    scale = max_norm / norm;
+    for (i = 0; i < ps->total; i++) ps->grad[i] *= scale;
+    return norm;
+}
+
+HNDEF void hn_clip_grad_value(hn_params *ps, float limit)
+{
+    size_t i;
+    HN_ASSERT(limit >= 0.0f);
+    for (i = 0; i < ps->total; i++) {
+        if (ps->grad[i] > limit) ps->grad[i] = limit;
+        else if (ps->grad[i] < -limit) ps->grad[i] = -limit;
+    }
+}
+
 /* ---- end of optimizers implementation ---- */
 
 /* ========================================================================
    Static hypernetwork implementation
    ======================================================================== */
 
+/* Shapes, for one layer with T = tiles_out * tiles_in tiles, B = blk_in,
+   P = the taps written per output channel (f*f, or 1 for the centre tap):
+      ze   T x n_z           the embeddings (z_ij + e when embedded)
+      pre  T x (B*d) = (T*B) x d     W_c z + B_c for every tile and c
+      act  (T*B) x d         relu(pre), or pre itself when linear
+      kt   (T*B) x (blk_out*P)       one row per (tile, input channel)
+   Each stage is one GEMM over all tiles of the layer. */
+
+HNDEF hn_status hn_hyper_declare(hn_hyper *h, hn_params *ps, const char *name,
+                                 int n_z, int d, int blk_in, int blk_out, int f,
+                                 int flags)
+{
+    char buf[HN_PARAM_NAME_MAX + 8];
+    int shape[2];
+    size_t len = strlen(name);
+    memset(h, 0, sizeof *h);
+    if (n_z <= 0 || d <= 0 || blk_in <= 0 || blk_out <= 0 || f <= 0)
+        return hn__fail(HN_ERR_ARG, "hypernetwork '%s': sizes must be positive "
+                        "(n_z %d, d %d, blocks %d x %d, f %d)", name, n_z, d,
+                        blk_out, blk_in, f);
+    if (len + 7 > HN_PARAM_NAME_MAX)
+        return hn__fail(HN_ERR_ARG, "hypernetwork name '%s' is too long", name);
+    if ((size_t)blk_out * (size_t)f * (size_t)f > (size_t)INT_MAX / (size_t)d ||
+        (size_t)blk_in * (size_t)d > (size_t)INT_MAX / (size_t)n_z)
+        return hn__fail(HN_ERR_LIMIT, "hypernetwork '%s' is too large", name);
+    h->n_z = n_z;
+    h->d = d;
+    h->blk_in = blk_in;
+    h->blk_out = blk_out;
+    h->f = f;
+    h->flags = flags;
+    memcpy(buf, name, len);
+
+    memcpy(buf + len, ".w_in", 6);
+    shape[0] = blk_in * d;
+    shape[1] = n_z;
+    if ((h->w_in = hn_params_add(ps, buf, 2, shape)) < 0) return hn__err_status;
+    memcpy(buf + len, ".b_in", 6);
+    if ((h->b_in = hn_params_add(ps, buf, 1, shape)) < 0) return hn__err_status;
+    memcpy(buf + len, ".w_out", 7);
+    shape[0] = blk_out * f * f;
+    shape[1] = d;
+    if ((h->w_out = hn_params_add(ps, buf, 2, shape)) < 0) return hn__err_status;
+    memcpy(buf + len, ".b_out", 7);
+    if ((h->b_out = hn_params_add(ps, buf, 1, shape)) < 0) return hn__err_status;
+    return HN_OK;
+}
+
+/* Initialisation. The paper's code draws every hypernetwork weight from
+   N(0, 0.01^2); with three small factors in a row (z, W_c, W_out) the
+   first kernels are then ~1e-6 and the first steps are spent growing them.
+   Instead each factor keeps the variance of what it passes on:
+      z ~ N(0, 1) (scaled per layer, see hn_hyperconv_init_weights),
+      W_c ~ N(0, 1/n_z)               so a_c has unit variance,
+      W_out ~ N(0, 2 / (d * blk_in * f * f) * g)
+   which makes Var(K) = 2 / fan_in, He et al.'s variance for a ReLU network,
+   with fan_in = blk_in * f * f for a one-tile layer; g = 2 when a ReLU on
+   a_c halves E[a^2], else 1. Biases start at 0. */
+HNDEF void hn_hyper_init_weights(const hn_hyper *h, hn_params *ps, hn_rng *rng)
+{
+    size_t n_in = (size_t)h->blk_in * (size_t)h->d * (size_t)h->n_z;
+    size_t n_out = (size_t)h->blk_out * (size_t)h->f * (size_t)h->f * (size_t)h->d;
+    float g = (h->flags & HN_HYPER_RELU) ? 2.0f : 1.0f;
+    float var_out = 2.0f * g / ((float)h->d * (float)h->blk_in * (float)(h->f * h->f));
+    hn_rng_fill_normal(rng, hn_params_data(ps, h->w_in), n_in, 0.0f,
+                       HN_SQRTF(1.0f / (float)h->n_z));
+    hn_rng_fill_normal(rng, hn_params_data(ps, h->w_out), n_out, 0.0f,
+                       HN_SQRTF(var_out));
+    memset(hn_params_data(ps, h->b_in), 0,
+           (size_t)h->blk_in * (size_t)h->d * sizeof(float));
+    memset(hn_params_data(ps, h->b_out), 0,
+           (size_t)h->blk_out * (size_t)(h->f * h->f) * sizeof(float));
+}
+
+HNDEF size_t hn_hyper_param_count(const hn_hyper *h)
+{
+    size_t ff = (size_t)h->f * (size_t)h->f;
+    return (size_t)h->blk_in * h->d * ((size_t)h->n_z + 1) +
+           (size_t)h->blk_out * ff * ((size_t)h->d + 1);
+}
+
+HNDEF hn_status hn_hyperconv_declare(hn_hyperconv *l, const hn_hyper *h,
+                                     hn_params *ps, const char *name, int n_in,
+                                     int n_out, int f, int flags)
+{
+    char buf[HN_PARAM_NAME_MAX + 8];
+    size_t len = strlen(name), t, rows, cols, total, sz[6];
+    int shape[2], i;
+    memset(l, 0, sizeof *l);
+    l->z = l->e = -1;
+    if (n_in <= 0 || n_out <= 0 || n_in % h->blk_in || n_out % h->blk_out)
+        return hn__fail(HN_ERR_SHAPE, "generated conv '%s': %d -> %d channels are "
+                        "not multiples of the %d x %d tiles", name, n_in, n_out,
+                        h->blk_in, h->blk_out);
+    if (f != h->f && !(f == 1 && h->f % 2 == 1))
+        return hn__fail(HN_ERR_SHAPE, "generated conv '%s': a %dx%d kernel from a "
+                        "hypernetwork of %dx%d tiles (only the same size, or 1x1 "
+                        "from an odd size)", name, f, f, h->f, h->f);
+    if (len + 3 > HN_PARAM_NAME_MAX)
+        return hn__fail(HN_ERR_ARG, "generated conv name '%s' is too long", name);
+    l->h = *h;
+    l->n_in = n_in;
+    l->n_out = n_out;
+    l->f = f;
+    l->flags = flags;
+    l->tiles_in = n_in / h->blk_in;
+    l->tiles_out = n_out / h->blk_out;
+
+    /* Workspace: ze, dze, pre, act, da, kt (sizes in floats); a linear
+       generator has no separate act. */
+    t = (size_t)l->tiles_in * (size_t)l->tiles_out;
+    rows = t * (size_t)h->blk_in;
+    cols = (size_t)h->blk_out * (size_t)f * (size_t)f;
+    if (t > (size_t)INT_MAX / (size_t)h->blk_in ||
+        !hn__mul_size(rows, cols + 3u * (size_t)h->d, &total) ||
+        rows * cols > (size_t)INT_MAX)
+        return hn__fail(HN_ERR_LIMIT, "generated conv '%s' is too large", name);
+    sz[0] = sz[1] = (flags & HN_HYPERCONV_EMBED) ? t * (size_t)h->n_z : 0;
+    sz[2] = sz[4] = rows * (size_t)h->d;
+    sz[3] = (h->flags & HN_HYPER_RELU) ? sz[2] : 0;
+    sz[5] = rows * cols;
+    l->work = (float *)hn__calloc(sz[0] + sz[1] + sz[2] + sz[3] + sz[4] + sz[5],
+                                  sizeof(float));
+    if (!l->work) return HN_ERR_NOMEM;
+    {
+        float **ptr[6];
+        float *p = l->work;
+        ptr[0] = &l->ze; ptr[1] = &l->dze; ptr[2] = &l->pre;
+        ptr[3] = &l->act; ptr[4] = &l->da; ptr[5] = &l->kt;
+        for (i = 0; i < 6; i++) {
+            *ptr[i] = p;
+            p += sz[i];
+        }
+        if (!sz[3]) l->act = l->pre;
+    }
+
+    memcpy(buf, name, len);
+    memcpy(buf + len, ".z", 3);
+    shape[0] = (int)t;
+    shape[1] = h->n_z;
+    if ((l->z = hn_params_add(ps, buf, 2, shape)) < 0) goto fail;
+    if (flags & HN_HYPERCONV_EMBED) {
+        memcpy(buf + len, ".e", 3);
+        if ((l->e = hn_params_add(ps, buf, 1, &h->n_z)) < 0) goto fail;
+    }
+    return HN_OK;
+fail:
+    HN_FREE(l->work);
+    l->work = NULL;
+    return hn__err_status;
+}
+
+/* z ~ N(0, s^2) with s^2 = (blk_in * f_h^2) / (n_in * f^2): the generator
+   is homogeneous of degree 1 in z while its biases are 0, so this scales
+   the kernel's variance from one tile's fan-in (what hn_hyper_init_weights
+   aims at) to this layer's, 2 / (n_in * f * f). */
+HNDEF void hn_hyperconv_init_weights(const hn_hyperconv *l, hn_params *ps,
+                                     hn_rng *rng)
+{
+    const hn_hyper *h = &l->h;
+    size_t t = (size_t)l->tiles_in * (size_t)l->tiles_out;
+    float s2 = (float)(h->blk_in * h->f * h->f) / (float)(l->n_in * l->f * l->f);
+    hn_rng_fill_normal(rng, hn_params_data(ps, l->z), t * (size_t)h->n_z, 0.0f,
+                       HN_SQRTF(s2));
+    if (l->e >= 0) memset(hn_params_data(ps, l->e), 0, (size_t)h->n_z * sizeof(float));
+}
+
+HNDEF size_t hn_hyperconv_param_count(const hn_hyperconv *l)
+{
+    size_t t = (size_t)l->tiles_in * (size_t)l->tiles_out;
+    return (t + (l->e >= 0 ? 1u : 0u)) * (size_t)l->h.n_z;
+}
+
+HNDEF size_t hn_hyperconv_plain_count(const hn_hyperconv *l)
+{
+    return (size_t)l->n_out * (size_t)l->n_in * (size_t)l->f * (size_t)l->f;
+}
+
+HNDEF void hn_hyperconv_free(hn_hyperconv *l)
+{
+    HN_FREE(l->work);
+    memset(l, 0, sizeof *l);
+    l->z = l->e = -1;
+}
+
+/* The rows of W_out (and entries of B_out) that produce the taps a layer
+   keeps: all of them, or for a 1x1 layer only the centre tap of each
+   output channel, which are rows ctr, ctr + f*f, ... : a strided view, so
+   no work is spent on taps that are thrown away. */
+static void hn__hyper_out_view(const hn_hyperconv *l, int *offset, int *stride,
+                               int *ncols)
+{
+    const hn_hyper *h = &l->h;
+    int ff = h->f * h->f;
+    if (l->f == h->f) {
+        *offset = 0;
+        *stride = 1;
+        *ncols = h->blk_out * ff;
+    } else {
+        *offset = ff / 2;
+        *stride = ff;
+        *ncols = h->blk_out;
+    }
+}
+
+/* Row r of kt, for tile t = i*tiles_in + j and input channel c (r = t*B + c),
+   holds blk_out runs of P taps: run o belongs to the kernel's channel pair
+   (i*blk_out + o, j*blk_in + c). With out set, kt is copied into the
+   kernel out; otherwise the kernel in (a gradient) is gathered into kt. */
+static void hn__hyper_scatter(const hn_hyperconv *l, float *out, const float *in)
+{
+    const hn_hyper *h = &l->h;
+    int p = l->f * l->f, ncols = h->blk_out * p;
+    int ntiles = l->tiles_out * l->tiles_in, t;
+    size_t bytes = (size_t)p * sizeof(float);
+    for (t = 0; t < ntiles; t++) {
+        int i = t / l->tiles_in, j = t % l->tiles_in, c, o;
+        for (c = 0; c < h->blk_in; c++) {
+            float *row = l->kt + ((size_t)t * h->blk_in + c) * ncols;
+            for (o = 0; o < h->blk_out; o++) {
+                size_t at = ((size_t)(i * h->blk_out + o) * l->n_in +
+                             (size_t)(j * h->blk_in + c)) * p;
+                if (out) memcpy(out + at, row + o * p, bytes);
+                else memcpy(row + o * p, in + at, bytes);
+            }
+        }
+    }
+}
+
+/* kernel = scatter(W_out act + B_out), act = [relu](W_c ze + B_c). */
+HNDEF void hn_hyperconv_generate(hn_hyperconv *l, const hn_params *ps, float *kernel)
+{
+    const hn_hyper *h = &l->h;
+    const float *z = hn_params_data(ps, l->z);
+    const float *w_in = hn_params_data(ps, h->w_in);
+    const float *b_in = hn_params_data(ps, h->b_in);
+    const float *w_out = hn_params_data(ps, h->w_out);
+    const float *b_out = hn_params_data(ps, h->b_out);
+    const float *ze = z;
+    int ntiles = l->tiles_out * l->tiles_in, rows = ntiles * h->blk_in;
+    int bd = h->blk_in * h->d, off, stride, ncols, r, k;
+
+    /* The embeddings, with the layer's own added when it has one. */
+    if (l->e >= 0) {
+        const float *e = hn_params_data(ps, l->e);
+        for (r = 0; r < ntiles; r++)
+            for (k = 0; k < h->n_z; k++)
+                l->ze[(size_t)r * h->n_z + k] = z[(size_t)r * h->n_z + k] + e[k];
+        ze = l->ze;
+    }
+
+    /* pre (T x B*d) = ze (T x n_z) W_in^T + B_in: every a_c of every tile
+       in one product. */
+    hn_sgemm(0, 1, ntiles, bd, h->n_z, 1.0f, ze, h->n_z, w_in, h->n_z, 0.0f,
+             l->pre, bd);
+    for (r = 0; r < ntiles; r++) {
+        float *row = l->pre + (size_t)r * bd;
+        for (k = 0; k < bd; k++) row[k] += b_in[k];
+    }
+    if (h->flags & HN_HYPER_RELU) {
+        size_t n = (size_t)rows * h->d, q;
+        for (q = 0; q < n; q++) l->act[q] = l->pre[q] > 0.0f ? l->pre[q] : 0.0f;
+    }
+
+    /* kt ((T*B) x ncols) = act ((T*B) x d) W_out'^T + B_out', where W_out'
+       and B_out' are the rows for the taps kept. */
+    hn__hyper_out_view(l, &off, &stride, &ncols);
+    hn_sgemm(0, 1, rows, ncols, h->d, 1.0f, l->act, h->d, w_out + (size_t)off * h->d,
+             stride * h->d, 0.0f, l->kt, ncols);
+    for (r = 0; r < rows; r++) {
+        float *row = l->kt + (size_t)r * ncols;
+        for (k = 0; k < ncols; k++) row[k] += b_out[off + (size_t)k * stride];
+    }
+    hn__hyper_scatter(l, kernel, NULL);
+}
+
+/* Backward of generate, accumulating (+=) into ps->grad:
+      dB_out += colsum(dkt)          dW_out += dkt^T act
+      da = (dkt W_out') * [pre > 0]  dB_in += colsum(da as T x B*d)
+      dW_in += da^T ze               dz += da W_in   (de += colsum of that) */
+HNDEF void hn_hyperconv_generate_backward(hn_hyperconv *l, hn_params *ps,
+                                          const float *dkernel)
+{
+    const hn_hyper *h = &l->h;
+    const float *w_in = hn_params_data(ps, h->w_in);
+    const float *w_out = hn_params_data(ps, h->w_out);
+    const float *ze = l->e >= 0 ? l->ze : hn_params_data(ps, l->z);
+    float *dw_in = hn_params_grad(ps, h->w_in);
+    float *db_in = hn_params_grad(ps, h->b_in);
+    float *dw_out = hn_params_grad(ps, h->w_out);
+    float *db_out = hn_params_grad(ps, h->b_out);
+    float *dz = hn_params_grad(ps, l->z);
+    int ntiles = l->tiles_out * l->tiles_in, rows = ntiles * h->blk_in;
+    int bd = h->blk_in * h->d, off, stride, ncols, r, k;
+
+    /* The output layer of the generator: gather dK into the rows of kt
+       (the forward's values there are not needed any more). */
+    hn__hyper_scatter(l, NULL, dkernel);
+    hn__hyper_out_view(l, &off, &stride, &ncols);
+    for (r = 0; r < rows; r++) {
+        const float *row = l->kt + (size_t)r * ncols;
+        for (k = 0; k < ncols; k++) db_out[off + (size_t)k * stride] += row[k];
+    }
+    hn_sgemm(1, 0, ncols, h->d, rows, 1.0f, l->kt, ncols, l->act, h->d, 1.0f,
+             dw_out + (size_t)off * h->d, stride * h->d);
+    hn_sgemm(0, 0, rows, h->d, ncols, 1.0f, l->kt, ncols, w_out + (size_t)off * h->d,
+             stride * h->d, 0.0f, l->da, h->d);
+    if (h->flags & HN_HYPER_RELU) {
+        size_t n = (size_t)rows * h->d, q;
+        for (q = 0; q < n; q++)
+            if (l->pre[q] <= 0.0f) l->da[q] = 0.0f;
+    }
+
+    /* The input layer: da seen as T x (B*d), one row per tile. */
+    for (r = 0; r < ntiles; r++) {
+        const float *row = l->da + (size_t)r * bd;
+        for (k = 0; k < bd; k++) db_in[k] += row[k];
+    }
+    hn_sgemm(1, 0, bd, h->n_z, ntiles, 1.0f, l->da, bd, ze, h->n_z, 1.0f, dw_in,
+             h->n_z);
+    if (l->e < 0) {
+        hn_sgemm(0, 0, ntiles, h->n_z, bd, 1.0f, l->da, bd, w_in, h->n_z, 1.0f, dz,
+                 h->n_z);
+    } else {
+        /* dL/dze goes to both z_ij and e. */
+        float *de = hn_params_grad(ps, l->e);
+        hn_sgemm(0, 0, ntiles, h->n_z, bd, 1.0f, l->da, bd, w_in, h->n_z, 0.0f, l->dze,
+                 h->n_z);
+        for (r = 0; r < ntiles; r++)
+            for (k = 0; k < h->n_z; k++) {
+                float g = l->dze[(size_t)r * h->n_z + k];
+                dz[(size_t)r * h->n_z + k] += g;
+                de[k] += g;
+            }
+    }
+}
+
 /* ---- end of static hypernetwork implementation ---- */
+
+/* ========================================================================
+   Residual network implementation
+   ======================================================================== */
+
+/* ---- fused batch norm + ReLU ---- */
+
+/* a = relu(gamma (x - mean) rstd + beta) with given statistics: the
+   backward pass recomputes the unit's activation from its stored input
+   instead of keeping it. x, a are (n, c, hw). */
+static void hn__bnrelu_apply(int n, int c, int hw, const float *x, const float *gamma,
+                             const float *beta, const float *mean, const float *rstd,
+                             float *a)
+{
+    int ch;
+#ifdef _OPENMP
+    #pragma omp parallel for schedule(static)
+#endif
+    for (ch = 0; ch < c; ch++) {
+        float sc = gamma[ch] * rstd[ch], sh = beta[ch] - mean[ch] * sc;
+        int i, j;
+        for (i = 0; i < n; i++) {
+            const float *xp = x + ((size_t)i * c + ch) * hw;
+            float *ap = a + ((size_t)i * c + ch) * hw;
+            for (j = 0; j < hw; j++) {
+                float v = xp[j] * sc + sh;
+                ap[j] = v > 0.0f ? v : 0.0f;
+            }
+        }
+    }
+}
+
+/* Training forward of BN -> ReLU: statistics of the batch, running ones
+   updated (hn_batchnorm2d_forward_train), then the ReLU in place. */
+static void hn__bnrelu_train(int n, int c, int hw, const float *x, const float *gamma,
+                             const float *beta, float *run_mean, float *run_var,
+                             float *mean, float *rstd, float *a)
+{
+    hn_batchnorm2d_forward_train(n, c, hw, x, gamma, beta, HN_RESNET_BN_EPS,
+                                 HN_RESNET_BN_MOMENTUM, run_mean, run_var, mean, rstd,
+                                 a);
+    hn_relu_forward((size_t)n * c * hw, a, a);
+}
+
+static void hn__bnrelu_eval(int n, int c, int hw, const float *x, const float *gamma,
+                            const float *beta, const float *run_mean,
+                            const float *run_var, float *a)
+{
+    hn_batchnorm2d_forward_eval(n, c, hw, x, gamma, beta, HN_RESNET_BN_EPS, run_mean,
+                                run_var, a);
+    hn_relu_forward((size_t)n * c * hw, a, a);
+}
+
+/* Backward of a = relu(bn(x)) in one pass per channel, with the ReLU's
+   mask m = [a > 0] folded into batch norm's formula (xh = (x - mean) rstd,
+   M = n hw, g = m da):
+      dbeta += sum g,  dgamma += sum g xh,
+      dx += gamma rstd (g - sum(g) / M - xh sum(g xh) / M)
+   The sums run in double, in a fixed order per channel. */
+static void hn__bnrelu_backward(int n, int c, int hw, const float *x, const float *a,
+                                const float *gamma, const float *mean,
+                                const float *rstd, const float *da, float *dx,
+                                float *dgamma, float *dbeta)
+{
+    double m = (double)n * hw;
+    int ch;
+#ifdef _OPENMP
+    #pragma omp parallel for schedule(static)
+#endif
+    for (ch = 0; ch < c; ch++) {
+        double sg = 0.0, sgx = 0.0;
+        float mu = mean[ch], rs = rstd[ch], k, k1, k2;
+        int i, j;
+        for (i = 0; i < n; i++) {
+            size_t off = ((size_t)i * c + ch) * hw;
+            float s1 = 0.0f, s2 = 0.0f;
+            for (j = 0; j < hw; j++) {
+                float g = a[off + j] > 0.0f ? da[off + j] : 0.0f;
+                s1 += g;
+                s2 += g * (x[off + j] - mu);
+            }
+            sg += s1;
+            sgx += s2;
+        }
+        sgx *= rs;   /* sum g xh */
+        dbeta[ch] += (float)sg;
+        dgamma[ch] += (float)sgx;
+        k = gamma[ch] * rs;
+        k1 = (float)(sg / m);
+        k2 = (float)(sgx / m) * rs;   /* times (x - mu) gives xh sum(g xh) / M */
+        for (i = 0; i < n; i++) {
+            size_t off = ((size_t)i * c + ch) * hw;
+            for (j = 0; j < hw; j++) {
+                float g = a[off + j] > 0.0f ? da[off + j] : 0.0f;
+                dx[off + j] += k * (g - k1 - (x[off + j] - mu) * k2);
+            }
+        }
+    }
+}
+
+/* ---- blocks ---- */
+
+/* Declare "<prefix><suffix>" in a store; -1 with hn_error() set. */
+static int hn__res_add(hn_params *ps, const char *prefix, const char *suffix, int ndim,
+                       const int *shape)
+{
+    char buf[HN_PARAM_NAME_MAX];
+    size_t lp = strlen(prefix), ls = strlen(suffix);
+    if (lp + ls + 1 > sizeof buf) {
+        hn__fail(HN_ERR_ARG, "parameter name '%s%s' is too long", prefix, suffix);
+        return -1;
+    }
+    memcpy(buf, prefix, lp);
+    memcpy(buf + lp, suffix, ls + 1);
+    return hn_params_add(ps, buf, ndim, shape);
+}
+
+/* out = a + mid + decimal(num) + b (num >= 0): names without stdio's
+   sprintf, which HN_NO_STDIO builds lack. The caller has checked the
+   length. */
+static void hn__res_name(char *out, const char *a, const char *mid, int num,
+                         const char *b)
+{
+    char digits[12];
+    int nd = 0;
+    size_t la = strlen(a), lm = strlen(mid), lb = strlen(b);
+    memcpy(out, a, la);
+    memcpy(out + la, mid, lm);
+    la += lm;
+    do {
+        digits[nd++] = (char)('0' + num % 10);
+        num /= 10;
+    } while (num > 0);
+    while (nd > 0) out[la++] = digits[--nd];
+    memcpy(out + la, b, lb + 1);
+}
+
+/* BN scale and shift in ps (exempt from decay), running statistics in
+   state, for c channels under "<prefix>bn.". */
+static hn_status hn__res_declare_bn(hn_params *ps, hn_params *state, const char *prefix,
+                                    int c, int *gamma, int *beta, int *rmean,
+                                    int *rvar)
+{
+    if ((*gamma = hn__res_add(ps, prefix, "bn.g", 1, &c)) < 0 ||
+        (*beta = hn__res_add(ps, prefix, "bn.b", 1, &c)) < 0 ||
+        (*rmean = hn__res_add(state, prefix, "bn.mean", 1, &c)) < 0 ||
+        (*rvar = hn__res_add(state, prefix, "bn.var", 1, &c)) < 0)
+        return hn__err_status;
+    hn_params_set_no_decay(ps, *gamma, 1);
+    hn_params_set_no_decay(ps, *beta, 1);
+    return HN_OK;
+}
+
+static void hn__res_init_bn(hn_params *ps, hn_params *state, int c, int gamma, int beta,
+                            int rmean, int rvar)
+{
+    float *g = hn_params_data(ps, gamma), *b = hn_params_data(ps, beta);
+    float *m = hn_params_data(state, rmean), *v = hn_params_data(state, rvar);
+    int i;
+    for (i = 0; i < c; i++) {
+        g[i] = 1.0f;
+        b[i] = 0.0f;
+        m[i] = 0.0f;
+        v[i] = 1.0f;
+    }
+}
+
+/* He et al. 2015: N(0, 2 / fan_in) keeps a ReLU network's activations at
+   a steady scale from layer to layer. */
+static void hn__res_init_he(hn_params *ps, int handle, const hn_conv2d *cv, hn_rng *rng)
+{
+    size_t fan_in = (size_t)cv->c_in * cv->kh * cv->kw;
+    hn_rng_fill_normal(rng, hn_params_data(ps, handle), fan_in * (size_t)cv->c_out, 0.0f,
+                       HN_SQRTF(2.0f / (float)fan_in));
+}
+
+HNDEF hn_status hn_resblock_declare(hn_resblock *b, hn_params *ps, hn_params *state,
+                                    const char *name, int kind, int c_in, int c_mid,
+                                    int c_out, int h_in, int w_in, int stride,
+                                    const hn_hyper *hyper, int max_batch)
+{
+    char pre[HN_PARAM_NAME_MAX];
+    int cin[HN_RESBLOCK_MAX_UNITS], cout[HN_RESBLOCK_MAX_UNITS];
+    int ks[HN_RESBLOCK_MAX_UNITS], st[HN_RESBLOCK_MAX_UNITS];
+    int u, h = h_in, w = w_in, shape[4];
+    size_t total = 0, sz;
+    hn_status rc;
+    memset(b, 0, sizeof *b);
+    b->sc_w = -1;
+    if (kind != HN_RESBLOCK_BASIC && kind != HN_RESBLOCK_BOTTLENECK)
+        return hn__fail(HN_ERR_ARG, "residual block '%s': unknown kind %d", name, kind);
+    if (max_batch <= 0 || c_in <= 0 || c_out <= 0 || stride <= 0 ||
+        (kind == HN_RESBLOCK_BOTTLENECK && c_mid <= 0))
+        return hn__fail(HN_ERR_ARG, "residual block '%s': sizes must be positive", name);
+    if (strlen(name) + 12 > HN_PARAM_NAME_MAX)
+        return hn__fail(HN_ERR_ARG, "residual block name '%s' is too long", name);
+    b->kind = kind;
+    b->max_batch = max_batch;
+    b->c_in = c_in;
+    b->c_out = c_out;
+    b->stride = stride;
+    b->h_in = h_in;
+    b->w_in = w_in;
+
+    /* The units' channels, kernel sizes and strides: the stride sits in the
+       first 3x3 conv (for the bottleneck, its middle one, as in torchvision's
+       "ResNet v1.5"). */
+    if (kind == HN_RESBLOCK_BASIC) {
+        b->nunits = 2;
+        cin[0] = c_in;  cout[0] = c_out; ks[0] = 3; st[0] = stride;
+        cin[1] = c_out; cout[1] = c_out; ks[1] = 3; st[1] = 1;
+    } else {
+        b->nunits = 3;
+        cin[0] = c_in;  cout[0] = c_mid; ks[0] = 1; st[0] = 1;
+        cin[1] = c_mid; cout[1] = c_mid; ks[1] = 3; st[1] = stride;
+        cin[2] = c_mid; cout[2] = c_out; ks[2] = 1; st[2] = 1;
+    }
+
+    for (u = 0; u < b->nunits; u++) {
+        hn_resunit *un = &b->unit[u];
+        hn__res_name(pre, name, ".u", u, ".");
+        un->c = cin[u];
+        un->w = -1;
+        if ((rc = hn_conv2d_init(&un->cv, cin[u], h, w, cout[u], ks[u], ks[u], st[u],
+                                 ks[u] / 2)) != HN_OK)
+            goto fail;
+        un->hw = h * w;
+        if ((rc = hn__res_declare_bn(ps, state, pre, cin[u], &un->gamma, &un->beta,
+                                     &un->run_mean, &un->run_var)) != HN_OK)
+            goto fail;
+        if (hyper) {
+            hn__res_name(pre, name, ".u", u, ".conv");
+            if ((rc = hn_hyperconv_declare(&b->gen[u], hyper, ps, pre, cin[u], cout[u],
+                                           ks[u], 0)) != HN_OK)
+                goto fail;
+            un->gen = &b->gen[u];
+        } else {
+            shape[0] = cout[u]; shape[1] = cin[u]; shape[2] = shape[3] = ks[u];
+            if ((un->w = hn__res_add(ps, pre, "conv.w", 4, shape)) < 0) {
+                rc = hn__err_status;
+                goto fail;
+            }
+        }
+        h = un->cv.h_out;
+        w = un->cv.w_out;
+    }
+    b->h_out = h;
+    b->w_out = w;
+    if (stride != 1 || c_in != c_out) {
+        memcpy(pre, name, strlen(name));
+        memcpy(pre + strlen(name), ".", 2);
+        if ((rc = hn_conv2d_init(&b->sc, c_in, h_in, w_in, c_out, 1, 1, stride, 0)) !=
+            HN_OK)
+            goto fail;
+        if (b->sc.h_out != h || b->sc.w_out != w) {
+            rc = hn__fail(HN_ERR_SHAPE, "residual block '%s': shortcut %dx%d, branch "
+                          "%dx%d", name, b->sc.h_out, b->sc.w_out, h, w);
+            goto fail;
+        }
+        shape[0] = c_out; shape[1] = c_in; shape[2] = shape[3] = 1;
+        if ((b->sc_w = hn__res_add(ps, pre, "sc.w", 4, shape)) < 0) {
+            rc = hn__err_status;
+            goto fail;
+        }
+    }
+
+    /* One allocation: the stored inputs of units 1.., the statistics of
+       every unit, and the generated kernels with their gradients. */
+    for (u = 0; u < b->nunits; u++) {
+        const hn_resunit *un = &b->unit[u];
+        size_t kn = (size_t)un->cv.c_out * un->cv.c_in * un->cv.kh * un->cv.kw;
+        if (u > 0) total += (size_t)max_batch * un->c * un->hw;
+        total += 2u * (size_t)un->c + (un->gen ? 2u * kn : 0u);
+    }
+    if (!hn__mul_size(total, sizeof(float), &sz)) {
+        rc = hn__fail(HN_ERR_LIMIT, "residual block '%s' is too large", name);
+        goto fail;
+    }
+    b->mem = (float *)hn__alloc(sz);
+    if (!b->mem) {
+        rc = HN_ERR_NOMEM;
+        goto fail;
+    }
+    {
+        float *p = b->mem;
+        for (u = 0; u < b->nunits; u++) {
+            hn_resunit *un = &b->unit[u];
+            size_t kn = (size_t)un->cv.c_out * un->cv.c_in * un->cv.kh * un->cv.kw;
+            if (u > 0) {
+                un->x = p;
+                p += (size_t)max_batch * un->c * un->hw;
+            }
+            un->mean = p;
+            un->rstd = p + un->c;
+            p += 2u * (size_t)un->c;
+            if (un->gen) {
+                un->kernel = p;
+                un->dkernel = p + kn;
+                p += 2u * kn;
+            }
+        }
+    }
+    return HN_OK;
+fail:
+    hn_resblock_free(b);
+    return rc;
+}
+
+HNDEF void hn_resblock_init_weights(hn_resblock *b, hn_params *ps, hn_params *state,
+                                    hn_rng *rng)
+{
+    int u;
+    for (u = 0; u < b->nunits; u++) {
+        hn_resunit *un = &b->unit[u];
+        hn__res_init_bn(ps, state, un->c, un->gamma, un->beta, un->run_mean,
+                        un->run_var);
+        if (un->gen) hn_hyperconv_init_weights(un->gen, ps, rng);
+        else hn__res_init_he(ps, un->w, &un->cv, rng);
+    }
+    if (b->sc_w >= 0) hn__res_init_he(ps, b->sc_w, &b->sc, rng);
+}
+
+HNDEF void hn_resblock_scratch_need(const hn_resblock *b, int n, size_t *act,
+                                    size_t *ws_floats)
+{
+    int u;
+    for (u = 0; u < b->nunits; u++) {
+        const hn_conv2d *cv = &b->unit[u].cv;
+        size_t in = (size_t)n * cv->c_in * cv->h_in * cv->w_in;
+        size_t out = (size_t)n * cv->c_out * cv->h_out * cv->w_out;
+        size_t ws = hn_conv2d_workspace_size(cv);
+        if (in > *act) *act = in;
+        if (out > *act) *act = out;
+        if (ws > *ws_floats) *ws_floats = ws;
+    }
+    if (b->sc_w >= 0 && hn_conv2d_workspace_size(&b->sc) > *ws_floats)
+        *ws_floats = hn_conv2d_workspace_size(&b->sc);
+}
+
+HNDEF void hn_resblock_free(hn_resblock *b)
+{
+    int u;
+    for (u = 0; u < HN_RESBLOCK_MAX_UNITS; u++) hn_hyperconv_free(&b->gen[u]);
+    HN_FREE(b->mem);
+    b->mem = NULL;
+}
+
+HNDEF hn_status hn_resscratch_alloc(hn_resscratch *s, size_t act, size_t ws_floats)
+{
+    size_t total, sz;
+    memset(s, 0, sizeof *s);
+    /* Round each array to 16 floats so that each starts on a cache line. */
+    act = (act + 15) / 16 * 16;
+    if (!hn__mul_size(act, 6, &total) || total > (size_t)-1 - ws_floats ||
+        !hn__mul_size(total + ws_floats, sizeof(float), &sz))
+        return hn__fail(HN_ERR_LIMIT, "residual scratch of %zu + %zu floats is too "
+                        "large", act, ws_floats);
+    s->mem = (float *)hn__alloc(sz);
+    if (!s->mem) return HN_ERR_NOMEM;
+    s->act = act;
+    s->ws_floats = ws_floats;
+    s->a = s->mem;
+    s->da = s->a + act;
+    s->g0 = s->da + act;
+    s->g1 = s->g0 + act;
+    s->gx0 = s->g1 + act;
+    s->gx1 = s->gx0 + act;
+    s->ws = s->gx1 + act;
+    return HN_OK;
+}
+
+HNDEF void hn_resscratch_free(hn_resscratch *s)
+{
+    HN_FREE(s->mem);
+    memset(s, 0, sizeof *s);
+}
+
+/* The kernel a unit convolves with: its plain tensor or its generated
+   buffer. */
+static const float *hn__res_kernel(const hn_resunit *un, const hn_params *ps)
+{
+    return un->gen ? un->kernel : hn_params_data(ps, un->w);
+}
+
+HNDEF void hn_resblock_forward(hn_resblock *b, const hn_params *ps, hn_params *state,
+                               int n, const float *x, float *y, int train,
+                               hn_resscratch *s)
+{
+    int u, last = b->nunits - 1;
+    size_t ny = (size_t)n * b->c_out * b->h_out * b->w_out, j;
+    HN_ASSERT(n > 0 && n <= b->max_batch);
+    for (u = 0; u < b->nunits; u++) {
+        hn_resunit *un = &b->unit[u];
+        const float *xu = u == 0 ? x : un->x;
+        /* The last unit writes into a, whose own input is no longer
+           needed, so that y can take branch + shortcut in one pass. */
+        float *out = u == last ? s->da : b->unit[u + 1].x;
+        const float *g = hn_params_data(ps, un->gamma), *be = hn_params_data(ps, un->beta);
+        float *rm = hn_params_data(state, un->run_mean);
+        float *rv = hn_params_data(state, un->run_var);
+        if (train) hn__bnrelu_train(n, un->c, un->hw, xu, g, be, rm, rv, un->mean,
+                                    un->rstd, s->a);
+        else hn__bnrelu_eval(n, un->c, un->hw, xu, g, be, rm, rv, s->a);
+        if (un->gen) hn_hyperconv_generate(un->gen, ps, un->kernel);
+
+        /* The projection shortcut reads a0 = relu(bn(x)), which the next
+           unit overwrites: run it first, straight into y. */
+        if (u == 0 && b->sc_w >= 0)
+            hn_conv2d_forward(&b->sc, n, s->a, hn_params_data(ps, b->sc_w), NULL, y,
+                              s->ws);
+        hn_conv2d_forward(&un->cv, n, s->a, hn__res_kernel(un, ps), NULL, out, s->ws);
+    }
+    if (b->sc_w >= 0)
+        for (j = 0; j < ny; j++) y[j] += s->da[j];
+    else
+        for (j = 0; j < ny; j++) y[j] = s->da[j] + x[j];
+}
+
+HNDEF void hn_resblock_backward(hn_resblock *b, hn_params *ps, int n, const float *x,
+                                const float *dy, float *dx, hn_resscratch *s)
+{
+    int u;
+    const float *gout = dy;     /* dL/d(output of unit u's conv) */
+    size_t nx = (size_t)n * b->c_in * b->h_in * b->w_in, j;
+    HN_ASSERT(n > 0 && n <= b->max_batch);
+    for (u = b->nunits - 1; u >= 0; u--) {
+        hn_resunit *un = &b->unit[u];
+        const float *xu = u == 0 ? x : un->x;
+        float *gin = (u & 1) ? s->g0 : s->g1;   /* never the same as gout */
+        size_t na = (size_t)n * un->c * un->hw;
+        float *dk = un->gen ? un->dkernel : hn_params_grad(ps, un->w);
+
+        /* Recompute a = relu(bn(x)) from the stored input. */
+        hn__bnrelu_apply(n, un->c, un->hw, xu, hn_params_data(ps, un->gamma),
+                         hn_params_data(ps, un->beta), un->mean, un->rstd, s->a);
+        memset(s->da, 0, na * sizeof(float));
+        if (un->gen)
+            memset(dk, 0, (size_t)un->cv.c_out * un->cv.c_in * un->cv.kh * un->cv.kw *
+                              sizeof(float));
+        hn_conv2d_backward(&un->cv, n, s->a, hn__res_kernel(un, ps), gout, s->da, dk,
+                           NULL, s->ws);
+        if (un->gen) hn_hyperconv_generate_backward(un->gen, ps, dk);
+        if (u == 0 && b->sc_w >= 0)
+            hn_conv2d_backward(&b->sc, n, s->a, hn_params_data(ps, b->sc_w), dy, s->da,
+                               hn_params_grad(ps, b->sc_w), NULL, s->ws);
+
+        /* Through BN -> ReLU: into the caller's dx for the first unit (with
+           the identity shortcut's dy), else into a scratch gradient. */
+        if (u == 0 && dx) {
+            if (b->sc_w < 0)
+                for (j = 0; j < nx; j++) dx[j] += dy[j];
+            gin = dx;
+        } else {
+            /* (Without dx the first unit still owes BN its gradients.) */
+            memset(gin, 0, na * sizeof(float));
+        }
+        hn__bnrelu_backward(n, un->c, un->hw, xu, s->a, hn_params_data(ps, un->gamma),
+                            un->mean, un->rstd, s->da, gin,
+                            hn_params_grad(ps, un->gamma), hn_params_grad(ps, un->beta));
+        gout = gin;
+    }
+}
+
+/* ---- whole networks ---- */
+
+HNDEF hn_resnet_config hn_resnet_config_wrn(int depth, int widen, int hyper)
+{
+    hn_resnet_config c;
+    memset(&c, 0, sizeof c);
+    c.block = HN_RESBLOCK_BASIC;
+    c.depth = depth;
+    c.widen = widen;
+    c.base = 16;
+    c.hyper = hyper;
+    c.n_z = 64;
+    c.tile = 16;
+    c.classes = 10;
+    c.channels = 3;
+    c.height = c.width = 32;
+    c.max_batch = 128;
+    return c;
+}
+
+HNDEF hn_resnet_config hn_resnet_config_bottleneck(int depth, int hyper)
+{
+    hn_resnet_config c = hn_resnet_config_wrn(depth, 1, hyper);
+    c.block = HN_RESBLOCK_BOTTLENECK;
+    c.base = 64;
+    /* Every bottleneck width is a multiple of 64, and the embeddings, one
+       per tile, grow as 1/tile^2 while the generator grows as tile: 64x64
+       tiles make ResNet-50's generated part 0.47M floats, 16x16 ones 2.73M
+       (2.65M of embeddings). */
+    c.tile = 64;
+    return c;
+}
+
+/* Blocks per group: WRN-d has n = (d - 4) / 6 in each of its 3 groups
+   (the WRN paper's count: 6n convs in the branches, plus the stem, the
+   shortcuts of groups 2 and 3 and the classifier); bottleneck ResNets
+   follow He et al.'s table. Returns the number of groups, 0 for a depth
+   that has no such network. */
+static int hn__res_groups(const hn_resnet_config *c, int *per_group)
+{
+    static const int depths[6] = {14, 26, 38, 50, 101, 152};
+    static const int table[6][4] = {{1, 1, 1, 1}, {2, 2, 2, 2}, {3, 3, 3, 3},
+                                    {3, 4, 6, 3}, {3, 4, 23, 3}, {3, 8, 36, 3}};
+    int i;
+    if (c->block == HN_RESBLOCK_BASIC) {
+        if (c->depth < 10 || (c->depth - 4) % 6) return 0;
+        per_group[0] = per_group[1] = per_group[2] = (c->depth - 4) / 6;
+        return 3;
+    }
+    for (i = 0; i < 6; i++)
+        if (c->depth == depths[i]) {
+            memcpy(per_group, table[i], sizeof table[i]);
+            return 4;
+        }
+    return 0;
+}
+
+/* Which part of the paper's count a tensor belongs to, from its name. */
+static int hn__res_part(const char *name)
+{
+    size_t len = strlen(name);
+    if (strncmp(name, "hyper.", 6) == 0) return HN_RESNET_PART_HYPER;
+    if (strncmp(name, "fc.", 3) == 0) return HN_RESNET_PART_FC;
+    if (len > 2 && strcmp(name + len - 2, ".z") == 0) return HN_RESNET_PART_EMBED;
+    if (strstr(name, ".bn.")) return HN_RESNET_PART_BN;
+    return HN_RESNET_PART_CONV;
+}
+
+HNDEF const char *hn_resnet_part_name(int part)
+{
+    static const char *names[HN_RESNET_NPARTS] = {"embeddings", "hypernetwork",
+                                                  "plain convs", "batch norm",
+                                                  "classifier"};
+    return part >= 0 && part < HN_RESNET_NPARTS ? names[part] : "?";
+}
+
+HNDEF hn_status hn_resnet_init(hn_resnet *m, const hn_resnet_config *cfg)
+{
+    int per_group[4], ngroups, g, i, k, c, h, w, shape[4], nb = cfg->max_batch;
+    size_t act = 0, ws = 0, total, sz;
+    hn_status rc;
+    char name[16];
+    memset(m, 0, sizeof *m);
+    m->cfg = *cfg;
+    hn_params_init(&m->ps);
+    hn_params_init(&m->state);
+    ngroups = hn__res_groups(cfg, per_group);
+    if (!ngroups)
+        return hn__fail(HN_ERR_ARG, "resnet: no %s network of depth %d",
+                        cfg->block == HN_RESBLOCK_BASIC ? "wide" : "bottleneck",
+                        cfg->depth);
+    if (cfg->widen <= 0 || cfg->base <= 0 || cfg->classes <= 0 || cfg->channels <= 0 ||
+        cfg->height <= 0 || cfg->width <= 0 || nb <= 0 ||
+        (cfg->hyper && (cfg->n_z <= 0 || cfg->tile <= 0)) ||
+        cfg->base > (1 << 16) || cfg->widen > (1 << 10))
+        return hn__fail(HN_ERR_ARG, "resnet: sizes out of range");
+    for (g = 0; g < ngroups; g++) m->nblocks += per_group[g];
+    m->blocks = (hn_resblock *)hn__calloc((size_t)m->nblocks, sizeof *m->blocks);
+    if (!m->blocks) return HN_ERR_NOMEM;
+
+    /* The shared generator writes tile x tile x 3 x 3 pieces; a bottleneck's
+       1x1 kernels take their centre taps. The paper's generator is linear
+       with d = N_z. Its biases are not decayed. */
+    if (cfg->hyper) {
+        if ((rc = hn_hyper_declare(&m->hyper, &m->ps, "hyper", cfg->n_z, cfg->n_z,
+                                   cfg->tile, cfg->tile, 3, 0)) != HN_OK)
+            goto fail;
+        hn_params_set_no_decay(&m->ps, m->hyper.b_in, 1);
+        hn_params_set_no_decay(&m->ps, m->hyper.b_out, 1);
+    }
+
+    /* Stem: a 3x3 conv to `base` channels, stride 1 (CIFAR-sized inputs: no
+       7x7 stride-2 conv, no max pool). */
+    if ((rc = hn_conv2d_init(&m->stem, cfg->channels, cfg->height, cfg->width, cfg->base,
+                             3, 3, 1, 1)) != HN_OK)
+        goto fail;
+    shape[0] = cfg->base; shape[1] = cfg->channels; shape[2] = shape[3] = 3;
+    if ((m->stem_w = hn_params_add(&m->ps, "stem.w", 4, shape)) < 0) goto fail_err;
+    act = (size_t)nb * cfg->base * cfg->height * cfg->width;
+    ws = hn_conv2d_workspace_size(&m->stem);
+
+    c = cfg->base;
+    h = cfg->height;
+    w = cfg->width;
+    for (g = 0, i = 0; g < ngroups; g++) {
+        int mid = cfg->base * cfg->widen << g;
+        int out = cfg->block == HN_RESBLOCK_BASIC ? mid : 4 * mid;
+        for (k = 0; k < per_group[g]; k++, i++) {
+            hn_resblock *b = &m->blocks[i];
+            int stride = (k == 0 && g > 0) ? 2 : 1;
+            hn__res_name(name, "b", "", i, "");
+            if ((rc = hn_resblock_declare(b, &m->ps, &m->state, name, cfg->block, c, mid,
+                                          out, h, w, stride,
+                                          cfg->hyper ? &m->hyper : NULL, nb)) != HN_OK)
+                goto fail;
+            hn_resblock_scratch_need(b, nb, &act, &ws);
+            c = out;
+            h = b->h_out;
+            w = b->w_out;
+        }
+    }
+    m->c_last = c;
+    m->hw_last = h * w;
+    if ((rc = hn__res_declare_bn(&m->ps, &m->state, "final.", c, &m->gamma, &m->beta,
+                                 &m->run_mean, &m->run_var)) != HN_OK)
+        goto fail;
+    shape[0] = cfg->classes;
+    shape[1] = c;
+    if ((m->fc_w = hn_params_add(&m->ps, "fc.w", 2, shape)) < 0 ||
+        (m->fc_b = hn_params_add(&m->ps, "fc.b", 1, shape)) < 0)
+        goto fail_err;
+    hn_params_set_no_decay(&m->ps, m->fc_b, 1);
+    if ((rc = hn_params_alloc(&m->ps)) != HN_OK ||
+        (rc = hn_params_alloc(&m->state)) != HN_OK)
+        goto fail;
+    for (i = 0; i < m->ps.count; i++)
+        m->part[hn__res_part(m->ps.info[i].name)] += m->ps.info[i].size;
+
+    /* Block boundaries (each block's input is kept for its backward pass),
+       the head's buffers, then the scratch the blocks share. */
+    m->xs = (float **)hn__calloc((size_t)m->nblocks + 1, sizeof *m->xs);
+    if (!m->xs) {
+        rc = HN_ERR_NOMEM;
+        goto fail;
+    }
+    total = (size_t)nb * cfg->base * cfg->height * cfg->width;
+    for (i = 0; i < m->nblocks; i++)
+        total += (size_t)nb * m->blocks[i].c_out * m->blocks[i].h_out *
+                 m->blocks[i].w_out;
+    total += 2u * (size_t)c + 2u * (size_t)nb * c + 3u * (size_t)nb * cfg->classes;
+    if (!hn__mul_size(total, sizeof(float), &sz)) {
+        rc = hn__fail(HN_ERR_LIMIT, "resnet: activations too large");
+        goto fail;
+    }
+    if (!(m->mem = (float *)hn__alloc(sz))) {
+        rc = HN_ERR_NOMEM;
+        goto fail;
+    }
+    {
+        float *p = m->mem;
+        m->xs[0] = p;
+        p += (size_t)nb * cfg->base * cfg->height * cfg->width;
+        for (i = 0; i < m->nblocks; i++) {
+            m->xs[i + 1] = p;
+            p += (size_t)nb * m->blocks[i].c_out * m->blocks[i].h_out *
+                 m->blocks[i].w_out;
+        }
+        m->mean = p;             p += c;
+        m->rstd = p;             p += c;
+        m->pooled = p;           p += (size_t)nb * c;
+        m->dpooled = p;          p += (size_t)nb * c;
+        m->logits = p;           p += (size_t)nb * cfg->classes;
+        m->probs = p;            p += (size_t)nb * cfg->classes;
+        m->dlogits = p;
+    }
+    if ((size_t)nb * c * m->hw_last > act) act = (size_t)nb * c * m->hw_last;
+    if ((rc = hn_resscratch_alloc(&m->scratch, act, ws)) != HN_OK) goto fail;
+    return HN_OK;
+fail_err:
+    rc = hn__err_status;
+fail:
+    hn_resnet_free(m);
+    return rc;
+}
+
+HNDEF void hn_resnet_init_weights(hn_resnet *m, hn_rng *rng)
+{
+    int i, c = m->c_last, classes = m->cfg.classes;
+    if (m->cfg.hyper) hn_hyper_init_weights(&m->hyper, &m->ps, rng);
+    hn__res_init_he(&m->ps, m->stem_w, &m->stem, rng);
+    for (i = 0; i < m->nblocks; i++)
+        hn_resblock_init_weights(&m->blocks[i], &m->ps, &m->state, rng);
+    hn__res_init_bn(&m->ps, &m->state, c, m->gamma, m->beta, m->run_mean, m->run_var);
+    /* Classifier: N(0, 1/fan_in), zero bias. */
+    hn_rng_fill_normal(rng, hn_params_data(&m->ps, m->fc_w), (size_t)classes * c, 0.0f,
+                       HN_SQRTF(1.0f / (float)c));
+    memset(hn_params_data(&m->ps, m->fc_b), 0, (size_t)classes * sizeof(float));
+}
+
+HNDEF void hn_resnet_free(hn_resnet *m)
+{
+    int i;
+    if (m->blocks)
+        for (i = 0; i < m->nblocks; i++) hn_resblock_free(&m->blocks[i]);
+    HN_FREE(m->blocks);
+    HN_FREE(m->xs);
+    HN_FREE(m->mem);
+    hn_resscratch_free(&m->scratch);
+    hn_params_free(&m->ps);
+    hn_params_free(&m->state);
+    memset(m, 0, sizeof *m);
+}
+
+HNDEF const float *hn_resnet_forward(hn_resnet *m, int n, const float *x, int train)
+{
+    hn_resscratch *s = &m->scratch;
+    int i, c = m->c_last, hw = m->hw_last;
+    const float *g = hn_params_data(&m->ps, m->gamma), *be = hn_params_data(&m->ps, m->beta);
+    float *rm = hn_params_data(&m->state, m->run_mean);
+    float *rv = hn_params_data(&m->state, m->run_var);
+    HN_ASSERT(n > 0 && n <= m->cfg.max_batch);
+    m->input = x;
+    hn_conv2d_forward(&m->stem, n, x, hn_params_data(&m->ps, m->stem_w), NULL, m->xs[0],
+                      s->ws);
+    for (i = 0; i < m->nblocks; i++)
+        hn_resblock_forward(&m->blocks[i], &m->ps, &m->state, n, m->xs[i], m->xs[i + 1],
+                            train, s);
+
+    /* Head: BN -> ReLU -> mean over the plane -> linear. */
+    if (train) hn__bnrelu_train(n, c, hw, m->xs[m->nblocks], g, be, rm, rv, m->mean,
+                                m->rstd, s->a);
+    else hn__bnrelu_eval(n, c, hw, m->xs[m->nblocks], g, be, rm, rv, s->a);
+    hn_global_avgpool_forward(n, c, hw, s->a, m->pooled);
+    hn_linear_forward(n, c, m->cfg.classes, m->pooled, hn_params_data(&m->ps, m->fc_w),
+                      hn_params_data(&m->ps, m->fc_b), m->logits);
+    return m->logits;
+}
+
+HNDEF float hn_resnet_loss(hn_resnet *m, int n, const int *labels, int *ncorrect)
+{
+    return hn_softmax_xent_forward(n, m->cfg.classes, m->logits, labels, m->probs,
+                                   ncorrect);
+}
+
+HNDEF void hn_resnet_backward(hn_resnet *m, int n, const int *labels)
+{
+    hn_resscratch *s = &m->scratch;
+    hn_params *ps = &m->ps;
+    int i, c = m->c_last, hw = m->hw_last, classes = m->cfg.classes;
+    float *gx = s->gx0, *gnext = s->gx1, *t;
+    const float *xl = m->xs[m->nblocks];
+
+    /* Head, backwards: cross-entropy, linear, pooling, BN -> ReLU. */
+    memset(m->dlogits, 0, (size_t)n * classes * sizeof(float));
+    hn_softmax_xent_backward(n, classes, m->probs, labels, 1.0f, m->dlogits);
+    memset(m->dpooled, 0, (size_t)n * c * sizeof(float));
+    hn_linear_backward(n, c, classes, m->pooled, hn_params_data(ps, m->fc_w), m->dlogits,
+                       m->dpooled, hn_params_grad(ps, m->fc_w), hn_params_grad(ps, m->fc_b));
+    hn__bnrelu_apply(n, c, hw, xl, hn_params_data(ps, m->gamma),
+                     hn_params_data(ps, m->beta), m->mean, m->rstd, s->a);
+    memset(s->da, 0, (size_t)n * c * hw * sizeof(float));
+    hn_global_avgpool_backward(n, c, hw, m->dpooled, s->da);
+    memset(gx, 0, (size_t)n * c * hw * sizeof(float));
+    hn__bnrelu_backward(n, c, hw, xl, s->a, hn_params_data(ps, m->gamma), m->mean,
+                        m->rstd, s->da, gx, hn_params_grad(ps, m->gamma),
+                        hn_params_grad(ps, m->beta));
+
+    /* The blocks, last to first; gradient buffers alternate. */
+    for (i = m->nblocks - 1; i >= 0; i--) {
+        const hn_resblock *b = &m->blocks[i];
+        memset(gnext, 0, (size_t)n * b->c_in * b->h_in * b->w_in * sizeof(float));
+        hn_resblock_backward(&m->blocks[i], ps, n, m->xs[i], gx, gnext, s);
+        t = gx;
+        gx = gnext;
+        gnext = t;
+    }
+    hn_conv2d_backward(&m->stem, n, m->input, hn_params_data(ps, m->stem_w), gx, NULL,
+                       hn_params_grad(ps, m->stem_w), NULL, s->ws);
+}
+
+/* ---- data augmentation ---- */
+
+/* Mirror index i into [0, n) without repeating the edge: -1 -> 1, n -> n-2.
+   Valid for -n < i < 2n - 1. */
+static int hn__reflect(int i, int n)
+{
+    if (i < 0) return -i;
+    if (i >= n) return 2 * n - 2 - i;
+    return i;
+}
+
+HNDEF void hn_augment_crop_flip(int n, int c, int h, int w, int pad, int flip,
+                                const float *x, float *y, hn_rng *rng)
+{
+    int i, ch, r, s;
+    size_t plane = (size_t)h * w;
+    HN_ASSERT(pad >= 0 && pad < h && pad < w);
+    for (i = 0; i < n; i++) {
+        int dy = (int)hn_rng_below(rng, (uint32_t)(2 * pad + 1));
+        int dx = (int)hn_rng_below(rng, (uint32_t)(2 * pad + 1));
+        int mirror = flip ? (int)(hn_rng_u32(rng) >> 31) : 0;
+        for (ch = 0; ch < c; ch++) {
+            const float *src = x + ((size_t)i * c + ch) * plane;
+            float *dst = y + ((size_t)i * c + ch) * plane;
+            for (r = 0; r < h; r++) {
+                const float *row = src + (size_t)hn__reflect(r + dy - pad, h) * w;
+                for (s = 0; s < w; s++) {
+                    int col = mirror ? w - 1 - s : s;
+                    dst[(size_t)r * w + s] = row[hn__reflect(col + dx - pad, w)];
+                }
+            }
+        }
+    }
+}
+
+/* ---- end of residual network implementation ---- */
 
 /* ========================================================================
    Recurrent implementation
    ======================================================================== */
+
+/* Layer norm (Ba, Kiros and Hinton 2016) keeps eps inside the square root,
+   as the paper's reference code does. */
+#define HN__LN_EPS 1e-5f
+
+/* A row whose work is below this many multiply-adds runs on one thread:
+   forking a team costs a few microseconds. */
+#define HN__LSTM_OMP_MIN 8192
+
+static float hn__sigmoidf(float x) { return 1.0f / (1.0f + HN_EXPF(-x)); }
+
+/* xhat = (x - mean(x)) / sqrt(var(x) + eps) over n values; returns the
+   1/sqrt(var + eps) that the backward pass needs. */
+static float hn__ln_row(const float *x, float *xhat, int n)
+{
+    float mean = 0.0f, var = 0.0f, rstd;
+    int j;
+    for (j = 0; j < n; j++) mean += x[j];
+    mean /= (float)n;
+    for (j = 0; j < n; j++) var += (x[j] - mean) * (x[j] - mean);
+    rstd = 1.0f / HN_SQRTF(var / (float)n + HN__LN_EPS);
+    for (j = 0; j < n; j++) xhat[j] = (x[j] - mean) * rstd;
+    return rstd;
+}
+
+/* Backward of y = g * xhat + b for one row, given dy: dx (+)= rstd * (dxh -
+   mean(dxh) - xhat * mean(dxh * xhat)) with dxh = g * dy. */
+static void hn__ln_row_backward(const float *xhat, const float *dy, const float *g,
+                                float rstd, float *dx, int n, int accumulate)
+{
+    float m1 = 0.0f, m2 = 0.0f;
+    int j;
+    for (j = 0; j < n; j++) {
+        float d = dy[j] * g[j];
+        m1 += d;
+        m2 += d * xhat[j];
+    }
+    m1 /= (float)n;
+    m2 /= (float)n;
+    for (j = 0; j < n; j++) {
+        float v = rstd * (dy[j] * g[j] - m1 - xhat[j] * m2);
+        dx[j] = accumulate ? dx[j] + v : v;
+    }
+}
+
+/* What one LSTM core of n units keeps for its backward pass. The main cell
+   and the hyper cell are each one of these; rows are indexed r = t * B + b.
+   The forward values that are dead once the backward pass has passed step
+   t hold that step's gradients instead, which halves the memory. */
+typedef struct hn__lstm_core {
+    int n, ln;
+    const float *gain, *bias;     /* [4n] gate layer norm (LN only) */
+    const float *cgain, *cbias;   /* [n] cell layer norm (LN only) */
+    float *a;      /* [T,B,4n] gate inputs before LN; backward: their gradient */
+    float *xhat;   /* [T,B,4n] normalised gate inputs (LN) */
+    float *rstd;   /* [T,B,4] (LN) */
+    float *du;     /* [T,B,4n] gradient of the LN outputs, for gain and bias */
+    float *act;    /* [T,B,4n] sigmoid(i), tanh(g), sigmoid(f + fb), sigmoid(o) */
+    float *cs;     /* [T+1,B,n] cells; slot 0 is the starting state */
+    float *hs;     /* [T+1,B,n] outputs; slot 0 is the starting state */
+    float *chat;   /* [T,B,n] normalised cell (LN) */
+    float *crstd;  /* [T,B] (LN) */
+    float *dcl;    /* [T,B,n] gradient of LN(c) (LN) */
+    float *tc;     /* [T,B,n] tanh(LN(c)) */
+    float *mask;   /* [T,B,n] dropout multipliers, or NULL when not dropping */
+    float *maskbuf;
+    float *dh, *dc; /* [B,n] gradients carried back to the previous step */
+} hn__lstm_core;
+
+struct hn__lstm_work {
+    hn__lstm_core main, hyp;
+    float forget_bias;
+    float *x;      /* [T,B,E] the inputs of the last forward call */
+    /* HyperLSTMs only, [T,B,4H] unless noted. The backward pass reuses
+       wxx, whh, sx and sh for the gradients of W_x x, ... (see there). */
+    float *wxx;    /* W_x x_t */
+    float *whh;    /* W_h h_{t-1} */
+    float *sx;     /* d_x */
+    float *sh;     /* d_h */
+    float *z;      /* [T,B,12Z] z_x, z_h, z_b */
+    float *dz;     /* [T,B,12Z] */
+    void *block;
+    void *gemm_ws; /* pack buffers for every product, sized once */
+    size_t gemm_bytes;
+};
+
+static int hn__lstm_is_hyper(hn_lstm_kind k)
+{
+    return k == HN_HYPERLSTM || k == HN_LN_HYPERLSTM;
+}
+
+/* Every product of the layer runs in the workspace sized at setup, so the
+   time loop never allocates. */
+static void hn__lstm_gemm(struct hn__lstm_work *w, int ta, int tb, int m, int n, int k,
+                          float alpha, const float *a, int lda, const float *b, int ldb,
+                          float beta, float *c, int ldc)
+{
+    if (hn_sgemm_ws(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, w->gemm_ws,
+                    w->gemm_bytes) != HN_OK)
+        hn_sgemm(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+}
+
+/* The largest pack workspace any of the layer's products needs. */
+static size_t hn__lstm_gemm_bytes(const hn_lstm_config *c, int B, int T)
+{
+    const int E = c->input, H = c->hidden, Hh = c->hyper_hidden, Z = c->hyper_embed;
+    const int G = 4 * H, Gh = 4 * Hh, TB = T * B;
+    const int shapes[][3] = {
+        {TB, G, E}, {B, G, H}, {B, H, G}, {E, G, TB}, {H, G, TB}, {TB, E, G},
+        {TB, Gh, E}, {B, Gh, H}, {B, Gh, Hh}, {B, 12 * Z, Hh}, {B, Hh, 12 * Z},
+        {B, H, Gh}, {B, Hh, Gh}, {Z, H, TB}, {Hh, 12 * Z, TB}, {E, Gh, TB},
+        {H, Gh, TB}, {Hh, Gh, TB}, {TB, E, Gh}
+    };
+    size_t most = 0;
+    int i, n = hn__lstm_is_hyper(c->kind) ? 19 : 6;
+    for (i = 0; i < n; i++) {
+        size_t b = hn_sgemm_workspace_size(shapes[i][0], shapes[i][1], shapes[i][2]);
+        if (b > most) most = b;
+    }
+    return most;
+}
+
+static int hn__lstm_is_ln(hn_lstm_kind k)
+{
+    return k == HN_LN_LSTM || k == HN_LN_HYPERLSTM;
+}
+
+HNDEF hn_lstm_config hn_lstm_config_default(hn_lstm_kind kind, int input, int hidden)
+{
+    hn_lstm_config c;
+    memset(&c, 0, sizeof c);
+    c.kind = kind;
+    c.input = input;
+    c.hidden = hidden;
+    c.hyper_hidden = 128;
+    c.hyper_embed = 4;
+    c.forget_bias = 1.0f;
+    c.drop = 0.0f;
+    return c;
+}
+
+static const char *const hn__lstm_kind_names[4] = {
+    "lstm", "ln-lstm", "hyperlstm", "ln-hyperlstm"
+};
+
+HNDEF const char *hn_lstm_kind_name(hn_lstm_kind kind)
+{
+    return (unsigned)kind < 4u ? hn__lstm_kind_names[kind] : "unknown";
+}
+
+HNDEF int hn_lstm_kind_parse(const char *name)
+{
+    int i;
+    for (i = 0; i < 4; i++)
+        if (strcmp(name, hn__lstm_kind_names[i]) == 0) return i;
+    return -1;
+}
+
+/* Declare prefix.suffix; -1 on failure (the reason is set). */
+static int hn__add_named(hn_params *ps, const char *prefix, const char *suffix,
+                         int ndim, int d0, int d1, int d2)
+{
+    char name[HN_PARAM_NAME_MAX];
+    size_t lp = strlen(prefix), ls = strlen(suffix);
+    int shape[3];
+    shape[0] = d0;
+    shape[1] = d1;
+    shape[2] = d2;
+    if (lp + 1 + ls >= sizeof name) {
+        hn__fail(HN_ERR_ARG, "parameter name '%s.%s' is too long", prefix, suffix);
+        return -1;
+    }
+    memcpy(name, prefix, lp);
+    name[lp] = '.';
+    memcpy(name + lp + 1, suffix, ls + 1);
+    return hn_params_add(ps, name, ndim, shape);
+}
+
+HNDEF hn_status hn_lstm_declare(hn_lstm *m, const hn_lstm_config *cfg,
+                                hn_params *ps, const char *prefix)
+{
+    int E = cfg->input, H = cfg->hidden, Hh = cfg->hyper_hidden, Z = cfg->hyper_embed;
+    int hyper = hn__lstm_is_hyper(cfg->kind), ln = hn__lstm_is_ln(cfg->kind);
+    memset(m, 0, sizeof *m);
+    m->wx = m->wh = m->b = m->ln_g = m->ln_b = m->lnc_g = m->lnc_b = -1;
+    m->hwx = m->hwh = m->hwhh = m->hb = m->hln_g = m->hln_b = -1;
+    m->hlnc_g = m->hlnc_b = m->wz = m->bz = m->wxz = m->whz = m->wbz = -1;
+    if ((unsigned)cfg->kind > 3u)
+        return hn__fail(HN_ERR_ARG, "unknown LSTM kind %d", (int)cfg->kind);
+    if (E < 1 || H < 1 || (hyper && (Hh < 1 || Z < 1)))
+        return hn__fail(HN_ERR_ARG, "LSTM sizes must be positive (input %d, hidden %d,"
+                        " hyper hidden %d, hyper embed %d)", E, H, Hh, Z);
+    /* Keep 4 * width * max(T * B) products far from INT_MAX (see setup). */
+    if (E > (1 << 20) || H > (1 << 20) || (hyper && (Hh > (1 << 20) || Z > (1 << 16))))
+        return hn__fail(HN_ERR_LIMIT, "LSTM sizes above 2^20 are refused");
+    if (!(cfg->drop >= 0.0f && cfg->drop < 1.0f))
+        return hn__fail(HN_ERR_ARG, "dropout (drop probability) must be in [0, 1)");
+    if (!(cfg->forget_bias == cfg->forget_bias))
+        return hn__fail(HN_ERR_ARG, "forget bias is NaN");
+    m->cfg = *cfg;
+    if (!hyper) Hh = Z = 0;
+    m->cfg.hyper_hidden = Hh;
+    m->cfg.hyper_embed = Z;
+
+    /* The main cell. With layer norm the LN bias takes the place of b. */
+    if ((m->wx = hn__add_named(ps, prefix, "wx", 2, E, 4 * H, 0)) < 0) return hn__err_status;
+    if ((m->wh = hn__add_named(ps, prefix, "wh", 2, H, 4 * H, 0)) < 0) return hn__err_status;
+    if (!ln || hyper)
+        if ((m->b = hn__add_named(ps, prefix, "b", 1, 4 * H, 0, 0)) < 0)
+            return hn__err_status;
+    if (ln) {
+        if ((m->ln_g = hn__add_named(ps, prefix, "ln_g", 1, 4 * H, 0, 0)) < 0 ||
+            (m->ln_b = hn__add_named(ps, prefix, "ln_b", 1, 4 * H, 0, 0)) < 0 ||
+            (m->lnc_g = hn__add_named(ps, prefix, "lnc_g", 1, H, 0, 0)) < 0 ||
+            (m->lnc_b = hn__add_named(ps, prefix, "lnc_b", 1, H, 0, 0)) < 0)
+            return hn__err_status;
+    }
+    if (!hyper) return HN_OK;
+
+    /* The hyper cell, reading [x_t; h_{t-1}], and the scalings. */
+    if ((m->hwx = hn__add_named(ps, prefix, "hyper.wx", 2, E, 4 * Hh, 0)) < 0 ||
+        (m->hwh = hn__add_named(ps, prefix, "hyper.wh", 2, H, 4 * Hh, 0)) < 0 ||
+        (m->hwhh = hn__add_named(ps, prefix, "hyper.whh", 2, Hh, 4 * Hh, 0)) < 0)
+        return hn__err_status;
+    if (!ln) {
+        if ((m->hb = hn__add_named(ps, prefix, "hyper.b", 1, 4 * Hh, 0, 0)) < 0)
+            return hn__err_status;
+    } else if ((m->hln_g = hn__add_named(ps, prefix, "hyper.ln_g", 1, 4 * Hh, 0, 0)) < 0 ||
+               (m->hln_b = hn__add_named(ps, prefix, "hyper.ln_b", 1, 4 * Hh, 0, 0)) < 0 ||
+               (m->hlnc_g = hn__add_named(ps, prefix, "hyper.lnc_g", 1, Hh, 0, 0)) < 0 ||
+               (m->hlnc_b = hn__add_named(ps, prefix, "hyper.lnc_b", 1, Hh, 0, 0)) < 0) {
+        return hn__err_status;
+    }
+    if ((m->wz = hn__add_named(ps, prefix, "hyper.wz", 2, Hh, 12 * Z, 0)) < 0 ||
+        (m->bz = hn__add_named(ps, prefix, "hyper.bz", 1, 8 * Z, 0, 0)) < 0 ||
+        (m->wxz = hn__add_named(ps, prefix, "hyper.wxz", 3, 4, Z, H)) < 0 ||
+        (m->whz = hn__add_named(ps, prefix, "hyper.whz", 3, 4, Z, H)) < 0 ||
+        (m->wbz = hn__add_named(ps, prefix, "hyper.wbz", 3, 4, Z, H)) < 0)
+        return hn__err_status;
+    return HN_OK;
+}
+
+/* Orthonormalise the nvec rows (length len, row stride ld) of x by
+   modified Gram-Schmidt, summing in double. */
+static void hn__gram_schmidt_rows(float *x, int nvec, int len, size_t ld)
+{
+    int u, v, e;
+    for (v = 0; v < nvec; v++) {
+        float *xv = x + v * ld;
+        double norm = 0.0;
+        for (u = 0; u < v; u++) {
+            const float *xu = x + u * ld;
+            double dot = 0.0;
+            for (e = 0; e < len; e++) dot += (double)xu[e] * xv[e];
+            for (e = 0; e < len; e++) xv[e] -= (float)dot * xu[e];
+        }
+        for (e = 0; e < len; e++) norm += (double)xv[e] * xv[e];
+        norm = norm > 0.0 ? 1.0 / HN_SQRT(norm) : 0.0;
+        for (e = 0; e < len; e++) xv[e] = (float)(xv[e] * norm);
+    }
+}
+
+/* An orthogonal rows x cols block (row stride ld) from normal draws
+   (Saxe et al. 2014): orthonormal rows when rows <= cols, else orthonormal
+   columns, built as the rows of tmp (cols x rows floats) and transposed so
+   that Gram-Schmidt always walks contiguous memory. */
+static void hn__orthogonal(hn_rng *rng, float *w, int rows, int cols, int ld, float *tmp)
+{
+    int i, j;
+    if (rows <= cols) {
+        for (i = 0; i < rows; i++)
+            hn_rng_fill_normal(rng, w + (size_t)i * ld, (size_t)cols, 0.0f, 1.0f);
+        hn__gram_schmidt_rows(w, rows, cols, (size_t)ld);
+        return;
+    }
+    hn_rng_fill_normal(rng, tmp, (size_t)rows * cols, 0.0f, 1.0f);
+    hn__gram_schmidt_rows(tmp, cols, rows, (size_t)rows);
+    for (i = 0; i < rows; i++)
+        for (j = 0; j < cols; j++) w[(size_t)i * ld + j] = tmp[(size_t)j * rows + i];
+}
+
+static void hn__fill(float *x, size_t n, float v)
+{
+    size_t i;
+    for (i = 0; i < n; i++) x[i] = v;
+}
+
+/* Each of the four gate blocks [rows, n] of a [rows, 4n] matrix gets its
+   own orthogonal block. */
+static void hn__orthogonal_gates(hn_rng *rng, float *w, int rows, int n, float *tmp)
+{
+    int y;
+    for (y = 0; y < 4; y++) hn__orthogonal(rng, w + (size_t)y * n, rows, n, 4 * n, tmp);
+}
+
+HNDEF hn_status hn_lstm_init(hn_lstm *m, hn_params *ps, uint64_t seed)
+{
+    const hn_lstm_config *c = &m->cfg;
+    int E = c->input, H = c->hidden, Hh = c->hyper_hidden, Z = c->hyper_embed;
+    hn_rng rng;
+    /* room for the one non-square block, [H, Hh] of the hyper cell */
+    float *tmp = (float *)hn__calloc((size_t)H * (Hh ? Hh : 1), sizeof(float));
+    if (!tmp) return HN_ERR_NOMEM;
+    hn_rng_seed(&rng, seed);
+    hn_rng_fill_normal(&rng, hn_params_data(ps, m->wx), (size_t)E * 4 * H, 0.0f,
+                       1.0f / HN_SQRTF((float)E));
+    hn__orthogonal_gates(&rng, hn_params_data(ps, m->wh), H, H, tmp);
+    if (m->b >= 0) hn__fill(hn_params_data(ps, m->b), (size_t)4 * H, 0.0f);
+    if (m->ln_g >= 0) {
+        hn__fill(hn_params_data(ps, m->ln_g), (size_t)4 * H, 1.0f);
+        hn__fill(hn_params_data(ps, m->ln_b), (size_t)4 * H, 0.0f);
+        hn__fill(hn_params_data(ps, m->lnc_g), (size_t)H, 1.0f);
+        hn__fill(hn_params_data(ps, m->lnc_b), (size_t)H, 0.0f);
+    }
+    if (m->wz < 0) {
+        HN_FREE(tmp);
+        return HN_OK;
+    }
+
+    hn_rng_fill_normal(&rng, hn_params_data(ps, m->hwx), (size_t)E * 4 * Hh, 0.0f,
+                       1.0f / HN_SQRTF((float)E));
+    hn__orthogonal_gates(&rng, hn_params_data(ps, m->hwh), H, Hh, tmp);
+    hn__orthogonal_gates(&rng, hn_params_data(ps, m->hwhh), Hh, Hh, tmp);
+    if (m->hb >= 0) hn__fill(hn_params_data(ps, m->hb), (size_t)4 * Hh, 0.0f);
+    if (m->hln_g >= 0) {
+        hn__fill(hn_params_data(ps, m->hln_g), (size_t)4 * Hh, 1.0f);
+        hn__fill(hn_params_data(ps, m->hln_b), (size_t)4 * Hh, 0.0f);
+        hn__fill(hn_params_data(ps, m->hlnc_g), (size_t)Hh, 1.0f);
+        hn__fill(hn_params_data(ps, m->hlnc_b), (size_t)Hh, 0.0f);
+    }
+    /* Appendix A.2.2: z_x and z_h start at exactly 1 (W = 0, b = 1) and
+       W_xz, W_hz at 0.1 / Z, so every d starts at 0.1; z_b starts small and
+       W_bz at 0, so b(y) starts at b0 = 0. */
+    {
+        float *wz = hn_params_data(ps, m->wz);
+        int i;
+        for (i = 0; i < Hh; i++) {
+            float *row = wz + (size_t)i * 12 * Z;
+            hn__fill(row, (size_t)8 * Z, 0.0f);
+            hn_rng_fill_normal(&rng, row + 8 * Z, (size_t)4 * Z, 0.0f, 0.01f);
+        }
+    }
+    hn__fill(hn_params_data(ps, m->bz), (size_t)8 * Z, 1.0f);
+    hn__fill(hn_params_data(ps, m->wxz), (size_t)4 * Z * H, 0.1f / (float)Z);
+    hn__fill(hn_params_data(ps, m->whz), (size_t)4 * Z * H, 0.1f / (float)Z);
+    hn__fill(hn_params_data(ps, m->wbz), (size_t)4 * Z * H, 0.0f);
+    HN_FREE(tmp);
+    return HN_OK;
+}
+
+/* Lay the workspace out from base (or just count its floats when base is
+   NULL); every piece starts on a 64-byte boundary. */
+static float *hn__take(float *base, size_t *off, size_t n)
+{
+    float *p = base ? base + *off : NULL;
+    *off += (n + 15) / 16 * 16;
+    return p;
+}
+
+static void hn__lstm_core_carve(hn__lstm_core *k, float *base, size_t *off, int n,
+                                int ln, size_t T, size_t B)
+{
+    size_t TB = T * B, g = 4 * (size_t)n;
+    k->n = n;
+    k->ln = ln;
+    k->a = hn__take(base, off, TB * g);
+    k->act = hn__take(base, off, TB * g);
+    k->cs = hn__take(base, off, (T + 1) * B * n);
+    k->hs = hn__take(base, off, (T + 1) * B * n);
+    k->tc = hn__take(base, off, TB * n);
+    k->maskbuf = hn__take(base, off, TB * n);
+    k->dh = hn__take(base, off, B * n);
+    k->dc = hn__take(base, off, B * n);
+    if (!ln) return;
+    k->xhat = hn__take(base, off, TB * g);
+    k->du = hn__take(base, off, TB * g);
+    k->rstd = hn__take(base, off, TB * 4);
+    k->chat = hn__take(base, off, TB * n);
+    k->crstd = hn__take(base, off, TB);
+    k->dcl = hn__take(base, off, TB * n);
+}
+
+static size_t hn__lstm_carve(hn_lstm *m, struct hn__lstm_work *w, float *base)
+{
+    const hn_lstm_config *c = &m->cfg;
+    size_t T = (size_t)m->max_steps, B = (size_t)m->batch, off = 0;
+    size_t H = (size_t)c->hidden, Hh = (size_t)c->hyper_hidden, Z = (size_t)c->hyper_embed;
+    int ln = hn__lstm_is_ln(c->kind);
+    m->state = hn__take(base, &off, B * (2 * H + 2 * Hh));
+    m->dstate = hn__take(base, &off, B * (2 * H + 2 * Hh));
+    m->state_size = B * (2 * H + 2 * Hh);
+    w->x = hn__take(base, &off, T * B * (size_t)c->input);
+    hn__lstm_core_carve(&w->main, base, &off, (int)H, ln, T, B);
+    if (!hn__lstm_is_hyper(c->kind)) return off;
+    hn__lstm_core_carve(&w->hyp, base, &off, (int)Hh, ln, T, B);
+    w->wxx = hn__take(base, &off, T * B * 4 * H);
+    w->whh = hn__take(base, &off, T * B * 4 * H);
+    w->sx = hn__take(base, &off, T * B * 4 * H);
+    w->sh = hn__take(base, &off, T * B * 4 * H);
+    w->z = hn__take(base, &off, T * B * 12 * Z);
+    w->dz = hn__take(base, &off, T * B * 12 * Z);
+    return off;
+}
+
+HNDEF void hn_lstm_free(hn_lstm *m)
+{
+    if (m->w) {
+        HN_FREE(m->w->block);
+        HN_FREE(m->w->gemm_ws);
+    }
+    HN_FREE(m->w);
+    m->w = NULL;
+    m->state = m->dstate = NULL;
+    m->batch = m->max_steps = m->steps = 0;
+}
+
+HNDEF hn_status hn_lstm_setup(hn_lstm *m, int batch, int max_steps)
+{
+    struct hn__lstm_work *w;
+    size_t n, widest;
+    uintptr_t addr;
+    unsigned char *raw;
+    hn_lstm_free(m);
+    if (batch < 1 || max_steps < 1)
+        return hn__fail(HN_ERR_ARG, "batch %d and steps %d must be positive", batch,
+                        max_steps);
+    /* hn_sgemm takes int sizes: T * B rows of up to 12 * max(H, Z) floats
+       must stay addressable by int arithmetic. */
+    widest = 12 * (size_t)HN__MAX(m->cfg.hidden, m->cfg.hyper_embed) + m->cfg.input;
+    if ((size_t)batch * (size_t)max_steps > (size_t)INT_MAX / widest)
+        return hn__fail(HN_ERR_LIMIT, "batch %d x steps %d is too large", batch, max_steps);
+    w = (struct hn__lstm_work *)hn__calloc(1, sizeof *w);
+    if (!w) return HN_ERR_NOMEM;
+    m->batch = batch;
+    m->max_steps = max_steps;
+    n = hn__lstm_carve(m, w, NULL);
+    raw = (unsigned char *)hn__calloc(n + 16, sizeof(float));
+    if (!raw) {
+        HN_FREE(w);
+        m->batch = m->max_steps = 0;
+        return HN_ERR_NOMEM;
+    }
+    w->block = raw;
+    w->gemm_bytes = hn__lstm_gemm_bytes(&m->cfg, batch, max_steps);
+    w->gemm_ws = hn__alloc(w->gemm_bytes);
+    if (!w->gemm_ws) {
+        HN_FREE(raw);
+        HN_FREE(w);
+        m->batch = m->max_steps = 0;
+        return HN_ERR_NOMEM;
+    }
+    addr = ((uintptr_t)raw + 63u) & ~(uintptr_t)63u;
+    hn__lstm_carve(m, w, (float *)(void *)(raw + (addr - (uintptr_t)raw)));
+    m->w = w;
+    return HN_OK;
+}
+
+HNDEF void hn_lstm_reset_state(hn_lstm *m)
+{
+    if (m->state) memset(m->state, 0, m->state_size * sizeof(float));
+}
+
+/* One step of one core for batch row b, once k->a holds the row's gate
+   inputs: layer norm, nonlinearities, the new cell and output. */
+static void hn__core_step(hn__lstm_core *k, float forget_bias, int B, int t, int b)
+{
+    const int n = k->n;
+    const size_t r = (size_t)t * B + b;
+    const float *a = k->a + r * 4 * n;
+    const float *cp = k->cs + r * n;
+    const float *mask = k->mask ? k->mask + r * n : NULL;
+    float *act = k->act + r * 4 * n;
+    float *c = k->cs + (r + B) * n, *h = k->hs + (r + B) * n, *tc = k->tc + r * n;
+    int y, j;
+
+    /* u = LN(a) * gain + bias per gate, or a itself */
+    if (k->ln) {
+        float *xhat = k->xhat + r * 4 * n;
+        for (y = 0; y < 4; y++) {
+            k->rstd[r * 4 + y] = hn__ln_row(a + y * n, xhat + y * n, n);
+            for (j = y * n; j < (y + 1) * n; j++) act[j] = k->gain[j] * xhat[j] + k->bias[j];
+        }
+    } else {
+        memcpy(act, a, (size_t)4 * n * sizeof(float));
+    }
+
+    /* c = sigmoid(f + fb) * c_prev + sigmoid(i) * drop(tanh(g)) */
+    for (j = 0; j < n; j++) {
+        float i = hn__sigmoidf(act[j]);
+        float g = HN_TANHF(act[n + j]);
+        float f = hn__sigmoidf(act[2 * n + j] + forget_bias);
+        act[j] = i;
+        act[n + j] = g;
+        act[2 * n + j] = f;
+        act[3 * n + j] = hn__sigmoidf(act[3 * n + j]);
+        c[j] = f * cp[j] + i * g * (mask ? mask[j] : 1.0f);
+    }
+
+    /* h = sigmoid(o) * tanh(LN(c)) */
+    if (k->ln) {
+        float *chat = k->chat + r * n;
+        k->crstd[r] = hn__ln_row(c, chat, n);
+        for (j = 0; j < n; j++) tc[j] = HN_TANHF(k->cgain[j] * chat[j] + k->cbias[j]);
+    } else {
+        for (j = 0; j < n; j++) tc[j] = HN_TANHF(c[j]);
+    }
+    for (j = 0; j < n; j++) h[j] = act[3 * n + j] * tc[j];
+}
+
+/* Backward of hn__core_step for row b. dh is the full gradient of h_t; dc
+   holds the gradient of c_t from step t + 1 and leaves with that of
+   c_{t-1}. The gradient of the gate inputs a replaces a. */
+static void hn__core_back(hn__lstm_core *k, int B, int t, int b, const float *dh,
+                          float *dc)
+{
+    const int n = k->n;
+    const size_t r = (size_t)t * B + b;
+    const float *act = k->act + r * 4 * n, *tc = k->tc + r * n, *cp = k->cs + r * n;
+    const float *mask = k->mask ? k->mask + r * n : NULL;
+    float *s = k->a + r * 4 * n;
+    float *du = k->ln ? k->du + r * 4 * n : s;
+    int y, j;
+
+    /* through h = o * tanh(l), l = LN(c) */
+    if (k->ln) {
+        float *dcl = k->dcl + r * n;
+        for (j = 0; j < n; j++) dcl[j] = dh[j] * act[3 * n + j] * (1.0f - tc[j] * tc[j]);
+        hn__ln_row_backward(k->chat + r * n, dcl, k->cgain, k->crstd[r], dc, n, 1);
+    } else {
+        for (j = 0; j < n; j++) dc[j] += dh[j] * act[3 * n + j] * (1.0f - tc[j] * tc[j]);
+    }
+
+    /* through the gates' nonlinearities and c = f c_prev + i g m */
+    for (j = 0; j < n; j++) {
+        float i = act[j], g = act[n + j], f = act[2 * n + j], o = act[3 * n + j];
+        float d = dc[j], mj = mask ? mask[j] : 1.0f;
+        du[j] = d * g * mj * i * (1.0f - i);
+        du[n + j] = d * i * mj * (1.0f - g * g);
+        du[2 * n + j] = d * cp[j] * f * (1.0f - f);
+        du[3 * n + j] = dh[j] * tc[j] * o * (1.0f - o);
+        dc[j] = d * f;
+    }
+
+    /* through the gates' layer norms */
+    if (k->ln)
+        for (y = 0; y < 4; y++)
+            hn__ln_row_backward(k->xhat + r * 4 * n + y * n, du + y * n, k->gain + y * n,
+                                k->rstd[r * 4 + y], s + y * n, n, 0);
+}
+
+/* The HyperLSTM's main-cell gate inputs for row b (appendix A.2.2):
+   a(y) = d_h(y) * (W_h h_{t-1}) + d_x(y) * (W_x x_t) + W_bz z_b + b0, with
+   d_x(y) = W_xz(y) z_x(y) and d_h(y) = W_hz(y) z_h(y). With Z of 4 to 16
+   these small products are cheaper inline than as GEMM calls. */
+static void hn__hyper_scale(struct hn__lstm_work *w, const float *bz, const float *wxz,
+                            const float *whz, const float *wbz, const float *b0,
+                            int H, int Z, int B, int t, int b)
+{
+    const size_t r = (size_t)t * B + b;
+    float *z = w->z + r * 12 * Z;
+    float *sx = w->sx + r * 4 * H, *sh = w->sh + r * 4 * H, *a = w->main.a + r * 4 * H;
+    const float *wxx = w->wxx + r * 4 * H, *whh = w->whh + r * 4 * H;
+    int y, k, j;
+    for (k = 0; k < 8 * Z; k++) z[k] += bz[k];
+    for (y = 0; y < 4; y++) {
+        float *sxy = sx + y * H, *shy = sh + y * H, *ay = a + y * H;
+        memset(sxy, 0, (size_t)H * sizeof(float));
+        memset(shy, 0, (size_t)H * sizeof(float));
+        memcpy(ay, b0 + y * H, (size_t)H * sizeof(float));
+        for (k = 0; k < Z; k++) {
+            const size_t row = (size_t)(y * Z + k) * H;
+            float zx = z[y * Z + k], zh = z[4 * Z + y * Z + k], zb = z[8 * Z + y * Z + k];
+            for (j = 0; j < H; j++) {
+                sxy[j] += zx * wxz[row + j];
+                shy[j] += zh * whz[row + j];
+                ay[j] += zb * wbz[row + j];
+            }
+        }
+        for (j = 0; j < H; j++) ay[j] += shy[j] * whh[y * H + j] + sxy[j] * wxx[y * H + j];
+    }
+}
+
+/* Backward of hn__hyper_scale for row b, given s = dL/da in main.a. Leaves
+   dz, and, in place of the forward values: wxx <- s * W_x x (the gradient
+   of d_x), whh <- s * W_h h (of d_h), sx <- s * d_x (of W_x x),
+   sh <- s * d_h (of W_h h). */
+static void hn__hyper_scale_back(struct hn__lstm_work *w, const float *wxz,
+                                 const float *whz, const float *wbz, int H, int Z,
+                                 int B, int t, int b)
+{
+    const size_t r = (size_t)t * B + b;
+    const float *s = w->main.a + r * 4 * H;
+    float *dz = w->dz + r * 12 * Z;
+    float *wxx = w->wxx + r * 4 * H, *whh = w->whh + r * 4 * H;
+    float *sx = w->sx + r * 4 * H, *sh = w->sh + r * 4 * H;
+    int y, k, j;
+    for (j = 0; j < 4 * H; j++) {
+        float sj = s[j];
+        wxx[j] *= sj;
+        whh[j] *= sj;
+        sx[j] *= sj;
+        sh[j] *= sj;
+    }
+    for (y = 0; y < 4; y++) {
+        for (k = 0; k < Z; k++) {
+            const size_t row = (size_t)(y * Z + k) * H;
+            float ax = 0.0f, ah = 0.0f, ab = 0.0f;
+            for (j = 0; j < H; j++) {
+                ax += wxx[y * H + j] * wxz[row + j];
+                ah += whh[y * H + j] * whz[row + j];
+                ab += s[y * H + j] * wbz[row + j];
+            }
+            dz[y * Z + k] = ax;
+            dz[4 * Z + y * Z + k] = ah;
+            dz[8 * Z + y * Z + k] = ab;
+        }
+    }
+}
+
+/* Point the cores at this store's layer norm parameters. */
+static void hn__lstm_bind(hn_lstm *m, const hn_params *ps)
+{
+    struct hn__lstm_work *w = m->w;
+    w->forget_bias = m->cfg.forget_bias;
+    if (m->ln_g >= 0) {
+        w->main.gain = hn_params_data(ps, m->ln_g);
+        w->main.bias = hn_params_data(ps, m->ln_b);
+        w->main.cgain = hn_params_data(ps, m->lnc_g);
+        w->main.cbias = hn_params_data(ps, m->lnc_b);
+    }
+    if (m->hln_g >= 0) {
+        w->hyp.gain = hn_params_data(ps, m->hln_g);
+        w->hyp.bias = hn_params_data(ps, m->hln_b);
+        w->hyp.cgain = hn_params_data(ps, m->hlnc_g);
+        w->hyp.cbias = hn_params_data(ps, m->hlnc_b);
+    }
+}
+
+/* rows x cols matrix, every row set to v (a bias before a GEMM adds to it). */
+static void hn__fill_rows(float *x, size_t rows, int cols, const float *v)
+{
+    size_t i;
+    for (i = 0; i < rows; i++) memcpy(x + i * cols, v, (size_t)cols * sizeof(float));
+}
+
+/* Recurrent dropout masks for a whole call, drawn in one serial pass so
+   the stream does not depend on the thread count. */
+static void hn__dropout_masks(hn_rng *rng, float *mask, size_t n, float drop)
+{
+    float keep_scale = 1.0f / (1.0f - drop);
+    size_t i;
+    for (i = 0; i < n; i++) mask[i] = hn_rng_uniform(rng) < drop ? 0.0f : keep_scale;
+}
+
+HNDEF void hn_lstm_forward(hn_lstm *m, const hn_params *ps, int steps,
+                           const float *x, float *h_out, hn_rng *rng)
+{
+    struct hn__lstm_work *w = m->w;
+    hn__lstm_core *mc = &w->main, *hc = &w->hyp;
+    const int B = m->batch, E = m->cfg.input, H = m->cfg.hidden;
+    const int Hh = m->cfg.hyper_hidden, Z = m->cfg.hyper_embed, T = steps;
+    const int TB = T * B, G = 4 * H, Gh = 4 * Hh;
+    const size_t BH = (size_t)B * H, BHh = (size_t)B * Hh;
+    const float *wx = hn_params_data(ps, m->wx), *wh = hn_params_data(ps, m->wh);
+    int t, b;
+    HN_ASSERT(w && steps >= 1 && steps <= m->max_steps);
+    m->steps = T;
+    hn__lstm_bind(m, ps);
+    memcpy(w->x, x, (size_t)TB * E * sizeof(float));
+
+    /* the carried state becomes slot 0; dropout masks for every step */
+    memcpy(mc->hs, m->state, BH * sizeof(float));
+    memcpy(mc->cs, m->state + BH, BH * sizeof(float));
+    mc->mask = hc->mask = NULL;
+    if (rng && m->cfg.drop > 0.0f) {
+        mc->mask = mc->maskbuf;
+        hn__dropout_masks(rng, mc->mask, (size_t)TB * H, m->cfg.drop);
+    }
+
+    if (m->wz < 0) {
+        /* LSTM: W_x x_t + b for every step in one product, then per step
+           the recurrent product and one elementwise pass. */
+        if (m->b >= 0) hn__fill_rows(mc->a, (size_t)TB, G, hn_params_data(ps, m->b));
+        hn__lstm_gemm(w, 0, 0, TB, G, E, 1.0f, x, E, wx, G, m->b >= 0 ? 1.0f : 0.0f, mc->a, G);
+        for (t = 0; t < T; t++) {
+            hn__lstm_gemm(w, 0, 0, B, G, H, 1.0f, mc->hs + t * BH, H, wh, G, 1.0f,
+                     mc->a + (size_t)t * B * G, G);
+#ifdef _OPENMP
+#pragma omp parallel for schedule(static) if (B * G >= HN__LSTM_OMP_MIN)
+#endif
+            for (b = 0; b < B; b++) hn__core_step(mc, w->forget_bias, B, t, b);
+        }
+    } else {
+        const float *hwh = hn_params_data(ps, m->hwh), *hwhh = hn_params_data(ps, m->hwhh);
+        const float *wz = hn_params_data(ps, m->wz), *bz = hn_params_data(ps, m->bz);
+        const float *wxz = hn_params_data(ps, m->wxz), *whz = hn_params_data(ps, m->whz);
+        const float *wbz = hn_params_data(ps, m->wbz), *b0 = hn_params_data(ps, m->b);
+        memcpy(hc->hs, m->state + 2 * BH, BHh * sizeof(float));
+        memcpy(hc->cs, m->state + 2 * BH + BHh, BHh * sizeof(float));
+        if (mc->mask) {
+            hc->mask = hc->maskbuf;
+            hn__dropout_masks(rng, hc->mask, (size_t)TB * Hh, m->cfg.drop);
+        }
+
+        /* input products of both cells for every step */
+        hn__lstm_gemm(w, 0, 0, TB, G, E, 1.0f, x, E, wx, G, 0.0f, w->wxx, G);
+        if (m->hb >= 0) hn__fill_rows(hc->a, (size_t)TB, Gh, hn_params_data(ps, m->hb));
+        hn__lstm_gemm(w, 0, 0, TB, Gh, E, 1.0f, x, E, hn_params_data(ps, m->hwx), Gh,
+                 m->hb >= 0 ? 1.0f : 0.0f, hc->a, Gh);
+
+        for (t = 0; t < T; t++) {
+            float *ha = hc->a + (size_t)t * B * Gh;
+
+            /* the hyper cell reads [x_t; h_{t-1}] and its own h^_{t-1} */
+            hn__lstm_gemm(w, 0, 0, B, Gh, H, 1.0f, mc->hs + t * BH, H, hwh, Gh, 1.0f, ha, Gh);
+            hn__lstm_gemm(w, 0, 0, B, Gh, Hh, 1.0f, hc->hs + t * BHh, Hh, hwhh, Gh, 1.0f, ha, Gh);
+#ifdef _OPENMP
+#pragma omp parallel for schedule(static) if (B * Gh >= HN__LSTM_OMP_MIN)
+#endif
+            for (b = 0; b < B; b++) hn__core_step(hc, w->forget_bias, B, t, b);
+
+            /* z = W h^_t (biases added in hn__hyper_scale), W_h h_{t-1} */
+            hn__lstm_gemm(w, 0, 0, B, 12 * Z, Hh, 1.0f, hc->hs + (t + 1) * BHh, Hh, wz, 12 * Z,
+                     0.0f, w->z + (size_t)t * B * 12 * Z, 12 * Z);
+            hn__lstm_gemm(w, 0, 0, B, G, H, 1.0f, mc->hs + t * BH, H, wh, G, 0.0f,
+                     w->whh + (size_t)t * B * G, G);
+
+            /* the main cell, scaled row by row */
+#ifdef _OPENMP
+#pragma omp parallel for schedule(static) if (B * G >= HN__LSTM_OMP_MIN)
+#endif
+            for (b = 0; b < B; b++) {
+                hn__hyper_scale(w, bz, wxz, whz, wbz, b0, H, Z, B, t, b);
+                hn__core_step(mc, w->forget_bias, B, t, b);
+            }
+        }
+        memcpy(m->state + 2 * BH, hc->hs + (size_t)T * BHh, BHh * sizeof(float));
+        memcpy(m->state + 2 * BH + BHh, hc->cs + (size_t)T * BHh, BHh * sizeof(float));
+    }
+    memcpy(m->state, mc->hs + (size_t)T * BH, BH * sizeof(float));
+    memcpy(m->state + BH, mc->cs + (size_t)T * BH, BH * sizeof(float));
+    if (h_out) memcpy(h_out, mc->hs + BH, (size_t)T * BH * sizeof(float));
+}
+
+/* Sum over rows of a rows x cols matrix, added into out (row order fixed,
+   so the result does not depend on threads). */
+static void hn__colsum_add(const float *x, size_t rows, int cols, int ld, float *out)
+{
+    size_t i;
+    int j;
+    for (i = 0; i < rows; i++)
+        for (j = 0; j < cols; j++) out[j] += x[i * ld + j];
+}
+
+/* out[j] += sum over rows of x[i][j] * y[i][j] */
+static void hn__coldot_add(const float *x, const float *y, size_t rows, int cols,
+                           float *out)
+{
+    size_t i;
+    int j;
+    for (i = 0; i < rows; i++)
+        for (j = 0; j < cols; j++) out[j] += x[i * cols + j] * y[i * cols + j];
+}
+
+/* Gradients of one core's layer norm gains and biases, all steps at once. */
+static void hn__core_ln_grads(const hn__lstm_core *k, hn_params *ps, int g, int bb,
+                              int cg, int cb, size_t TB)
+{
+    if (!k->ln) return;
+    hn__coldot_add(k->du, k->xhat, TB, 4 * k->n, hn_params_grad(ps, g));
+    hn__colsum_add(k->du, TB, 4 * k->n, 4 * k->n, hn_params_grad(ps, bb));
+    hn__coldot_add(k->dcl, k->chat, TB, k->n, hn_params_grad(ps, cg));
+    hn__colsum_add(k->dcl, TB, k->n, k->n, hn_params_grad(ps, cb));
+}
+
+HNDEF void hn_lstm_backward(hn_lstm *m, hn_params *ps, const float *dh_out, float *dx)
+{
+    struct hn__lstm_work *w = m->w;
+    hn__lstm_core *mc = &w->main, *hc = &w->hyp;
+    const int B = m->batch, E = m->cfg.input, H = m->cfg.hidden;
+    const int Hh = m->cfg.hyper_hidden, Z = m->cfg.hyper_embed, T = m->steps;
+    const int TB = T * B, G = 4 * H, Gh = 4 * Hh;
+    const size_t BH = (size_t)B * H, BHh = (size_t)B * Hh;
+    const float *wx = hn_params_data(ps, m->wx), *wh = hn_params_data(ps, m->wh);
+    int hyper = m->wz >= 0, t, b, y;
+    HN_ASSERT(w && T >= 1);
+    hn__lstm_bind(m, ps);
+    memset(mc->dh, 0, BH * sizeof(float));
+    memset(mc->dc, 0, BH * sizeof(float));
+    if (hyper) {
+        memset(hc->dh, 0, BHh * sizeof(float));
+        memset(hc->dc, 0, BHh * sizeof(float));
+    }
+
+    /* Back through time. Only the products that carry the gradient to the
+       previous step are done here; weight gradients wait for the end. */
+    for (t = T - 1; t >= 0; t--) {
+        const float *wxz = hyper ? hn_params_data(ps, m->wxz) : NULL;
+        const float *whz = hyper ? hn_params_data(ps, m->whz) : NULL;
+        const float *wbz = hyper ? hn_params_data(ps, m->wbz) : NULL;
+#ifdef _OPENMP
+#pragma omp parallel for schedule(static) if (B * G >= HN__LSTM_OMP_MIN)
+#endif
+        for (b = 0; b < B; b++) {
+            float *dh = mc->dh + (size_t)b * H;
+            const float *dho = dh_out + ((size_t)t * B + b) * H;
+            int j;
+            for (j = 0; j < H; j++) dh[j] += dho[j];
+            hn__core_back(mc, B, t, b, dh, mc->dc + (size_t)b * H);
+            if (hyper) hn__hyper_scale_back(w, wxz, whz, wbz, H, Z, B, t, b);
+        }
+        if (!hyper) {
+            hn__lstm_gemm(w, 0, 1, B, H, G, 1.0f, mc->a + (size_t)t * B * G, G, wh, G, 0.0f,
+                     mc->dh, H);
+            continue;
+        }
+        hn__lstm_gemm(w, 0, 1, B, H, G, 1.0f, w->sh + (size_t)t * B * G, G, wh, G, 0.0f, mc->dh, H);
+
+        /* into the hyper cell through z, then to h_{t-1} and h^_{t-1} */
+        hn__lstm_gemm(w, 0, 1, B, Hh, 12 * Z, 1.0f, w->dz + (size_t)t * B * 12 * Z, 12 * Z,
+                 hn_params_data(ps, m->wz), 12 * Z, 1.0f, hc->dh, Hh);
+#ifdef _OPENMP
+#pragma omp parallel for schedule(static) if (B * Gh >= HN__LSTM_OMP_MIN)
+#endif
+        for (b = 0; b < B; b++)
+            hn__core_back(hc, B, t, b, hc->dh + (size_t)b * Hh, hc->dc + (size_t)b * Hh);
+        hn__lstm_gemm(w, 0, 1, B, H, Gh, 1.0f, hc->a + (size_t)t * B * Gh, Gh,
+                 hn_params_data(ps, m->hwh), Gh, 1.0f, mc->dh, H);
+        hn__lstm_gemm(w, 0, 1, B, Hh, Gh, 1.0f, hc->a + (size_t)t * B * Gh, Gh,
+                 hn_params_data(ps, m->hwhh), Gh, 0.0f, hc->dh, Hh);
+    }
+
+    /* gradient with respect to the starting state */
+    memcpy(m->dstate, mc->dh, BH * sizeof(float));
+    memcpy(m->dstate + BH, mc->dc, BH * sizeof(float));
+    if (hyper) {
+        memcpy(m->dstate + 2 * BH, hc->dh, BHh * sizeof(float));
+        memcpy(m->dstate + 2 * BH + BHh, hc->dc, BHh * sizeof(float));
+    }
+
+    /* Weight gradients over all steps at once: T * B rows per product.
+       The rows of slots 0..T-1 of hs are h_{t-1} for every step. */
+    {
+        const float *gx = hyper ? w->sx : mc->a;   /* gradient of W_x x_t */
+        const float *gh = hyper ? w->sh : mc->a;   /* gradient of W_h h_{t-1} */
+        hn__lstm_gemm(w, 1, 0, E, G, TB, 1.0f, w->x, E, gx, G, 1.0f, hn_params_grad(ps, m->wx), G);
+        hn__lstm_gemm(w, 1, 0, H, G, TB, 1.0f, mc->hs, H, gh, G, 1.0f, hn_params_grad(ps, m->wh), G);
+        if (m->b >= 0) hn__colsum_add(mc->a, (size_t)TB, G, G, hn_params_grad(ps, m->b));
+        if (dx) hn__lstm_gemm(w, 0, 1, TB, E, G, 1.0f, gx, G, wx, G, 1.0f, dx, E);
+        hn__core_ln_grads(mc, ps, m->ln_g, m->ln_b, m->lnc_g, m->lnc_b, (size_t)TB);
+    }
+    if (!hyper) return;
+
+    /* the scalings: W_xz(y) += z_x(y)^T (s * W_x x), and alike */
+    for (y = 0; y < 4; y++) {
+        size_t blk = (size_t)y * Z * H;
+        hn__lstm_gemm(w, 1, 0, Z, H, TB, 1.0f, w->z + y * Z, 12 * Z, w->wxx + y * H, G, 1.0f,
+                 hn_params_grad(ps, m->wxz) + blk, H);
+        hn__lstm_gemm(w, 1, 0, Z, H, TB, 1.0f, w->z + 4 * Z + y * Z, 12 * Z, w->whh + y * H, G,
+                 1.0f, hn_params_grad(ps, m->whz) + blk, H);
+        hn__lstm_gemm(w, 1, 0, Z, H, TB, 1.0f, w->z + 8 * Z + y * Z, 12 * Z, mc->a + y * H, G,
+                 1.0f, hn_params_grad(ps, m->wbz) + blk, H);
+    }
+    hn__lstm_gemm(w, 1, 0, Hh, 12 * Z, TB, 1.0f, hc->hs + BHh, Hh, w->dz, 12 * Z, 1.0f,
+             hn_params_grad(ps, m->wz), 12 * Z);
+    hn__colsum_add(w->dz, (size_t)TB, 8 * Z, 12 * Z, hn_params_grad(ps, m->bz));
+
+    /* the hyper cell's own weights and its share of dx */
+    hn__lstm_gemm(w, 1, 0, E, Gh, TB, 1.0f, w->x, E, hc->a, Gh, 1.0f, hn_params_grad(ps, m->hwx), Gh);
+    hn__lstm_gemm(w, 1, 0, H, Gh, TB, 1.0f, mc->hs, H, hc->a, Gh, 1.0f, hn_params_grad(ps, m->hwh),
+             Gh);
+    hn__lstm_gemm(w, 1, 0, Hh, Gh, TB, 1.0f, hc->hs, Hh, hc->a, Gh, 1.0f,
+             hn_params_grad(ps, m->hwhh), Gh);
+    if (m->hb >= 0) hn__colsum_add(hc->a, (size_t)TB, Gh, Gh, hn_params_grad(ps, m->hb));
+    if (dx)
+        hn__lstm_gemm(w, 0, 1, TB, E, Gh, 1.0f, hc->a, Gh, hn_params_data(ps, m->hwx), Gh, 1.0f, dx, E);
+    hn__core_ln_grads(hc, ps, m->hln_g, m->hln_b, m->hlnc_g, m->hlnc_b, (size_t)TB);
+}
+
+HNDEF hn_status hn_charlm_declare(hn_charlm *m, hn_params *ps, int vocab,
+                                  const hn_lstm_config *cell)
+{
+    hn_status st;
+    int shape[2];
+    memset(m, 0, sizeof *m);
+    m->emb = m->out_w = m->out_b = -1;
+    if (vocab < 2 || vocab > (1 << 20))
+        return hn__fail(HN_ERR_ARG, "vocabulary of %d symbols (2 to 2^20 allowed)", vocab);
+    m->vocab = vocab;
+    m->embed = cell->input;
+    if ((st = hn_lstm_declare(&m->rnn, cell, ps, "rnn")) != HN_OK) return st;
+    shape[0] = vocab;
+    shape[1] = cell->input;
+    if ((m->emb = hn_params_add(ps, "embed", 2, shape)) < 0) return hn__err_status;
+    shape[1] = cell->hidden;
+    if ((m->out_w = hn_params_add(ps, "out.w", 2, shape)) < 0 ||
+        (m->out_b = hn_params_add(ps, "out.b", 1, shape)) < 0)
+        return hn__err_status;
+    return HN_OK;
+}
+
+HNDEF hn_status hn_charlm_init(hn_charlm *m, hn_params *ps, uint64_t seed)
+{
+    hn_rng rng;
+    hn_status st = hn_lstm_init(&m->rnn, ps, seed);
+    if (st != HN_OK) return st;
+    /* a separate stream, so the cell's draws do not shift these */
+    hn_rng_seed(&rng, seed ^ UINT64_C(0x9e3779b97f4a7c15));
+    hn_rng_fill_normal(&rng, hn_params_data(ps, m->emb),
+                       (size_t)m->vocab * m->embed, 0.0f, 1.0f);
+    hn_rng_fill_normal(&rng, hn_params_data(ps, m->out_w),
+                       (size_t)m->vocab * m->rnn.cfg.hidden, 0.0f,
+                       1.0f / HN_SQRTF((float)m->rnn.cfg.hidden));
+    hn__fill(hn_params_data(ps, m->out_b), (size_t)m->vocab, 0.0f);
+    return HN_OK;
+}
+
+HNDEF void hn_charlm_free(hn_charlm *m)
+{
+    hn_lstm_free(&m->rnn);
+    HN_FREE(m->tokens);
+    HN_FREE(m->x);
+    m->tokens = m->targets = NULL;
+    m->x = m->dx = m->h = m->dh = m->logits = m->probs = NULL;
+    m->batch = m->max_steps = 0;
+}
+
+HNDEF void hn_charlm_twin(hn_charlm *dst, const hn_charlm *src)
+{
+    *dst = *src;
+    dst->rnn.w = NULL;
+    dst->rnn.state = dst->rnn.dstate = NULL;
+    dst->rnn.state_size = 0;
+    dst->rnn.batch = dst->rnn.max_steps = dst->rnn.steps = 0;
+    dst->tokens = dst->targets = NULL;
+    dst->x = dst->dx = dst->h = dst->dh = dst->logits = dst->probs = NULL;
+    dst->batch = dst->max_steps = dst->steps = 0;
+}
+
+HNDEF hn_status hn_charlm_setup(hn_charlm *m, int batch, int max_steps)
+{
+    size_t rows, E = (size_t)m->embed, H = (size_t)m->rnn.cfg.hidden;
+    size_t V = (size_t)m->vocab, per;
+    hn_status st;
+    hn_charlm_free(m);
+    if ((st = hn_lstm_setup(&m->rnn, batch, max_steps)) != HN_OK) return st;
+    rows = (size_t)batch * max_steps;
+    per = 2 * E + 2 * H + 2 * V;
+    if (rows > (size_t)INT_MAX / per) {
+        hn_lstm_free(&m->rnn);
+        return hn__fail(HN_ERR_LIMIT, "batch %d x steps %d is too large", batch, max_steps);
+    }
+    m->tokens = (int *)hn__calloc(2 * rows, sizeof(int));
+    m->x = (float *)hn__calloc(rows * per, sizeof(float));
+    if (!m->tokens || !m->x) {
+        hn_charlm_free(m);
+        return HN_ERR_NOMEM;
+    }
+    m->targets = m->tokens + rows;
+    m->dx = m->x + rows * E;
+    m->h = m->dx + rows * E;
+    m->dh = m->h + rows * H;
+    m->logits = m->dh + rows * H;
+    m->probs = m->logits + rows * V;
+    m->batch = batch;
+    m->max_steps = max_steps;
+    return HN_OK;
+}
+
+HNDEF float hn_charlm_forward(hn_charlm *m, const hn_params *ps, const int *tokens,
+                              const int *targets, int steps, hn_rng *rng,
+                              int *ncorrect)
+{
+    const int n = steps * m->batch, E = m->embed, V = m->vocab;
+    const float *emb = hn_params_data(ps, m->emb);
+    int i, nc = 0;
+    float loss;
+    HN_ASSERT(steps >= 1 && steps <= m->max_steps);
+    m->steps = steps;
+
+    /* embedding: x[r] = E[token r] */
+    for (i = 0; i < n; i++) {
+        HN_ASSERT(tokens[i] >= 0 && tokens[i] < V);
+        m->tokens[i] = tokens[i];
+        memcpy(m->x + (size_t)i * E, emb + (size_t)tokens[i] * E, (size_t)E * sizeof(float));
+    }
+    hn_lstm_forward(&m->rnn, ps, steps, m->x, m->h, rng);
+    hn_linear_forward(n, m->rnn.cfg.hidden, V, m->h, hn_params_data(ps, m->out_w),
+                      hn_params_data(ps, m->out_b), m->logits);
+    if (!targets) return 0.0f;
+    memcpy(m->targets, targets, (size_t)n * sizeof(int));
+    loss = hn_softmax_xent_forward(n, V, m->logits, m->targets, m->probs, &nc);
+    if (ncorrect) *ncorrect += nc;
+    return loss;
+}
+
+HNDEF void hn_charlm_backward(hn_charlm *m, hn_params *ps)
+{
+    const int n = m->steps * m->batch, E = m->embed, V = m->vocab;
+    const int H = m->rnn.cfg.hidden;
+    float *demb = hn_params_grad(ps, m->emb);
+    int i, j;
+
+    /* softmax and output layer; dlogits reuses the logits buffer */
+    memset(m->logits, 0, (size_t)n * V * sizeof(float));
+    hn_softmax_xent_backward(n, V, m->probs, m->targets, 1.0f, m->logits);
+    memset(m->dh, 0, (size_t)n * H * sizeof(float));
+    hn_linear_backward(n, H, V, m->h, hn_params_data(ps, m->out_w), m->logits, m->dh,
+                       hn_params_grad(ps, m->out_w), hn_params_grad(ps, m->out_b));
+
+    /* the cell, then the embedding rows that were looked up */
+    memset(m->dx, 0, (size_t)n * E * sizeof(float));
+    hn_lstm_backward(&m->rnn, ps, m->dh, m->dx);
+    for (i = 0; i < n; i++) {
+        float *row = demb + (size_t)m->tokens[i] * E;
+        const float *d = m->dx + (size_t)i * E;
+        for (j = 0; j < E; j++) row[j] += d[j];
+    }
+}
 
 /* ---- end of recurrent implementation ---- */
 
@@ -1395,18 +6106,16 @@ HNDEF void hn_sgemm(int trans_a, int trans_b, int m, int n, int k, float alpha,
    Inflate implementation
    ======================================================================== */
 
-/* Little-endian 16- and 64-bit loads for the deflate formats. The 64-bit
-   one feeds the bit buffer; compilers turn the byte assembly into a single
-   load on little-endian hosts. */
-static unsigned hn__load_u16le(const unsigned char *p)
-{
-    return (unsigned)p[0] | (unsigned)p[1] << 8;
-}
-
-static uint64_t hn__load_u64le(const unsigned char *p)
-{
-    return (uint64_t)hn__load_u32le(p) | (uint64_t)hn__load_u32le(p + 4) << 32;
-}
+/* The 64-bit little-endian load feeds the bit buffer once per symbol, so on
+   hosts known to be little-endian it is a plain memcpy, which every compiler
+   makes one load (the byte assembly is not always recognised, nor inlined). */
+#if defined(__BYTE_ORDER__) && defined(__ORDER_LITTLE_ENDIAN__) && \
+    __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define HN__LOAD_U64LE(v, p) memcpy(&(v), (p), 8)
+#else
+#define HN__LOAD_U64LE(v, p) \
+    ((v) = (uint64_t)hn__load_u32le(p) | (uint64_t)hn__load_u32le((p) + 4) << 32)
+#endif
 
 /* ---- checksums ---- */
 
@@ -1780,19 +6489,61 @@ static const uint32_t hn__crc_table[8][256] = {
     }
 };
 
+/* One slicing-by-8 step: the CRC register c advanced over p[0..8). */
+#define HN__CRC_STEP(t, c, p)                                                \
+    do {                                                                     \
+        uint64_t w_;                                                         \
+        uint32_t lo_, hi_;                                                   \
+        HN__LOAD_U64LE(w_, p);                                               \
+        lo_ = (c) ^ (uint32_t)w_;                                            \
+        hi_ = (uint32_t)(w_ >> 32);                                          \
+        (c) = t[7][lo_ & 0xff] ^ t[6][(lo_ >> 8) & 0xff] ^                   \
+              t[5][(lo_ >> 16) & 0xff] ^ t[4][lo_ >> 24] ^ t[3][hi_ & 0xff] ^ \
+              t[2][(hi_ >> 8) & 0xff] ^ t[1][(hi_ >> 16) & 0xff] ^           \
+              t[0][hi_ >> 24];                                               \
+    } while (0)
+
+/* a * b mod P for CRC registers (bit 31 is the x^0 coefficient, as the
+   reflected CRC keeps it): add b * x^k for each x^k in a, stepping b up
+   by x each time, x * x^31 wrapping around to P's low terms. */
+static uint32_t hn__crc_mulmod(uint32_t a, uint32_t b)
+{
+    uint32_t prod = 0;
+    int i;
+    for (i = 31; i >= 0; i--) {
+        prod ^= b & (0u - (a >> i & 1u));
+        b = (b >> 1) ^ (0xedb88320u & (0u - (b & 1u)));
+    }
+    return prod;
+}
+
+/* Long inputs go as three interleaved streams over consecutive blocks, so
+   three lookup chains overlap instead of waiting on each other. The CRC
+   register is linear: crc(r, A B) = crc(r, A) * x^(8 |B|) ^ crc(0, B), and
+   HN__CRC_SHIFT = x^(8 * HN__CRC_BLOCK) mod P (reflected) does the
+   multiplication by x^(8 |B|): it is the register that 2048 zero bytes
+   leave behind when it starts as 0x80000000, the polynomial 1. */
+#define HN__CRC_BLOCK 2048
+#define HN__CRC_SHIFT 0x4d47bae0u
+
 HNDEF uint32_t hn_crc32(uint32_t crc, const void *data, size_t len)
 {
     const unsigned char *p = (const unsigned char *)data;
     const uint32_t (*t)[256] = hn__crc_table;
     uint32_t c = ~crc;
-    while (len >= 8) {
-        uint32_t lo = c ^ hn__load_u32le(p), hi = hn__load_u32le(p + 4);
-        c = t[7][lo & 0xff] ^ t[6][(lo >> 8) & 0xff] ^ t[5][(lo >> 16) & 0xff] ^
-            t[4][lo >> 24] ^ t[3][hi & 0xff] ^ t[2][(hi >> 8) & 0xff] ^
-            t[1][(hi >> 16) & 0xff] ^ t[0][hi >> 24];
-        p += 8;
-        len -= 8;
+    while (len >= 3 * HN__CRC_BLOCK) {
+        uint32_t c1 = 0, c2 = 0;
+        size_t i;
+        for (i = 0; i < HN__CRC_BLOCK; i += 8) {
+            HN__CRC_STEP(t, c, p + i);
+            HN__CRC_STEP(t, c1, p + HN__CRC_BLOCK + i);
+            HN__CRC_STEP(t, c2, p + 2 * HN__CRC_BLOCK + i);
+        }
+        c = hn__crc_mulmod(hn__crc_mulmod(c, HN__CRC_SHIFT) ^ c1, HN__CRC_SHIFT) ^ c2;
+        p += 3 * HN__CRC_BLOCK;
+        len -= 3 * HN__CRC_BLOCK;
     }
+    for (; len >= 8; len -= 8, p += 8) HN__CRC_STEP(t, c, p);
     while (len--) c = (c >> 8) ^ t[0][(c ^ *p++) & 0xff];
     return ~c;
 }
@@ -1931,7 +6682,7 @@ static hn_status hn__huff_build(uint32_t *tab, unsigned cap, unsigned root,
 
     next = 1u << root;
     for (i = 0; i < ncodes; i++) {
-        unsigned rev = 0, c, j, step;
+        unsigned rev, c, j, step;
         uint32_t entry;
         sym = sorted[i];
         len = lens[sym];
@@ -1939,8 +6690,13 @@ static hn_status hn__huff_build(uint32_t *tab, unsigned cap, unsigned root,
         if (i) code = (code + 1) << (len - prev_len);
         prev_len = len;
         /* Deflate sends codes most significant bit first into an LSB-first
-           stream, so the table is indexed by the code bit-reversed. */
-        for (c = code, j = 0; j < len; j++, c >>= 1) rev = rev << 1 | (c & 1u);
+           stream, so the table is indexed by the code bit-reversed: swap
+           bits, pairs, nibbles and bytes of 16, keep the top len. */
+        c = code;
+        c = (c & 0x5555u) << 1 | (c >> 1 & 0x5555u);
+        c = (c & 0x3333u) << 2 | (c >> 2 & 0x3333u);
+        c = (c & 0x0f0fu) << 4 | (c >> 4 & 0x0f0fu);
+        rev = ((c & 0xffu) << 8 | c >> 8) >> (16 - len);
         entry = hn__huff_payload(kind, sym);
         if (len <= root) {
             for (j = rev; j < (1u << root); j += 1u << len) tab[j] = entry | len;
@@ -2023,7 +6779,9 @@ static int hn__refill_slow(hn__inflater *z, const unsigned char **in, uint64_t *
 #define HN__REFILL(z, in, end, bits, nbits)                                  \
     do {                                                                     \
         if ((end) - (in) >= 8) {                                             \
-            (bits) |= hn__load_u64le(in) << (nbits);                         \
+            uint64_t word_;                                                  \
+            HN__LOAD_U64LE(word_, in);                                       \
+            (bits) |= word_ << (nbits);                                      \
             (in) += (63 - (nbits)) >> 3;                                     \
             (nbits) |= 56;                                                   \
         } else if (hn__refill_slow((z), &(in), &(bits), &(nbits))) {         \
@@ -2120,6 +6878,13 @@ static hn_status hn__inflate_codes(hn__inflater *z)
                 alloc = z->alloc;
             }
             out[pos++] = (unsigned char)(e >> 16);
+            /* Literals come in runs: at least 41 bits are left, enough for
+               a second one without a refill when it sits in the root. */
+            e = lt[bits & ((1u << HN__LIT_BITS) - 1)];
+            if (!(e & HN__E_LIT) || pos >= cap) continue;
+            bits >>= e & 31;
+            nbits -= e & 31;
+            out[pos++] = (unsigned char)(e >> 16);
             continue;
         }
         if (e & HN__E_EOB) break;
@@ -2193,7 +6958,12 @@ static hn_status hn__inflate_codes(hn__inflater *z)
                     s += 8;
                 } while (d < end);
             } else if (dist == 1) {
-                memset(d, *s, len);
+                /* A run of one byte: eight at a time. */
+                uint64_t v = (uint64_t)*s * UINT64_C(0x0101010101010101);
+                do {
+                    memcpy(d, &v, 8);
+                    d += 8;
+                } while (d < end);
             } else {
                 do *d++ = *s++; while (d < end);
             }
@@ -2352,6 +7122,7 @@ static hn_status hn__inflate_run(hn__inflater *z, const unsigned char *in, size_
     size_t checked;
     hn_status st;
 
+    if (in_len == 0) return hn__fail(HN_ERR_TRUNCATED, "deflate stream is empty");
     z->in = z->in_start = in;
     z->in_end = in + in_len;
     z->bits = 0;
