@@ -1267,7 +1267,8 @@ HNDEF int hn_mat_next(hn_mat *m, hn_mat_var *v);
 /* Start the walk again from the first variable. */
 HNDEF void hn_mat_rewind(hn_mat *m);
 /* Walk from the start to the variable called name (HN_ERR_NOT_FOUND when
-   there is none). */
+   there is none). In a -v7 file the walk inflates every variable before
+   it; to read several, read each as hn_mat_next lists it. */
 HNDEF hn_status hn_mat_find(hn_mat *m, const char *name, hn_mat_var *v);
 /* Read a listed variable, or find one by name and read it. Free the array
    with hn_mat_array_free. */
@@ -8456,13 +8457,25 @@ HNDEF hn_status hn_svhn_load(hn_mat *m, float scale, float **images, int **label
                              int *n)
 {
     hn_mat_array x, y;
-    hn_status s;
+    hn_mat_var v;
+    hn_status s = HN_OK;
+    int r = 0;
     *images = NULL;
     *labels = NULL;
     *n = 0;
-    s = hn_mat_read(m, "X", &x);
-    if (s != HN_OK) return s;
-    s = hn_mat_read(m, "y", &y);
+    memset(&x, 0, sizeof x);
+    memset(&y, 0, sizeof y);
+
+    /* One walk reads both, each right after it is listed: in a -v7 file
+       that inflates each variable once, not once per look-up. */
+    hn_mat_rewind(m);
+    while (s == HN_OK && (r = hn_mat_next(m, &v)) == 1) {
+        if (strcmp(v.name, "X") == 0 && !x.data) s = hn_mat_read_var(m, &v, &x);
+        if (strcmp(v.name, "y") == 0 && !y.data) s = hn_mat_read_var(m, &v, &y);
+    }
+    if (s == HN_OK && r < 0) s = hn__err_status;
+    if (s == HN_OK && (!x.data || !y.data))
+        s = hn__fail(HN_ERR_NOT_FOUND, "SVHN: the file lacks %s", x.data ? "y" : "X");
     if (s != HN_OK) goto done;
     if (x.ndim != 4 || x.dims[3] > (size_t)INT_MAX) {
         s = hn__fail(HN_ERR_SHAPE, "SVHN: X must be uint8 32x32x3xN");

@@ -38,6 +38,7 @@ int main(int argc, char **argv)
 {
     int reps = argc > 1 ? atoi(argv[1]) : 7, r;
     double t_save[64], t_load[64], t_fw[64], t_fr[64], t_cifar[64], t_v6[64], t_v7[64];
+    double t_crc[64];
     double t0, mb;
     hn_params ps;
     hn_rng rng;
@@ -87,6 +88,11 @@ int main(int argc, char **argv)
         fclose(f);
         t_fr[r] = now_seconds() - t0;
 
+        /* The part of a load that is the checksum. */
+        t0 = now_seconds();
+        if (hn_crc32(0, ps.data, ps.total * 4) == 1) printf(" ");
+        t_crc[r] = now_seconds() - t0;
+
         t0 = now_seconds();
         if (hn_cifar10_parse(cifar, cifar_len, cifar_len, 1.0f / 255, &img, &lab, &n)
             != HN_OK) return 1;
@@ -113,6 +119,7 @@ int main(int argc, char **argv)
     printf("checkpoint load %.1f MB: %.1f ms (%.0f MB/s); bare fread %.1f ms; ratio %.2f\n",
            mb, 1e3 * median(t_load, reps), mb / median(t_load, reps),
            1e3 * median(t_fr, reps), median(t_load, reps) / median(t_fr, reps));
+    printf("of which CRC-32 of %.1f MB: %.1f ms\n", mb, 1e3 * median(t_crc, reps));
     printf("CIFAR-10 parse, 1000 records (3.07 MB): %.2f ms (%.0f MB/s)\n",
            1e3 * median(t_cifar, reps), cifar_len / 1e6 / median(t_cifar, reps));
     printf("SVHN helper on svhnlike X+y, 100 images: -v6 %.2f ms, -v7 (inflate) %.2f ms\n",

@@ -270,6 +270,18 @@ static void test_svhn(void)
     }
     hn_free(cimg);
     hn_free(clab);
+
+    /* A file without X and y. */
+    {
+        hn_mat m;
+        if (hn_mat_open_file(&m, MAT_DIR "testdouble_7.4_GLNX86.mat", MAX_FILE,
+                             MAX_INFLATE) == HN_OK) {
+            s = hn_svhn_load(&m, 1.0f, &simg, &slab, &sn);
+            CHECK(s == HN_ERR_NOT_FOUND && simg == NULL && sn == 0,
+                  "SVHN helper without X: %s", hn_error());
+            hn_mat_close(&m);
+        }
+    }
 }
 
 /* ---- files crafted here, in either byte order ---- */
