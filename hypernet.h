@@ -1699,7 +1699,10 @@ HNDEF hn_status hn_read_file(const char *path, size_t max_bytes,
     *len = 0;
     f = fopen(path, "rb");
     if (!f) return hn__fail(HN_ERR_IO, "cannot open '%s'", path);
-    if (fseek(f, 0, SEEK_END) != 0 || (size = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0) {
+    /* A directory opens on some systems and then reports a size of
+       LONG_MAX: refuse it as not being a regular file. */
+    if (fseek(f, 0, SEEK_END) != 0 || (size = ftell(f)) < 0 || size == LONG_MAX ||
+        fseek(f, 0, SEEK_SET) != 0) {
         fclose(f);
         return hn__fail(HN_ERR_IO, "cannot size '%s' (not a regular file?)", path);
     }
