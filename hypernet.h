@@ -286,7 +286,15 @@ HNDEF void hn_params_set_no_decay(hn_params *ps, int handle, int flag);
    GEMM
    ======================================================================== */
 
-/* C = alpha * op(A) * op(B) + beta * C, row-major, BLAS semantics.
+/* The product runs as blocked, packed SIMD code (see the implementation),
+   on OpenMP threads when compiled with -fopenmp and the product has at
+   least HN_GEMM_OMP_MIN multiply-adds (default 1e6). Every element is
+   computed the same way whatever the thread count: results are
+   bit-identical. Cache blocks HN_GEMM_MC, HN_GEMM_KC, HN_GEMM_NC (default
+   128, 256, 4080, rounded to the kernel's tile) may be defined before the
+   implementation.
+
+   C = alpha * op(A) * op(B) + beta * C, row-major, BLAS semantics.
    op(A) is m x k (A is m x k, or k x m when trans_a), op(B) is k x n.
    lda, ldb, ldc are the row strides of the matrices as stored. When beta
    is 0, C is only written, never read: NaN in C does not leak through.
