@@ -104,3 +104,13 @@ check test-gemm-aarch64-neon qemu-aarch64 aarch64-linux-gnu-gcc $strict -O2 -sta
 # 32-bit ARM NEON (no fused multiply-add there), compile only.
 check armv7-neon-compile 0 arm-none-eabi-gcc $strict -O2 -mcpu=cortex-a9 -mfpu=neon \
     -mfloat-abi=hard -DHN_NO_STDIO -c $src $(o armv7-neon-compile.o)
+
+# A big-endian host (s390x under QEMU user mode; packages gcc-s390x-linux-gnu,
+# libc6-dev-s390x-cross, qemu-user): the readers' tests prove that every file
+# format is read, and every checkpoint written, the same whatever the host's
+# byte order, and the core test that the RNG stream is the same there.
+shared=${SHARED:-$(cd .. && pwd)/shared}
+for t in core inflate idx mat cifar checkpoint; do
+    check "s390x-test-$t" qemu-s390x s390x-linux-gnu-gcc -std=c99 -O2 -static \
+        -DTEST_SHARED_DIR="\"$shared\"" "tests/test_$t.c" $(o "s390x-test-$t") -lm
+done
