@@ -2718,10 +2718,21 @@ static void hn__convw_product(const hn__convw *g, const float *pa, const float *
     for (j0 = 0; j0 < g->jw; j0 += (size_t)nr) {
         int pc, q, i, j;
         for (pc = 0; pc < k; pc += HN__CONV_KC) {
-            int kc = HN__MIN(HN__CONV_KC, k - pc), p;
-            for (p = 0; p < kc; p++)
-                memcpy(pb + (size_t)p * nr, xp + hn__convw_tap(g, pc + p) + j0,
-                       (size_t)nr * sizeof(float));
+            int kc = HN__MIN(HN__CONV_KC, k - pc), p, v = pc % g->kw;
+            const float *src = xp + hn__convw_tap(g, pc) + j0;
+            for (p = 0; p < kc; p++) {
+                memcpy(pb + (size_t)p * nr, src, (size_t)nr * sizeof(float));
+                /* The next tap: one column right, else the next kernel row
+                   (which also steps from the last row into the next plane). */
+                if (++v < g->kw) {
+                    src++;
+                } else {
+                    v = 0;
+                    src += g->wp - g->kw + 1;
+                    if ((pc + p + 1) % (g->kh * g->kw) == 0)
+                        src += g->plane - (size_t)g->kh * g->wp;
+                }
+            }
             for (q = 0; q < np; q++)
                 fn(kc, pa + ((size_t)q * k + pc) * mr, pb, tile + (size_t)q * mr * nr,
                    (size_t)nr, pc ? 1.0f : 0.0f);
@@ -2744,6 +2755,36 @@ static void hn__convw_product(const hn__convw *g, const float *pa, const float *
         }
     }
 }
+
+#if defined(HN__AVX2) || defined(HN__AVX512)
+/* d[i * ld + j] = s[j][off + i] for i, j < 8: eight rows of eight floats
+   transposed, in registers (the packing of the weight gradient's B). */
+static void hn__transpose8(const float *const *s, size_t off, float *d, size_t ld)
+{
+    __m256 r0 = _mm256_loadu_ps(s[0] + off), r1 = _mm256_loadu_ps(s[1] + off);
+    __m256 r2 = _mm256_loadu_ps(s[2] + off), r3 = _mm256_loadu_ps(s[3] + off);
+    __m256 r4 = _mm256_loadu_ps(s[4] + off), r5 = _mm256_loadu_ps(s[5] + off);
+    __m256 r6 = _mm256_loadu_ps(s[6] + off), r7 = _mm256_loadu_ps(s[7] + off);
+    /* Pairs of rows interleaved, then pairs of pairs: u0 holds column 0 of
+       rows 0-3 and column 4 of the same rows in its upper half. */
+    __m256 t0 = _mm256_unpacklo_ps(r0, r1), t1 = _mm256_unpackhi_ps(r0, r1);
+    __m256 t2 = _mm256_unpacklo_ps(r2, r3), t3 = _mm256_unpackhi_ps(r2, r3);
+    __m256 t4 = _mm256_unpacklo_ps(r4, r5), t5 = _mm256_unpackhi_ps(r4, r5);
+    __m256 t6 = _mm256_unpacklo_ps(r6, r7), t7 = _mm256_unpackhi_ps(r6, r7);
+    __m256 u0 = _mm256_shuffle_ps(t0, t2, 0x44), u1 = _mm256_shuffle_ps(t0, t2, 0xee);
+    __m256 u2 = _mm256_shuffle_ps(t1, t3, 0x44), u3 = _mm256_shuffle_ps(t1, t3, 0xee);
+    __m256 u4 = _mm256_shuffle_ps(t4, t6, 0x44), u5 = _mm256_shuffle_ps(t4, t6, 0xee);
+    __m256 u6 = _mm256_shuffle_ps(t5, t7, 0x44), u7 = _mm256_shuffle_ps(t5, t7, 0xee);
+    _mm256_storeu_ps(d, _mm256_permute2f128_ps(u0, u4, 0x20));
+    _mm256_storeu_ps(d + ld, _mm256_permute2f128_ps(u1, u5, 0x20));
+    _mm256_storeu_ps(d + 2 * ld, _mm256_permute2f128_ps(u2, u6, 0x20));
+    _mm256_storeu_ps(d + 3 * ld, _mm256_permute2f128_ps(u3, u7, 0x20));
+    _mm256_storeu_ps(d + 4 * ld, _mm256_permute2f128_ps(u0, u4, 0x31));
+    _mm256_storeu_ps(d + 5 * ld, _mm256_permute2f128_ps(u1, u5, 0x31));
+    _mm256_storeu_ps(d + 6 * ld, _mm256_permute2f128_ps(u2, u6, 0x31));
+    _mm256_storeu_ps(d + 7 * ld, _mm256_permute2f128_ps(u3, u7, 0x31));
+}
+#endif
 
 /* One image: acc (rows(co), ldk) += dy (co, wide columns) unfold(xp)^T,
    the weight gradient transposed to the kernel's liking: A is dy, packed
@@ -2771,12 +2812,21 @@ static void hn__convw_dw(const hn__convw *g, const float *dy, const float *xp, f
     for (t0 = 0; t0 < k; t0 += nr)
         for (pc = 0; pc < jw; pc += HN__CONV_KC) {
             int kc = (int)HN__MIN((size_t)HN__CONV_KC, jw - pc), p;
+            p = 0;
+#if defined(HN__AVX2) || defined(HN__AVX512)
+            if (t0 + nr <= k && nr % 8 == 0 && nr <= 64) {
+                const float *src[64];
+                for (t = 0; t < nr; t++) src[t] = xp + hn__convw_tap(g, t0 + t) + pc;
+                for (; p + 8 <= kc; p += 8)
+                    for (t = 0; t < nr; t += 8)
+                        hn__transpose8(src + t, (size_t)p, pb + (size_t)p * nr + t,
+                                       (size_t)nr);
+            }
+#endif
             for (t = 0; t < nr; t++) {
                 const float *src = xp + (t0 + t < k ? hn__convw_tap(g, t0 + t) : 0) + pc;
-                if (t0 + t < k)
-                    for (p = 0; p < kc; p++) pb[(size_t)p * nr + t] = src[p];
-                else
-                    for (p = 0; p < kc; p++) pb[(size_t)p * nr + t] = 0.0f;
+                int e;
+                for (e = p; e < kc; e++) pb[(size_t)e * nr + t] = t0 + t < k ? src[e] : 0.0f;
             }
             for (q = 0; q < np; q++)
                 fn(kc, pa + ((size_t)q * jw + pc) * mr, pb, acc + (size_t)q * mr * ldk + t0,
