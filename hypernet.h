@@ -2416,8 +2416,9 @@ HNDEF void hn_relu_forward(size_t n, const float *x, float *y)
 HNDEF void hn_relu_backward(size_t n, const float *y, const float *dy, float *dx)
 {
     size_t i;
-    for (i = 0; i < n; i++)
-        if (y[i] > 0.0f) dx[i] += dy[i];
+    /* A select rather than a branch: the compiler vectorizes it, and signs
+       are as unpredictable as coin flips. */
+    for (i = 0; i < n; i++) dx[i] += y[i] > 0.0f ? dy[i] : 0.0f;
 }
 
 HNDEF float hn_softmax_xent_forward(int n, int c, const float *logits, const int *labels,
@@ -3211,6 +3212,39 @@ HNDEF void hn_dropout_backward(size_t n, float p_drop, const unsigned char *keep
 
 /* ---- batch normalization ---- */
 
+/* Sums over one plane of a channel, for the statistics: eight float lanes
+   (which the compiler vectorizes) over at most one plane, added up in
+   double; the order is fixed, so the result is too. With a = NULL the sum
+   of (x - mu)^2, else the sum of a (x - mu). */
+#define HN__BN_LANES 8
+static double hn__bn_sum(const float *x, const float *a, float mu, int hw)
+{
+    float acc[HN__BN_LANES] = {0};
+    double sum = 0.0;
+    int j = 0, l;
+    for (; j + HN__BN_LANES <= hw; j += HN__BN_LANES)
+        for (l = 0; l < HN__BN_LANES; l++) {
+            float d = x[j + l] - mu;
+            acc[l] += (a ? a[j + l] : d) * d;
+        }
+    for (; j < hw; j++) sum += (double)(a ? a[j] : x[j] - mu) * (x[j] - mu);
+    for (l = 0; l < HN__BN_LANES; l++) sum += acc[l];
+    return sum;
+}
+
+/* Plain sum of one plane, the same way. */
+static double hn__bn_plain_sum(const float *x, int hw)
+{
+    float acc[HN__BN_LANES] = {0};
+    double sum = 0.0;
+    int j = 0, l;
+    for (; j + HN__BN_LANES <= hw; j += HN__BN_LANES)
+        for (l = 0; l < HN__BN_LANES; l++) acc[l] += x[j + l];
+    for (; j < hw; j++) sum += x[j];
+    for (l = 0; l < HN__BN_LANES; l++) sum += acc[l];
+    return sum;
+}
+
 /* y = x g + sh over one channel of every image: x and y point at the
    channel's first plane, planes are `plane` floats apart. */
 static void hn__channel_affine(int n, size_t plane, int hw, const float *x, float g,
@@ -3238,17 +3272,12 @@ HNDEF void hn_batchnorm2d_forward_train(int n, int c, int hw, const float *x,
     for (ch = 0; ch < c; ch++) {
         double sum = 0.0, sq = 0.0, mu, var;
         float g, sh;
-        int i, j;
-        for (i = 0; i < n; i++) {
-            const float *xp = x + i * plane + (size_t)ch * hw;
-            for (j = 0; j < hw; j++) sum += xp[j];
-        }
+        int i;
+        for (i = 0; i < n; i++) sum += hn__bn_plain_sum(x + i * plane + (size_t)ch * hw, hw);
         mu = sum / m;
         /* Two passes: the variance from centred values does not cancel. */
-        for (i = 0; i < n; i++) {
-            const float *xp = x + i * plane + (size_t)ch * hw;
-            for (j = 0; j < hw; j++) sq += (xp[j] - mu) * (xp[j] - mu);
-        }
+        for (i = 0; i < n; i++)
+            sq += hn__bn_sum(x + i * plane + (size_t)ch * hw, NULL, (float)mu, hw);
         var = sq / m;
         mean[ch] = (float)mu;
         rstd[ch] = (float)(1.0 / HN_SQRT(var + eps));
@@ -3296,11 +3325,10 @@ HNDEF void hn_batchnorm2d_backward(int n, int c, int hw, const float *x,
         for (i = 0; i < n; i++) {
             const float *xp = x + i * plane + (size_t)ch * hw;
             const float *dp = dy + i * plane + (size_t)ch * hw;
-            for (j = 0; j < hw; j++) {
-                sdy += dp[j];
-                sdyx += (double)dp[j] * ((xp[j] - mu) * rs);
-            }
+            sdy += hn__bn_plain_sum(dp, hw);
+            sdyx += hn__bn_sum(xp, dp, mu, hw);
         }
+        sdyx *= rs;
         if (dbeta) dbeta[ch] += (float)sdy;
         if (dgamma) dgamma[ch] += (float)sdyx;
         if (!dx) continue;
