@@ -151,6 +151,33 @@ static void bench_mnist_net(hn_rng *r, int reps)
     free(dz); free(a1); free(a2); free(ws);
 }
 
+/* Batch norm (training forward and backward) then ReLU on a WRN-40-2
+   activation, batch 64. */
+static void bench_batchnorm(hn_rng *r, int reps, int n, int c, int hw)
+{
+    size_t sz = (size_t)n * c * hw;
+    float *x = buffer(r, sz), *y = buffer(r, sz), *dy = buffer(r, sz), *dx = buffer(r, sz);
+    float *g = buffer(r, (size_t)c), *be = buffer(r, (size_t)c), *rm = buffer(r, (size_t)c);
+    float *rv = buffer(r, (size_t)c), *mu = buffer(r, (size_t)c), *rs = buffer(r, (size_t)c);
+    float *dg = buffer(r, (size_t)c), *db = buffer(r, (size_t)c);
+    double t[64], cp[64];
+    int i;
+    for (i = 0; i < c; i++) rv[i] = 1.0f;
+    for (i = 0; i < reps; i++) {
+        double t0 = now_seconds(), c0 = cpu_seconds();
+        hn_batchnorm2d_forward_train(n, c, hw, x, g, be, 1e-5f, 0.1f, rm, rv, mu, rs, y);
+        hn_relu_forward(sz, y, y);
+        hn_relu_backward(sz, y, dy, dy);
+        hn_batchnorm2d_backward(n, c, hw, x, g, mu, rs, dy, dx, dg, db);
+        t[i] = now_seconds() - t0;
+        cp[i] = cpu_seconds() - c0;
+    }
+    printf("batchnorm + relu (%d,%d,%d) forward + backward: %7.2f ms (cpu %7.2f)\n", n, c,
+           hw, 1e3 * median(t, reps), 1e3 * median(cp, reps));
+    free(x); free(y); free(dy); free(dx); free(g); free(be); free(rm); free(rv);
+    free(mu); free(rs); free(dg); free(db);
+}
+
 int main(int argc, char **argv)
 {
     hn_rng r;
@@ -169,5 +196,6 @@ int main(int argc, char **argv)
     bench_conv(&r, reps, 64, 32, 32, 32, 3, HN_CONV2D_SLOTS);
     bench_conv(&r, reps, 64, 64, 16, 64, 3, HN_CONV2D_SLOTS);
     bench_conv(&r, reps, 64, 128, 8, 128, 3, HN_CONV2D_SLOTS);
+    bench_batchnorm(&r, reps, 64, 32, 32 * 32);
     return 0;
 }

@@ -56,6 +56,25 @@ def bench_mnist_net(reps):
           % (1e3 * t[reps // 2], 1e3 * c[reps // 2]))
 
 
+def bench_batchnorm(n, c, hw, reps):
+    """Batch norm (training) then ReLU, forward and backward."""
+    bn = torch.nn.BatchNorm2d(c)
+    x = torch.rand(n, c, hw, hw, requires_grad=True)
+    t, cp = [], []
+    for _ in range(reps):
+        t0, c0 = time.perf_counter(), time.process_time()
+        y = torch.relu(bn(x))
+        y.backward(y.detach())
+        t.append(time.perf_counter() - t0)
+        cp.append(time.process_time() - c0)
+        x.grad = None
+        bn.zero_grad()
+    t.sort()
+    cp.sort()
+    print("torch batchnorm + relu (%d,%d,%d) forward + backward: %7.2f ms (cpu %7.2f)"
+          % (n, c, hw * hw, 1e3 * t[reps // 2], 1e3 * cp[reps // 2]))
+
+
 def main():
     reps = int(sys.argv[1]) if len(sys.argv) > 1 else 9
     print("torch %s, %d threads" % (torch.__version__, torch.get_num_threads()))
@@ -66,6 +85,7 @@ def main():
     bench(64, 32, 32, 32, 3, reps)
     bench(64, 64, 16, 64, 3, reps)
     bench(64, 128, 8, 128, 3, reps)
+    bench_batchnorm(64, 32, 32, reps)
 
 
 if __name__ == "__main__":
