@@ -375,10 +375,13 @@ HNDEF void hn_softmax_xent_backward(int n, int c, const float *probs, const int 
       y is (n, c_out, h_out, w_out), h_out = (h_in + 2 pad - kh) / stride + 1
       y[i,o,r,s] = b[o] + sum_{c,u,v} w[o,c,u,v] x[i,c, r*stride-pad+u, s*stride-pad+v]
 
-   Each image is unfolded into a matrix col (c_in*kh*kw, h_out*w_out)
-   ("im2col") and multiplied by the weight seen as (c_out, c_in*kh*kw):
-   the long image dimension becomes the GEMM's long rows. A 1x1 stride-1
-   convolution without padding multiplies the image itself, no unfolding.
+   Stride 1 with pad < kh and pad < kw (the usual "same" and "valid"
+   convolutions) runs the GEMM's micro-kernel on panels copied straight
+   from a zero-padded image, never unfolding it (see the implementation);
+   its input gradient is the convolution of dy with the flipped kernel.
+   Other strides unfold each image into a matrix (c_in*kh*kw, h_out*w_out)
+   ("im2col") multiplied by the weight seen as (c_out, c_in*kh*kw); a 1x1
+   unpadded convolution multiplies the image itself, no unfolding.
 
    Images are handed to `slots` workers (OpenMP threads when enabled), each
    with its own part of the workspace: an unfolding buffer and partial
@@ -2473,6 +2476,13 @@ HNDEF void hn_softmax_xent_backward(int n, int c, const float *probs, const int 
 
 /* ---- convolution ---- */
 
+/* Loops over fewer elements than this stay on one thread: a parallel
+   region costs microseconds, and on a machine with more runnable threads
+   than cores, OpenMP threads spinning at its end take cores from others. */
+#ifndef HN__LAYER_OMP_MIN
+#define HN__LAYER_OMP_MIN 65536
+#endif
+
 #ifndef HN_CONV2D_SLOTS
 #define HN_CONV2D_SLOTS 4
 #endif
@@ -2939,7 +2949,7 @@ static void hn__convw_backward(const hn_conv2d *cv, int n, const float *x, const
        number of threads. */
     if (dw) {
 #ifdef _OPENMP
-        #pragma omp parallel for schedule(static)
+        #pragma omp parallel for schedule(static) if (nw * slots > HN__LAYER_OMP_MIN)
 #endif
         for (j = 0; j < nw; j++) {
             const float *part = ws + L.shared + L.xp + L.pb + L.tile + L.pa +
@@ -3044,7 +3054,7 @@ HNDEF void hn_conv2d_backward(const hn_conv2d *cv, int n, const float *x, const 
        in the same order whatever the number of threads. */
     if (dw) {
 #ifdef _OPENMP
-        #pragma omp parallel for schedule(static)
+        #pragma omp parallel for schedule(static) if (nw * slots > HN__LAYER_OMP_MIN)
 #endif
         for (j = 0; j < nw; j++) {
             int t;   /* private to the thread, unlike s */
@@ -3085,7 +3095,7 @@ HNDEF void hn_maxpool2d_forward(const hn_pool2d *p, int n, const float *x, float
     long long planes = (long long)n * p->c, pl;
     size_t in_plane = (size_t)p->h_in * p->w_in, out_plane = (size_t)p->h_out * p->w_out;
 #ifdef _OPENMP
-    #pragma omp parallel for schedule(static)
+    #pragma omp parallel for schedule(static) if (planes * in_plane > HN__LAYER_OMP_MIN)
 #endif
     for (pl = 0; pl < planes; pl++) {
         const float *xp = x + (size_t)pl * in_plane;
@@ -3114,7 +3124,7 @@ HNDEF void hn_maxpool2d_backward(const hn_pool2d *p, int n, const int *argmax,
     size_t in_plane = (size_t)p->h_in * p->w_in, out_plane = (size_t)p->h_out * p->w_out;
     /* Overlapping windows may share a winner: each plane is one thread's. */
 #ifdef _OPENMP
-    #pragma omp parallel for schedule(static)
+    #pragma omp parallel for schedule(static) if (planes * in_plane > HN__LAYER_OMP_MIN)
 #endif
     for (pl = 0; pl < planes; pl++) {
         size_t q;
@@ -3134,7 +3144,7 @@ static void hn__avgpool2d(const hn_pool2d *p, int n, const float *x, float *y,
     size_t in_plane = (size_t)p->h_in * p->w_in, out_plane = (size_t)p->h_out * p->w_out;
     float inv = 1.0f / (float)(p->kh * p->kw);
 #ifdef _OPENMP
-    #pragma omp parallel for schedule(static)
+    #pragma omp parallel for schedule(static) if (planes * in_plane > HN__LAYER_OMP_MIN)
 #endif
     for (pl = 0; pl < planes; pl++) {
         size_t xo = (size_t)pl * in_plane, yo = (size_t)pl * out_plane;
@@ -3267,7 +3277,7 @@ HNDEF void hn_batchnorm2d_forward_train(int n, int c, int hw, const float *x,
     HN_ASSERT(n > 0 && c > 0 && hw > 0);
     /* Channels are independent; each sums its own values in a fixed order. */
 #ifdef _OPENMP
-    #pragma omp parallel for schedule(static)
+    #pragma omp parallel for schedule(static) if (n * plane > HN__LAYER_OMP_MIN)
 #endif
     for (ch = 0; ch < c; ch++) {
         double sum = 0.0, sq = 0.0, mu, var;
@@ -3316,7 +3326,7 @@ HNDEF void hn_batchnorm2d_backward(int n, int c, int hw, const float *x,
     int ch;
     HN_ASSERT(n > 0 && c > 0 && hw > 0);
 #ifdef _OPENMP
-    #pragma omp parallel for schedule(static)
+    #pragma omp parallel for schedule(static) if (n * plane > HN__LAYER_OMP_MIN)
 #endif
     for (ch = 0; ch < c; ch++) {
         double sdy = 0.0, sdyx = 0.0;
