@@ -2487,6 +2487,12 @@ HNDEF void hn_softmax_xent_backward(int n, int c, const float *probs, const int 
 #define HN_CONV2D_SLOTS 4
 #endif
 
+/* Whether the convolution runs the wide-row path (described below). */
+static int hn__conv2d_wide(const hn_conv2d *cv)
+{
+    return cv->stride == 1 && cv->pad < cv->kh && cv->pad < cv->kw;
+}
+
 HNDEF hn_status hn_conv2d_init(hn_conv2d *cv, int c_in, int h_in, int w_in, int c_out,
                                int kh, int kw, int stride, int pad)
 {
@@ -2516,6 +2522,16 @@ HNDEF hn_status hn_conv2d_init(hn_conv2d *cv, int c_in, int h_in, int w_in, int 
         hw > (size_t)(INT_MAX / c_out) || cols > (size_t)-1 / 64 / sizeof(float))
         return hn__fail(HN_ERR_LIMIT, "conv2d: sizes overflow (c_in %d, %dx%d, "
                         "kernel %dx%d, c_out %d)", c_in, h_in, w_in, kh, kw, c_out);
+    /* The wide-row path's buffers, generously: padded images of either
+       pass, dy packed over wide rows, packed weights and partial sums. */
+    if (hn__conv2d_wide(cv)) {
+        double hp = (double)h_in + kh, wp = (double)w_in + kw, ch = (double)c_in + c_out;
+        double need = ch * hp * wp + ((double)c_out + 64) * (hp * wp + (double)k + 64) +
+                      ((double)c_in + 64) * (double)c_out * kh * kw;
+        if (need > (double)((size_t)-1 / 64 / sizeof(float)))
+            return hn__fail(HN_ERR_LIMIT, "conv2d: workspace for c_in %d, %dx%d, "
+                            "c_out %d too large", c_in, h_in, w_in, c_out);
+    }
     return HN_OK;
 }
 
@@ -2651,11 +2667,6 @@ static void hn__convw_of(const hn_conv2d *cv, int dx, hn__convw *g)
     else
         hn__convw_init(g, cv->c_in, cv->h_in, cv->w_in, cv->c_out, cv->kh, cv->kw,
                        cv->pad, cv->pad);
-}
-
-static int hn__conv2d_wide(const hn_conv2d *cv)
-{
-    return cv->stride == 1 && cv->pad < cv->kh && cv->pad < cv->kw;
 }
 
 static size_t hn__round16(size_t n) { return (n + 15) / 16 * 16; }
