@@ -2637,11 +2637,18 @@ static int hn__slot_begin(int s, int n, int slots)
 #define HN__CONV_KC 256
 #endif
 
+/* When w_out is a multiple of this (and NR too), the columns are the real
+   pixels and a panel row is NR/SEG runs of SEG floats, each within one
+   image row: no junk columns (the 8x8, 16x16 and 32x32 maps of WRNs). */
+#define HN__CONV_SEG 8
+
 typedef struct hn__convw {
     int ci, co, kh, kw;      /* the convolution as the kernel sees it */
     int hi, wi, ph, pw;      /* input and padding */
     int hp, wp, ho, wo;      /* padded input, output */
     size_t plane, jw;        /* hp*wp, wide columns ho*wp */
+    int cw;                  /* columns per output row: wp, or wo when exact */
+    size_t ncol;             /* columns computed: ho*cw */
     size_t xp_size;          /* floats of a padded image, tail included */
 } hn__convw;
 
@@ -2654,6 +2661,9 @@ static void hn__convw_init(hn__convw *g, int ci, int hi, int wi, int co, int kh,
     g->ho = g->hp - kh + 1; g->wo = g->wp - kw + 1;
     g->plane = (size_t)g->hp * g->wp;
     g->jw = (size_t)g->ho * g->wp;
+    g->cw = hn__gemm_native.nr % HN__CONV_SEG == 0 && g->wo % HN__CONV_SEG == 0 ? g->wo
+                                                                             : g->wp;
+    g->ncol = (size_t)g->ho * g->cw;
     /* The last panel reads up to kw + NR floats past the last plane. */
     g->xp_size = (size_t)ci * g->plane + (size_t)kw + (size_t)hn__gemm_native.nr;
 }
@@ -2728,6 +2738,12 @@ static size_t hn__convw_tap(const hn__convw *g, int p)
     return (size_t)(p / khw) * g->plane + (size_t)(p % khw / g->kw) * g->wp + p % g->kw;
 }
 
+/* Offset in a padded plane of the pixel of column c. */
+static size_t hn__convw_col(const hn__convw *g, size_t c)
+{
+    return g->cw == g->wp ? c : c / g->cw * g->wp + c % g->cw;
+}
+
 /* One image: y (co, ho, wo) = A unfold(xp) + b, or y += ... when add.
    pb holds KC x NR floats, tile rows(co) x NR. */
 static void hn__convw_product(const hn__convw *g, const float *pa, const float *xp,
@@ -2736,14 +2752,26 @@ static void hn__convw_product(const hn__convw *g, const float *pa, const float *
     hn__gemm_kernel_fn fn = hn__gemm_native.fn;
     int mr = hn__gemm_native.mr, nr = hn__gemm_native.nr;
     int k = g->ci * g->kh * g->kw, np = (g->co + mr - 1) / mr;
-    size_t hw = (size_t)g->ho * g->wo, j0;
-    for (j0 = 0; j0 < g->jw; j0 += (size_t)nr) {
+    int wide = g->cw == g->wp, ns = wide ? 1 : nr / HN__CONV_SEG, e;
+    size_t hw = (size_t)g->ho * g->wo, j0, off[64];
+    HN_ASSERT(ns <= 64);
+    for (j0 = 0; j0 < g->ncol; j0 += (size_t)nr) {
         int pc, q, i, j;
+        /* Where each run of the panel row starts; past the end, anywhere. */
+        for (e = 0; e < ns; e++) {
+            size_t c = j0 + (size_t)e * HN__CONV_SEG;
+            off[e] = c < g->ncol ? hn__convw_col(g, c) : 0;
+        }
         for (pc = 0; pc < k; pc += HN__CONV_KC) {
             int kc = HN__MIN(HN__CONV_KC, k - pc), p, v = pc % g->kw;
-            const float *src = xp + hn__convw_tap(g, pc) + j0;
+            const float *src = xp + hn__convw_tap(g, pc);
             for (p = 0; p < kc; p++) {
-                memcpy(pb + (size_t)p * nr, src, (size_t)nr * sizeof(float));
+                if (wide)
+                    memcpy(pb + (size_t)p * nr, src + off[0], (size_t)nr * sizeof(float));
+                else
+                    for (e = 0; e < ns; e++)
+                        memcpy(pb + (size_t)p * nr + e * HN__CONV_SEG, src + off[e],
+                               HN__CONV_SEG * sizeof(float));
                 /* The next tap: one column right, else the next kernel row
                    (which also steps from the last row into the next plane). */
                 if (++v < g->kw) {
@@ -2763,13 +2791,13 @@ static void hn__convw_product(const hn__convw *g, const float *pa, const float *
         for (i = 0; i < g->co; i++) {
             const float *t = tile + (size_t)i * nr;
             float bias = b ? b[i] : 0.0f, *yi = y + (size_t)i * hw;
-            size_t r = j0 / g->wp, s = j0 % g->wp;
-            for (j = 0; j < nr && j0 + j < g->jw; j++) {
+            size_t r = j0 / g->cw, s = j0 % g->cw;
+            for (j = 0; j < nr && j0 + j < g->ncol; j++) {
                 if (s < (size_t)g->wo) {
                     if (add) yi[r * g->wo + s] += t[j];
                     else yi[r * g->wo + s] = t[j] + bias;
                 }
-                if (++s == (size_t)g->wp) {
+                if (++s == (size_t)g->cw) {
                     s = 0;
                     r++;
                 }
@@ -2817,7 +2845,7 @@ static void hn__convw_dw(const hn__convw *g, const float *dy, const float *xp, f
     hn__gemm_kernel_fn fn = hn__gemm_native.fn;
     int mr = hn__gemm_native.mr, nr = hn__gemm_native.nr;
     int k = g->ci * g->kh * g->kw, np = (g->co + mr - 1) / mr, rows = np * mr;
-    size_t hw = (size_t)g->ho * g->wo, jw = g->jw, j, pc;
+    size_t hw = (size_t)g->ho * g->wo, jw = g->ncol, j, pc;
     int row, t0, t, q;
     for (row = 0; row < rows; row++) {
         const float *d = dy + (size_t)row * hw;
@@ -2825,7 +2853,7 @@ static void hn__convw_dw(const hn__convw *g, const float *dy, const float *xp, f
         size_t r = 0, s = 0;
         for (j = 0; j < jw; j++) {
             a[j * mr] = row < g->co && s < (size_t)g->wo ? d[r * g->wo + s] : 0.0f;
-            if (++s == (size_t)g->wp) {
+            if (++s == (size_t)g->cw) {
                 s = 0;
                 r++;
             }
@@ -2838,17 +2866,21 @@ static void hn__convw_dw(const hn__convw *g, const float *dy, const float *xp, f
 #if defined(HN__AVX2) || defined(HN__AVX512)
             if (t0 + nr <= k && nr % 8 == 0 && nr <= 64) {
                 const float *src[64];
-                for (t = 0; t < nr; t++) src[t] = xp + hn__convw_tap(g, t0 + t) + pc;
+                for (t = 0; t < nr; t++) src[t] = xp + hn__convw_tap(g, t0 + t);
+                /* Eight columns from a multiple of 8 are contiguous in both
+                   layouts (KC is a multiple of 8). */
                 for (; p + 8 <= kc; p += 8)
                     for (t = 0; t < nr; t += 8)
-                        hn__transpose8(src + t, (size_t)p, pb + (size_t)p * nr + t,
-                                       (size_t)nr);
+                        hn__transpose8(src + t, hn__convw_col(g, pc + p),
+                                       pb + (size_t)p * nr + t, (size_t)nr);
             }
 #endif
             for (t = 0; t < nr; t++) {
-                const float *src = xp + (t0 + t < k ? hn__convw_tap(g, t0 + t) : 0) + pc;
+                const float *src = xp + (t0 + t < k ? hn__convw_tap(g, t0 + t) : 0);
                 int e;
-                for (e = p; e < kc; e++) pb[(size_t)e * nr + t] = t0 + t < k ? src[e] : 0.0f;
+                for (e = p; e < kc; e++)
+                    pb[(size_t)e * nr + t] =
+                        t0 + t < k ? src[hn__convw_col(g, pc + (size_t)e)] : 0.0f;
             }
             for (q = 0; q < np; q++)
                 fn(kc, pa + ((size_t)q * jw + pc) * mr, pb, acc + (size_t)q * mr * ldk + t0,

@@ -730,6 +730,10 @@ int main(void)
     test_conv2d(&rng, "2x3 pad 1", 2, 2, 5, 6, 3, 2, 3, 1, 1, 0);
     test_conv2d(&rng, "5x5 deep", 1, 11, 6, 27, 5, 5, 5, 1, 2, 1);
     test_conv2d(&rng, "3x3 pad 3 (im2col)", 2, 2, 4, 5, 3, 3, 3, 1, 3, 1);
+    /* Output widths that are multiples of 8 compute only real pixels,
+       in runs of 8 (forward and dx here; forward only in the second). */
+    test_conv2d(&rng, "3x3 pad 1, 16 wide", 2, 3, 4, 16, 5, 3, 3, 1, 1, 1);
+    test_conv2d(&rng, "5x5 valid, 8 wide", 2, 2, 6, 12, 3, 5, 5, 1, 0, 1);
     test_conv2d_threads(&rng, 1);   /* wide rows */
     test_conv2d_threads(&rng, 2);   /* im2col */
     test_conv2d_refusals();
