@@ -2754,7 +2754,8 @@ static void hn__convw_product(const hn__convw *g, const float *pa, const float *
     int k = g->ci * g->kh * g->kw, np = (g->co + mr - 1) / mr;
     int wide = g->cw == g->wp, ns = wide ? 1 : nr / HN__CONV_SEG, e;
     size_t hw = (size_t)g->ho * g->wo, j0, off[64];
-    HN_ASSERT(ns <= 64);
+    HN_ASSERT(ns >= 1 && ns <= 64);
+    off[0] = 0;   /* (ns >= 1 always; said for the compiler's flow analysis) */
     for (j0 = 0; j0 < g->ncol; j0 += (size_t)nr) {
         int pc, q, i, j;
         /* Where each run of the panel row starts; past the end, anywhere. */
