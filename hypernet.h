@@ -383,10 +383,13 @@ HNDEF void hn_softmax_xent_backward(int n, int c, const float *probs, const int 
       y is (n, c_out, h_out, w_out), h_out = (h_in + 2 pad - kh) / stride + 1
       y[i,o,r,s] = b[o] + sum_{c,u,v} w[o,c,u,v] x[i,c, r*stride-pad+u, s*stride-pad+v]
 
-   Each image is unfolded into a matrix col (c_in*kh*kw, h_out*w_out)
-   ("im2col") and multiplied by the weight seen as (c_out, c_in*kh*kw):
-   the long image dimension becomes the GEMM's long rows. A 1x1 stride-1
-   convolution without padding multiplies the image itself, no unfolding.
+   Stride 1 with pad < kh and pad < kw (the usual "same" and "valid"
+   convolutions) runs the GEMM's micro-kernel on panels copied straight
+   from a zero-padded image, never unfolding it (see the implementation);
+   its input gradient is the convolution of dy with the flipped kernel.
+   Other strides unfold each image into a matrix (c_in*kh*kw, h_out*w_out)
+   ("im2col") multiplied by the weight seen as (c_out, c_in*kh*kw); a 1x1
+   unpadded convolution multiplies the image itself, no unfolding.
 
    Images are handed to `slots` workers (OpenMP threads when enabled), each
    with its own part of the workspace: an unfolding buffer and partial
@@ -2871,8 +2874,9 @@ HNDEF void hn_relu_forward(size_t n, const float *x, float *y)
 HNDEF void hn_relu_backward(size_t n, const float *y, const float *dy, float *dx)
 {
     size_t i;
-    for (i = 0; i < n; i++)
-        if (y[i] > 0.0f) dx[i] += dy[i];
+    /* A select rather than a branch: the compiler vectorizes it, and signs
+       are as unpredictable as coin flips. */
+    for (i = 0; i < n; i++) dx[i] += y[i] > 0.0f ? dy[i] : 0.0f;
 }
 
 HNDEF float hn_softmax_xent_forward(int n, int c, const float *logits, const int *labels,
@@ -2927,9 +2931,22 @@ HNDEF void hn_softmax_xent_backward(int n, int c, const float *probs, const int 
 
 /* ---- convolution ---- */
 
+/* Loops over fewer elements than this stay on one thread: a parallel
+   region costs microseconds, and on a machine with more runnable threads
+   than cores, OpenMP threads spinning at its end take cores from others. */
+#ifndef HN__LAYER_OMP_MIN
+#define HN__LAYER_OMP_MIN 65536
+#endif
+
 #ifndef HN_CONV2D_SLOTS
 #define HN_CONV2D_SLOTS 4
 #endif
+
+/* Whether the convolution runs the wide-row path (described below). */
+static int hn__conv2d_wide(const hn_conv2d *cv)
+{
+    return cv->stride == 1 && cv->pad < cv->kh && cv->pad < cv->kw;
+}
 
 HNDEF hn_status hn_conv2d_init(hn_conv2d *cv, int c_in, int h_in, int w_in, int c_out,
                                int kh, int kw, int stride, int pad)
@@ -2960,6 +2977,16 @@ HNDEF hn_status hn_conv2d_init(hn_conv2d *cv, int c_in, int h_in, int w_in, int 
         hw > (size_t)(INT_MAX / c_out) || cols > (size_t)-1 / 64 / sizeof(float))
         return hn__fail(HN_ERR_LIMIT, "conv2d: sizes overflow (c_in %d, %dx%d, "
                         "kernel %dx%d, c_out %d)", c_in, h_in, w_in, kh, kw, c_out);
+    /* The wide-row path's buffers, generously: padded images of either
+       pass, dy packed over wide rows, packed weights and partial sums. */
+    if (hn__conv2d_wide(cv)) {
+        double hp = (double)h_in + kh, wp = (double)w_in + kw, ch = (double)c_in + c_out;
+        double need = ch * hp * wp + ((double)c_out + 64) * (hp * wp + (double)k + 64) +
+                      ((double)c_in + 64) * (double)c_out * kh * kw;
+        if (need > (double)((size_t)-1 / 64 / sizeof(float)))
+            return hn__fail(HN_ERR_LIMIT, "conv2d: workspace for c_in %d, %dx%d, "
+                            "c_out %d too large", c_in, h_in, w_in, c_out);
+    }
     return HN_OK;
 }
 
@@ -3065,11 +3092,18 @@ static int hn__slot_begin(int s, int n, int slots)
 #define HN__CONV_KC 256
 #endif
 
+/* When w_out is a multiple of this (and NR too), the columns are the real
+   pixels and a panel row is NR/SEG runs of SEG floats, each within one
+   image row: no junk columns (the 8x8, 16x16 and 32x32 maps of WRNs). */
+#define HN__CONV_SEG 8
+
 typedef struct hn__convw {
     int ci, co, kh, kw;      /* the convolution as the kernel sees it */
     int hi, wi, ph, pw;      /* input and padding */
     int hp, wp, ho, wo;      /* padded input, output */
     size_t plane, jw;        /* hp*wp, wide columns ho*wp */
+    int cw;                  /* columns per output row: wp, or wo when exact */
+    size_t ncol;             /* columns computed: ho*cw */
     size_t xp_size;          /* floats of a padded image, tail included */
 } hn__convw;
 
@@ -3082,6 +3116,9 @@ static void hn__convw_init(hn__convw *g, int ci, int hi, int wi, int co, int kh,
     g->ho = g->hp - kh + 1; g->wo = g->wp - kw + 1;
     g->plane = (size_t)g->hp * g->wp;
     g->jw = (size_t)g->ho * g->wp;
+    g->cw = hn__gemm_native.nr % HN__CONV_SEG == 0 && g->wo % HN__CONV_SEG == 0 ? g->wo
+                                                                             : g->wp;
+    g->ncol = (size_t)g->ho * g->cw;
     /* The last panel reads up to kw + NR floats past the last plane. */
     g->xp_size = (size_t)ci * g->plane + (size_t)kw + (size_t)hn__gemm_native.nr;
 }
@@ -3095,11 +3132,6 @@ static void hn__convw_of(const hn_conv2d *cv, int dx, hn__convw *g)
     else
         hn__convw_init(g, cv->c_in, cv->h_in, cv->w_in, cv->c_out, cv->kh, cv->kw,
                        cv->pad, cv->pad);
-}
-
-static int hn__conv2d_wide(const hn_conv2d *cv)
-{
-    return cv->stride == 1 && cv->pad < cv->kh && cv->pad < cv->kw;
 }
 
 static size_t hn__round16(size_t n) { return (n + 15) / 16 * 16; }
@@ -3161,6 +3193,12 @@ static size_t hn__convw_tap(const hn__convw *g, int p)
     return (size_t)(p / khw) * g->plane + (size_t)(p % khw / g->kw) * g->wp + p % g->kw;
 }
 
+/* Offset in a padded plane of the pixel of column c. */
+static size_t hn__convw_col(const hn__convw *g, size_t c)
+{
+    return g->cw == g->wp ? c : c / g->cw * g->wp + c % g->cw;
+}
+
 /* One image: y (co, ho, wo) = A unfold(xp) + b, or y += ... when add.
    pb holds KC x NR floats, tile rows(co) x NR. */
 static void hn__convw_product(const hn__convw *g, const float *pa, const float *xp,
@@ -3169,14 +3207,38 @@ static void hn__convw_product(const hn__convw *g, const float *pa, const float *
     hn__gemm_kernel_fn fn = hn__gemm_native.fn;
     int mr = hn__gemm_native.mr, nr = hn__gemm_native.nr;
     int k = g->ci * g->kh * g->kw, np = (g->co + mr - 1) / mr;
-    size_t hw = (size_t)g->ho * g->wo, j0;
-    for (j0 = 0; j0 < g->jw; j0 += (size_t)nr) {
+    int wide = g->cw == g->wp, ns = wide ? 1 : nr / HN__CONV_SEG, e;
+    size_t hw = (size_t)g->ho * g->wo, j0, off[64];
+    HN_ASSERT(ns >= 1 && ns <= 64);
+    off[0] = 0;   /* (ns >= 1 always; said for the compiler's flow analysis) */
+    for (j0 = 0; j0 < g->ncol; j0 += (size_t)nr) {
         int pc, q, i, j;
+        /* Where each run of the panel row starts; past the end, anywhere. */
+        for (e = 0; e < ns; e++) {
+            size_t c = j0 + (size_t)e * HN__CONV_SEG;
+            off[e] = c < g->ncol ? hn__convw_col(g, c) : 0;
+        }
         for (pc = 0; pc < k; pc += HN__CONV_KC) {
-            int kc = HN__MIN(HN__CONV_KC, k - pc), p;
-            for (p = 0; p < kc; p++)
-                memcpy(pb + (size_t)p * nr, xp + hn__convw_tap(g, pc + p) + j0,
-                       (size_t)nr * sizeof(float));
+            int kc = HN__MIN(HN__CONV_KC, k - pc), p, v = pc % g->kw;
+            const float *src = xp + hn__convw_tap(g, pc);
+            for (p = 0; p < kc; p++) {
+                if (wide)
+                    memcpy(pb + (size_t)p * nr, src + off[0], (size_t)nr * sizeof(float));
+                else
+                    for (e = 0; e < ns; e++)
+                        memcpy(pb + (size_t)p * nr + e * HN__CONV_SEG, src + off[e],
+                               HN__CONV_SEG * sizeof(float));
+                /* The next tap: one column right, else the next kernel row
+                   (which also steps from the last row into the next plane). */
+                if (++v < g->kw) {
+                    src++;
+                } else {
+                    v = 0;
+                    src += g->wp - g->kw + 1;
+                    if ((pc + p + 1) % (g->kh * g->kw) == 0)
+                        src += g->plane - (size_t)g->kh * g->wp;
+                }
+            }
             for (q = 0; q < np; q++)
                 fn(kc, pa + ((size_t)q * k + pc) * mr, pb, tile + (size_t)q * mr * nr,
                    (size_t)nr, pc ? 1.0f : 0.0f);
@@ -3185,13 +3247,13 @@ static void hn__convw_product(const hn__convw *g, const float *pa, const float *
         for (i = 0; i < g->co; i++) {
             const float *t = tile + (size_t)i * nr;
             float bias = b ? b[i] : 0.0f, *yi = y + (size_t)i * hw;
-            size_t r = j0 / g->wp, s = j0 % g->wp;
-            for (j = 0; j < nr && j0 + j < g->jw; j++) {
+            size_t r = j0 / g->cw, s = j0 % g->cw;
+            for (j = 0; j < nr && j0 + j < g->ncol; j++) {
                 if (s < (size_t)g->wo) {
                     if (add) yi[r * g->wo + s] += t[j];
                     else yi[r * g->wo + s] = t[j] + bias;
                 }
-                if (++s == (size_t)g->wp) {
+                if (++s == (size_t)g->cw) {
                     s = 0;
                     r++;
                 }
@@ -3199,6 +3261,36 @@ static void hn__convw_product(const hn__convw *g, const float *pa, const float *
         }
     }
 }
+
+#if defined(HN__AVX2) || defined(HN__AVX512)
+/* d[i * ld + j] = s[j][off + i] for i, j < 8: eight rows of eight floats
+   transposed, in registers (the packing of the weight gradient's B). */
+static void hn__transpose8(const float *const *s, size_t off, float *d, size_t ld)
+{
+    __m256 r0 = _mm256_loadu_ps(s[0] + off), r1 = _mm256_loadu_ps(s[1] + off);
+    __m256 r2 = _mm256_loadu_ps(s[2] + off), r3 = _mm256_loadu_ps(s[3] + off);
+    __m256 r4 = _mm256_loadu_ps(s[4] + off), r5 = _mm256_loadu_ps(s[5] + off);
+    __m256 r6 = _mm256_loadu_ps(s[6] + off), r7 = _mm256_loadu_ps(s[7] + off);
+    /* Pairs of rows interleaved, then pairs of pairs: u0 holds column 0 of
+       rows 0-3 and column 4 of the same rows in its upper half. */
+    __m256 t0 = _mm256_unpacklo_ps(r0, r1), t1 = _mm256_unpackhi_ps(r0, r1);
+    __m256 t2 = _mm256_unpacklo_ps(r2, r3), t3 = _mm256_unpackhi_ps(r2, r3);
+    __m256 t4 = _mm256_unpacklo_ps(r4, r5), t5 = _mm256_unpackhi_ps(r4, r5);
+    __m256 t6 = _mm256_unpacklo_ps(r6, r7), t7 = _mm256_unpackhi_ps(r6, r7);
+    __m256 u0 = _mm256_shuffle_ps(t0, t2, 0x44), u1 = _mm256_shuffle_ps(t0, t2, 0xee);
+    __m256 u2 = _mm256_shuffle_ps(t1, t3, 0x44), u3 = _mm256_shuffle_ps(t1, t3, 0xee);
+    __m256 u4 = _mm256_shuffle_ps(t4, t6, 0x44), u5 = _mm256_shuffle_ps(t4, t6, 0xee);
+    __m256 u6 = _mm256_shuffle_ps(t5, t7, 0x44), u7 = _mm256_shuffle_ps(t5, t7, 0xee);
+    _mm256_storeu_ps(d, _mm256_permute2f128_ps(u0, u4, 0x20));
+    _mm256_storeu_ps(d + ld, _mm256_permute2f128_ps(u1, u5, 0x20));
+    _mm256_storeu_ps(d + 2 * ld, _mm256_permute2f128_ps(u2, u6, 0x20));
+    _mm256_storeu_ps(d + 3 * ld, _mm256_permute2f128_ps(u3, u7, 0x20));
+    _mm256_storeu_ps(d + 4 * ld, _mm256_permute2f128_ps(u0, u4, 0x31));
+    _mm256_storeu_ps(d + 5 * ld, _mm256_permute2f128_ps(u1, u5, 0x31));
+    _mm256_storeu_ps(d + 6 * ld, _mm256_permute2f128_ps(u2, u6, 0x31));
+    _mm256_storeu_ps(d + 7 * ld, _mm256_permute2f128_ps(u3, u7, 0x31));
+}
+#endif
 
 /* One image: acc (rows(co), ldk) += dy (co, wide columns) unfold(xp)^T,
    the weight gradient transposed to the kernel's liking: A is dy, packed
@@ -3209,7 +3301,7 @@ static void hn__convw_dw(const hn__convw *g, const float *dy, const float *xp, f
     hn__gemm_kernel_fn fn = hn__gemm_native.fn;
     int mr = hn__gemm_native.mr, nr = hn__gemm_native.nr;
     int k = g->ci * g->kh * g->kw, np = (g->co + mr - 1) / mr, rows = np * mr;
-    size_t hw = (size_t)g->ho * g->wo, jw = g->jw, j, pc;
+    size_t hw = (size_t)g->ho * g->wo, jw = g->ncol, j, pc;
     int row, t0, t, q;
     for (row = 0; row < rows; row++) {
         const float *d = dy + (size_t)row * hw;
@@ -3217,7 +3309,7 @@ static void hn__convw_dw(const hn__convw *g, const float *dy, const float *xp, f
         size_t r = 0, s = 0;
         for (j = 0; j < jw; j++) {
             a[j * mr] = row < g->co && s < (size_t)g->wo ? d[r * g->wo + s] : 0.0f;
-            if (++s == (size_t)g->wp) {
+            if (++s == (size_t)g->cw) {
                 s = 0;
                 r++;
             }
@@ -3226,12 +3318,25 @@ static void hn__convw_dw(const hn__convw *g, const float *dy, const float *xp, f
     for (t0 = 0; t0 < k; t0 += nr)
         for (pc = 0; pc < jw; pc += HN__CONV_KC) {
             int kc = (int)HN__MIN((size_t)HN__CONV_KC, jw - pc), p;
+            p = 0;
+#if defined(HN__AVX2) || defined(HN__AVX512)
+            if (t0 + nr <= k && nr % 8 == 0 && nr <= 64) {
+                const float *src[64];
+                for (t = 0; t < nr; t++) src[t] = xp + hn__convw_tap(g, t0 + t);
+                /* Eight columns from a multiple of 8 are contiguous in both
+                   layouts (KC is a multiple of 8). */
+                for (; p + 8 <= kc; p += 8)
+                    for (t = 0; t < nr; t += 8)
+                        hn__transpose8(src + t, hn__convw_col(g, pc + p),
+                                       pb + (size_t)p * nr + t, (size_t)nr);
+            }
+#endif
             for (t = 0; t < nr; t++) {
-                const float *src = xp + (t0 + t < k ? hn__convw_tap(g, t0 + t) : 0) + pc;
-                if (t0 + t < k)
-                    for (p = 0; p < kc; p++) pb[(size_t)p * nr + t] = src[p];
-                else
-                    for (p = 0; p < kc; p++) pb[(size_t)p * nr + t] = 0.0f;
+                const float *src = xp + (t0 + t < k ? hn__convw_tap(g, t0 + t) : 0);
+                int e;
+                for (e = p; e < kc; e++)
+                    pb[(size_t)e * nr + t] =
+                        t0 + t < k ? src[hn__convw_col(g, pc + (size_t)e)] : 0.0f;
             }
             for (q = 0; q < np; q++)
                 fn(kc, pa + ((size_t)q * jw + pc) * mr, pb, acc + (size_t)q * mr * ldk + t0,
@@ -3343,7 +3448,7 @@ static void hn__convw_backward(const hn_conv2d *cv, int n, const float *x, const
        number of threads. */
     if (dw) {
 #ifdef _OPENMP
-        #pragma omp parallel for schedule(static)
+        #pragma omp parallel for schedule(static) if (nw * slots > HN__LAYER_OMP_MIN)
 #endif
         for (j = 0; j < nw; j++) {
             const float *part = ws + L.shared + L.xp + L.pb + L.tile + L.pa +
@@ -3448,7 +3553,7 @@ HNDEF void hn_conv2d_backward(const hn_conv2d *cv, int n, const float *x, const 
        in the same order whatever the number of threads. */
     if (dw) {
 #ifdef _OPENMP
-        #pragma omp parallel for schedule(static)
+        #pragma omp parallel for schedule(static) if (nw * slots > HN__LAYER_OMP_MIN)
 #endif
         for (j = 0; j < nw; j++) {
             int t;   /* private to the thread, unlike s */
@@ -3489,7 +3594,7 @@ HNDEF void hn_maxpool2d_forward(const hn_pool2d *p, int n, const float *x, float
     long long planes = (long long)n * p->c, pl;
     size_t in_plane = (size_t)p->h_in * p->w_in, out_plane = (size_t)p->h_out * p->w_out;
 #ifdef _OPENMP
-    #pragma omp parallel for schedule(static)
+    #pragma omp parallel for schedule(static) if (planes * in_plane > HN__LAYER_OMP_MIN)
 #endif
     for (pl = 0; pl < planes; pl++) {
         const float *xp = x + (size_t)pl * in_plane;
@@ -3518,7 +3623,7 @@ HNDEF void hn_maxpool2d_backward(const hn_pool2d *p, int n, const int *argmax,
     size_t in_plane = (size_t)p->h_in * p->w_in, out_plane = (size_t)p->h_out * p->w_out;
     /* Overlapping windows may share a winner: each plane is one thread's. */
 #ifdef _OPENMP
-    #pragma omp parallel for schedule(static)
+    #pragma omp parallel for schedule(static) if (planes * in_plane > HN__LAYER_OMP_MIN)
 #endif
     for (pl = 0; pl < planes; pl++) {
         size_t q;
@@ -3538,7 +3643,7 @@ static void hn__avgpool2d(const hn_pool2d *p, int n, const float *x, float *y,
     size_t in_plane = (size_t)p->h_in * p->w_in, out_plane = (size_t)p->h_out * p->w_out;
     float inv = 1.0f / (float)(p->kh * p->kw);
 #ifdef _OPENMP
-    #pragma omp parallel for schedule(static)
+    #pragma omp parallel for schedule(static) if (planes * in_plane > HN__LAYER_OMP_MIN)
 #endif
     for (pl = 0; pl < planes; pl++) {
         size_t xo = (size_t)pl * in_plane, yo = (size_t)pl * out_plane;
@@ -3616,6 +3721,39 @@ HNDEF void hn_dropout_backward(size_t n, float p_drop, const unsigned char *keep
 
 /* ---- batch normalization ---- */
 
+/* Sums over one plane of a channel, for the statistics: eight float lanes
+   (which the compiler vectorizes) over at most one plane, added up in
+   double; the order is fixed, so the result is too. With a = NULL the sum
+   of (x - mu)^2, else the sum of a (x - mu). */
+#define HN__BN_LANES 8
+static double hn__bn_sum(const float *x, const float *a, float mu, int hw)
+{
+    float acc[HN__BN_LANES] = {0};
+    double sum = 0.0;
+    int j = 0, l;
+    for (; j + HN__BN_LANES <= hw; j += HN__BN_LANES)
+        for (l = 0; l < HN__BN_LANES; l++) {
+            float d = x[j + l] - mu;
+            acc[l] += (a ? a[j + l] : d) * d;
+        }
+    for (; j < hw; j++) sum += (double)(a ? a[j] : x[j] - mu) * (x[j] - mu);
+    for (l = 0; l < HN__BN_LANES; l++) sum += acc[l];
+    return sum;
+}
+
+/* Plain sum of one plane, the same way. */
+static double hn__bn_plain_sum(const float *x, int hw)
+{
+    float acc[HN__BN_LANES] = {0};
+    double sum = 0.0;
+    int j = 0, l;
+    for (; j + HN__BN_LANES <= hw; j += HN__BN_LANES)
+        for (l = 0; l < HN__BN_LANES; l++) acc[l] += x[j + l];
+    for (; j < hw; j++) sum += x[j];
+    for (l = 0; l < HN__BN_LANES; l++) sum += acc[l];
+    return sum;
+}
+
 /* y = x g + sh over one channel of every image: x and y point at the
    channel's first plane, planes are `plane` floats apart. */
 static void hn__channel_affine(int n, size_t plane, int hw, const float *x, float g,
@@ -3638,22 +3776,17 @@ HNDEF void hn_batchnorm2d_forward_train(int n, int c, int hw, const float *x,
     HN_ASSERT(n > 0 && c > 0 && hw > 0);
     /* Channels are independent; each sums its own values in a fixed order. */
 #ifdef _OPENMP
-    #pragma omp parallel for schedule(static)
+    #pragma omp parallel for schedule(static) if (n * plane > HN__LAYER_OMP_MIN)
 #endif
     for (ch = 0; ch < c; ch++) {
         double sum = 0.0, sq = 0.0, mu, var;
         float g, sh;
-        int i, j;
-        for (i = 0; i < n; i++) {
-            const float *xp = x + i * plane + (size_t)ch * hw;
-            for (j = 0; j < hw; j++) sum += xp[j];
-        }
+        int i;
+        for (i = 0; i < n; i++) sum += hn__bn_plain_sum(x + i * plane + (size_t)ch * hw, hw);
         mu = sum / m;
         /* Two passes: the variance from centred values does not cancel. */
-        for (i = 0; i < n; i++) {
-            const float *xp = x + i * plane + (size_t)ch * hw;
-            for (j = 0; j < hw; j++) sq += (xp[j] - mu) * (xp[j] - mu);
-        }
+        for (i = 0; i < n; i++)
+            sq += hn__bn_sum(x + i * plane + (size_t)ch * hw, NULL, (float)mu, hw);
         var = sq / m;
         mean[ch] = (float)mu;
         rstd[ch] = (float)(1.0 / HN_SQRT(var + eps));
@@ -3692,7 +3825,7 @@ HNDEF void hn_batchnorm2d_backward(int n, int c, int hw, const float *x,
     int ch;
     HN_ASSERT(n > 0 && c > 0 && hw > 0);
 #ifdef _OPENMP
-    #pragma omp parallel for schedule(static)
+    #pragma omp parallel for schedule(static) if (n * plane > HN__LAYER_OMP_MIN)
 #endif
     for (ch = 0; ch < c; ch++) {
         double sdy = 0.0, sdyx = 0.0;
@@ -3701,11 +3834,10 @@ HNDEF void hn_batchnorm2d_backward(int n, int c, int hw, const float *x,
         for (i = 0; i < n; i++) {
             const float *xp = x + i * plane + (size_t)ch * hw;
             const float *dp = dy + i * plane + (size_t)ch * hw;
-            for (j = 0; j < hw; j++) {
-                sdy += dp[j];
-                sdyx += (double)dp[j] * ((xp[j] - mu) * rs);
-            }
+            sdy += hn__bn_plain_sum(dp, hw);
+            sdyx += hn__bn_sum(xp, dp, mu, hw);
         }
+        sdyx *= rs;
         if (dbeta) dbeta[ch] += (float)sdy;
         if (dgamma) dgamma[ch] += (float)sdyx;
         if (!dx) continue;

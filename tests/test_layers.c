@@ -420,16 +420,17 @@ static void test_conv2d(hn_rng *rng, const char *name, int n, int c_in, int h, i
 
 /* The same backward with 1 thread and, four times, with 2 threads: every
    gradient bit-identical (a race in the reduction shows up here). */
-static void test_conv2d_threads(hn_rng *rng)
+static void test_conv2d_threads(hn_rng *rng, int stride)
 {
 #ifdef _OPENMP
     enum { N = 6, CI = 4, CO = 8, HW = 81 };
     hn_conv2d cv;
     float *x, *w, *dy, *ws, *g[2];
-    size_t nx = (size_t)N * CI * HW, nw = CO * CI * 9, ny = (size_t)N * CO * HW, i;
+    size_t nx = (size_t)N * CI * HW, nw = CO * CI * 9, ny, i;
     size_t ng = nx + nw + CO;
     int t, differ = 0;
-    hn_conv2d_init(&cv, CI, 9, 9, CO, 3, 3, 1, 1);
+    hn_conv2d_init(&cv, CI, 9, 9, CO, 3, 3, stride, 1);
+    ny = (size_t)N * CO * cv.h_out * cv.w_out;
     x = random_buffer(rng, nx, 1.0f);
     w = random_buffer(rng, nw, 1.0f);
     dy = random_buffer(rng, ny, 1.0f);
@@ -444,12 +445,13 @@ static void test_conv2d_threads(hn_rng *rng)
         hn_conv2d_backward(&cv, N, x, w, dy, g[1], g[1] + nx, g[1] + nx + nw, ws);
         for (i = 0; i < ng; i++) differ += g[0][i] != g[1][i];
     }
-    printf("conv2d backward, 1 vs 2 threads (4 runs): %d of %zu gradients differ\n",
-           differ, 4 * ng);
+    printf("conv2d stride %d backward, 1 vs 2 threads (4 runs): %d of %zu gradients "
+           "differ\n", stride, differ, 4 * ng);
     CHECK(differ == 0, "thread count changes %d gradients", differ);
     free(x); free(w); free(dy); free(ws); free(g[0]); free(g[1]);
 #else
     (void)rng;
+    (void)stride;
     printf("conv2d thread check skipped (built without OpenMP)\n");
 #endif
 }
@@ -726,9 +728,14 @@ int main(void)
        padding of kh or more falls back to im2col. */
     test_conv2d(&rng, "3x3 valid", 2, 3, 6, 7, 5, 3, 3, 1, 0, 1);
     test_conv2d(&rng, "2x3 pad 1", 2, 2, 5, 6, 3, 2, 3, 1, 1, 0);
-    test_conv2d(&rng, "5x5 deep", 1, 11, 6, 27, 5, 5, 5, 1, 2, 1);
+    test_conv2d(&rng, "5x5 deep", 1, 11, 3, 9, 2, 5, 5, 1, 2, 1);
     test_conv2d(&rng, "3x3 pad 3 (im2col)", 2, 2, 4, 5, 3, 3, 3, 1, 3, 1);
-    test_conv2d_threads(&rng);
+    /* Output widths that are multiples of 8 compute only real pixels,
+       in runs of 8 (forward and dx here; forward only in the second). */
+    test_conv2d(&rng, "3x3 pad 1, 16 wide", 2, 3, 4, 16, 5, 3, 3, 1, 1, 1);
+    test_conv2d(&rng, "5x5 valid, 8 wide", 2, 2, 6, 12, 3, 5, 5, 1, 0, 1);
+    test_conv2d_threads(&rng, 1);   /* wide rows */
+    test_conv2d_threads(&rng, 2);   /* im2col */
     test_conv2d_refusals();
     test_pool(&rng, 1, 6, 6, 2, 2, 2, 2);
     test_pool(&rng, 1, 7, 6, 3, 3, 2, 2);
