@@ -39,7 +39,7 @@
 #define N_VALID 5000
 
 typedef struct config {
-    const char *data, *out, *schedule;
+    const char *data, *out, *schedule, *eval;
     int epochs, batch, threads, plain, bench, log_every, relu, limit;
     float lr, lr_min, decay, clip, wd;
     uint64_t seed;
@@ -363,6 +363,9 @@ static void usage(FILE *f)
         "                    quick check; validation and test stay whole)\n"
         "  --out DIR         write config.json, history.jsonl, summary.json and\n"
         "                    the best and last checkpoints there\n"
+        "  --eval FILE       score a checkpoint of this program on the validation\n"
+        "                    and test sets instead of training (with --plain if it\n"
+        "                    was trained with it)\n"
         "  --bench N         time N training steps (after 2 warm-up steps) on one\n"
         "                    batch of random images; no data needed, no evaluation\n"
         "  --help\n");
@@ -390,6 +393,7 @@ static int parse_args(int argc, char **argv, config *c)
         else if (!v) { fprintf(stderr, "mnist_hyper: %s needs a value\n", a); return 0; }
         else if (!strcmp(a, "--data")) c->data = v;
         else if (!strcmp(a, "--out")) c->out = v;
+        else if (!strcmp(a, "--eval")) c->eval = v;
         else if (!strcmp(a, "--schedule")) c->schedule = v;
         else if (!strcmp(a, "--epochs")) c->epochs = atoi(v);
         else if (!strcmp(a, "--batch")) c->batch = atoi(v);
@@ -566,6 +570,21 @@ int main(int argc, char **argv)
         return 1;
     }
     n_train = train.n - N_VALID;
+    if (c.eval) {
+        char *cfg = NULL;
+        int rc = 1;
+        if (hn_checkpoint_load_params(c.eval, &m.ps, &cfg) != HN_OK) {
+            fprintf(stderr, "mnist_hyper: %s\n", hn_error());
+        } else {
+            val_err = evaluate(&m, &train, n_train, train.n, &val_loss);
+            test_err = evaluate(&m, &test, 0, test.n, &test_loss);
+            printf("%s (%s): validation error %.2f%%, test error %.2f%% (loss %.4f)\n",
+                   c.eval, cfg ? cfg : "", 100.0 * val_err, 100.0 * test_err, test_loss);
+            rc = 0;
+        }
+        hn_free(cfg);
+        return rc;
+    }
     if (c.limit > 0 && c.limit < n_train) n_train = HN__MAX(c.limit, c.batch);
     steps_per_epoch = n_train / c.batch;
     total_steps = (int64_t)steps_per_epoch * c.epochs;
