@@ -4172,6 +4172,9 @@ HNDEF hn_status hn_hyperconv_declare(hn_hyperconv *l, const hn_hyper *h,
     int shape[2], i;
     memset(l, 0, sizeof *l);
     l->z = l->e = -1;
+    if (h->blk_in <= 0 || h->blk_out <= 0 || h->n_z <= 0 || h->d <= 0 || h->f <= 0)
+        return hn__fail(HN_ERR_ARG, "generated conv '%s': its hypernetwork was not "
+                        "declared", name);
     if (n_in <= 0 || n_out <= 0 || n_in % h->blk_in || n_out % h->blk_out)
         return hn__fail(HN_ERR_SHAPE, "generated conv '%s': %d -> %d channels are "
                         "not multiples of the %d x %d tiles", name, n_in, n_out,

@@ -39,8 +39,8 @@
 #define N_VALID 5000
 
 typedef struct config {
-    const char *data, *out, *schedule;
-    int epochs, batch, threads, plain, bench, log_every, relu;
+    const char *data, *out, *schedule, *eval;
+    int epochs, batch, threads, plain, bench, log_every, relu, limit;
     float lr, lr_min, decay, clip, wd;
     uint64_t seed;
 } config;
@@ -359,8 +359,13 @@ static void usage(FILE *f)
         "  --relu            a ReLU inside the hypernetwork (the paper's is linear)\n"
         "  --threads N       OpenMP threads (default 2)\n"
         "  --log-every N     progress line every N steps (default 100)\n"
+        "  --limit N         train on only the first N of the 55,000 images (a\n"
+        "                    quick check; validation and test stay whole)\n"
         "  --out DIR         write config.json, history.jsonl, summary.json and\n"
         "                    the best and last checkpoints there\n"
+        "  --eval FILE       score a checkpoint of this program on the validation\n"
+        "                    and test sets instead of training (with --plain if it\n"
+        "                    was trained with it)\n"
         "  --bench N         time N training steps (after 2 warm-up steps) on one\n"
         "                    batch of random images; no data needed, no evaluation\n"
         "  --help\n");
@@ -388,12 +393,14 @@ static int parse_args(int argc, char **argv, config *c)
         else if (!v) { fprintf(stderr, "mnist_hyper: %s needs a value\n", a); return 0; }
         else if (!strcmp(a, "--data")) c->data = v;
         else if (!strcmp(a, "--out")) c->out = v;
+        else if (!strcmp(a, "--eval")) c->eval = v;
         else if (!strcmp(a, "--schedule")) c->schedule = v;
         else if (!strcmp(a, "--epochs")) c->epochs = atoi(v);
         else if (!strcmp(a, "--batch")) c->batch = atoi(v);
         else if (!strcmp(a, "--threads")) c->threads = atoi(v);
         else if (!strcmp(a, "--log-every")) c->log_every = atoi(v);
         else if (!strcmp(a, "--bench")) c->bench = atoi(v);
+        else if (!strcmp(a, "--limit")) c->limit = atoi(v);
         else if (!strcmp(a, "--lr")) c->lr = (float)atof(v);
         else if (!strcmp(a, "--lr-min")) c->lr_min = (float)atof(v);
         else if (!strcmp(a, "--decay")) c->decay = (float)atof(v);
@@ -404,7 +411,7 @@ static int parse_args(int argc, char **argv, config *c)
         i += takes;
     }
     if (c->batch < 1 || c->batch > 1024 || c->epochs < 0 || c->threads < 1 ||
-        c->log_every < 1 || c->lr <= 0.0f || c->bench < 0) {
+        c->log_every < 1 || c->lr <= 0.0f || c->bench < 0 || c->limit < 0) {
         fprintf(stderr, "mnist_hyper: an option is out of range (see --help)\n");
         return 0;
     }
@@ -440,11 +447,11 @@ static void config_json(const config *c, char *buf, size_t cap)
              "\"schedule\": \"%s\", \"lr_min\": %g, \"decay\": %g, \"clip\": %g, "
              "\"wd\": %g, \"seed\": %llu, \"plain\": %s, \"relu\": %s, "
              "\"threads\": %d, \"bench\": %d, \"optimizer\": \"adam\", "
-             "\"valid\": %d}",
+             "\"valid\": %d, \"limit\": %d}",
              c->data ? c->data : "", c->epochs, c->batch, c->lr, c->schedule, c->lr_min,
              c->decay, c->clip, c->wd, (unsigned long long)c->seed,
              c->plain ? "true" : "false", c->relu ? "true" : "false", c->threads,
-             c->bench, N_VALID);
+             c->bench, N_VALID, c->limit);
 }
 
 /* Save the parameters, with the configuration inside, as out/name. */
@@ -454,8 +461,8 @@ static void save_checkpoint(const config *c, const net *m, const char *name)
     if (!c->out) return;
     snprintf(path, sizeof path, "%s/%s", c->out, name);
     config_json(c, cfg, sizeof cfg);
-    /* TODO: hn_checkpoint_save_params(path, &m->ps, cfg) once it lands. */
-    (void)m;
+    if (hn_checkpoint_save_params(path, &m->ps, cfg) != HN_OK)
+        fprintf(stderr, "mnist_hyper: %s\n", hn_error());
 }
 
 static void print_savings(const net *m)
@@ -563,6 +570,22 @@ int main(int argc, char **argv)
         return 1;
     }
     n_train = train.n - N_VALID;
+    if (c.eval) {
+        char *cfg = NULL;
+        int rc = 1;
+        if (hn_checkpoint_load_params(c.eval, &m.ps, &cfg) != HN_OK) {
+            fprintf(stderr, "mnist_hyper: %s\n", hn_error());
+        } else {
+            val_err = evaluate(&m, &train, n_train, train.n, &val_loss);
+            test_err = evaluate(&m, &test, 0, test.n, &test_loss);
+            printf("%s (%s): validation error %.2f%%, test error %.2f%% (loss %.4f)\n",
+                   c.eval, cfg ? cfg : "", 100.0 * val_err, 100.0 * test_err, test_loss);
+            rc = 0;
+        }
+        hn_free(cfg);
+        return rc;
+    }
+    if (c.limit > 0 && c.limit < n_train) n_train = HN__MAX(c.limit, c.batch);
     steps_per_epoch = n_train / c.batch;
     total_steps = (int64_t)steps_per_epoch * c.epochs;
     if (!strcmp(c.schedule, "cosine"))
@@ -612,7 +635,7 @@ int main(int argc, char **argv)
         ips_sum += steps_per_epoch * (double)c.batch;
 
         /* Validation; keep the weights of the best epoch. */
-        val_err = evaluate(&m, &train, n_train, train.n, &val_loss);
+        val_err = evaluate(&m, &train, train.n - N_VALID, train.n, &val_loss);
         if (val_err < best_val) {
             best_val = val_err;
             best_epoch = epoch;

@@ -299,8 +299,13 @@ static void test_counts_and_errors(void)
     CHECK(hn_hyperconv_declare(&bad, &h, &ps, "c", 16, 16, 1, 0) == HN_OK,
           "1x1 from a 7x7 generator accepted: %s", hn_error());
     hn_hyperconv_free(&bad);
-    CHECK(hn_hyper_declare(&h, &ps, "h2", 0, 4, 16, 16, 7, 0) == HN_ERR_ARG,
-          "n_z = 0 refused");
+    {
+        hn_hyper none;
+        CHECK(hn_hyper_declare(&none, &ps, "h2", 0, 4, 16, 16, 7, 0) == HN_ERR_ARG,
+              "n_z = 0 refused");
+        CHECK(hn_hyperconv_declare(&bad, &none, &ps, "c2", 16, 16, 7, 0) == HN_ERR_ARG,
+              "a layer on a hypernetwork that failed to declare refused");
+    }
     {
         hn_hyper even;
         CHECK(hn_hyper_declare(&even, &ps, "h4", 2, 2, 2, 2, 4, 0) == HN_OK, "%s",
