@@ -691,8 +691,8 @@ typedef struct hn_lstm {
     struct hn__lstm_work *w;
 } hn_lstm;
 
-/* A configuration with the usual defaults (forget bias 1, no dropout,
-   Hh = 128 and Z = 4 as in the paper's character models). */
+/* A configuration with defaults: forget bias 1, no dropout, Hh = 128,
+   Z = 4 (the hyper sizes matter only for the HyperLSTMs). */
 HNDEF hn_lstm_config hn_lstm_config_default(hn_lstm_kind kind, int input, int hidden);
 /* Name of a kind: "lstm", "ln-lstm", "hyperlstm", "ln-hyperlstm"; and the
    inverse (-1 for an unknown name). */
