@@ -75,27 +75,30 @@ static int inspect_mat(const char *path, const unsigned char *data, size_t len)
 static int inspect_idx(const char *path, const unsigned char *data, size_t len)
 {
     hn_idx x;
-    const char *cls = "uint8";
+    static const char *const classes[6] = {"uint8", "int8", "int16", "int32", "single",
+                                           "double"};
+    int t;
     double sum = 0.0;
     size_t i;
     if (hn_idx_read_mem(data, len, MAX_INFLATE, &x) != HN_OK) return fail(path);
+    t = x.type == HN_IDX_U8 ? 0 : x.type == HN_IDX_I8 ? 1 : x.type - HN_IDX_I16 + 2;
     for (i = 0; i < x.count; i++) {
         switch (x.type) {
         case HN_IDX_U8: sum += ((const uint8_t *)x.data)[i]; break;
-        case HN_IDX_I8: sum += ((const int8_t *)x.data)[i]; cls = "int8"; break;
-        case HN_IDX_I16: sum += ((const int16_t *)x.data)[i]; cls = "int16"; break;
-        case HN_IDX_I32: sum += ((const int32_t *)x.data)[i]; cls = "int32"; break;
-        case HN_IDX_F32: sum += ((const float *)x.data)[i]; cls = "single"; break;
-        default: sum += ((const double *)x.data)[i]; cls = "double"; break;
+        case HN_IDX_I8: sum += ((const int8_t *)x.data)[i]; break;
+        case HN_IDX_I16: sum += ((const int16_t *)x.data)[i]; break;
+        case HN_IDX_I32: sum += ((const int32_t *)x.data)[i]; break;
+        case HN_IDX_F32: sum += ((const float *)x.data)[i]; break;
+        default: sum += ((const double *)x.data)[i]; break;
         }
     }
-    if (x.count == 0 && x.type != HN_IDX_U8) cls = hn_idx_type_name(x.type);
-    printf("idx %s ", cls);
+    printf("idx %s ", classes[t]);
     print_dims(x.ndim, x.dims);
     printf(" sum=%.17g\n", sum);
     hn_idx_free(&x);
     return 0;
 }
+
 
 /* IDX: two zero bytes, a known element type, 1 to 8 dimensions. */
 static int looks_like_idx(const unsigned char *p, size_t len)

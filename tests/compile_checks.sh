@@ -96,7 +96,11 @@ check test-gemm-avx2-openmp 1 gcc $strict -O2 -mavx2 -mfma -fopenmp $gemm \
 check test-gemm-avx2-clang 1 clang $strict -O2 -mavx2 -mfma $gemm \
     $(o test-gemm-avx2-clang) -lm
 check test-gemm-m32 1 gcc $strict -m32 -O2 $gemm $(o test-gemm-m32) -lm
+check test-gemm-m32-sse2 1 gcc $strict -m32 -msse2 -O2 $gemm $(o test-gemm-m32-sse2) -lm
 check test-gemm-avx512-compile 0 gcc $strict -O2 -mavx512f -mavx512dq -mfma -c \
     $gemm $(o test-gemm-avx512-compile.o)
 check test-gemm-aarch64-neon qemu-aarch64 aarch64-linux-gnu-gcc $strict -O2 -static \
     $gemm $(o test-gemm-aarch64-neon) -lm
+# 32-bit ARM NEON (no fused multiply-add there), compile only.
+check armv7-neon-compile 0 arm-none-eabi-gcc $strict -O2 -mcpu=cortex-a9 -mfpu=neon \
+    -mfloat-abi=hard -DHN_NO_STDIO -c $src $(o armv7-neon-compile.o)

@@ -26,8 +26,12 @@ static void *tracking_realloc(void *p, size_t n)
 #include <stdio.h>
 #include <string.h>
 
-/* Files go beside the test binary's working directory, under build/. */
-#define CKPT_PATH "build/test_checkpoint.ckpt"
+/* The checkpoint file goes beside the test program (build/ or the
+   sanitizer build's folder), named from argv[0] in main. */
+static char ckpt_path[1024] = "test_checkpoint.ckpt";
+static char tmp_path[1100];
+static char bad_path[1100];
+#define CKPT_PATH ckpt_path
 
 static void make_store(hn_params *ps, int w_cols, int seed)
 {
@@ -194,7 +198,7 @@ static void test_crash(void)
     make_store(&b, 5, 2);
     CHECK(hn_checkpoint_save_params(CKPT_PATH, &a, "a") == HN_OK, "save: %s", hn_error());
     /* A crash during the next save leaves a half-written .tmp behind. */
-    f = fopen(CKPT_PATH ".tmp", "wb");
+    f = fopen(tmp_path, "wb");
     if (f) {
         fputs("\211HNCK half a checkpoint", f);
         fclose(f);
@@ -205,12 +209,12 @@ static void test_crash(void)
     make_store(&b, 5, 3);
     CHECK(hn_checkpoint_save_params(CKPT_PATH, &b, "b") == HN_OK, "save over it: %s",
           hn_error());
-    f = fopen(CKPT_PATH ".tmp", "rb");
+    f = fopen(tmp_path, "rb");
     CHECK(f == NULL, "no .tmp left after a save");
     if (f) fclose(f);
     CHECK(hn_checkpoint_load_params(CKPT_PATH, &a, NULL) == HN_OK && same_params(&a, &b),
           "the new checkpoint replaced the old one");
-    CHECK(hn_checkpoint_save_params("build/no/such/dir/x.ckpt", &a, "") == HN_ERR_IO,
+    CHECK(hn_checkpoint_save_params(bad_path, &a, "") == HN_ERR_IO,
           "unwritable path: %s", hn_error());
     hn_params_free(&a);
     hn_params_free(&b);
@@ -293,8 +297,13 @@ static void test_damage(void)
     hn_params_free(&a);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+    const char *slash = argc > 0 ? strrchr(argv[0], '/') : NULL;
+    if (slash && (size_t)(slash - argv[0]) < sizeof ckpt_path - 32)
+        sprintf(ckpt_path, "%.*s/test_checkpoint.ckpt", (int)(slash - argv[0]), argv[0]);
+    sprintf(tmp_path, "%s.tmp", ckpt_path);
+    sprintf(bad_path, "%s.no/such/dir/x.ckpt", ckpt_path);
     test_known_bytes();
     test_round_trip();
     test_shapes();

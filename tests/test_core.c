@@ -182,6 +182,8 @@ static void test_read_file(void)
           "size limit: %s", hn_error());
     CHECK(hn_read_file("build/no/such/file", 100, &buf, &len) == HN_ERR_IO,
           "missing file: %s", hn_error());
+    CHECK(hn_read_file("build", (size_t)-1, &buf, &len) != HN_OK &&
+          strstr(hn_error(), "regular file") != NULL, "directory: %s", hn_error());
     remove(path);
 }
 

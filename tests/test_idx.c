@@ -238,8 +238,8 @@ static void check_labels(const char *dir, const char *name, size_t n, const int 
           "%s first labels %d %d %d ... %d", name, lab[0], lab[1], lab[2], lab[9]);
     for (i = 0; i < x.count; i++) s += ((unsigned char *)x.data)[i];
     CHECK(s == sum, "%s label sum %ld, want %ld", name, s, sum);
-    printf("%s: %zu labels, first %d %d %d %d, sum %ld\n", name, x.dims[0], lab[0], lab[1],
-           lab[2], lab[3], s);
+    printf("%s: %zu labels, first %d %d %d %d, sum %ld\n", path, x.dims[0], lab[0],
+           lab[1], lab[2], lab[3], s);
     hn_idx_free(&x);
 }
 
@@ -264,7 +264,7 @@ static void check_images(const char *dir, const char *name, size_t n, float firs
         for (i = 0; i < 784; i++) s += t.data[i] * 255.0;
         CHECK(s > first_sum - 0.5 && s < first_sum + 0.5,
               "%s first image pixel sum %.1f, want %.0f", name, s, first_sum);
-        printf("%s: %zux%zux%zu, first image pixel sum %.1f\n", name, x.dims[0],
+        printf("%s: %zux%zux%zu, first image pixel sum %.1f\n", path, x.dims[0],
                x.dims[1], x.dims[2], s);
         hn_tensor_free(&t);
     }
@@ -284,6 +284,24 @@ int main(void)
     test_types();
     test_refused();
 
+    /* From a plain (not gzipped) file, and from no file at all. */
+    {
+        static const unsigned char small[14] = {0, 0, 8, 1, 0, 0, 0, 6, 1, 2, 3, 4, 5, 6};
+        const char *tmp = "test_idx_plain.tmp";
+        hn_idx x;
+        if ((f = fopen(tmp, "wb")) != NULL) {
+            fwrite(small, 1, sizeof small, f);
+            fclose(f);
+            CHECK(hn_idx_read_file(tmp, 0, &x) == HN_OK && x.count == 6 &&
+                      ((unsigned char *)x.data)[5] == 6,
+                  "plain file: %s", hn_error());
+            hn_idx_free(&x);
+            remove(tmp);
+        }
+        CHECK(hn_idx_read_file("no/such/file.idx", 0, &x) == HN_ERR_IO && x.data == NULL,
+              "missing file: %s", hn_error());
+    }
+
     snprintf(dir, sizeof dir, "%s/data/mnist", TEST_SHARED_DIR);
     check_labels(dir, "train-labels-idx1-ubyte.gz", 60000, train, 267236);
     check_labels(dir, "t10k-labels-idx1-ubyte.gz", 10000, test, 44434);
@@ -296,6 +314,7 @@ int main(void)
         fclose(f);
         check_labels(fashion, "train-labels-idx1-ubyte.gz", 60000, ftrain, 270000);
         check_labels(fashion, "t10k-labels-idx1-ubyte.gz", 10000, ftest, 45000);
+        check_images(fashion, "t10k-images-idx3-ubyte.gz", 10000, 33456.0f);
     } else {
         printf("Fashion-MNIST not installed (dataset-fashion-mnist): skipped\n");
     }

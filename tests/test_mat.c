@@ -270,6 +270,18 @@ static void test_svhn(void)
     }
     hn_free(cimg);
     hn_free(clab);
+
+    /* A file without X and y. */
+    {
+        hn_mat m;
+        if (hn_mat_open_file(&m, MAT_DIR "testdouble_7.4_GLNX86.mat", MAX_FILE,
+                             MAX_INFLATE) == HN_OK) {
+            s = hn_svhn_load(&m, 1.0f, &simg, &slab, &sn);
+            CHECK(s == HN_ERR_NOT_FOUND && simg == NULL && sn == 0,
+                  "SVHN helper without X: %s", hn_error());
+            hn_mat_close(&m);
+        }
+    }
 }
 
 /* ---- files crafted here, in either byte order ---- */
@@ -377,6 +389,26 @@ static void build_sample(mbuf *m, int be)
     add_var(m, HN_MAT_UINT8, 0, "empty", 2, 1, u8, 0, 0);
 }
 
+/* A byte that starts no UTF-8 sequence reads as U+FFFD. */
+static void test_bad_utf8(void)
+{
+    static const uint64_t bytes[3] = {0x80, 'a', 0xe2};
+    mbuf mb;
+    hn_mat m;
+    hn_mat_array a;
+    header(&mb, 0);
+    add_var(&mb, HN_MAT_CHAR, 0, "bad", 16, 1, bytes, 3, 3);
+    if (hn_mat_open_mem(&m, mb.b, mb.n, MAX_INFLATE) == HN_OK
+        && hn_mat_read(&m, "bad", &a) == HN_OK) {
+        const uint16_t *c = (const uint16_t *)a.data;
+        CHECK(c[0] == 0xfffd && c[1] == 'a' && c[2] == 0xfffd,
+              "invalid UTF-8 replaced: %x %x %x", c[0], c[1], c[2]);
+        hn_mat_array_free(&a);
+    } else {
+        CHECK(0, "bad UTF-8: %s", hn_error());
+    }
+}
+
 static void test_crafted(void)
 {
     int be;
@@ -420,7 +452,30 @@ static void test_crafted(void)
         CHECK(hn_mat_read(&m, "empty", &a) == HN_OK && a.numel == 0, "empty array: %s",
               hn_error());
         hn_mat_array_free(&a);
+        if (hn_mat_read(&m, "i16", &a) == HN_OK) {
+            float f[3];
+            hn_mat_to_float(&a, 0.5f, f);
+            CHECK(f[0] == -0.5f && f[1] == 150.0f && f[2] == -16384.0f,
+                  "to_float x 0.5 = %g %g %g", f[0], f[1], f[2]);
+            hn_mat_array_free(&a);
+        }
         hn_mat_close(&m);
+
+        /* The subsystem data MATLAB appends is not a variable: pointing the
+           header's subsystem offset at the last element hides it. */
+        {
+            size_t last = 0, n = mb.n, k;
+            hn_mat_open_mem(&m, mb.b, mb.n, MAX_INFLATE);
+            while (hn_mat_next(&m, &v) == 1) last = v.offset;
+            hn_mat_close(&m);
+            mb.n = 116;
+            put(&mb, last, 8);
+            mb.n = n;
+            hn_mat_open_mem(&m, mb.b, mb.n, MAX_INFLATE);
+            for (k = 0; hn_mat_next(&m, &v) == 1; k++) continue;
+            CHECK(k == 6, "subsystem element skipped: %zu variables listed", k);
+            hn_mat_close(&m);
+        }
     }
     printf("crafted files read alike in both byte orders\n");
 }
@@ -565,6 +620,7 @@ int main(void)
     test_refusals();
     test_svhn();
     test_crafted();
+    test_bad_utf8();
     test_hostile();
     return test_exit("test_mat");
 }
