@@ -985,8 +985,8 @@ typedef struct hn_lstm {
     struct hn__lstm_work *w;
 } hn_lstm;
 
-/* A configuration with the usual defaults (forget bias 1, no dropout,
-   Hh = 128 and Z = 4 as in the paper's character models). */
+/* A configuration with defaults: forget bias 1, no dropout, Hh = 128,
+   Z = 4 (the hyper sizes matter only for the HyperLSTMs). */
 HNDEF hn_lstm_config hn_lstm_config_default(hn_lstm_kind kind, int input, int hidden);
 /* Name of a kind: "lstm", "ln-lstm", "hyperlstm", "ln-hyperlstm"; and the
    inverse (-1 for an unknown name). */
@@ -5235,7 +5235,30 @@ HNDEF void hn_augment_crop_flip(int n, int c, int h, int w, int pad, int flip,
    forking a team costs a few microseconds. */
 #define HN__LSTM_OMP_MIN 8192
 
-static float hn__sigmoidf(float x) { return 1.0f / (1.0f + HN_EXPF(-x)); }
+/* e^x by Cody-Waite reduction, x = k ln 2 + r with |r| <= ln 2 / 2, and
+   the Taylor polynomial of e^r to r^6 (truncation below 1.3e-7 relative);
+   2^k is built in the exponent bits. Plain arithmetic, so that the loops
+   of the gates vectorise, where a libm call would not. x is clamped to
+   [-87, 87]: every activation here has saturated long before. */
+static float hn__exp_fast(float x)
+{
+    union { float f; int32_t i; } scale;
+    float k, r, p;
+    x = x < -87.0f ? -87.0f : x > 87.0f ? 87.0f : x;
+    k = floorf(x * 1.44269504f + 0.5f);
+    r = x - k * 0.693145751953125f - k * 1.42860677e-6f;
+    p = 1.0f + r * (1.0f + r * (0.5f + r * (1.0f / 6 + r * (1.0f / 24 +
+        r * (1.0f / 120 + r * (1.0f / 720))))));
+    scale.i = ((int32_t)k + 127) * (1 << 23);
+    return p * scale.f;
+}
+
+/* sigmoid(x) = 1 / (1 + e^-x) */
+static float hn__sigmoidf(float x) { return 1.0f / (1.0f + hn__exp_fast(-x)); }
+
+/* tanh(x) = 2 sigmoid(2x) - 1: absolute error about 1e-7, which is what
+   the gradients see. */
+static float hn__tanh_fast(float x) { return 2.0f / (1.0f + hn__exp_fast(-2.0f * x)) - 1.0f; }
 
 /* xhat = (x - mean(x)) / sqrt(var(x) + eps) over n values; returns the
    1/sqrt(var + eps) that the backward pass needs. */
@@ -5715,7 +5738,7 @@ static void hn__core_step(hn__lstm_core *k, float forget_bias, int B, int t, int
     /* c = sigmoid(f + fb) * c_prev + sigmoid(i) * drop(tanh(g)) */
     for (j = 0; j < n; j++) {
         float i = hn__sigmoidf(act[j]);
-        float g = HN_TANHF(act[n + j]);
+        float g = hn__tanh_fast(act[n + j]);
         float f = hn__sigmoidf(act[2 * n + j] + forget_bias);
         act[j] = i;
         act[n + j] = g;
@@ -5728,9 +5751,9 @@ static void hn__core_step(hn__lstm_core *k, float forget_bias, int B, int t, int
     if (k->ln) {
         float *chat = k->chat + r * n;
         k->crstd[r] = hn__ln_row(c, chat, n);
-        for (j = 0; j < n; j++) tc[j] = HN_TANHF(k->cgain[j] * chat[j] + k->cbias[j]);
+        for (j = 0; j < n; j++) tc[j] = hn__tanh_fast(k->cgain[j] * chat[j] + k->cbias[j]);
     } else {
-        for (j = 0; j < n; j++) tc[j] = HN_TANHF(c[j]);
+        for (j = 0; j < n; j++) tc[j] = hn__tanh_fast(c[j]);
     }
     for (j = 0; j < n; j++) h[j] = act[3 * n + j] * tc[j];
 }
@@ -6072,7 +6095,8 @@ HNDEF void hn_lstm_backward(hn_lstm *m, hn_params *ps, const float *dh_out, floa
         const float *gx = hyper ? w->sx : mc->a;   /* gradient of W_x x_t */
         const float *gh = hyper ? w->sh : mc->a;   /* gradient of W_h h_{t-1} */
         hn__lstm_gemm(w, 1, 0, E, G, TB, 1.0f, w->x, E, gx, G, 1.0f, hn_params_grad(ps, m->wx), G);
-        hn__lstm_gemm(w, 1, 0, H, G, TB, 1.0f, mc->hs, H, gh, G, 1.0f, hn_params_grad(ps, m->wh), G);
+        hn__lstm_gemm(w, 1, 0, H, G, TB, 1.0f, mc->hs, H, gh, G, 1.0f,
+                      hn_params_grad(ps, m->wh), G);
         if (m->b >= 0) hn__colsum_add(mc->a, (size_t)TB, G, G, hn_params_grad(ps, m->b));
         if (dx) hn__lstm_gemm(w, 0, 1, TB, E, G, 1.0f, gx, G, wx, G, 1.0f, dx, E);
         hn__core_ln_grads(mc, ps, m->ln_g, m->ln_b, m->lnc_g, m->lnc_b, (size_t)TB);
@@ -6094,14 +6118,16 @@ HNDEF void hn_lstm_backward(hn_lstm *m, hn_params *ps, const float *dh_out, floa
     hn__colsum_add(w->dz, (size_t)TB, 8 * Z, 12 * Z, hn_params_grad(ps, m->bz));
 
     /* the hyper cell's own weights and its share of dx */
-    hn__lstm_gemm(w, 1, 0, E, Gh, TB, 1.0f, w->x, E, hc->a, Gh, 1.0f, hn_params_grad(ps, m->hwx), Gh);
+    hn__lstm_gemm(w, 1, 0, E, Gh, TB, 1.0f, w->x, E, hc->a, Gh, 1.0f,
+                  hn_params_grad(ps, m->hwx), Gh);
     hn__lstm_gemm(w, 1, 0, H, Gh, TB, 1.0f, mc->hs, H, hc->a, Gh, 1.0f, hn_params_grad(ps, m->hwh),
              Gh);
     hn__lstm_gemm(w, 1, 0, Hh, Gh, TB, 1.0f, hc->hs, Hh, hc->a, Gh, 1.0f,
              hn_params_grad(ps, m->hwhh), Gh);
     if (m->hb >= 0) hn__colsum_add(hc->a, (size_t)TB, Gh, Gh, hn_params_grad(ps, m->hb));
     if (dx)
-        hn__lstm_gemm(w, 0, 1, TB, E, Gh, 1.0f, hc->a, Gh, hn_params_data(ps, m->hwx), Gh, 1.0f, dx, E);
+        hn__lstm_gemm(w, 0, 1, TB, E, Gh, 1.0f, hc->a, Gh, hn_params_data(ps, m->hwx), Gh,
+                      1.0f, dx, E);
     hn__core_ln_grads(hc, ps, m->hln_g, m->hln_b, m->hlnc_g, m->hlnc_b, (size_t)TB);
 }
 

@@ -247,6 +247,52 @@ static void check_carry(hn_lstm_kind kind)
     hn_params_free(&ps);
 }
 
+/* One thread or two: the same bits (the passes split whole batch rows;
+   the products are thread-independent by their own contract). Sizes big
+   enough that the parallel paths are taken. */
+static void check_threads(void)
+{
+#ifdef _OPENMP
+    enum { E2 = 16, H2 = 64, B2 = 32, T2 = 3 };
+    hn_lstm m;
+    hn_params ps;
+    hn_lstm_config cfg = hn_lstm_config_default(HN_LN_HYPERLSTM, E2, H2);
+    static float x[T2 * B2 * E2], h1[T2 * B2 * H2], h2[T2 * B2 * H2];
+    static float dx1[T2 * B2 * E2], dx2[T2 * B2 * E2];
+    float *g1;
+    double maxd = 0.0;
+    hn_rng rng;
+    size_t i;
+    int pass;
+    cfg.hyper_hidden = 32;
+    hn_params_init(&ps);
+    hn_lstm_declare(&m, &cfg, &ps, "t");
+    CHECK(hn_params_alloc(&ps) == HN_OK, "alloc");
+    hn_lstm_init(&m, &ps, 9);
+    CHECK(hn_lstm_setup(&m, B2, T2) == HN_OK, "setup");
+    hn_rng_seed(&rng, 6);
+    hn_rng_fill_normal(&rng, x, T2 * B2 * E2, 0.0f, 1.0f);
+    g1 = (float *)malloc(ps.total * sizeof(float));
+    for (pass = 0; pass < 2; pass++) {
+        omp_set_num_threads(pass ? 2 : 1);
+        hn_lstm_reset_state(&m);
+        hn_params_zero_grad(&ps);
+        memset(pass ? dx2 : dx1, 0, sizeof dx1);
+        hn_lstm_forward(&m, &ps, T2, x, pass ? h2 : h1, NULL);
+        hn_lstm_backward(&m, &ps, pass ? h2 : h1, pass ? dx2 : dx1);
+        if (!pass) memcpy(g1, ps.grad, ps.total * sizeof(float));
+    }
+    for (i = 0; i < (size_t)T2 * B2 * H2; i++) maxd = fmax(maxd, fabs(h1[i] - h2[i]));
+    for (i = 0; i < (size_t)T2 * B2 * E2; i++) maxd = fmax(maxd, fabs(dx1[i] - dx2[i]));
+    for (i = 0; i < ps.total; i++) maxd = fmax(maxd, fabs(g1[i] - ps.grad[i]));
+    printf("1 vs 2 threads: max |diff| of outputs and gradients = %.2e\n", maxd);
+    CHECK(maxd == 0.0, "thread count changes results by %.3e", maxd);
+    free(g1);
+    hn_lstm_free(&m);
+    hn_params_free(&ps);
+#endif
+}
+
 /* Bad configurations are refused with a reason. */
 static void check_refusals(void)
 {
@@ -302,5 +348,6 @@ int main(void)
     for (k = 0; k < 4; k++) check_carry((hn_lstm_kind)k);
     check_refusals();
     check_orthogonal();
+    check_threads();
     return test_exit("test_lstm");
 }
