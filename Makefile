@@ -32,8 +32,9 @@ ifeq ($(call probe,-fopenmp,),1)
 OMPFLAGS := -fopenmp
 endif
 endif
-HAVE_OPENBLAS := $(call probe,-lopenblas,\#include <cblas.h>)
-HAVE_ZLIB     := $(call probe,-lz,\#include <zlib.h>)
+HASH          := \#
+HAVE_OPENBLAS := $(call probe,-lopenblas,$(HASH)include <cblas.h>)
+HAVE_ZLIB     := $(call probe,-lz,$(HASH)include <zlib.h>)
 
 ifeq ($(SANITIZE),1)
 SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer \

@@ -23,6 +23,7 @@
 #include "../hypernet.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,78 +53,56 @@ typedef struct dataset {
     int n;
 } dataset;
 
-/* NOTE: temporary reader, until the library's IDX reader lands: the file
-   "<path>" or "<path>.gz", gunzipped when it is, header checked against
-   what MNIST has (magic, dimensions); returns the bytes after the header. */
-static unsigned char *read_idx(const char *path, int ndim, int n_expect, int *n,
-                               unsigned char **whole)
+/* Read an IDX file "<path>", or "<path>.gz" when that is what is there. */
+static int read_idx(const char *path, hn_idx *x)
 {
     char gz[1040];
-    unsigned char *raw = NULL, *out = NULL;
-    size_t len = 0, olen = 0, need;
-    int i;
-    if (hn_read_file(path, 1u << 28, &raw, &len) != HN_OK) {
-        snprintf(gz, sizeof gz, "%s.gz", path);
-        if (hn_read_file(gz, 1u << 28, &raw, &len) != HN_OK) return NULL;
-    }
-    if (hn_is_gzip(raw, len)) {
-        if (hn_gunzip(raw, len, 1u << 28, &out, &olen) != HN_OK) {
-            hn_free(raw);
-            return NULL;
-        }
-        hn_free(raw);
-        raw = out;
-        len = olen;
-    }
-    *whole = raw;
-    if (len < 4 + 4u * ndim || raw[2] != 8 || raw[3] != ndim) goto bad;
-    *n = (int)hn__load_u32be(raw + 4);
-    need = (size_t)*n;
-    for (i = 1; i < ndim; i++) need *= hn__load_u32be(raw + 4 + 4 * i);
-    if (*n <= 0 || (n_expect && *n != n_expect) || len - 4 - 4u * ndim != need ||
-        (ndim == 3 && (hn__load_u32be(raw + 8) != IMG || hn__load_u32be(raw + 12) != IMG)))
-        goto bad;
-    return raw + 4 + 4 * ndim;
-bad:
-    fprintf(stderr, "mnist_hyper: %s is not an IDX file of MNIST's shape\n", path);
-    hn_free(raw);
-    *whole = NULL;
-    return NULL;
+    FILE *f = fopen(path, "rb");
+    if (f) fclose(f);
+    snprintf(gz, sizeof gz, "%s.gz", path);
+    if (hn_idx_read_file(f ? path : gz, 0, x) == HN_OK) return 1;
+    fprintf(stderr, "mnist_hyper: %s\n", hn_error());
+    return 0;
 }
 
 /* Read "<dir>/<prefix>-images-idx3-ubyte[.gz]" and the labels beside it. */
 static int load_split(const char *dir, const char *prefix, dataset *d)
 {
     char ipath[1024], lpath[1024];
-    unsigned char *iw = NULL, *lw = NULL, *im, *lb = NULL;
-    int n = 0, nl = 0, ok = 0;
-    size_t i;
+    hn_idx im, lb;
+    size_t i, n = 0;
+    int ok = 0;
     memset(d, 0, sizeof *d);
+    memset(&im, 0, sizeof im);
+    memset(&lb, 0, sizeof lb);
     snprintf(ipath, sizeof ipath, "%s/%s-images-idx3-ubyte", dir, prefix);
     snprintf(lpath, sizeof lpath, "%s/%s-labels-idx1-ubyte", dir, prefix);
-    im = read_idx(ipath, 3, 0, &n, &iw);
-    if (im) lb = read_idx(lpath, 1, n, &nl, &lw);
-    if (!im || !lb) {
-        fprintf(stderr, "mnist_hyper: cannot read %s[.gz] and %s[.gz]: %s\n", ipath,
-                lpath, hn_error());
+    if (!read_idx(ipath, &im) || !read_idx(lpath, &lb)) goto done;
+    if (im.ndim != 3 || im.dims[1] != IMG || im.dims[2] != IMG || lb.ndim != 1 ||
+        lb.dims[0] != im.dims[0] || im.dims[0] > INT_MAX) {
+        fprintf(stderr, "mnist_hyper: %s and %s are not 28x28 images and their "
+                        "labels\n", ipath, lpath);
         goto done;
     }
-    d->images = malloc((size_t)n * PIXELS * sizeof(float));
-    d->labels = malloc((size_t)n * sizeof(int));
-    if (!d->images || !d->labels) goto done;
-    for (i = 0; i < (size_t)n * PIXELS; i++) d->images[i] = im[i] * (1.0f / 255.0f);
-    for (i = 0; i < (size_t)n; i++) {
-        d->labels[i] = lb[i];
-        if (d->labels[i] >= CLASSES) {
+    n = im.dims[0];
+    d->images = malloc(n * PIXELS * sizeof(float));
+    d->labels = malloc(n * sizeof(int));
+    if (!d->images || !d->labels ||
+        hn_idx_to_float(&im, 0, n * PIXELS, 1.0f / 255.0f, d->images) != HN_OK ||
+        hn_idx_to_int(&lb, 0, n, d->labels) != HN_OK) {
+        fprintf(stderr, "mnist_hyper: %s\n", hn_error());
+        goto done;
+    }
+    for (i = 0; i < n; i++)
+        if (d->labels[i] < 0 || d->labels[i] >= CLASSES) {
             fprintf(stderr, "mnist_hyper: label %d in %s\n", d->labels[i], lpath);
             goto done;
         }
-    }
-    d->n = n;
+    d->n = (int)n;
     ok = 1;
 done:
-    hn_free(iw);
-    hn_free(lw);
+    hn_idx_free(&im);
+    hn_idx_free(&lb);
     if (!ok) {
         free(d->images);
         free(d->labels);
@@ -367,7 +346,7 @@ static void usage(FILE *f)
         "usage: mnist_hyper --data DIR [options]\n"
         "  --data DIR        folder with the four MNIST or Fashion-MNIST IDX files\n"
         "                    (train-images-idx3-ubyte ..., gzipped or not)\n"
-        "  --epochs N        epochs (default 2)\n"
+        "  --epochs N        epochs (default 1)\n"
         "  --batch N         images per step (default 128, at most 1024)\n"
         "  --lr X            Adam learning rate (default 0.002)\n"
         "  --schedule S      cosine (default), exp or constant\n"
@@ -392,7 +371,7 @@ static int parse_args(int argc, char **argv, config *c)
     int i;
     memset(c, 0, sizeof *c);
     c->schedule = "cosine";
-    c->epochs = 2;
+    c->epochs = 1;
     c->batch = 128;
     c->threads = 2;
     c->log_every = 100;

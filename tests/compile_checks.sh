@@ -9,7 +9,8 @@ trap 'rm -rf "$tmp"' EXIT
 src=tests/compile_main.c
 strict="-std=c99 -pedantic -Wall -Wextra -Werror"
 
-# check NAME RUN COMPILER [FLAGS...]: compile $src; RUN=1 runs the result.
+# check NAME RUN COMPILER [FLAGS...]: compile $src; RUN=1 runs the result,
+# RUN=0 does not, any other RUN is the emulator to run it under.
 check() {
     name=$1 run=$2 cc=$3
     shift 3
@@ -22,7 +23,16 @@ check() {
         sed 's/^/    /' "$tmp/$name.log" | head -n 20
         return
     fi
+    if [ "$run" != 0 ] && [ "$run" != 1 ] && ! command -v "$run" >/dev/null 2>&1; then
+        echo "SKIP $name ($run not installed)"
+        return
+    fi
     if [ "$run" = 1 ] && ! "$tmp/$name" >>"$tmp/$name.log" 2>&1; then
+        echo "FAIL $name: the program it built failed"
+        sed 's/^/    /' "$tmp/$name.log" | head -n 20
+        return
+    fi
+    if [ "$run" != 0 ] && [ "$run" != 1 ] && ! "$run" "$tmp/$name" >>"$tmp/$name.log" 2>&1; then
         echo "FAIL $name: the program it built failed"
         sed 's/^/    /' "$tmp/$name.log" | head -n 20
         return
@@ -71,3 +81,26 @@ check tcc-test-core 1 tcc tests/test_core.c $(o tcc-test-core) -lm
 # A Cortex-M4 microcontroller, compile only.
 check cortex-m4 0 arm-none-eabi-gcc $strict -O2 -mcpu=cortex-m4 -mthumb \
     -mfloat-abi=hard -mfpu=fpv4-sp-d16 -DHN_NO_STDIO -c $src $(o cortex-m4.o)
+
+# The GEMM test on every micro-kernel this machine can run: scalar, SSE2,
+# AVX2+FMA (gcc with OpenMP, clang without), 32-bit x86; AVX-512 compiles
+# only (no AVX-512 here); AArch64 NEON runs under QEMU user mode (packages
+# gcc-aarch64-linux-gnu, libc6-dev-arm64-cross, qemu-user). The full sweep
+# runs in `make test`; these take the thinned one.
+gemm="tests/test_gemm.c -DTEST_GEMM_QUICK"
+check test-gemm-scalar 1 gcc $strict -O2 -march=native -DHN_NO_SIMD $gemm \
+    $(o test-gemm-scalar) -lm
+check test-gemm-sse2 1 gcc $strict -O2 -march=x86-64 $gemm $(o test-gemm-sse2) -lm
+check test-gemm-avx2-openmp 1 gcc $strict -O2 -mavx2 -mfma -fopenmp $gemm \
+    $(o test-gemm-avx2-openmp) -lm
+check test-gemm-avx2-clang 1 clang $strict -O2 -mavx2 -mfma $gemm \
+    $(o test-gemm-avx2-clang) -lm
+check test-gemm-m32 1 gcc $strict -m32 -O2 $gemm $(o test-gemm-m32) -lm
+check test-gemm-m32-sse2 1 gcc $strict -m32 -msse2 -O2 $gemm $(o test-gemm-m32-sse2) -lm
+check test-gemm-avx512-compile 0 gcc $strict -O2 -mavx512f -mavx512dq -mfma -c \
+    $gemm $(o test-gemm-avx512-compile.o)
+check test-gemm-aarch64-neon qemu-aarch64 aarch64-linux-gnu-gcc $strict -O2 -static \
+    $gemm $(o test-gemm-aarch64-neon) -lm
+# 32-bit ARM NEON (no fused multiply-add there), compile only.
+check armv7-neon-compile 0 arm-none-eabi-gcc $strict -O2 -mcpu=cortex-a9 -mfpu=neon \
+    -mfloat-abi=hard -DHN_NO_STDIO -c $src $(o armv7-neon-compile.o)

@@ -3,7 +3,9 @@
    alpha/beta rules, strides with guard values, the workspace entry point,
    the scalar kernel against the vector one, a failed allocation, and the
    thread count (bit-identical results). Inputs are uniform in [-1, 1), so an
-   error is measured against the k-scaled magnitude |alpha| k + |beta|. */
+   error is measured against the k-scaled magnitude |alpha| k + |beta|.
+   -DTEST_GEMM_QUICK thins the sweep to the sizes around every tile edge and
+   runs the largest shape untransposed only (for slow emulators). */
 #include <stdlib.h>
 
 /* An allocator the test can make fail, to reach hn_sgemm's fallback. */
@@ -85,6 +87,20 @@ static void report(const char *group, double worst)
    40 x 40 matrices (so the strides are wider than most rows), and the
    reference comes from running sums over p, in double, computed once. */
 #define SW 40
+static int next_size(int x)
+{
+#ifdef TEST_GEMM_QUICK
+    /* Edges of 4-, 8-, 12-, 16- and 24-wide tiles, and a few between. */
+    static const int quick[] = {1, 2, 3, 4, 5, 7, 8, 9, 11, 12, 13, 16, 17, 23, 24,
+                                25, 31, 33, 37, 40, 41};
+    int i = 0;
+    while (quick[i] <= x) i++;
+    return quick[i];
+#else
+    return x + 1;
+#endif
+}
+
 static void test_small_sweep(void)
 {
     static const float ab[3][2] = {{1.0f, 0.0f}, {0.5f, 1.0f}, {-1.5f, 0.25f}};
@@ -106,9 +122,9 @@ static void test_small_sweep(void)
         for (tb = 0; tb < 2; tb++) {
             double worst = 0.0;
             char name[64];
-            for (m = 1; m <= SW; m++)
-                for (n = 1; n <= SW; n++)
-                    for (k = 1; k <= SW; k++) {
+            for (m = 1; m <= SW; m = next_size(m))
+                for (n = 1; n <= SW; n = next_size(n))
+                    for (k = 1; k <= SW; k = next_size(k)) {
                         const float *p = ab[(m + n + k) % 3];
                         double e = 0.0, norm = fabs(p[0]) * k + fabs(p[1]);
                         for (i = 0; i < SW * SW; i++) c[i] = p[1] == 0.0f ? NAN : c0[i];
@@ -133,12 +149,13 @@ static void test_small_sweep(void)
     free(a); free(b); free(c0);
 }
 
-/* Shapes past MC, KC and NC and odd ones around them. */
+/* Shapes past MC, KC and NC and odd ones around them; the ones with a
+   narrow C (n = 1, 5, 7) run transposed inside. */
 static void test_large_shapes(void)
 {
     static const int shapes[][3] = {
         {1, 1, 1},     {7, 33, 257},  {257, 7, 33},  {33, 257, 7}, {1, 1000, 300},
-        {1000, 1, 300}, {300, 7, 1000}, {257, 33, 1},  {64, 784, 9},
+        {1000, 1, 300}, {300, 7, 1000}, {257, 33, 1},  {64, 784, 9}, {1000, 5, 300},
         {130, HN_GEMM_NC + 20, HN_GEMM_KC + 4}, {HN_GEMM_MC * 2 + 3, 61, 2 * HN_GEMM_KC + 1}
     };
     int s, ta, tb;
@@ -147,7 +164,11 @@ static void test_large_shapes(void)
         for (ta = 0; ta < 2; ta++)
             for (tb = 0; tb < 2; tb++) {
                 const int *d = shapes[s];
-                double e = one_case(hn_sgemm, ta, tb, d[0], d[1], d[2], 0.75f,
+                double e;
+#ifdef TEST_GEMM_QUICK
+                if ((ta || tb) && (double)d[0] * d[1] * d[2] > 1e8) continue;
+#endif
+                e = one_case(hn_sgemm, ta, tb, d[0], d[1], d[2], 0.75f,
                                     (s & 1) ? 0.0f : -0.5f);
                 CHECK(e <= TOL, "%d x %d x %d ta=%d tb=%d: error %.3e", d[0], d[1], d[2],
                       ta, tb, e);
@@ -202,7 +223,7 @@ static void test_alpha_beta(void)
 static void test_strides(void)
 {
     static const int shapes[][3] = {
-        {5, 7, 3}, {37, 29, 41}, {130, 50, HN_GEMM_KC + 7}, {9, 100, 17}
+        {5, 7, 3}, {37, 29, 41}, {130, 50, HN_GEMM_KC + 7}, {9, 100, 17}, {45, 6, 33}
     };
     const float guard = 777.0f;
     int s, ta, tb;
@@ -341,9 +362,11 @@ static void test_alloc_failure(void)
 static void test_threads(void)
 {
 #ifdef _OPENMP
-    static const int shapes[][3] = {{70, 1001, 300}, {1003, 45, 260}, {200, 203, 129}};
+    static const int shapes[][3] = {
+        {70, 1001, 300}, {1003, 45, 260}, {200, 203, 129}, {1003, 9, 300}
+    };
     int s, t, same = 1, saved = omp_get_max_threads();
-    for (s = 0; s < 3; s++) {
+    for (s = 0; s < 4; s++) {
         int m = shapes[s][0], n = shapes[s][1], k = shapes[s][2];
         float *a = new_uniform((size_t)m * k), *b = new_uniform((size_t)k * n);
         float *c0 = new_uniform((size_t)m * n), *c1 = (float *)malloc((size_t)m * n * 4);

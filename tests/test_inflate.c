@@ -418,6 +418,20 @@ static int refused(const unsigned char *in, size_t n, hn_status st, const char *
     return got == st && strstr(hn_error(), why) != NULL;
 }
 
+/* The small code with lens[sym] = len instead: 1 when it is refused as a
+   bad format with a reason containing `why`. */
+static int small_variant_refused(unsigned sym, unsigned char len, const char *why)
+{
+    unsigned char lens[320];
+    bitw w;
+    memset(&w, 0, sizeof w);
+    small_lens(lens);
+    lens[sym] = len;
+    put_dyn_header(&w, 1, 258, 1);
+    put_lens(&w, lens, 259);
+    return refused(w.buf, w.n, HN_ERR_FORMAT, why);
+}
+
 /* ---- the tests ---- */
 
 static void test_checksums(void)
@@ -442,8 +456,13 @@ static void test_checksums(void)
             bad++;
     }
     CHECK(bad == 0, "CRC-32 against bit-at-a-time: %d of 512 lengths differ", bad);
-    CHECK(hn_crc32(0, buf, sizeof buf) == crc32_bitwise(0, buf, sizeof buf),
-          "CRC-32 of 20000 bytes");
+    /* Around the three-block interleaved path (3 x 2048 bytes). */
+    for (bad = 0, i = 0; i < 8; i++) {
+        static const size_t lens[8] = {6143, 6144, 6145, 12287, 12288, 12296, 19999, 20000};
+        size_t off = i % 3, len = lens[i] - off;
+        if (hn_crc32(7, buf + off, len) != crc32_bitwise(7, buf + off, len)) bad++;
+    }
+    CHECK(bad == 0, "CRC-32 of 6143..20000 bytes: %d of 8 lengths differ", bad);
     CHECK(hn_crc32(hn_crc32(0, buf, 777), buf + 777, sizeof buf - 777) ==
               hn_crc32(0, buf, sizeof buf),
           "CRC-32 in two pieces");
@@ -574,38 +593,13 @@ static void test_crafted(void)
     put_bits(&w, 0, 1);
     CHECK(inflates_to(w.buf, w.n, want, 0, &used), "lone end code accepted");
 
-    /* Over-subscribed literal/length code: a third 1-bit code. */
-    memset(&w, 0, sizeof w);
-    small_lens(lens);
-    lens['b'] = 1;
-    put_dyn_header(&w, 1, 258, 1);
-    put_lens(&w, lens, 259);
-    CHECK(refused(w.buf, w.n, HN_ERR_FORMAT, "over-subscribed literal"), "over-subscribed");
-
-    /* Incomplete literal/length code: end 2 bits, 257 2 bits, nothing else. */
-    memset(&w, 0, sizeof w);
-    small_lens(lens);
-    lens['a'] = 0;
-    put_dyn_header(&w, 1, 258, 1);
-    put_lens(&w, lens, 259);
-    CHECK(refused(w.buf, w.n, HN_ERR_FORMAT, "incomplete literal"), "incomplete");
-
-    /* Incomplete distance code beyond the allowed single code: one 2-bit. */
-    memset(&w, 0, sizeof w);
-    small_lens(lens);
-    lens[258] = 2;
-    put_dyn_header(&w, 1, 258, 1);
-    put_lens(&w, lens, 259);
-    CHECK(refused(w.buf, w.n, HN_ERR_FORMAT, "incomplete distance"), "incomplete");
-
-    /* No end-of-block code. */
-    memset(&w, 0, sizeof w);
-    small_lens(lens);
-    lens[256] = 0;
-    lens['b'] = 2;
-    put_dyn_header(&w, 1, 258, 1);
-    put_lens(&w, lens, 259);
-    CHECK(refused(w.buf, w.n, HN_ERR_FORMAT, "no end-of-block"), "no end code");
+    /* The small code with one length changed: over-subscribed (a third
+       1-bit code), incomplete (no 'a'), an incomplete distance code other
+       than the allowed lone 1-bit one, no end-of-block code. */
+    CHECK(small_variant_refused('b', 1, "over-subscribed literal"), "over-subscribed");
+    CHECK(small_variant_refused('a', 0, "incomplete literal"), "incomplete");
+    CHECK(small_variant_refused(258, 2, "incomplete distance"), "incomplete distances");
+    CHECK(small_variant_refused(256, 0, "no end-of-block"), "no end code");
 
     /* Repeat (16) with no previous length. */
     memset(&w, 0, sizeof w);
@@ -787,6 +781,18 @@ static void test_gzip(void)
     CHECK(hn_is_gzip(g, len) && !hn_is_gzip(g, 1) && !hn_is_gzip(text_zlib, 75),
           "hn_is_gzip");
 
+    /* An extra field claiming 65535 bytes, and a name never terminated. */
+    {
+        static const unsigned char xlen[16] = {0x1f, 0x8b, 8, 4, 0, 0, 0, 0, 0, 3,
+                                               0xff, 0xff, 1, 2, 3, 4};
+        static const unsigned char name[16] = {0x1f, 0x8b, 8, 8, 0, 0, 0, 0, 0, 3,
+                                               'a', 'b', 'c', 'd', 'e', 'f'};
+        CHECK(hn_gunzip(xlen, 16, 1 << 20, &out, &out_len) == HN_ERR_TRUNCATED,
+              "XLEN 65535 in 16 bytes: %s", hn_error());
+        CHECK(hn_gunzip(name, 16, 1 << 20, &out, &out_len) == HN_ERR_TRUNCATED,
+              "unterminated FNAME: %s", hn_error());
+    }
+
     /* zlib: wrong Adler-32, bad header check, preset dictionary. */
     {
         unsigned char z[sizeof text_zlib + 1];
@@ -831,9 +837,16 @@ static void damage(const char *what, const unsigned char *good, size_t len, int 
             hn_free(out);
         }
     }
-    for (i = 0; i < len * 8; i++) {
+    /* Eight single-bit flips per byte, then the byte inverted and zeroed. */
+    for (i = 0; i < len * 10; i++) {
+        size_t at = i / 10;
+        unsigned k = (unsigned)(i % 10);
         memcpy(buf, good, len);
-        buf[i / 8] ^= (unsigned char)(1u << (i % 8));
+        if (k < 8)
+            buf[at] ^= (unsigned char)(1u << k);
+        else
+            buf[at] = k == 8 ? (unsigned char)~buf[at] : 0;
+        if (buf[at] == good[at]) continue;
         st = kind == 0 ? hn_zlib_uncompress(buf, len, 1 << 20, &out, &out_len)
                        : hn_gunzip(buf, len, 1 << 20, &out, &out_len);
         flips++;
@@ -845,10 +858,11 @@ static void damage(const char *what, const unsigned char *good, size_t len, int 
         }
     }
     CHECK(bad_trunc == 0, "%s: %d of %zu truncations decoded", what, bad_trunc, len);
-    CHECK(bad_flip == 0, "%s: %d bit flips decoded to wrong data unnoticed", what,
+    CHECK(bad_flip == 0, "%s: %d damaged bytes decoded to wrong data unnoticed", what,
           bad_flip);
-    printf("%s: %zu truncations refused, %d of %d bit flips refused, the rest "
-           "harmless\n", what, len, caught, flips);
+    printf("%s: %zu truncations refused, %d of %d damaged copies (bit flips, inverted "
+           "and zeroed bytes) refused, the rest decode correctly\n", what, len, caught,
+           flips);
 }
 
 static void test_damage(void)

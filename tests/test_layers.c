@@ -418,30 +418,34 @@ static void test_conv2d(hn_rng *rng, const char *name, int n, int c_in, int h, i
     free(dx); free(dw); free(db);
 }
 
-/* The same backward with 1 and with 2 OpenMP threads: bit-identical. */
+/* The same backward with 1 thread and, four times, with 2 threads: every
+   gradient bit-identical (a race in the reduction shows up here). */
 static void test_conv2d_threads(hn_rng *rng)
 {
 #ifdef _OPENMP
+    enum { N = 6, CI = 4, CO = 8, HW = 81 };
     hn_conv2d cv;
     float *x, *w, *dy, *ws, *g[2];
-    size_t nx, nw, ny, i;
-    int t, differ = 0, n = 6;
-    hn_conv2d_init(&cv, 3, 9, 9, 4, 3, 3, 1, 1);
-    nx = (size_t)n * 3 * 81;
-    nw = 4 * 27;
-    ny = (size_t)n * 4 * 81;
+    size_t nx = (size_t)N * CI * HW, nw = CO * CI * 9, ny = (size_t)N * CO * HW, i;
+    size_t ng = nx + nw + CO;
+    int t, differ = 0;
+    hn_conv2d_init(&cv, CI, 9, 9, CO, 3, 3, 1, 1);
     x = random_buffer(rng, nx, 1.0f);
     w = random_buffer(rng, nw, 1.0f);
     dy = random_buffer(rng, ny, 1.0f);
     ws = (float *)malloc(hn_conv2d_workspace_size(&cv) * sizeof(float));
-    for (t = 0; t < 2; t++) {
-        g[t] = (float *)calloc(nx + nw + 4, sizeof(float));
-        omp_set_num_threads(t + 1);
-        hn_conv2d_backward(&cv, n, x, w, dy, g[t], g[t] + nx, g[t] + nx + nw, ws);
+    g[0] = (float *)calloc(ng, sizeof(float));
+    g[1] = (float *)malloc(ng * sizeof(float));
+    omp_set_num_threads(1);
+    hn_conv2d_backward(&cv, N, x, w, dy, g[0], g[0] + nx, g[0] + nx + nw, ws);
+    omp_set_num_threads(2);
+    for (t = 0; t < 4; t++) {
+        memset(g[1], 0, ng * sizeof(float));
+        hn_conv2d_backward(&cv, N, x, w, dy, g[1], g[1] + nx, g[1] + nx + nw, ws);
+        for (i = 0; i < ng; i++) differ += g[0][i] != g[1][i];
     }
-    for (i = 0; i < nx + nw + 4; i++) differ += g[0][i] != g[1][i];
-    printf("conv2d backward, 1 vs 2 threads: %d of %zu gradients differ\n", differ,
-           nx + nw + 4);
+    printf("conv2d backward, 1 vs 2 threads (4 runs): %d of %zu gradients differ\n",
+           differ, 4 * ng);
     CHECK(differ == 0, "thread count changes %d gradients", differ);
     free(x); free(w); free(dy); free(ws); free(g[0]); free(g[1]);
 #else
@@ -458,6 +462,12 @@ static void test_conv2d_refusals(void)
     CHECK(hn_conv2d_init(&cv, 1, 3, 3, 1, 3, 3, 0, 0) == HN_ERR_ARG, "stride 0 accepted");
     CHECK(hn_conv2d_init(&cv, 1 << 20, 1 << 12, 1 << 12, 1, 3, 3, 1, 1) == HN_ERR_LIMIT,
           "overflowing conv accepted: %s", hn_error());
+    {
+        hn_pool2d p;
+        CHECK(hn_pool2d_init(&p, 1, 3, 3, 4, 2, 1, 1) == HN_ERR_SHAPE,
+              "pool window larger than input accepted");
+        CHECK(hn_pool2d_init(&p, 1, 3, 3, 2, 2, 0, 1) == HN_ERR_ARG, "pool stride 0 accepted");
+    }
 }
 
 /* ---- pooling ---- */
@@ -710,6 +720,14 @@ int main(void)
     test_conv2d(&rng, "1x1 stride 2", 2, 3, 5, 5, 2, 1, 1, 2, 0, 1);
     test_conv2d(&rng, "2x4 pad 2", 2, 2, 5, 8, 3, 2, 4, 2, 2, 1);
     test_conv2d(&rng, "7x7 same", 1, 1, 9, 9, 2, 7, 7, 1, 3, 1);
+    /* Stride 1 runs the wide-row path: unpadded, a kernel that is not
+       square (different flipped paddings for dx), more rows than one
+       micro-tile and a depth past one KC block (11*5*5 = 275 > 256); a
+       padding of kh or more falls back to im2col. */
+    test_conv2d(&rng, "3x3 valid", 2, 3, 6, 7, 5, 3, 3, 1, 0, 1);
+    test_conv2d(&rng, "2x3 pad 1", 2, 2, 5, 6, 3, 2, 3, 1, 1, 0);
+    test_conv2d(&rng, "5x5 deep", 1, 11, 6, 27, 5, 5, 5, 1, 2, 1);
+    test_conv2d(&rng, "3x3 pad 3 (im2col)", 2, 2, 4, 5, 3, 3, 3, 1, 3, 1);
     test_conv2d_threads(&rng);
     test_conv2d_refusals();
     test_pool(&rng, 1, 6, 6, 2, 2, 2, 2);

@@ -216,6 +216,20 @@ static void test_training(void)
     CHECK(ls < 0.02f, "sgd did not fit: loss %f", ls);
 }
 
+static void test_refusals(void)
+{
+    hn_params ps;
+    hn_optim o;
+    int one = 1;
+    hn_params_init(&ps);
+    hn_params_add(&ps, "w", 1, &one);
+    CHECK(hn_optim_init_adam(&o, &ps, 0.9f, 0.999f, 1e-8f) == HN_ERR_ARG,
+          "optimizer over an unallocated store accepted");
+    CHECK(o.m == NULL && o.v == NULL, "state allocated after a refusal");
+    hn_optim_free(&o);
+    hn_params_free(&ps);
+}
+
 static void test_schedules(void)
 {
     static const int64_t bounds[2] = {100, 250};
@@ -322,5 +336,6 @@ int main(void)
     test_schedules();
     test_clipping();
     test_exemption();
+    test_refusals();
     return test_exit("test_optim");
 }
