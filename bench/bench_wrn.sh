@@ -12,6 +12,11 @@ set -e
 BATCH=${1:-64}
 STEPS=${2:-5}
 export OMP_NUM_THREADS=2 OPENBLAS_NUM_THREADS=1
+# Both sides use libgomp. On a shared, loaded machine its default spinning
+# at barriers burns the cycles a descheduled partner thread needs (a step
+# took 1.7x longer here); passive waiting is fairer to both. Override by
+# setting OMP_WAIT_POLICY before calling.
+export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-passive}
 HERE=$(dirname "$0")
 BIN=${BIN:-$HERE/../build/cifar_hyper}
 OUT=$(mktemp -d)
@@ -25,7 +30,7 @@ d = sys.argv[1]
 c = json.load(open(d + "/plain/summary.json"))
 h = json.load(open(d + "/hyper/summary.json"))
 t = json.load(open(d + "/torch.json"))
-print("WRN-40-2 batch %d, %d threads:" % (t["batch"], t["threads"]))
+print("WRN-40-2 batch %d, %d threads (OMP_WAIT_POLICY=%s):" % (t["batch"], t["threads"], __import__("os").environ.get("OMP_WAIT_POLICY")))
 for name, r in (("hypernet.h plain", c), ("hypernet.h hyper", h)):
     print("  %-17s train %7.2f img/s (%.2fx torch)  inference %7.2f img/s (%.2fx)"
           "  peak RSS %.0f MiB" % (name, r["images_per_sec"],

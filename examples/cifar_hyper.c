@@ -12,7 +12,9 @@
    CIFAR-10 a random left-right flip), normalizes each channel with the
    training set's mean and deviation, and scores the test set after every
    epoch. Files under --out: config.json, history.jsonl (one line per
-   epoch), summary.json.
+   epoch), model.ckpt (weights, batch-norm statistics, optimizer state; after
+   every epoch), summary.json. --dataset svhn reads train_32x32.mat and
+   test_32x32.mat from --data and does not flip.
 
    build/cifar_hyper --help lists the options. */
 #include "util.h"
@@ -30,7 +32,6 @@
 #define IMG 32
 #define PLANE (IMG * IMG)
 #define PIXELS (3 * PLANE)
-#define RECORD (1 + PIXELS)   /* CIFAR-10 binary: label byte, then R, G, B planes */
 
 typedef struct config {
     const char *model, *dataset, *data, *out, *optimizer;
@@ -47,52 +48,57 @@ typedef struct dataset {
 
 /* ---- data ---------------------------------------------------------------- */
 
-/* NOTE: a small CIFAR-10 reader of its own until the library's lands: reads
-   "dir/name" (gunzipped when it is gzip) and appends its records. */
+/* Append n images and labels (from a reader, freed here) to d, keeping at
+   most limit in all (0: no limit). */
+static int append(dataset *d, float *images, int *labels, int n, int limit)
+{
+    if (limit > 0 && d->n + n > limit) n = limit - d->n;
+    d->images = (float *)realloc(d->images, ((size_t)d->n + n) * PIXELS * sizeof(float));
+    d->labels = (int *)realloc(d->labels, ((size_t)d->n + n) * sizeof(int));
+    if (d->images && d->labels) {
+        memcpy(d->images + (size_t)d->n * PIXELS, images, (size_t)n * PIXELS * sizeof(float));
+        memcpy(d->labels + d->n, labels, (size_t)n * sizeof(int));
+        d->n += n;
+    }
+    hn_free(images);
+    hn_free(labels);
+    return d->images && d->labels ? 0 : -1;
+}
+
+/* One CIFAR-10 batch file, plain or gzipped, through the library's reader. */
 static int append_cifar(dataset *d, const char *dir, const char *name, int limit)
 {
     char path[1200];
-    unsigned char *raw = NULL, *out = NULL;
-    size_t len = 0, olen = 0, i, nrec;
-    int j;
+    float *images = NULL;
+    int *labels = NULL, n = 0;
     snprintf(path, sizeof path, "%s/%s", dir, name);
-    if (hn_read_file(path, 1u << 28, &raw, &len) != HN_OK) return -1;
-    if (hn_is_gzip(raw, len)) {
-        if (hn_gunzip(raw, len, 1u << 28, &out, &olen) != HN_OK) {
-            hn_free(raw);
-            return -1;
-        }
-        hn_free(raw);
-        raw = out;
-        len = olen;
-    }
-    if (len % RECORD) {
-        fprintf(stderr, "%s: %zu bytes is not a whole number of records\n", path, len);
-        hn_free(raw);
+    if (hn_cifar10_load(path, 1u << 28, 1.0f / 255.0f, &images, &labels, &n) != HN_OK) {
+        fprintf(stderr, "%s: %s\n", path, hn_error());
         return -1;
     }
-    nrec = len / RECORD;
-    if (limit > 0 && d->n + (int)nrec > limit) nrec = (size_t)(limit - d->n);
-    d->images = (float *)realloc(d->images, ((size_t)d->n + nrec) * PIXELS * sizeof(float));
-    d->labels = (int *)realloc(d->labels, ((size_t)d->n + nrec) * sizeof(int));
-    if (!d->images || !d->labels) {
-        hn_free(raw);
+    return append(d, images, labels, n, limit);
+}
+
+/* SVHN's dir/name (train_32x32.mat, test_32x32.mat). */
+static int load_svhn(dataset *d, const char *dir, const char *name, int limit)
+{
+    char path[1200];
+    hn_mat mat;
+    float *images = NULL;
+    int *labels = NULL, n = 0;
+    memset(d, 0, sizeof *d);
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    if (hn_mat_open_file(&mat, path, (size_t)1 << 30, (size_t)1 << 30) != HN_OK) {
+        fprintf(stderr, "%s: %s\n", path, hn_error());
         return -1;
     }
-    for (i = 0; i < nrec; i++) {
-        const unsigned char *r = raw + i * RECORD;
-        float *img = d->images + ((size_t)d->n + i) * PIXELS;
-        if (r[0] > 9) {
-            fprintf(stderr, "%s: record %zu has label %d\n", path, i, r[0]);
-            hn_free(raw);
-            return -1;
-        }
-        d->labels[d->n + i] = r[0];
-        for (j = 0; j < PIXELS; j++) img[j] = (float)r[1 + j] * (1.0f / 255.0f);
+    if (hn_svhn_load(&mat, 1.0f / 255.0f, &images, &labels, &n) != HN_OK) {
+        fprintf(stderr, "%s: %s\n", path, hn_error());
+        hn_mat_close(&mat);
+        return -1;
     }
-    d->n += (int)nrec;
-    hn_free(raw);
-    return 0;
+    hn_mat_close(&mat);
+    return append(d, images, labels, n, limit);
 }
 
 static int name_cmp(const void *a, const void *b)
@@ -197,9 +203,10 @@ static FILE *open_out(const config *c, const char *name, const char *mode)
 static hn_schedule make_schedule(const config *c, int64_t total)
 {
     int64_t b[3];
-    b[0] = total * 3 / 10;
-    b[1] = total * 6 / 10;
-    b[2] = total * 8 / 10;
+    /* Boundaries must increase even for runs of a few steps. */
+    b[0] = total * 3 / 10 > 1 ? total * 3 / 10 : 1;
+    b[1] = total * 6 / 10 > b[0] ? total * 6 / 10 : b[0] + 1;
+    b[2] = total * 8 / 10 > b[1] ? total * 8 / 10 : b[1] + 1;
     if (strcmp(c->optimizer, "adam") == 0) {
         static const float v[4] = {0.002f, 0.0005f, 0.0002f, 0.00005f};
         return hn_schedule_piecewise(4, b, v);
@@ -207,6 +214,28 @@ static hn_schedule make_schedule(const config *c, int64_t total)
         static const float v[4] = {0.1f, 0.02f, 0.004f, 0.0008f};
         return hn_schedule_piecewise(4, b, v);
     }
+}
+
+/* Weights, running statistics, optimizer state, step and generator: what a
+   resumed run needs (resuming is not wired into this example yet). */
+static void save_checkpoint(const config *c, const hn_resnet *m, const hn_optim *opt,
+                            const hn_rng *rng, int epoch)
+{
+    char path[1200], cfg[256];
+    hn_ckpt_writer w;
+    if (!c->out) return;
+    snprintf(path, sizeof path, "%s/model.ckpt", c->out);
+    snprintf(cfg, sizeof cfg, "{\"model\": \"%s\", \"hyper\": %d, \"epoch\": %d}",
+             c->model, c->hyper, epoch);
+    hn_ckpt_begin(&w, cfg);
+    hn_ckpt_add_params(&w, &m->ps, m->ps.data, "");
+    hn_ckpt_add_params(&w, &m->state, m->state.data, "state/");
+    if (opt->m) hn_ckpt_add_params(&w, &m->ps, opt->m, "opt.m/");
+    if (opt->v) hn_ckpt_add_params(&w, &m->ps, opt->v, "opt.v/");
+    hn_ckpt_add_u64(&w, "opt.step", (uint64_t)opt->step);
+    hn_ckpt_add_rng(&w, "rng", rng);
+    if (hn_ckpt_finish_file(&w, path) != HN_OK)
+        fprintf(stderr, "%s: %s\n", path, hn_error());
 }
 
 /* Test error of the model on a data set, in batches, evaluation mode. */
@@ -251,7 +280,8 @@ static void usage(void)
         "  --plain | --hyper plain kernels, or generated ones (default --hyper)\n"
         "  --dataset D       cifar10 (default) or svhn\n"
         "  --data DIR        CIFAR-10 binary batches (data_batch_*.bin[.gz],\n"
-        "                    test_batch*.bin[.gz])\n"
+        "                    test_batch*.bin[.gz]), or SVHN's train_32x32.mat and\n"
+        "                    test_32x32.mat\n"
         "  --epochs N        passes over the training set (default 1)\n"
         "  --batch N         batch size (default 64)\n"
         "  --optimizer O     adam (default, 0.002 -> 0.00005) or sgd (Nesterov 0.1)\n"
@@ -259,7 +289,8 @@ static void usage(void)
         "  --max-train N     use only the first N training images\n"
         "  --seed S          initialization, shuffling and augmentation (default 1)\n"
         "  --threads N       OpenMP threads (default: OMP_NUM_THREADS)\n"
-        "  --out DIR         write config.json, history.jsonl, summary.json\n"
+        "  --out DIR         write config.json, history.jsonl, summary.json and\n"
+        "                    model.ckpt (after each epoch)\n"
         "  --bench N         time N training steps after 2 warm-up steps (real\n"
         "                    batches with --data, else synthetic), plus inference\n"
         "  --help            this text\n");
@@ -422,21 +453,20 @@ int main(int argc, char **argv)
 #endif
     memset(&train, 0, sizeof train);
     memset(&test, 0, sizeof test);
-    if (strcmp(c.dataset, "svhn") == 0) {
-        /* TODO: SVHN's .mat files need the library's MAT-file reader. */
-        fprintf(stderr, "--dataset svhn: not available yet (needs the .mat reader)\n");
-        return 1;
-    }
-    flip = 1;
+    /* SVHN's digits must not be mirrored; CIFAR-10's objects may be. */
+    flip = strcmp(c.dataset, "cifar10") == 0;
     if (c.data) {
-        if (load_cifar(&train, c.data, "data_batch", c.max_train) ||
-            load_cifar(&test, c.data, "test_batch", 0)) {
-            fprintf(stderr, "%s: no CIFAR-10 batches readable (%s)\n", c.data, hn_error());
+        int bad = flip ? load_cifar(&train, c.data, "data_batch", c.max_train) ||
+                             load_cifar(&test, c.data, "test_batch", 0)
+                       : load_svhn(&train, c.data, "train_32x32.mat", c.max_train) ||
+                             load_svhn(&test, c.data, "test_32x32.mat", 0);
+        if (bad) {
+            fprintf(stderr, "%s: no %s data readable\n", c.data, c.dataset);
             return 1;
         }
         normalize(&train, &test);
         have_data = 1;
-        printf("CIFAR-10: %d training, %d test images from %s\n", train.n, test.n,
+        printf("%s: %d training, %d test images from %s\n", c.dataset, train.n, test.n,
                c.data);
     } else if (!c.bench) {
         fprintf(stderr, "--data DIR is needed to train (or --bench N)\n");
@@ -532,6 +562,7 @@ int main(int argc, char **argv)
                     err, et, hn_schedule_lr(&sched, opt.step));
             fflush(hist);
         }
+        save_checkpoint(&c, &m, &opt, &rng, epoch);
     }
     if (hist) fclose(hist);
     printf("test error %.4f, %zu parameters, %.1f images/s, peak RSS %.0f MiB\n", err,
