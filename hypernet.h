@@ -60,6 +60,16 @@ CONFIGURATION
       HN_EXPF HN_LOGF HN_SQRTF HN_TANHF HN_FABSF HN_POWF HN_COSF HN_SQRT
                            math functions, for targets whose libm is slow or
                            missing; default to <math.h>'s
+      HN_GEMM_MC HN_GEMM_KC HN_GEMM_NC
+                           GEMM cache blocks in floats (128, 256, 4080;
+                           rounded to the micro-tile)
+      HN_GEMM_OMP_MIN      fewest multiply-adds for which hn_sgemm uses
+                           threads (1e6)
+      HN_CONV2D_SLOTS      per-image workspace slots hn_conv2d_init sets
+                           (4); the last bits of dw/db depend on it, never
+                           on the thread count. Use 1 on small targets
+      HN_IDX_DEFAULT_MAX   largest uncompressed IDX image read when the
+                           caller passes max_bytes = 0 (1 GiB)
 
 MEMORY
 
@@ -70,6 +80,13 @@ MEMORY
    microcontrollers. Readers of untrusted files check every size against
    the bytes that are there before they allocate.
 
+   Layers take their scratch space from the caller (hn_conv2d_workspace_size,
+   hn_lstm_setup sizes everything once), so a training step allocates
+   nothing. hn_sgemm allocates its pack buffers once per call (at most about
+   4.3 MB per thread: MC x KC + KC x NC floats); hn_sgemm_ws takes them from
+   the caller and allocates nothing. If that allocation fails, hn_sgemm
+   falls back to an unpacked loop: correct, slower.
+
 ERRORS AND LOGGING
 
    A function that can fail returns an hn_status (HN_OK is 0) or NULL, and
@@ -77,7 +94,8 @@ ERRORS AND LOGGING
    gives the code of the last failure. The reason is thread-local where the
    compiler supports it. The library never prints, never exits and never
    aborts on bad input; HN_ASSERT guards only against programmer errors
-   (a null pointer, a negative size).
+   (a null pointer, a negative size, a label out of range that the program
+   itself produced).
 
    The library is silent. To hear what it does (file readers say what they
    read, for instance), install a callback:
@@ -85,20 +103,65 @@ ERRORS AND LOGGING
       void my_log(void *user, int level, const char *msg) { puts(msg); }
       hn_set_log(my_log, NULL);
 
-SIMD
+SIMD AND THREADS
 
    hn_sgemm picks its micro-kernel at compile time from the compiler's own
-   macros: __AVX512F__, then __AVX2__ with __FMA__, then __SSE2__ (x86), or
-   __ARM_NEON (ARM). Compile with -march=native (or -mavx2 -mfma ...) to use
-   them. The portable scalar kernel always compiles, is what HN_NO_SIMD
-   selects, and is the reference the tests hold the others to. With OpenMP
-   (-fopenmp) large products run on several threads; the result is
-   bit-identical whatever the number of threads.
+   macros. Compile with -march=native (or -mavx2 -mfma ...) to use them.
+
+      ISA              tile    compiled   run by the tests   timed
+      AVX-512F         8x48    YES        ---  (no such CPU)  ---
+      AVX2 + FMA       4x24    YES        YES                 YES
+      SSE2             4x12    YES        YES                 ---
+      NEON (AArch64)   8x12    YES        YES  (QEMU)         ---
+      NEON (ARMv7)     8x12    YES        ---                 ---
+      scalar           4x4     YES        YES                 ---
+
+   The scalar kernel always compiles, is what HN_NO_SIMD selects, and is
+   what the tests hold the others to. With -fopenmp, products of at least
+   HN_GEMM_OMP_MIN multiply-adds run on several threads, each on whole
+   micro-tiles along M or N, never splitting the k sum; layers spread
+   images, planes, channels or batch rows over threads and reduce in a fixed
+   order. Every result is bit-identical whatever the number of threads.
 
 FILE FORMATS
 
-   (Listed here as they land: IDX, CIFAR-10 binary, MATLAB level 5 .mat,
-   zlib/gzip inflate, checkpoints.)
+   Inflate (no zlib needed): hn_inflate / hn_inflate_into (raw deflate,
+   RFC 1951), hn_zlib_uncompress (RFC 1950, Adler-32 checked), hn_gunzip
+   (RFC 1952: FEXTRA, FNAME, FCOMMENT, FHCRC, CRC-32 and ISIZE checked,
+   concatenated members). Every decoder takes max_out and refuses a stream
+   that would produce more (HN_ERR_LIMIT); malformed streams (bad Huffman
+   tables, distances before the output, NLEN mismatches, truncation) are
+   refused, never read past. hn_crc32 / hn_adler32 are public.
+
+   IDX (MNIST, Fashion-MNIST): hn_idx_read_file / hn_idx_read_mem read the
+   file plain or gzipped (magic 1f 8b), element types u8 i8 i16 i32 f32
+   f64, big-endian data converted to host order; max_bytes bounds the
+   uncompressed image. hn_idx_to_float (with a scale), hn_idx_to_int
+   (labels), hn_idx_to_tensor.
+
+   MATLAB level-5 MAT-files, saved with -v6 or -v7 (hn_mat_*): both byte
+   orders, compressed or not (each miCOMPRESSED variable is inflated under
+   a cap the caller gives). double, single, int8..uint64, logical and char
+   arrays are read into the C type of their class, column-major as MATLAB
+   stores them, whatever element type the file used on disk. Cell, struct,
+   object, function handle, sparse and complex variables are listed with
+   their class and dims but not read. Level-4 and v7.3 (HDF5) files are
+   refused with a message naming the version. hn_svhn_load turns SVHN's
+   X (32x32x3xN uint8) and y (1..10) into (N, 3, 32, 32) floats and labels
+   0..9.
+
+   CIFAR-10 binary batches (hn_cifar10_*): any whole number of 3,073-byte
+   records, plain or gzipped; images (N, 3, 32, 32) as byte * scale,
+   labels 0..9.
+
+   Checkpoints (hn_ckpt_*, hn_checkpoint_*): this library's own format,
+   version 1, specified in the checkpoint implementation section: magic,
+   version, entry count, total length, a configuration string, named
+   float32 tensors (1 to 4 dims) and raw blobs, and a CRC-32 over all of
+   it. Little-endian on disk on every host. A save writes <path>.tmp and
+   renames it over <path>, so a crash while saving leaves the previous
+   checkpoint in place. Optimizer moments, step counters and RNG states go
+   in as tensors and blobs, so a training run resumes exactly.
 
 LIMITATIONS
 
@@ -106,8 +169,38 @@ LIMITATIONS
    - hn_rng_normal is bit-identical across platforms where floating point
      follows IEEE 754 without excess precision (FLT_EVAL_METHOD 0, true of
      x86-64, AArch64 and ARM with an FPU); the x87 unit of 32-bit x86 builds
-     without SSE can round its last bit differently. The uniform stream is
-     exact everywhere.
+     without SSE can round its last bit differently (the tests saw none).
+     The uniform stream is exact everywhere.
+   - GEMM accumulates in float in KC-sized blocks: results match a double
+     reference to about 1e-7 of the k-scaled magnitude and differ slightly
+     between SIMD and scalar builds. Only the AVX2 kernel has been timed;
+     the AVX-512 kernel has been compiled, never run.
+   - A generated convolution needs N_in and N_out to be multiples of the
+     hypernetwork's tile sizes (no partial tiles), and a kernel size equal
+     to the generator's f, or 1x1 from an odd f (the centre tap is taken).
+     hn_hyperconv_generate_backward uses what the last generate left in the
+     layer's workspace: call them in pairs, one thread per layer object.
+   - conv2d: the same stride and padding on both axes, no dilation or
+     groups. Pooling has no padding; partial windows are dropped. Batch-norm
+     backward covers training mode only.
+   - The recurrent cells' gate and layer-norm passes are scalar C; an inline
+     exp replaces libm there (tanh and sigmoid absolute error <= 2e-7).
+     Recurrent dropout is a DROP probability (hn_lstm_config.drop).
+     hn_lstm_backward overwrites forward buffers: call it once per forward.
+   - Inflate works on whole buffers (no streaming): input and output are in
+     memory at once (47 MB for MNIST's training images). zlib streams with
+     a preset dictionary are refused; bytes after a zlib stream are
+     refused; after the last gzip member, zero padding is ignored and
+     anything else is refused.
+   - IDX: at most 8 dimensions, none of them 0; trailing bytes after the
+     data are refused; f32/f64 assume the host uses IEEE 754.
+   - MAT-files: cell, struct, object, sparse and complex arrays are listed,
+     not read; at most 8 dimensions and 63-byte names. Looking a variable
+     up by name in a -v7 file inflates every variable before it, and a
+     compressed variable is held twice in memory while it is read.
+   - Checkpoints are assembled in memory (one copy of the model) and read
+     whole. Without fsync in standard C, a save survives a program crash,
+     not a power cut; on Windows the replace is remove-then-rename.
 */
 
 #ifndef HYPERNET_H
@@ -9317,7 +9410,11 @@ HNDEF hn_status hn_checkpoint_load_params(const char *path, hn_params *ps,
 /*
 VERSION HISTORY
 
-   0.1  (2026-12-03)  first release: core, parameter store, GEMM
+   0.1  (2026-12-03)  first release: core, parameter store, blocked SIMD
+                      GEMM, layers with backward passes, optimizers,
+                      static hypernetworks (HyperConv2D), LSTM / LN-LSTM /
+                      HyperLSTM / LN-HyperLSTM, WideResNet and ResNet,
+                      inflate, IDX, CIFAR-10, MAT-file and checkpoint I/O
 
 LICENSE
 
