@@ -584,7 +584,7 @@ static void path_join(char *buf, size_t cap, const char *dir, const char *name)
 
 static int make_dir(const char *path)
 {
-    if (mkdir(path, 0777) != 0 && errno != EEXIST) {
+    if (make_dirs(path) != 0) {
         fprintf(stderr, "char_rnn: cannot create %s: %s\n", path, strerror(errno));
         return -1;
     }

@@ -539,7 +539,7 @@ int main(int argc, char **argv)
 #ifdef _OPENMP
     omp_set_num_threads(c.threads);
 #endif
-    if (c.out && mkdir(c.out, 0777) != 0 && errno != EEXIST) {
+    if (c.out && make_dirs(c.out) != 0) {
         fprintf(stderr, "mnist_hyper: cannot create %s: %s\n", c.out, strerror(errno));
         return 1;
     }
@@ -600,9 +600,10 @@ int main(int argc, char **argv)
     hist = open_out(&c, "history.jsonl", "w");
     hn_rng_seed(&rng, c.seed + 1000);
 
-    printf("mnist_hyper: %s, %d train / %d validation / %d test images, %d epochs of "
+    printf("mnist_hyper: %s, %d train / %d validation / %d test images, %d epoch%s of "
            "%d steps, batch %d, Adam lr %g (%s), %d threads\n",
-           c.data, n_train, N_VALID, test.n, c.epochs, steps_per_epoch, c.batch, c.lr,
+           c.data, n_train, N_VALID, test.n, c.epochs, c.epochs == 1 ? "" : "s",
+           steps_per_epoch, c.batch, c.lr,
            c.schedule, c.threads);
     print_savings(&m);
 
