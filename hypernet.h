@@ -180,6 +180,11 @@ LIMITATIONS
      to the generator's f, or 1x1 from an odd f (the centre tap is taken).
      hn_hyperconv_generate_backward uses what the last generate left in the
      layer's workspace: call them in pairs, one thread per layer object.
+   - hn_resnet: pre-activation WideResNet and bottleneck ResNet for small
+     (CIFAR-sized) inputs only (3x3 stem, no max pool); the stem, shortcuts
+     and classifier stay plain; generated kernels are regenerated on every
+     forward, evaluation included. Batch-norm running statistics live in
+     m->state, a second store that checkpoints must save too.
    - conv2d: the same stride and padding on both axes, no dilation or
      groups. Pooling has no padding; partial windows are dropped. Batch-norm
      backward covers training mode only.

@@ -490,7 +490,7 @@ int main(int argc, char **argv)
     if (strcmp(c.optimizer, "adam") == 0) hn_optim_init_adam(&opt, &m.ps, 0.9f, 0.999f, 1e-8f);
     else hn_optim_init_sgd(&opt, &m.ps, 0.9f, 1);
     hn_optim_set_weight_decay(&opt, c.wd, HN_DECAY_L2);
-    if (c.out && mkdir(c.out, 0777) != 0 && errno != EEXIST) {
+    if (c.out && make_dirs(c.out) != 0) {
         fprintf(stderr, "%s: %s\n", c.out, strerror(errno));
         return 1;
     }
