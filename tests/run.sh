@@ -20,6 +20,20 @@ for t in "$@"; do
     fi
 done
 
+# Shell tests of the example programs.
+for t in tests/test_*.sh; do
+    [ -e "$t" ] || continue
+    name=$(basename "$t" .sh)
+    if sh "$t" >"$log/$name.log" 2>&1; then
+        passed=$((passed + 1))
+        echo "PASS $name: $(tail -n 1 "$log/$name.log")"
+    else
+        failed=$((failed + 1))
+        echo "FAIL $name"
+        sed 's/^/    /' "$log/$name.log" | tail -n 30
+    fi
+done
+
 # The compile checks report one line each: "PASS name", "FAIL name" or
 # "SKIP name (reason)".
 # COMPILE_CHECKS=0 leaves them out (the sanitizer phase of CI has no use
