@@ -53,6 +53,20 @@ check_fails() {
 
 o() { echo "-o $tmp/$1"; }
 
+# Cross builds use clang with --target and Debian's cross sysroot packages
+# (libc6-dev-ARCH-cross, libgcc-12-dev-ARCH-cross, binutils-TRIPLE): unlike
+# Debian's gcc cross compilers, those can be installed beside gcc-multilib.
+# cross ARCH prints the compiler to use, or a name that check reports as not
+# installed when the sysroot is missing.
+cross() {
+    if [ -d "/usr/$1-linux-gnu/include" ] && [ -d "/usr/lib/gcc-cross/$1-linux-gnu" ] &&
+        command -v "$1-linux-gnu-ld" >/dev/null 2>&1; then
+        echo clang
+    else
+        echo "$1-linux-gnu-sysroot"
+    fi
+}
+
 check gcc-c99 1 gcc $strict $src $(o gcc-c99) -lm
 check gcc-c99-native 1 gcc $strict -O2 -march=native $src $(o gcc-c99-native) -lm
 check clang-c99 1 clang $strict -O2 $src $(o clang-c99) -lm
@@ -84,8 +98,8 @@ check cortex-m4 0 arm-none-eabi-gcc $strict -O2 -mcpu=cortex-m4 -mthumb \
 
 # The GEMM test on every micro-kernel this machine can run: scalar, SSE2,
 # AVX2+FMA (gcc with OpenMP, clang without), 32-bit x86; AVX-512 compiles
-# only (no AVX-512 here); AArch64 NEON runs under QEMU user mode (packages
-# gcc-aarch64-linux-gnu, libc6-dev-arm64-cross, qemu-user). The full sweep
+# only (no AVX-512 here); AArch64 NEON runs under QEMU user mode (clang with
+# the cross sysroot, see cross() above; qemu-user). The full sweep
 # runs in `make test`; these take the thinned one.
 gemm="tests/test_gemm.c -DTEST_GEMM_QUICK"
 check test-gemm-scalar 1 gcc $strict -O2 -march=native -DHN_NO_SIMD $gemm \
@@ -99,18 +113,20 @@ check test-gemm-m32 1 gcc $strict -m32 -O2 $gemm $(o test-gemm-m32) -lm
 check test-gemm-m32-sse2 1 gcc $strict -m32 -msse2 -O2 $gemm $(o test-gemm-m32-sse2) -lm
 check test-gemm-avx512-compile 0 gcc $strict -O2 -mavx512f -mavx512dq -mfma -c \
     $gemm $(o test-gemm-avx512-compile.o)
-check test-gemm-aarch64-neon qemu-aarch64 aarch64-linux-gnu-gcc $strict -O2 -static \
-    $gemm $(o test-gemm-aarch64-neon) -lm
+check test-gemm-aarch64-neon qemu-aarch64 $(cross aarch64) $strict -O2 -static \
+    --target=aarch64-linux-gnu $gemm $(o test-gemm-aarch64-neon) -lm
 # 32-bit ARM NEON (no fused multiply-add there), compile only.
 check armv7-neon-compile 0 arm-none-eabi-gcc $strict -O2 -mcpu=cortex-a9 -mfpu=neon \
     -mfloat-abi=hard -DHN_NO_STDIO -c $src $(o armv7-neon-compile.o)
 
-# A big-endian host (s390x under QEMU user mode; packages gcc-s390x-linux-gnu,
-# libc6-dev-s390x-cross, qemu-user): the readers' tests prove that every file
+# A big-endian host (s390x under QEMU user mode; packages
+# libc6-dev-s390x-cross, libgcc-12-dev-s390x-cross, binutils-s390x-linux-gnu,
+# qemu-user): the readers' tests prove that every file
 # format is read, and every checkpoint written, the same whatever the host's
 # byte order, and the core test that the RNG stream is the same there.
 shared=${SHARED:-$(cd .. && pwd)/shared}
 for t in core inflate idx mat cifar checkpoint; do
-    check "s390x-test-$t" qemu-s390x s390x-linux-gnu-gcc -std=c99 -O2 -static \
+    check "s390x-test-$t" qemu-s390x $(cross s390x) -std=c99 -O2 -static \
+        --target=s390x-linux-gnu \
         -DTEST_SHARED_DIR="\"$shared\"" "tests/test_$t.c" $(o "s390x-test-$t") -lm
 done
