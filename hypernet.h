@@ -8606,7 +8606,9 @@ HNDEF hn_status hn_mat_read_var(hn_mat *m, const hn_mat_var *want, hn_mat_array 
     if (!size)
         return hn__fail(HN_ERR_FORMAT, "MAT-file: variable '%s' stores its data as type "
                         "%u, not a number type", v.name, (unsigned)e.type);
-    if (e.type == HN__MI_UTF8 ? v.cls != HN_MAT_CHAR
+    /* UTF-8 needs at least one byte per character, so its length bounds
+       the array before anything is allocated, as the others' does. */
+    if (e.type == HN__MI_UTF8 ? v.cls != HN_MAT_CHAR || v.numel > e.len
                               : e.len % size != 0 || e.len / size != v.numel)
         return hn__fail(HN_ERR_FORMAT, "MAT-file: variable '%s' has %zu elements but "
                         "its data element holds %zu bytes of %zu-byte values", v.name,
