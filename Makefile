@@ -67,7 +67,7 @@ all: $(TESTS) $(EXAMPLES) $(BENCHES)
 $(BUILD):
 	mkdir -p $@
 
-$(BUILD)/test_%: tests/test_%.c hypernet.h tests/test.h | $(BUILD)
+$(BUILD)/test_%: tests/test_%.c hypernet.h tests/test.h tests/track_alloc.h | $(BUILD)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(LDLIBS)
 
 $(BUILD)/bench_%: bench/bench_%.c hypernet.h | $(BUILD)

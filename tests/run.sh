@@ -8,9 +8,11 @@ skipped=0
 log=${BUILD:-build}/test-logs
 mkdir -p "$log"
 
-for t in "$@"; do
-    name=$(basename "$t")
-    if "$t" >"$log/$name.log" 2>&1; then
+# run_test NAME COMMAND...: run one test, log its output, count it.
+run_test() {
+    name=$1
+    shift
+    if "$@" >"$log/$name.log" 2>&1; then
         passed=$((passed + 1))
         echo "PASS $name: $(tail -n 1 "$log/$name.log")"
     else
@@ -18,20 +20,15 @@ for t in "$@"; do
         echo "FAIL $name"
         sed 's/^/    /' "$log/$name.log" | tail -n 30
     fi
+}
+
+for t in "$@"; do
+    run_test "$(basename "$t")" "$t"
 done
 
 # Shell tests of the example programs.
 for t in tests/test_*.sh; do
-    [ -e "$t" ] || continue
-    name=$(basename "$t" .sh)
-    if sh "$t" >"$log/$name.log" 2>&1; then
-        passed=$((passed + 1))
-        echo "PASS $name: $(tail -n 1 "$log/$name.log")"
-    else
-        failed=$((failed + 1))
-        echo "FAIL $name"
-        sed 's/^/    /' "$log/$name.log" | tail -n 30
-    fi
+    [ -e "$t" ] && run_test "$(basename "$t" .sh)" sh "$t"
 done
 
 # The compile checks report one line each: "PASS name", "FAIL name" or

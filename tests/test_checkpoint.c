@@ -4,21 +4,7 @@
    truncation and every flipped byte refused, shape mismatches named, and
    forged headers that cannot make the reader allocate or read past the
    end. */
-#include <stdlib.h>
-static size_t largest_alloc = 0;
-static void *tracking_malloc(size_t n)
-{
-    if (n > largest_alloc) largest_alloc = n;
-    return malloc(n);
-}
-static void *tracking_realloc(void *p, size_t n)
-{
-    if (n > largest_alloc) largest_alloc = n;
-    return realloc(p, n);
-}
-#define HN_MALLOC(n) tracking_malloc(n)
-#define HN_REALLOC(p, n) tracking_realloc(p, n)
-#define HN_FREE(p) free(p)
+#include "track_alloc.h"
 #define HYPERNET_IMPLEMENTATION
 #include "../hypernet.h"
 #include "test.h"
