@@ -1635,6 +1635,22 @@ HNDEF hn_status hn_checkpoint_load_params(const char *path, hn_params *ps,
 #define HN__MIN(a, b) ((a) < (b) ? (a) : (b))
 #define HN__MAX(a, b) ((a) > (b) ? (a) : (b))
 
+/* Elementwise loops marked HN__SIMD run in vector lanes, sums included
+   (HN__SIMD_SUM1/2 name the accumulators): GCC at -O2 leaves such loops
+   scalar, and never reorders a float sum on its own. A lane order depends
+   on the vector width, never on the thread count. The pragma exists only
+   for OpenMP builds; elsewhere the loops stay plain C. */
+#ifdef _OPENMP
+#define HN__PRAGMA(x) _Pragma(#x)
+#define HN__SIMD HN__PRAGMA(omp simd)
+#define HN__SIMD_SUM1(a) HN__PRAGMA(omp simd reduction(+ : a))
+#define HN__SIMD_SUM2(a, b) HN__PRAGMA(omp simd reduction(+ : a, b))
+#else
+#define HN__SIMD
+#define HN__SIMD_SUM1(a)
+#define HN__SIMD_SUM2(a, b)
+#endif
+
 /* ========================================================================
    Core implementation
    ======================================================================== */
@@ -2428,9 +2444,12 @@ static void hn__gemm_kernel_simd(int kc, const float *pa, const float *pb,
 static const hn__gemm_kernel hn__gemm_native = {
     hn__gemm_kernel_simd, HN__GEMM_MR, HN__GEMM_NR
 };
+#define HN__GEMM_NATIVE_NR HN__GEMM_NR   /* the same, for array sizes */
 #else
 #define HN__GEMM_TILE 16
 static const hn__gemm_kernel hn__gemm_native = { hn__gemm_kernel_scalar, 4, 4 };
+#define HN__GEMM_NATIVE_NR 4
+
 #endif
 
 /* The common case of packing, a whole panel of op(B) as stored (or of A
@@ -2969,6 +2988,7 @@ HNDEF void hn_linear_backward(int n, int in, int out, const float *x, const floa
 HNDEF void hn_relu_forward(size_t n, const float *x, float *y)
 {
     size_t i;
+    HN__SIMD
     for (i = 0; i < n; i++) y[i] = x[i] > 0.0f ? x[i] : 0.0f;
 }
 
@@ -2977,6 +2997,7 @@ HNDEF void hn_relu_backward(size_t n, const float *y, const float *dy, float *dx
     size_t i;
     /* A select rather than a branch: the compiler vectorizes it, and signs
        are as unpredictable as coin flips. */
+    HN__SIMD
     for (i = 0; i < n; i++) dx[i] += y[i] > 0.0f ? dy[i] : 0.0f;
 }
 
@@ -3300,20 +3321,59 @@ static size_t hn__convw_col(const hn__convw *g, size_t c)
     return g->cw == g->wp ? c : c / g->cw * g->wp + c % g->cw;
 }
 
+/* Tile rows (co of them, nr columns, columns j0.. of the unfolded matrix)
+   into the output planes y (co, ho, wo): y = tile + b, or y += tile when
+   add. The tile's columns fall into runs that are contiguous in a row of
+   y; junk columns (s >= wo) are skipped. */
+static void hn__convw_scatter(const hn__convw *g, const float *tile, int nr, size_t j0,
+                              const float *b, int add, float *y)
+{
+    size_t hw = (size_t)g->ho * g->wo, r = j0 / (size_t)g->cw, s = j0 % (size_t)g->cw;
+    int j = 0, i, t;
+    while (j < nr && j0 + (size_t)j < g->ncol) {
+        int run = (int)HN__MIN((size_t)(nr - j), (size_t)g->cw - s);
+        run = (int)HN__MIN((size_t)run, g->ncol - j0 - (size_t)j);
+        if (s < (size_t)g->wo) {
+            int len = (int)HN__MIN((size_t)run, (size_t)g->wo - s);
+            for (i = 0; i < g->co; i++) {
+                const float *src = tile + (size_t)i * nr + j;
+                float *dst = y + (size_t)i * hw + r * g->wo + s, bias = b ? b[i] : 0.0f;
+                if (add) {
+                    HN__SIMD
+                    for (t = 0; t < len; t++) dst[t] += src[t];
+                } else {
+                    HN__SIMD
+                    for (t = 0; t < len; t++) dst[t] = src[t] + bias;
+                }
+            }
+        }
+        j += run;
+        s += (size_t)run;
+        if (s == (size_t)g->cw) {
+            s = 0;
+            r++;
+        }
+    }
+}
+
 /* One image: y (co, ho, wo) = A unfold(xp) + b, or y += ... when add.
-   pb holds KC x NR floats, tile rows(co) x NR. */
+   pb holds KC x NR floats, tile rows(co) x NR. Where the columns are the
+   output pixels themselves (exact rows, no bias, whole panels of rows),
+   the kernel writes into y directly; otherwise through the tile. */
 static void hn__convw_product(const hn__convw *g, const float *pa, const float *xp,
                               const float *b, int add, float *y, float *pb, float *tile)
 {
     hn__gemm_kernel_fn fn = hn__gemm_native.fn;
-    int mr = hn__gemm_native.mr, nr = hn__gemm_native.nr;
+    enum { NR = HN__GEMM_NATIVE_NR };
+    int mr = hn__gemm_native.mr;
     int k = g->ci * g->kh * g->kw, np = (g->co + mr - 1) / mr;
-    int wide = g->cw == g->wp, ns = wide ? 1 : nr / HN__CONV_SEG, e;
-    size_t hw = (size_t)g->ho * g->wo, j0, off[64];
-    HN_ASSERT(ns >= 1 && ns <= 64);
+    int wide = g->cw == g->wp, ns = wide ? 1 : NR / HN__CONV_SEG, e;
+    int direct_ok = !wide && !b && g->co % mr == 0;
+    size_t hw = (size_t)g->ho * g->wo, j0, off[NR / HN__CONV_SEG + 1];
+    HN_ASSERT(NR == hn__gemm_native.nr && ns >= 1);
     off[0] = 0;   /* (ns >= 1 always; said for the compiler's flow analysis) */
-    for (j0 = 0; j0 < g->ncol; j0 += (size_t)nr) {
-        int pc, q, i, j;
+    for (j0 = 0; j0 < g->ncol; j0 += (size_t)NR) {
+        int pc, q, direct = direct_ok && j0 + NR <= g->ncol;
         /* Where each run of the panel row starts; past the end, anywhere. */
         for (e = 0; e < ns; e++) {
             size_t c = j0 + (size_t)e * HN__CONV_SEG;
@@ -3322,12 +3382,14 @@ static void hn__convw_product(const hn__convw *g, const float *pa, const float *
         for (pc = 0; pc < k; pc += HN__CONV_KC) {
             int kc = HN__MIN(HN__CONV_KC, k - pc), p, v = pc % g->kw;
             const float *src = xp + hn__convw_tap(g, pc);
-            for (p = 0; p < kc; p++) {
+            float *dst = pb;
+            for (p = 0; p < kc; p++, dst += NR) {
+                /* Fixed sizes, so that the copies compile to vector moves. */
                 if (wide)
-                    memcpy(pb + (size_t)p * nr, src + off[0], (size_t)nr * sizeof(float));
+                    memcpy(dst, src + off[0], NR * sizeof(float));
                 else
                     for (e = 0; e < ns; e++)
-                        memcpy(pb + (size_t)p * nr + e * HN__CONV_SEG, src + off[e],
+                        memcpy(dst + e * HN__CONV_SEG, src + off[e],
                                HN__CONV_SEG * sizeof(float));
                 /* The next tap: one column right, else the next kernel row
                    (which also steps from the last row into the next plane). */
@@ -3340,26 +3402,17 @@ static void hn__convw_product(const hn__convw *g, const float *pa, const float *
                         src += g->plane - (size_t)g->kh * g->wp;
                 }
             }
-            for (q = 0; q < np; q++)
-                fn(kc, pa + ((size_t)q * k + pc) * mr, pb, tile + (size_t)q * mr * nr,
-                   (size_t)nr, pc ? 1.0f : 0.0f);
-        }
-        /* Keep the real columns of the tile: column j0 + j is pixel (r, s). */
-        for (i = 0; i < g->co; i++) {
-            const float *t = tile + (size_t)i * nr;
-            float bias = b ? b[i] : 0.0f, *yi = y + (size_t)i * hw;
-            size_t r = j0 / g->cw, s = j0 % g->cw;
-            for (j = 0; j < nr && j0 + j < g->ncol; j++) {
-                if (s < (size_t)g->wo) {
-                    if (add) yi[r * g->wo + s] += t[j];
-                    else yi[r * g->wo + s] = t[j] + bias;
-                }
-                if (++s == (size_t)g->cw) {
-                    s = 0;
-                    r++;
-                }
+            for (q = 0; q < np; q++) {
+                const float *aq = pa + ((size_t)q * k + pc) * mr;
+                if (direct)
+                    fn(kc, aq, pb, y + (size_t)q * mr * hw + j0, hw,
+                       pc || add ? 1.0f : 0.0f);
+                else
+                    fn(kc, aq, pb, tile + (size_t)q * mr * NR, (size_t)NR,
+                       pc ? 1.0f : 0.0f);
             }
         }
+        if (!direct) hn__convw_scatter(g, tile, NR, j0, b, add, y);
     }
 }
 
@@ -3822,54 +3875,60 @@ HNDEF void hn_dropout_backward(size_t n, float p_drop, const unsigned char *keep
 
 /* ---- batch normalization ---- */
 
-/* Sums over one plane of a channel, for the statistics: eight float lanes
-   (which the compiler vectorizes) over at most one plane, added up in
-   double; the order is fixed, so the result is too. With a = NULL the sum
-   of (x - mu)^2, else the sum of a (x - mu). */
-#define HN__BN_LANES 8
+/* Sums over one plane of a channel, for the statistics: in float lanes
+   over at most one plane, then added up in double across planes, in a
+   fixed order. With a = NULL the sum of (x - mu)^2, else of a (x - mu). */
 static double hn__bn_sum(const float *x, const float *a, float mu, int hw)
 {
-    float acc[HN__BN_LANES] = {0};
-    double sum = 0.0;
-    int j = 0, l;
-    for (; j + HN__BN_LANES <= hw; j += HN__BN_LANES)
-        for (l = 0; l < HN__BN_LANES; l++) {
-            float d = x[j + l] - mu;
-            acc[l] += (a ? a[j + l] : d) * d;
-        }
-    for (; j < hw; j++) sum += (double)(a ? a[j] : x[j] - mu) * (x[j] - mu);
-    for (l = 0; l < HN__BN_LANES; l++) sum += acc[l];
-    return sum;
+    float acc = 0.0f;
+    int j;
+    if (a) {
+        HN__SIMD_SUM1(acc)
+        for (j = 0; j < hw; j++) acc += a[j] * (x[j] - mu);
+    } else {
+        HN__SIMD_SUM1(acc)
+        for (j = 0; j < hw; j++) acc += (x[j] - mu) * (x[j] - mu);
+    }
+    return acc;
 }
 
 /* Plain sum of one plane, the same way. */
 static double hn__bn_plain_sum(const float *x, int hw)
 {
-    float acc[HN__BN_LANES] = {0};
-    double sum = 0.0;
-    int j = 0, l;
-    for (; j + HN__BN_LANES <= hw; j += HN__BN_LANES)
-        for (l = 0; l < HN__BN_LANES; l++) acc[l] += x[j + l];
-    for (; j < hw; j++) sum += x[j];
-    for (l = 0; l < HN__BN_LANES; l++) sum += acc[l];
-    return sum;
+    float acc = 0.0f;
+    int j;
+    HN__SIMD_SUM1(acc)
+    for (j = 0; j < hw; j++) acc += x[j];
+    return acc;
 }
 
-/* y = x g + sh over one channel of every image: x and y point at the
+/* y = x g + sh over one channel of every image, then max(y, 0) when relu
+   (batch norm followed by a ReLU, in one pass): x and y point at the
    channel's first plane, planes are `plane` floats apart. */
 static void hn__channel_affine(int n, size_t plane, int hw, const float *x, float g,
-                               float sh, float *y)
+                               float sh, int relu, float *y)
 {
     int i, j;
-    for (i = 0; i < n; i++)
-        for (j = 0; j < hw; j++) y[i * plane + j] = x[i * plane + j] * g + sh;
+    for (i = 0; i < n; i++) {
+        const float *xi = x + i * plane;
+        float *yi = y + i * plane;
+        if (relu) {
+            HN__SIMD
+            for (j = 0; j < hw; j++) {
+                float v = xi[j] * g + sh;
+                yi[j] = v > 0.0f ? v : 0.0f;
+            }
+        } else {
+            HN__SIMD
+            for (j = 0; j < hw; j++) yi[j] = xi[j] * g + sh;
+        }
+    }
 }
 
-HNDEF void hn_batchnorm2d_forward_train(int n, int c, int hw, const float *x,
-                                        const float *gamma, const float *beta, float eps,
-                                        float momentum, float *running_mean,
-                                        float *running_var, float *mean, float *rstd,
-                                        float *y)
+static void hn__bn_train(int n, int c, int hw, const float *x, const float *gamma,
+                         const float *beta, float eps, float momentum,
+                         float *running_mean, float *running_var, float *mean,
+                         float *rstd, int relu, float *y)
 {
     size_t plane = (size_t)c * hw;
     double m = (double)n * hw;
@@ -3898,7 +3957,34 @@ HNDEF void hn_batchnorm2d_forward_train(int n, int c, int hw, const float *x,
                                       momentum * (m > 1 ? sq / (m - 1) : var));
         g = gamma[ch] * rstd[ch];
         sh = beta[ch] - (float)mu * g;
-        hn__channel_affine(n, plane, hw, x + (size_t)ch * hw, g, sh, y + (size_t)ch * hw);
+        hn__channel_affine(n, plane, hw, x + (size_t)ch * hw, g, sh, relu,
+                           y + (size_t)ch * hw);
+    }
+}
+
+HNDEF void hn_batchnorm2d_forward_train(int n, int c, int hw, const float *x,
+                                        const float *gamma, const float *beta, float eps,
+                                        float momentum, float *running_mean,
+                                        float *running_var, float *mean, float *rstd,
+                                        float *y)
+{
+    hn__bn_train(n, c, hw, x, gamma, beta, eps, momentum, running_mean, running_var,
+                 mean, rstd, 0, y);
+}
+
+static void hn__bn_eval(int n, int c, int hw, const float *x, const float *gamma,
+                        const float *beta, float eps, const float *running_mean,
+                        const float *running_var, int relu, float *y)
+{
+    int ch;
+#ifdef _OPENMP
+    #pragma omp parallel for schedule(static) if ((size_t)n * c * hw > HN__LAYER_OMP_MIN)
+#endif
+    for (ch = 0; ch < c; ch++) {
+        float g = gamma[ch] / HN_SQRTF(running_var[ch] + eps);
+        float sh = beta[ch] - running_mean[ch] * g;
+        hn__channel_affine(n, (size_t)c * hw, hw, x + (size_t)ch * hw, g, sh, relu,
+                           y + (size_t)ch * hw);
     }
 }
 
@@ -3907,13 +3993,7 @@ HNDEF void hn_batchnorm2d_forward_eval(int n, int c, int hw, const float *x,
                                        const float *running_mean,
                                        const float *running_var, float *y)
 {
-    int ch;
-    for (ch = 0; ch < c; ch++) {
-        float g = gamma[ch] / HN_SQRTF(running_var[ch] + eps);
-        float sh = beta[ch] - running_mean[ch] * g;
-        hn__channel_affine(n, (size_t)c * hw, hw, x + (size_t)ch * hw, g, sh,
-                           y + (size_t)ch * hw);
-    }
+    hn__bn_eval(n, c, hw, x, gamma, beta, eps, running_mean, running_var, 0, y);
 }
 
 HNDEF void hn_batchnorm2d_backward(int n, int c, int hw, const float *x,
@@ -3950,6 +4030,7 @@ HNDEF void hn_batchnorm2d_backward(int n, int c, int hw, const float *x,
             const float *xp = x + i * plane + (size_t)ch * hw;
             const float *dp = dy + i * plane + (size_t)ch * hw;
             float *gp = dx + i * plane + (size_t)ch * hw;
+            HN__SIMD
             for (j = 0; j < hw; j++) gp[j] += a * dp[j] + bb * ((xp[j] - mu) * rs) + cc;
         }
     }
@@ -4548,6 +4629,7 @@ static void hn__bnrelu_apply(int n, int c, int hw, const float *x, const float *
         for (i = 0; i < n; i++) {
             const float *xp = x + ((size_t)i * c + ch) * hw;
             float *ap = a + ((size_t)i * c + ch) * hw;
+            HN__SIMD
             for (j = 0; j < hw; j++) {
                 float v = xp[j] * sc + sh;
                 ap[j] = v > 0.0f ? v : 0.0f;
@@ -4557,24 +4639,30 @@ static void hn__bnrelu_apply(int n, int c, int hw, const float *x, const float *
 }
 
 /* Training forward of BN -> ReLU: statistics of the batch, running ones
-   updated (hn_batchnorm2d_forward_train), then the ReLU in place. */
+   updated, the ReLU applied in the same pass. */
 static void hn__bnrelu_train(int n, int c, int hw, const float *x, const float *gamma,
                              const float *beta, float *run_mean, float *run_var,
                              float *mean, float *rstd, float *a)
 {
-    hn_batchnorm2d_forward_train(n, c, hw, x, gamma, beta, HN_RESNET_BN_EPS,
-                                 HN_RESNET_BN_MOMENTUM, run_mean, run_var, mean, rstd,
-                                 a);
-    hn_relu_forward((size_t)n * c * hw, a, a);
+    hn__bn_train(n, c, hw, x, gamma, beta, HN_RESNET_BN_EPS, HN_RESNET_BN_MOMENTUM,
+                 run_mean, run_var, mean, rstd, 1, a);
 }
 
 static void hn__bnrelu_eval(int n, int c, int hw, const float *x, const float *gamma,
                             const float *beta, const float *run_mean,
                             const float *run_var, float *a)
 {
-    hn_batchnorm2d_forward_eval(n, c, hw, x, gamma, beta, HN_RESNET_BN_EPS, run_mean,
-                                run_var, a);
-    hn_relu_forward((size_t)n * c * hw, a, a);
+    hn__bn_eval(n, c, hw, x, gamma, beta, HN_RESNET_BN_EPS, run_mean, run_var, 1, a);
+}
+
+/* y = a + b elementwise (y may be a or b): the residual sums. */
+static void hn__res_sum(size_t n, const float *a, const float *b, float *y)
+{
+    long long i, m = (long long)n;
+#ifdef _OPENMP
+    #pragma omp parallel for simd schedule(static) if (m > HN__LAYER_OMP_MIN)
+#endif
+    for (i = 0; i < m; i++) y[i] = a[i] + b[i];
 }
 
 /* Backward of a = relu(bn(x)) in one pass per channel, with the ReLU's
@@ -4600,6 +4688,7 @@ static void hn__bnrelu_backward(int n, int c, int hw, const float *x, const floa
         for (i = 0; i < n; i++) {
             size_t off = ((size_t)i * c + ch) * hw;
             float s1 = 0.0f, s2 = 0.0f;
+            HN__SIMD_SUM2(s1, s2)
             for (j = 0; j < hw; j++) {
                 float g = a[off + j] > 0.0f ? da[off + j] : 0.0f;
                 s1 += g;
@@ -4616,6 +4705,7 @@ static void hn__bnrelu_backward(int n, int c, int hw, const float *x, const floa
         k2 = (float)(sgx / m) * rs;   /* times (x - mu) gives xh sum(g xh) / M */
         for (i = 0; i < n; i++) {
             size_t off = ((size_t)i * c + ch) * hw;
+            HN__SIMD
             for (j = 0; j < hw; j++) {
                 float g = a[off + j] > 0.0f ? da[off + j] : 0.0f;
                 dx[off + j] += k * (g - k1 - (x[off + j] - mu) * k2);
@@ -4913,7 +5003,7 @@ HNDEF void hn_resblock_forward(hn_resblock *b, const hn_params *ps, hn_params *s
                                hn_resscratch *s)
 {
     int u, last = b->nunits - 1;
-    size_t ny = (size_t)n * b->c_out * b->h_out * b->w_out, j;
+    size_t ny = (size_t)n * b->c_out * b->h_out * b->w_out;
     HN_ASSERT(n > 0 && n <= b->max_batch);
     for (u = 0; u < b->nunits; u++) {
         hn_resunit *un = &b->unit[u];
@@ -4937,9 +5027,9 @@ HNDEF void hn_resblock_forward(hn_resblock *b, const hn_params *ps, hn_params *s
         hn_conv2d_forward(&un->cv, n, s->a, hn__res_kernel(un, ps), NULL, out, s->ws);
     }
     if (b->sc_w >= 0)
-        for (j = 0; j < ny; j++) y[j] += s->da[j];
+        hn__res_sum(ny, y, s->da, y);
     else
-        for (j = 0; j < ny; j++) y[j] = s->da[j] + x[j];
+        hn__res_sum(ny, s->da, x, y);
 }
 
 HNDEF void hn_resblock_backward(hn_resblock *b, hn_params *ps, int n, const float *x,
@@ -4947,7 +5037,7 @@ HNDEF void hn_resblock_backward(hn_resblock *b, hn_params *ps, int n, const floa
 {
     int u;
     const float *gout = dy;     /* dL/d(output of unit u's conv) */
-    size_t nx = (size_t)n * b->c_in * b->h_in * b->w_in, j;
+    size_t nx = (size_t)n * b->c_in * b->h_in * b->w_in;
     HN_ASSERT(n > 0 && n <= b->max_batch);
     for (u = b->nunits - 1; u >= 0; u--) {
         hn_resunit *un = &b->unit[u];
@@ -4973,8 +5063,7 @@ HNDEF void hn_resblock_backward(hn_resblock *b, hn_params *ps, int n, const floa
         /* Through BN -> ReLU: into the caller's dx for the first unit (with
            the identity shortcut's dy), else into a scratch gradient. */
         if (u == 0 && dx) {
-            if (b->sc_w < 0)
-                for (j = 0; j < nx; j++) dx[j] += dy[j];
+            if (b->sc_w < 0) hn__res_sum(nx, dx, dy, dx);
             gin = dx;
         } else {
             /* (Without dx the first unit still owes BN its gradients.) */
