@@ -3454,48 +3454,59 @@ static void hn__convw_dw(const hn__convw *g, const float *dy, const float *xp, f
 {
     hn__gemm_kernel_fn fn = hn__gemm_native.fn;
     int mr = hn__gemm_native.mr, nr = hn__gemm_native.nr;
-    int k = g->ci * g->kh * g->kw, np = (g->co + mr - 1) / mr, rows = np * mr;
-    size_t hw = (size_t)g->ho * g->wo, jw = g->ncol, j, pc;
-    int row, t0, t, q;
-    for (row = 0; row < rows; row++) {
-        const float *d = dy + (size_t)row * hw;
-        float *a = pa + (size_t)(row / mr) * jw * mr + row % mr;
-        size_t r = 0, s = 0;
-        for (j = 0; j < jw; j++) {
-            a[j * mr] = row < g->co && s < (size_t)g->wo ? d[r * g->wo + s] : 0.0f;
-            if (++s == (size_t)g->cw) {
-                s = 0;
-                r++;
+    int k = g->ci * g->kh * g->kw, np = (g->co + mr - 1) / mr;
+    size_t hw = (size_t)g->ho * g->wo, jw = g->ncol, pc;
+    int i, t0, t, q, r, s;
+    /* dy as A panels: MR rows interleaved, column by column; zero in the
+       junk columns and in the rows past the last channel. */
+    for (q = 0; q < np; q++) {
+        float *a = pa + (size_t)q * jw * mr;
+        int valid = HN__MIN(mr, g->co - q * mr);
+        const float *d = dy + (size_t)q * mr * hw;
+        for (r = 0; r < g->ho; r++) {
+            for (s = 0; s < g->wo; s++, a += mr) {
+                for (i = 0; i < valid; i++) a[i] = d[(size_t)i * hw + (size_t)r * g->wo + s];
+                for (; i < mr; i++) a[i] = 0.0f;
             }
+            for (; s < g->cw; s++, a += mr)
+                for (i = 0; i < mr; i++) a[i] = 0.0f;
         }
     }
-    for (t0 = 0; t0 < k; t0 += nr)
+    for (t0 = 0; t0 < k; t0 += nr) {
+        int nt = HN__MIN(nr, k - t0);   /* real taps in this block */
         for (pc = 0; pc < jw; pc += HN__CONV_KC) {
-            int kc = (int)HN__MIN((size_t)HN__CONV_KC, jw - pc), p;
-            p = 0;
+            int kc = (int)HN__MIN((size_t)HN__CONV_KC, jw - pc), p = 0, tv = 0, e;
 #if defined(HN__AVX2) || defined(HN__AVX512)
-            if (t0 + nr <= k && nr % 8 == 0 && nr <= 64) {
+            if (nr % 8 == 0 && nr <= 64) {
                 const float *src[64];
-                for (t = 0; t < nr; t++) src[t] = xp + hn__convw_tap(g, t0 + t);
-                /* Eight columns from a multiple of 8 are contiguous in both
-                   layouts (KC is a multiple of 8). */
+                /* Whole groups of eight real taps go through registers:
+                   eight columns from a multiple of 8 are contiguous in
+                   both layouts (KC is a multiple of 8). */
+                tv = nt / 8 * 8;
+                for (t = 0; t < tv; t++) src[t] = xp + hn__convw_tap(g, t0 + t);
                 for (; p + 8 <= kc; p += 8)
-                    for (t = 0; t < nr; t += 8)
+                    for (t = 0; t < tv; t += 8)
                         hn__transpose8(src + t, hn__convw_col(g, pc + p),
                                        pb + (size_t)p * nr + t, (size_t)nr);
             }
 #endif
-            for (t = 0; t < nr; t++) {
-                const float *src = xp + (t0 + t < k ? hn__convw_tap(g, t0 + t) : 0);
-                int e;
-                for (e = p; e < kc; e++)
-                    pb[(size_t)e * nr + t] =
-                        t0 + t < k ? src[hn__convw_col(g, pc + (size_t)e)] : 0.0f;
+            /* The rest one float at a time: the rows below p of those taps,
+               every row of the other real taps. The columns past the last
+               tap are zero; nothing else writes them within this block, so
+               the first depth block (the deepest) sets them once. */
+            for (t = 0; t < nt; t++) {
+                const float *src = xp + hn__convw_tap(g, t0 + t);
+                for (e = t < tv ? p : 0; e < kc; e++)
+                    pb[(size_t)e * nr + t] = src[hn__convw_col(g, pc + (size_t)e)];
             }
+            if (pc == 0)
+                for (e = 0; e < kc; e++)
+                    for (t = nt; t < nr; t++) pb[(size_t)e * nr + t] = 0.0f;
             for (q = 0; q < np; q++)
                 fn(kc, pa + ((size_t)q * jw + pc) * mr, pb, acc + (size_t)q * mr * ldk + t0,
                    ldk, 1.0f);
         }
+    }
 }
 
 /* Workspace of the wide path: shared packed weights, then per slot a
