@@ -122,6 +122,10 @@ SIMD AND THREADS
    micro-tiles along M or N, never splitting the k sum; layers spread
    images, planes, channels or batch rows over threads and reduce in a fixed
    order. Every result is bit-identical whatever the number of threads.
+   The layers' elementwise loops (batch norm, ReLU, residual sums, layer
+   norm rows) carry `omp simd`, which OpenMP builds honour:
+   GCC at -O2 would leave them scalar, and batch norm's backward pass was
+   13% of a WRN training step that way. Without OpenMP they stay plain C.
    On a machine with more runnable threads than cores, set
    OMP_WAIT_POLICY=passive: libgomp's default spinning at the end of each
    parallel region doubled step times in our measurements.
@@ -1645,10 +1649,12 @@ HNDEF hn_status hn_checkpoint_load_params(const char *path, hn_params *ps,
 #define HN__SIMD HN__PRAGMA(omp simd)
 #define HN__SIMD_SUM1(a) HN__PRAGMA(omp simd reduction(+ : a))
 #define HN__SIMD_SUM2(a, b) HN__PRAGMA(omp simd reduction(+ : a, b))
+#define HN__SIMD_SUM3(a, b, c) HN__PRAGMA(omp simd reduction(+ : a, b, c))
 #else
 #define HN__SIMD
 #define HN__SIMD_SUM1(a)
 #define HN__SIMD_SUM2(a, b)
+#define HN__SIMD_SUM3(a, b, c)
 #endif
 
 /* ========================================================================
@@ -5443,15 +5449,16 @@ HNDEF void hn_augment_crop_flip(int n, int c, int h, int w, int pad, int flip,
    [-87, 87]: every activation here has saturated long before. */
 static float hn__exp_fast(float x)
 {
-    union { float f; int32_t i; } scale;
-    float k, r, p;
+    int32_t bits;
+    float k, r, p, scale;
     x = x < -87.0f ? -87.0f : x > 87.0f ? 87.0f : x;
     k = floorf(x * 1.44269504f + 0.5f);
     r = x - k * 0.693145751953125f - k * 1.42860677e-6f;
     p = 1.0f + r * (1.0f + r * (0.5f + r * (1.0f / 6 + r * (1.0f / 24 +
         r * (1.0f / 120 + r * (1.0f / 720))))));
-    scale.i = ((int32_t)k + 127) * (1 << 23);
-    return p * scale.f;
+    bits = ((int32_t)k + 127) * (1 << 23);
+    memcpy(&scale, &bits, sizeof scale);   /* a register move, vectorisable */
+    return p * scale;
 }
 
 /* sigmoid(x) = 1 / (1 + e^-x) */
@@ -5467,10 +5474,13 @@ static float hn__ln_row(const float *x, float *xhat, int n)
 {
     float mean = 0.0f, var = 0.0f, rstd;
     int j;
+    HN__SIMD_SUM1(mean)
     for (j = 0; j < n; j++) mean += x[j];
     mean /= (float)n;
+    HN__SIMD_SUM1(var)
     for (j = 0; j < n; j++) var += (x[j] - mean) * (x[j] - mean);
     rstd = 1.0f / HN_SQRTF(var / (float)n + HN__LN_EPS);
+    HN__SIMD
     for (j = 0; j < n; j++) xhat[j] = (x[j] - mean) * rstd;
     return rstd;
 }
@@ -5482,6 +5492,7 @@ static void hn__ln_row_backward(const float *xhat, const float *dy, const float 
 {
     float m1 = 0.0f, m2 = 0.0f;
     int j;
+    HN__SIMD_SUM2(m1, m2)
     for (j = 0; j < n; j++) {
         float d = dy[j] * g[j];
         m1 += d;
@@ -5489,9 +5500,12 @@ static void hn__ln_row_backward(const float *xhat, const float *dy, const float 
     }
     m1 /= (float)n;
     m2 /= (float)n;
-    for (j = 0; j < n; j++) {
-        float v = rstd * (dy[j] * g[j] - m1 - xhat[j] * m2);
-        dx[j] = accumulate ? dx[j] + v : v;
+    if (accumulate) {
+        HN__SIMD
+        for (j = 0; j < n; j++) dx[j] += rstd * (dy[j] * g[j] - m1 - xhat[j] * m2);
+    } else {
+        HN__SIMD
+        for (j = 0; j < n; j++) dx[j] = rstd * (dy[j] * g[j] - m1 - xhat[j] * m2);
     }
 }
 
@@ -5930,6 +5944,7 @@ static void hn__core_step(hn__lstm_core *k, float forget_bias, int B, int t, int
         float *xhat = k->xhat + r * 4 * n;
         for (y = 0; y < 4; y++) {
             k->rstd[r * 4 + y] = hn__ln_row(a + y * n, xhat + y * n, n);
+            HN__SIMD
             for (j = y * n; j < (y + 1) * n; j++) act[j] = k->gain[j] * xhat[j] + k->bias[j];
         }
     } else {
@@ -5937,6 +5952,7 @@ static void hn__core_step(hn__lstm_core *k, float forget_bias, int B, int t, int
     }
 
     /* c = sigmoid(f + fb) * c_prev + sigmoid(i) * drop(tanh(g)) */
+    HN__SIMD
     for (j = 0; j < n; j++) {
         float i = hn__sigmoidf(act[j]);
         float g = hn__tanh_fast(act[n + j]);
@@ -5952,10 +5968,13 @@ static void hn__core_step(hn__lstm_core *k, float forget_bias, int B, int t, int
     if (k->ln) {
         float *chat = k->chat + r * n;
         k->crstd[r] = hn__ln_row(c, chat, n);
+        HN__SIMD
         for (j = 0; j < n; j++) tc[j] = hn__tanh_fast(k->cgain[j] * chat[j] + k->cbias[j]);
     } else {
+        HN__SIMD
         for (j = 0; j < n; j++) tc[j] = hn__tanh_fast(c[j]);
     }
+    HN__SIMD
     for (j = 0; j < n; j++) h[j] = act[3 * n + j] * tc[j];
 }
 
@@ -5976,13 +5995,16 @@ static void hn__core_back(hn__lstm_core *k, int B, int t, int b, const float *dh
     /* through h = o * tanh(l), l = LN(c) */
     if (k->ln) {
         float *dcl = k->dcl + r * n;
+        HN__SIMD
         for (j = 0; j < n; j++) dcl[j] = dh[j] * act[3 * n + j] * (1.0f - tc[j] * tc[j]);
         hn__ln_row_backward(k->chat + r * n, dcl, k->cgain, k->crstd[r], dc, n, 1);
     } else {
+        HN__SIMD
         for (j = 0; j < n; j++) dc[j] += dh[j] * act[3 * n + j] * (1.0f - tc[j] * tc[j]);
     }
 
     /* through the gates' nonlinearities and c = f c_prev + i g m */
+    HN__SIMD
     for (j = 0; j < n; j++) {
         float i = act[j], g = act[n + j], f = act[2 * n + j], o = act[3 * n + j];
         float d = dc[j], mj = mask ? mask[j] : 1.0f;
@@ -6022,12 +6044,14 @@ static void hn__hyper_scale(struct hn__lstm_work *w, const float *bz, const floa
         for (k = 0; k < Z; k++) {
             const size_t row = (size_t)(y * Z + k) * H;
             float zx = z[y * Z + k], zh = z[4 * Z + y * Z + k], zb = z[8 * Z + y * Z + k];
+            HN__SIMD
             for (j = 0; j < H; j++) {
                 sxy[j] += zx * wxz[row + j];
                 shy[j] += zh * whz[row + j];
                 ay[j] += zb * wbz[row + j];
             }
         }
+        HN__SIMD
         for (j = 0; j < H; j++) ay[j] += shy[j] * whh[y * H + j] + sxy[j] * wxx[y * H + j];
     }
 }
@@ -6046,6 +6070,7 @@ static void hn__hyper_scale_back(struct hn__lstm_work *w, const float *wxz,
     float *wxx = w->wxx + r * 4 * H, *whh = w->whh + r * 4 * H;
     float *sx = w->sx + r * 4 * H, *sh = w->sh + r * 4 * H;
     int y, k, j;
+    HN__SIMD
     for (j = 0; j < 4 * H; j++) {
         float sj = s[j];
         wxx[j] *= sj;
@@ -6057,6 +6082,7 @@ static void hn__hyper_scale_back(struct hn__lstm_work *w, const float *wxz,
         for (k = 0; k < Z; k++) {
             const size_t row = (size_t)(y * Z + k) * H;
             float ax = 0.0f, ah = 0.0f, ab = 0.0f;
+            HN__SIMD_SUM3(ax, ah, ab)
             for (j = 0; j < H; j++) {
                 ax += wxx[y * H + j] * wxz[row + j];
                 ah += whh[y * H + j] * whz[row + j];
