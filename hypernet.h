@@ -2961,6 +2961,13 @@ HNDEF void hn_sgemm_ref(int trans_a, int trans_b, int m, int n, int k, float alp
    Layers implementation
    ======================================================================== */
 
+/* Loops over fewer elements than this stay on one thread: a parallel
+   region costs microseconds, and on a machine with more runnable threads
+   than cores, OpenMP threads spinning at its end take cores from others. */
+#ifndef HN__LAYER_OMP_MIN
+#define HN__LAYER_OMP_MIN 65536
+#endif
+
 HNDEF void hn_linear_forward(int n, int in, int out, const float *x, const float *w,
                              const float *b, float *y)
 {
@@ -2993,18 +3000,22 @@ HNDEF void hn_linear_backward(int n, int in, int out, const float *x, const floa
 
 HNDEF void hn_relu_forward(size_t n, const float *x, float *y)
 {
-    size_t i;
-    HN__SIMD
-    for (i = 0; i < n; i++) y[i] = x[i] > 0.0f ? x[i] : 0.0f;
+    long long i, m = (long long)n;
+#ifdef _OPENMP
+    #pragma omp parallel for simd schedule(static) if (m > HN__LAYER_OMP_MIN)
+#endif
+    for (i = 0; i < m; i++) y[i] = x[i] > 0.0f ? x[i] : 0.0f;
 }
 
 HNDEF void hn_relu_backward(size_t n, const float *y, const float *dy, float *dx)
 {
-    size_t i;
-    /* A select rather than a branch: the compiler vectorizes it, and signs
-       are as unpredictable as coin flips. */
-    HN__SIMD
-    for (i = 0; i < n; i++) dx[i] += y[i] > 0.0f ? dy[i] : 0.0f;
+    long long i, m = (long long)n;
+    /* A select rather than a branch: it vectorizes, and signs are as
+       unpredictable as coin flips. */
+#ifdef _OPENMP
+    #pragma omp parallel for simd schedule(static) if (m > HN__LAYER_OMP_MIN)
+#endif
+    for (i = 0; i < m; i++) dx[i] += y[i] > 0.0f ? dy[i] : 0.0f;
 }
 
 HNDEF float hn_softmax_xent_forward(int n, int c, const float *logits, const int *labels,
@@ -3059,12 +3070,6 @@ HNDEF void hn_softmax_xent_backward(int n, int c, const float *probs, const int 
 
 /* ---- convolution ---- */
 
-/* Loops over fewer elements than this stay on one thread: a parallel
-   region costs microseconds, and on a machine with more runnable threads
-   than cores, OpenMP threads spinning at its end take cores from others. */
-#ifndef HN__LAYER_OMP_MIN
-#define HN__LAYER_OMP_MIN 65536
-#endif
 
 #ifndef HN_CONV2D_SLOTS
 #define HN_CONV2D_SLOTS 4

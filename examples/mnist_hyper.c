@@ -286,9 +286,9 @@ static void net_backward(net *m, int n, const float *w2)
     memset(m->dy1, 0, a1 * sizeof(float));
     hn_maxpool2d_backward(&m->pool1, n, m->arg1, m->dp1, m->dy1);
     {
-        size_t i;
-        for (i = 0; i < a1; i++)
-            if (m->y1[i] <= 0.0f) m->dy1[i] = 0.0f;
+        long long i, na = (long long)a1;
+        #pragma omp parallel for simd schedule(static)
+        for (i = 0; i < na; i++) m->dy1[i] = m->y1[i] > 0.0f ? m->dy1[i] : 0.0f;
     }
     hn_conv2d_backward(&m->conv1, n, m->x, hn_params_data(ps, m->w1), m->dy1, NULL,
                        hn_params_grad(ps, m->w1), hn_params_grad(ps, m->b1), m->ws1);
