@@ -2555,6 +2555,9 @@ typedef struct hn__gemm_job {
 #ifndef HN__PF_AHEAD
 #define HN__PF_AHEAD 2
 #endif
+#ifndef HN__PF_AHEAD_WHOLE
+#define HN__PF_AHEAD_WHOLE 1
+#endif
 
 /* Where a B block comes from, for packing it one micro-panel at a time. */
 typedef struct hn__gemm_bsrc {
@@ -2563,6 +2566,7 @@ typedef struct hn__gemm_bsrc {
     int trans;
     float scale;
     int avail; /* columns of op(B) from b on, for prefetching ahead */
+    int ahead; /* how many panels ahead to prefetch */
 } hn__gemm_bsrc;
 
 /* The two inner loops over one packed mb x kb block of A and kb x nb block
@@ -2589,8 +2593,8 @@ static void hn__gemm_macro(const hn__gemm_plan *pl, int mb, int nb, int kb,
                ask for the pieces of the panel after next, into L2 (a whole
                panel or two would crowd L1), a few rows per tile so that the
                requests do not queue up all at once. */
-            if (!src->trans && jr + HN__PF_AHEAD * nr + nr <= src->avail)
-                ahead = sb + HN__PF_AHEAD * nr;
+            if (!src->trans && jr + src->ahead * nr + nr <= src->avail)
+                ahead = sb + src->ahead * nr;
             hn__gemm_pack(src->trans, cols, kb, sb, src->ldb, src->scale, nr, pb);
             bp = pb;
         }
@@ -2600,9 +2604,12 @@ static void hn__gemm_macro(const hn__gemm_plan *pl, int mb, int nb, int kb,
             float *cij = c + (size_t)ir * rsc + (size_t)jr * csc;
             if (ahead) {
                 int p0 = ir / mr * chunk, p1 = HN__MIN(kb, p0 + chunk);
+                /* Every line of each piece: one per 16 floats and the
+                   last, since a piece need not start on a line. */
                 for (i = p0; i < p1; i++) {
-                    HN__PREFETCH_L2(ahead + (size_t)i * src->ldb);
-                    HN__PREFETCH_L2(ahead + (size_t)i * src->ldb + nr - 1);
+                    const float *row = ahead + (size_t)i * src->ldb;
+                    for (j = 0; j < nr; j += 16) HN__PREFETCH_L2(row + j);
+                    HN__PREFETCH_L2(row + nr - 1);
                 }
             }
             if (rows == mr && cols == nr && csc == 1) {
@@ -2657,6 +2664,7 @@ static void hn__gemm_a_whole(const hn__gemm_plan *pl, const hn__gemm_job *jb,
             src.trans = jb->tb;
             src.scale = sb;
             src.avail = n - jr;
+            src.ahead = HN__PF_AHEAD_WHOLE;
             hn__gemm_macro(pl, m, HN__MIN(nr, n - jr), HN__MIN(pl->kc, k - pc),
                            pa + mpad * pc, pb, &src, pc == 0 ? jb->beta : 1.0f,
                            jb->c + (size_t)jr * jb->csc, jb->rsc, jb->csc);
@@ -2691,6 +2699,7 @@ static void hn__gemm_blocked(const hn__gemm_plan *pl, const hn__gemm_job *jb,
             src.trans = jb->tb;
             src.scale = sb;
             src.avail = nb;
+            src.ahead = HN__PF_AHEAD;
             if (!one_block) hn__gemm_pack(jb->tb, nb, kb, src.b, ldb, sb, pl->nr, pb);
             for (ic = 0; ic < m; ic += pl->mc) {
                 int mb = HN__MIN(pl->mc, m - ic);
