@@ -3007,13 +3007,14 @@ static void hn__gemm_small(int ta, int m, int n, int k, float alpha, const float
     }
 }
 
-/* op(A) op(B)^T-shaped products (A as stored, B transposed) with a narrow
-   C, n <= HN__GEMM_DOT_N: the shape of a linear layer with few outputs,
-   where packing would pad n up to the kernel's NR. Each element of C is
-   the dot product of a row of A and a row of B, both contiguous: a tile
-   of 4 rows of A by 3 rows of B keeps 12 vector sums along k, and adds
-   each one's lanes at the end. */
-#define HN__GEMM_DOT_N 16
+/* op(A) op(B)^T-shaped products (A as stored, B transposed) with a small
+   C and a long k: a linear layer with few outputs on a small batch
+   (m <= 64, n <= 12, k >= 256), where packing costs as much as the
+   product. Each element of C is the dot product of a row of A and a row
+   of B, both contiguous: a tile of 4 rows of A by 3 rows of B keeps 12
+   vector sums along k, and adds each one's lanes at the end. Adding the
+   lanes costs about as much as 16 steps along k, so shorter k, or larger
+   m and n (where the packed kernel runs at full speed), lose on Zen 3. */
 
 #define HN__DSTEP(i)                                 \
     av = HN__VLOAD(a + ao[i] + p);                   \
@@ -3060,7 +3061,7 @@ static void hn__gemm_dot_tile(int k, const float *a, const size_t *ao, const flo
 
 static int hn__gemm_dot_fits(int ta, int tb, int m, int n, int k)
 {
-    return !ta && tb && n <= HN__GEMM_DOT_N && m >= 4 && k >= 64;
+    return !ta && tb && m >= 4 && m <= 64 && n <= 12 && k >= 256;
 }
 
 /* The dot path: tiles of 4 x 3 elements; partial ones at the edges read

@@ -151,7 +151,7 @@ static void test_small_sweep(void)
 
 /* Shapes past MC, KC and NC and odd ones around them; the ones with a
    narrow C (n = 1, 5, 7) run transposed inside. 64^3 and 64 x 10 x 784
-   (NT) take the unpacked small and dot-product paths, 6 x 3 x 65 the dot
+   (NT) take the unpacked small and dot-product paths, 6 x 3 x 300 the dot
    path with partial tiles both ways. */
 static void test_large_shapes(void)
 {
@@ -159,7 +159,7 @@ static void test_large_shapes(void)
         {1, 1, 1},     {7, 33, 257},  {257, 7, 33},  {33, 257, 7}, {1, 1000, 300},
         {1000, 1, 300}, {300, 7, 1000}, {257, 33, 1},  {64, 784, 9}, {1000, 5, 300},
         {130, HN_GEMM_NC + 20, HN_GEMM_KC + 4}, {HN_GEMM_MC * 2 + 3, 61, 2 * HN_GEMM_KC + 1},
-        {64, 64, 64},  {64, 10, 784}, {6, 3, 65},   {61, 16, 63}
+        {64, 64, 64},  {64, 10, 784}, {6, 3, 300},  {61, 16, 63}
     };
     int s, ta, tb;
     double worst = 0.0;
@@ -229,7 +229,7 @@ static void test_strides(void)
 {
     static const int shapes[][3] = {
         {5, 7, 3}, {37, 29, 41}, {130, 50, HN_GEMM_KC + 7}, {9, 100, 17}, {45, 6, 33},
-        {64, 16, 64}, {13, 10, 100}, {7, 8, 60}, {2, 24, 5}
+        {64, 16, 64}, {13, 10, 260}, {7, 8, 60}, {2, 24, 5}
     };
     const float guard = 777.0f;
     int s, ta, tb;
@@ -370,7 +370,7 @@ static void test_threads(void)
 {
 #ifdef _OPENMP
     static const int shapes[][3] = {
-        {70, 1001, 300}, {1003, 45, 260}, {200, 203, 129}, {1003, 9, 300}, {1003, 10, 784}
+        {70, 1001, 300}, {1003, 45, 260}, {200, 203, 129}, {1003, 9, 300}, {61, 11, 2000}
     };
     int s, t, same = 1, saved = omp_get_max_threads();
     for (s = 0; s < 5; s++) {
