@@ -400,8 +400,10 @@ HNDEF void hn_params_set_no_decay(hn_params *ps, int handle, int flag);
    lda, ldb, ldc are the row strides of the matrices as stored. When beta
    is 0, C is only written, never read: NaN in C does not leak through.
    When alpha is 0 or k is 0, A and B are not read and C = beta * C.
-   Packs A and B into a buffer from HN_MALLOC once per call; if that
-   allocation fails it still computes the product, by a slower loop. */
+   Packs A and B into a buffer from HN_MALLOC once per call (products up
+   to 64 x 64 x 64 with op(B) = B, and NT products with m <= 64, n <= 12,
+   k >= 256, run unpacked and allocate nothing); if that allocation fails
+   it still computes the product, by a slower loop. */
 HNDEF void hn_sgemm(int trans_a, int trans_b, int m, int n, int k, float alpha,
                     const float *a, int lda, const float *b, int ldb,
                     float beta, float *c, int ldc);
@@ -2193,12 +2195,17 @@ HNDEF void hn_params_set_no_decay(hn_params *ps, int handle, int flag)
    m x n window is read or written. Packing also handles the transposes and
    multiplies by alpha.
 
-   Three departures from the textbook. When all of A fits one MC block,
-   each B micro-panel is packed just before its one use, while it is still
-   in L1. A C narrower than the tile (n < NR) is computed as C^T = op(B)^T
-   op(A)^T, written back through strides, so that the kernel's long side
-   runs along m. And M, N and K are cut into equal blocks of at most MC,
-   NC, KC rather than full blocks and a sliver.
+   Departures from the textbook. When all of A fits one MC block, each B
+   micro-panel is packed just before its one use, while it is still in L1;
+   if that A is small enough to keep whole in L2, it is packed for all of
+   k at once and the k blocks run inside the loop over B's panels, so that
+   each column of C stays in L1 (hn__gemm_a_whole). A C narrower than the
+   tile (n < NR) is computed as C^T = op(B)^T op(A)^T, written back
+   through strides, so that the kernel's long side runs along m. M, N and
+   K are cut into equal blocks of at most MC, NC, KC rather than full
+   blocks and a sliver. And two kinds of small product skip packing
+   altogether (hn__gemm_direct): up to 64 x 64 x 64 with B as stored, and
+   narrow NT products with a long k, by dot products.
 
    Threads (OpenMP) each take a slice of whole micro-tiles along M or N and
    run the five loops on it with their own pack buffers. The k sum is never
@@ -2921,7 +2928,7 @@ static void hn__gemm_unpacked(int ta, int tb, int m, int n, int k, float alpha,
 #define HN__SDECL(i) \
     hn__vf s##i##0 = HN__VZERO(), s##i##1 = HN__VZERO(), s##i##2 = HN__VZERO()
 #define HN__SSTEP(i, nv)                                         \
-    av = HN__VSET1(a[o##i]);                                      \
+    av = HN__VSET1(a[o##i]);                                     \
     s##i##0 = HN__VFMA(av, b0, s##i##0);                         \
     if ((nv) >= 2) s##i##1 = HN__VFMA(av, b1, s##i##1);          \
     if ((nv) >= 3) s##i##2 = HN__VFMA(av, b2, s##i##2)
