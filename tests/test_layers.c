@@ -734,6 +734,12 @@ int main(void)
        in runs of 8 (forward and dx here; forward only in the second). */
     test_conv2d(&rng, "3x3 pad 1, 16 wide", 2, 3, 4, 16, 5, 3, 3, 1, 1, 1);
     test_conv2d(&rng, "5x5 valid, 8 wide", 2, 2, 6, 12, 3, 5, 5, 1, 0, 1);
+    /* Without bias, and with channel counts that fill whole micro-panels,
+       the micro-kernel writes into the output planes themselves (forward,
+       and dx adding into them), over several column panels, one of them
+       partial; the second case is deeper than one KC block. */
+    test_conv2d(&rng, "3x3 pad 1, 16 wide, no bias", 2, 4, 4, 16, 8, 3, 3, 1, 1, 0);
+    test_conv2d(&rng, "3x3 pad 1, 32 deep, no bias", 1, 32, 3, 8, 4, 3, 3, 1, 1, 0);
     test_conv2d_threads(&rng, 1);   /* wide rows */
     test_conv2d_threads(&rng, 2);   /* im2col */
     test_conv2d_refusals();
