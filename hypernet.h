@@ -2706,7 +2706,9 @@ static void hn__gemm_a_whole(const hn__gemm_plan *pl, const hn__gemm_job *jb,
             src.trans = jb->tb;
             src.scale = sb;
             src.avail = n - jr;
-            src.ahead = HN__PF_AHEAD_WHOLE;
+            /* With several k blocks the next strip is far enough ahead;
+               with one, look as far ahead as the other order does. */
+            src.ahead = k > pl->kc ? HN__PF_AHEAD_WHOLE : HN__PF_AHEAD;
             hn__gemm_macro(pl, m, HN__MIN(nr, n - jr), HN__MIN(pl->kc, k - pc),
                            pa + mpad * pc, pb, &src, pc == 0 ? jb->beta : 1.0f,
                            jb->c + (size_t)jr * jb->csc, jb->rsc, jb->csc);
@@ -2992,9 +2994,10 @@ static void hn__gemm_unpacked(int ta, int tb, int m, int n, int k, float alpha,
 
 /* C[0:4, 0:nv*VW] = alpha * A[0:4, 0:kc] B[0:kc, 0:nv*VW] (+ beta C), where
    A's (i, p) is a[off[i] + p*csa] and B's (p, j) is b[p*ldb + j]. */
-static void hn__gemm_small_kernel(int kc, int nv, const float *a, const size_t *off,
-                                  size_t csa, const float *b, size_t ldb,
-                                  float alpha, float beta, float *c, size_t ldc)
+static HN__ALIGN_CODE void hn__gemm_small_kernel(int kc, int nv, const float *a,
+                                                 const size_t *off, size_t csa,
+                                                 const float *b, size_t ldb, float alpha,
+                                                 float beta, float *c, size_t ldc)
 {
     hn__vf av, b0 = HN__VZERO(), b1 = HN__VZERO(), b2 = HN__VZERO();
     size_t o0 = off[0], o1 = off[1], o2 = off[2], o3 = off[3];
@@ -3081,8 +3084,8 @@ static float hn__gemm_lanes(const float *v)
 }
 
 /* out[3i + j] = sum over p < k of a[ao[i] + p] * b[bo[j] + p]. */
-static void hn__gemm_dot_tile(int k, const float *a, const size_t *ao, const float *b,
-                              const size_t *bo, float *out)
+static HN__ALIGN_CODE void hn__gemm_dot_tile(int k, const float *a, const size_t *ao,
+                                             const float *b, const size_t *bo, float *out)
 {
     hn__vf av, b0, b1, b2;
     float lanes[HN__VW];
