@@ -3063,6 +3063,7 @@ static void hn__gemm_small(int ta, int m, int n, int k, float alpha, const float
 
 #define HN__DSTEP(i)                                 \
     av = HN__VLOAD(a + ao[i] + p);                   \
+    HN__VKEEP(av);                                   \
     d##i##0 = HN__VFMA(av, b0, d##i##0);             \
     d##i##1 = HN__VFMA(av, b1, d##i##1);             \
     d##i##2 = HN__VFMA(av, b2, d##i##2)
