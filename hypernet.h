@@ -405,8 +405,8 @@ HNDEF void hn_params_set_no_decay(hn_params *ps, int handle, int flag);
    is 0, C is only written, never read: NaN in C does not leak through.
    When alpha is 0 or k is 0, A and B are not read and C = beta * C.
    Packs A and B into a buffer from HN_MALLOC once per call (products up
-   to 64 x 64 x 64 with op(B) = B, and NT products with m <= 64, n <= 12,
-   k >= 256, run unpacked and allocate nothing); if that allocation fails
+   to 64 x 64 x 64 with op(B) = B, and NT products with n <= 16 and a
+   long k, run unpacked and allocate nothing); if that allocation fails
    it still computes the product, by a slower loop. */
 HNDEF void hn_sgemm(int trans_a, int trans_b, int m, int n, int k, float alpha,
                     const float *a, int lda, const float *b, int ldb,
@@ -3052,14 +3052,14 @@ static void hn__gemm_small(int ta, int m, int n, int k, float alpha, const float
     }
 }
 
-/* op(A) op(B)^T-shaped products (A as stored, B transposed) with a small
-   C and a long k: a linear layer with few outputs on a small batch
-   (m <= 64, n <= 12, k >= 256), where packing costs as much as the
-   product. Each element of C is the dot product of a row of A and a row
-   of B, both contiguous: a tile of 4 rows of A by 3 rows of B keeps 12
-   vector sums along k, and adds each one's lanes at the end. Adding the
-   lanes costs about as much as 16 steps along k, so shorter k, or larger
-   m and n (where the packed kernel runs at full speed), lose on Zen 3. */
+/* op(A) op(B)^T-shaped products (A as stored, B transposed) with a narrow
+   C and a long k: a linear layer with few outputs (n <= 16, k >= 512; on
+   a small batch, m <= 64 and n <= 12, from k = 256), where packing pads n
+   up to NR and costs as much as the product. Each element of C is the
+   dot product of a row of A and a row of B, both contiguous: a tile of 4
+   rows of A by 3 rows of B keeps 12 vector sums along k, and adds each
+   one's lanes at the end. Adding the lanes costs about as much as 16 steps
+   along k, so shorter k loses to the packed kernel on Zen 3. */
 
 #define HN__DSTEP(i)                                 \
     av = HN__VLOAD(a + ao[i] + p);                   \
@@ -3107,7 +3107,8 @@ static HN__ALIGN_CODE void hn__gemm_dot_tile(int k, const float *a, const size_t
 
 static int hn__gemm_dot_fits(int ta, int tb, int m, int n, int k)
 {
-    return !ta && tb && m >= 4 && m <= 64 && n <= 12 && k >= 256;
+    return !ta && tb && m >= 4 && n <= 16
+           && (k >= 512 || (m <= 64 && n <= 12 && k >= 256));
 }
 
 /* The dot path: tiles of 4 x 3 elements; partial ones at the edges read

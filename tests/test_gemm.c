@@ -151,15 +151,15 @@ static void test_small_sweep(void)
 
 /* Shapes past MC, KC and NC and odd ones around them; the ones with a
    narrow C (n = 1, 5, 7) run transposed inside. 64^3 and 64 x 10 x 784
-   (NT) take the unpacked small and dot-product paths, 6 x 3 x 300 the dot
-   path with partial tiles both ways. */
+   (NT) take the unpacked small and dot-product paths, 6 x 3 x 300 and
+   301 x 16 x 600 the dot path with partial tiles both ways. */
 static void test_large_shapes(void)
 {
     static const int shapes[][3] = {
         {1, 1, 1},     {7, 33, 257},  {257, 7, 33},  {33, 257, 7}, {1, 1000, 300},
         {1000, 1, 300}, {300, 7, 1000}, {257, 33, 1},  {64, 784, 9}, {1000, 5, 300},
         {130, HN_GEMM_NC + 20, HN_GEMM_KC + 4}, {HN_GEMM_MC * 2 + 3, 61, 2 * HN_GEMM_KC + 1},
-        {64, 64, 64},  {64, 10, 784}, {6, 3, 300},  {61, 16, 63}
+        {64, 64, 64},  {64, 10, 784}, {6, 3, 300},  {61, 16, 63}, {301, 16, 600}
     };
     int s, ta, tb;
     double worst = 0.0;
