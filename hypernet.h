@@ -404,8 +404,10 @@ HNDEF void hn_params_set_no_decay(hn_params *ps, int handle, int flag);
    lda, ldb, ldc are the row strides of the matrices as stored. When beta
    is 0, C is only written, never read: NaN in C does not leak through.
    When alpha is 0 or k is 0, A and B are not read and C = beta * C.
-   Packs A and B into a buffer from HN_MALLOC once per call; if that
-   allocation fails it still computes the product, by a slower loop. */
+   Packs A and B into a buffer from HN_MALLOC once per call (products up
+   to 64 x 64 x 64 with op(B) = B, and NT products with n <= 16 and a
+   long k, run unpacked and allocate nothing); if that allocation fails
+   it still computes the product, by a slower loop. */
 HNDEF void hn_sgemm(int trans_a, int trans_b, int m, int n, int k, float alpha,
                     const float *a, int lda, const float *b, int ldb,
                     float beta, float *c, int ldc);
@@ -2215,12 +2217,17 @@ HNDEF void hn_params_set_no_decay(hn_params *ps, int handle, int flag)
    m x n window is read or written. Packing also handles the transposes and
    multiplies by alpha.
 
-   Three departures from the textbook. When all of A fits one MC block,
-   each B micro-panel is packed just before its one use, while it is still
-   in L1. A C narrower than the tile (n < NR) is computed as C^T = op(B)^T
-   op(A)^T, written back through strides, so that the kernel's long side
-   runs along m. And M, N and K are cut into equal blocks of at most MC,
-   NC, KC rather than full blocks and a sliver.
+   Departures from the textbook. When all of A fits one MC block, each B
+   micro-panel is packed just before its one use, while it is still in L1;
+   if that A is small enough to keep whole in L2, it is packed for all of
+   k at once and the k blocks run inside the loop over B's panels, so that
+   each column of C stays in L1 (hn__gemm_a_whole). A C narrower than the
+   tile (n < NR) is computed as C^T = op(B)^T op(A)^T, written back
+   through strides, so that the kernel's long side runs along m. M, N and
+   K are cut into equal blocks of at most MC, NC, KC rather than full
+   blocks and a sliver. And two kinds of small product skip packing
+   altogether (hn__gemm_direct): up to 64 x 64 x 64 with B as stored, and
+   narrow NT products with a long k, by dot products.
 
    Threads (OpenMP) each take a slice of whole micro-tiles along M or N and
    run the five loops on it with their own pack buffers. The k sum is never
@@ -2244,6 +2251,7 @@ typedef struct hn__gemm_plan {
     hn__gemm_kernel_fn fn;
     int mr, nr, mc, kc, nc;
     int alpha_in_a;
+    int a_whole; /* A packed for all of k at once (hn__gemm_blocked) */
 } hn__gemm_plan;
 
 /* Products of fewer multiply-adds than this run on one thread: below it,
@@ -2407,8 +2415,18 @@ typedef float32x4_t hn__vf;
         HN__VSTORE(ci + 2 * HN__VW, c##i##2);                           \
     } while (0)
 
-static void hn__gemm_kernel_simd(int kc, const float *pa, const float *pb,
-                                 float *c, size_t ldc, float beta)
+/* The kernel starts on a 64-byte line, so that its k loop sits in the
+   same two lines of code whatever comes before it: on Zen 3 the same loop
+   ran 5-10% slower at 1024^3 when a change elsewhere in the header moved
+   it across three lines. */
+#if defined(__GNUC__) || defined(__clang__)
+#define HN__ALIGN_CODE __attribute__((aligned(64)))
+#else
+#define HN__ALIGN_CODE
+#endif
+
+static HN__ALIGN_CODE void hn__gemm_kernel_simd(int kc, const float *pa, const float *pb,
+                                                float *c, size_t ldc, float beta)
 {
     hn__vf av, b0, b1, b2, bv = HN__VSET1(beta);
     int p, i;
@@ -2569,8 +2587,19 @@ typedef struct hn__gemm_job {
     size_t rsc, csc;
 } hn__gemm_job;
 
+/* Most bytes of packed A that hn__gemm_a_whole keeps (in L2, 512 KiB on
+   Zen 3, beside B panels and C). */
+#ifndef HN__GEMM_A_WHOLE
+#define HN__GEMM_A_WHOLE (256 * 1024)
+#endif
+
 /* How many B micro-panels ahead hn__gemm_macro prefetches. */
+#ifndef HN__PF_AHEAD
 #define HN__PF_AHEAD 2
+#endif
+#ifndef HN__PF_AHEAD_WHOLE
+#define HN__PF_AHEAD_WHOLE 1
+#endif
 
 /* Where a B block comes from, for packing it one micro-panel at a time. */
 typedef struct hn__gemm_bsrc {
@@ -2578,6 +2607,8 @@ typedef struct hn__gemm_bsrc {
     size_t ldb;
     int trans;
     float scale;
+    int avail; /* columns of op(B) from b on, for prefetching ahead */
+    int ahead; /* how many panels ahead to prefetch */
 } hn__gemm_bsrc;
 
 /* The two inner loops over one packed mb x kb block of A and kb x nb block
@@ -2604,8 +2635,8 @@ static void hn__gemm_macro(const hn__gemm_plan *pl, int mb, int nb, int kb,
                ask for the pieces of the panel after next, into L2 (a whole
                panel or two would crowd L1), a few rows per tile so that the
                requests do not queue up all at once. */
-            if (!src->trans && jr + HN__PF_AHEAD * nr + nr <= nb)
-                ahead = sb + HN__PF_AHEAD * nr;
+            if (!src->trans && jr + src->ahead * nr + nr <= src->avail)
+                ahead = sb + src->ahead * nr;
             hn__gemm_pack(src->trans, cols, kb, sb, src->ldb, src->scale, nr, pb);
             bp = pb;
         }
@@ -2615,9 +2646,12 @@ static void hn__gemm_macro(const hn__gemm_plan *pl, int mb, int nb, int kb,
             float *cij = c + (size_t)ir * rsc + (size_t)jr * csc;
             if (ahead) {
                 int p0 = ir / mr * chunk, p1 = HN__MIN(kb, p0 + chunk);
+                /* Every line of each piece: one per 16 floats and the
+                   last, since a piece need not start on a line. */
                 for (i = p0; i < p1; i++) {
-                    HN__PREFETCH_L2(ahead + (size_t)i * src->ldb);
-                    HN__PREFETCH_L2(ahead + (size_t)i * src->ldb + nr - 1);
+                    const float *row = ahead + (size_t)i * src->ldb;
+                    for (j = 0; j < nr; j += 16) HN__PREFETCH_L2(row + j);
+                    HN__PREFETCH_L2(row + nr - 1);
                 }
             }
             if (rows == mr && cols == nr && csc == 1) {
@@ -2637,6 +2671,51 @@ static void hn__gemm_macro(const hn__gemm_plan *pl, int mb, int nb, int kb,
     }
 }
 
+/* The loops for an A that fits L2 whole (plan a_whole: m <= MC and the
+   packed mb x k block small enough). A is packed once, all of k; then for
+   each NR-wide column of C, the k blocks run one after another, each
+   packing its B micro-panel just before use:
+
+      pack op(A)[0:m, 0:k]                   stays in L2
+      for jr in 0..n step NR
+        for pc in 0..k step KC
+          pack op(B)[pc:+KC, jr:+NR]           in L1
+          for ir in 0..m step MR
+            C[ir:+MR, jr:+NR] (+)= Apanel * Bpanel
+
+   The m x NR column of C stays in L1 across the k blocks, instead of
+   going out to L3 and back once per k block (for m = 64, n = 50000, k =
+   576 that traffic was half as much as reading B). Each element still
+   sums its k blocks in the same order. */
+static void hn__gemm_a_whole(const hn__gemm_plan *pl, const hn__gemm_job *jb,
+                             float *pa, float *pb, float sa, float sb)
+{
+    int jr, pc, m = jb->m, n = jb->n, k = jb->k, nr = pl->nr;
+    size_t mpad = (size_t)((m + pl->mr - 1) / pl->mr * pl->mr);
+    for (pc = 0; pc < k; pc += pl->kc) {
+        int kb = HN__MIN(pl->kc, k - pc);
+        const float *ab = jb->ta ? jb->a + (size_t)pc * jb->lda : jb->a + pc;
+        hn__gemm_pack(!jb->ta, m, kb, ab, jb->lda, sa, pl->mr, pa + mpad * pc);
+    }
+    for (jr = 0; jr < n; jr += nr) {
+        for (pc = 0; pc < k; pc += pl->kc) {
+            hn__gemm_bsrc src;
+            src.b = jb->tb ? jb->b + (size_t)jr * jb->ldb + pc
+                           : jb->b + (size_t)pc * jb->ldb + jr;
+            src.ldb = jb->ldb;
+            src.trans = jb->tb;
+            src.scale = sb;
+            src.avail = n - jr;
+            /* With several k blocks the next strip is far enough ahead;
+               with one, look as far ahead as the other order does. */
+            src.ahead = k > pl->kc ? HN__PF_AHEAD_WHOLE : HN__PF_AHEAD;
+            hn__gemm_macro(pl, m, HN__MIN(nr, n - jr), HN__MIN(pl->kc, k - pc),
+                           pa + mpad * pc, pb, &src, pc == 0 ? jb->beta : 1.0f,
+                           jb->c + (size_t)jr * jb->csc, jb->rsc, jb->csc);
+        }
+    }
+}
+
 /* The three outer loops, for one thread's part of the product. When all
    of A fits one MC block, each B micro-panel is used by one column of
    tiles only, so it is packed right before (hn__gemm_macro) rather than a
@@ -2648,6 +2727,10 @@ static void hn__gemm_blocked(const hn__gemm_plan *pl, const hn__gemm_job *jb,
     float sa = pl->alpha_in_a ? jb->alpha : 1.0f, sb = pl->alpha_in_a ? 1.0f : jb->alpha;
     int jc, pc, ic, m = jb->m, n = jb->n, k = jb->k, one_block = m <= pl->mc;
     size_t lda = jb->lda, ldb = jb->ldb;
+    if (pl->a_whole) {
+        hn__gemm_a_whole(pl, jb, pa, pb, sa, sb);
+        return;
+    }
     for (jc = 0; jc < n; jc += pl->nc) {
         int nb = HN__MIN(pl->nc, n - jc);
         for (pc = 0; pc < k; pc += pl->kc) {
@@ -2659,6 +2742,8 @@ static void hn__gemm_blocked(const hn__gemm_plan *pl, const hn__gemm_job *jb,
             src.ldb = ldb;
             src.trans = jb->tb;
             src.scale = sb;
+            src.avail = nb;
+            src.ahead = HN__PF_AHEAD;
             if (!one_block) hn__gemm_pack(jb->tb, nb, kb, src.b, ldb, sb, pl->nr, pb);
             for (ic = 0; ic < m; ic += pl->mc) {
                 int mb = HN__MIN(pl->mc, m - ic);
@@ -2727,12 +2812,16 @@ static void hn__gemm_job_init(hn__gemm_job *jb, hn__gemm_plan *pl,
     /* A is packed once per NC block of columns, B once: multiply alpha
        into whichever is packed fewer times in all. */
     pl->alpha_in_a = (double)jb->m * ((jb->n + nc - 1) / nc) <= (double)jb->n;
+    pl->a_whole = jb->m <= pl->mc && (double)((jb->m + kr->mr - 1) / kr->mr * kr->mr)
+                  * k * sizeof(float) <= HN__GEMM_A_WHOLE;
+    if (pl->a_whole) pl->alpha_in_a = 1;
 }
 
 /* Bytes of the A block a thread packs, rounded to whole cache lines. */
 static size_t hn__gemm_a_bytes(const hn__gemm_plan *pl, int m, int k)
 {
-    size_t kb = (size_t)HN__MIN(k, pl->kc), mb = (size_t)HN__MIN(m, pl->mc);
+    size_t kb = (size_t)(pl->a_whole ? k : HN__MIN(k, pl->kc));
+    size_t mb = (size_t)HN__MIN(m, pl->mc);
     return ((mb + pl->mr - 1) / pl->mr * pl->mr * kb * sizeof(float) + 63) / 64 * 64;
 }
 
@@ -2860,6 +2949,229 @@ static void hn__gemm_unpacked(int ta, int tb, int m, int n, int k, float alpha,
     }
 }
 
+#ifdef HN__VW
+/* Two paths without packing, for products where packing costs as much as
+   it saves. Both run only with the native vector kernel's ISA, compute
+   each element the same way whatever the thread count, and read nothing
+   outside A, B and C. */
+
+/* Small products (m, n, k <= HN__GEMM_SMALL) with op(B) as stored: B is at
+   most 16 KiB, already in L1, so the kernel reads its rows in place and
+   broadcasts A's values through strides, skipping the pack buffers and
+   their allocation. A tile of 4 rows x nv vectors, nv = 1..3; n must be a
+   whole number of vectors. */
+#define HN__GEMM_SMALL 64
+
+#define HN__SDECL(i) \
+    hn__vf s##i##0 = HN__VZERO(), s##i##1 = HN__VZERO(), s##i##2 = HN__VZERO()
+#define HN__SSTEP(i, nv)                                         \
+    av = HN__VSET1(a[o##i]);                                     \
+    s##i##0 = HN__VFMA(av, b0, s##i##0);                         \
+    if ((nv) >= 2) s##i##1 = HN__VFMA(av, b1, s##i##1);          \
+    if ((nv) >= 3) s##i##2 = HN__VFMA(av, b2, s##i##2)
+#define HN__SLOOP(nv)                                            \
+    for (p = 0; p < kc; p++, a += csa, b += ldb) {               \
+        b0 = HN__VLOAD(b);                                       \
+        if ((nv) >= 2) b1 = HN__VLOAD(b + HN__VW);               \
+        if ((nv) >= 3) b2 = HN__VLOAD(b + 2 * HN__VW);           \
+        HN__VKEEP(b0); HN__VKEEP(b1); HN__VKEEP(b2);             \
+        HN__SSTEP(0, nv); HN__SSTEP(1, nv);                      \
+        HN__SSTEP(2, nv); HN__SSTEP(3, nv);                      \
+    }
+/* Row i of C = alpha * acc (+ beta * C), its first nv vectors. */
+#define HN__SOUT(i)                                                         \
+    do {                                                                    \
+        float *ci = c + (size_t)(i) * ldc;                                  \
+        hn__vf acc[3];                                                      \
+        int q;                                                              \
+        acc[0] = s##i##0; acc[1] = s##i##1; acc[2] = s##i##2;               \
+        for (q = 0; q < nv; q++) {                                          \
+            hn__vf r = HN__VMUL(al, acc[q]);                                \
+            if (beta != 0.0f) r = HN__VFMA(bv, HN__VLOAD(ci + q * HN__VW), r); \
+            HN__VSTORE(ci + q * HN__VW, r);                                 \
+        }                                                                   \
+    } while (0)
+
+/* C[0:4, 0:nv*VW] = alpha * A[0:4, 0:kc] B[0:kc, 0:nv*VW] (+ beta C), where
+   A's (i, p) is a[off[i] + p*csa] and B's (p, j) is b[p*ldb + j]. */
+static HN__ALIGN_CODE void hn__gemm_small_kernel(int kc, int nv, const float *a,
+                                                 const size_t *off, size_t csa,
+                                                 const float *b, size_t ldb, float alpha,
+                                                 float beta, float *c, size_t ldc)
+{
+    hn__vf av, b0 = HN__VZERO(), b1 = HN__VZERO(), b2 = HN__VZERO();
+    size_t o0 = off[0], o1 = off[1], o2 = off[2], o3 = off[3];
+    hn__vf al = HN__VSET1(alpha), bv = HN__VSET1(beta);
+    int p;
+    HN__SDECL(0); HN__SDECL(1); HN__SDECL(2); HN__SDECL(3);
+    if (nv == 3) {
+        HN__SLOOP(3)
+    } else if (nv == 2) {
+        HN__SLOOP(2)
+    } else {
+        HN__SLOOP(1)
+    }
+    HN__SOUT(0); HN__SOUT(1); HN__SOUT(2); HN__SOUT(3);
+}
+
+static int hn__gemm_small_fits(int tb, int m, int n, int k)
+{
+    return !tb && m <= HN__GEMM_SMALL && n <= HN__GEMM_SMALL && k <= HN__GEMM_SMALL
+           && n % HN__VW == 0;
+}
+
+/* The small path: tiles of 4 rows; a partial one at the bottom reads A's
+   last row again for its missing rows and keeps only the real rows. */
+static void hn__gemm_small(int ta, int m, int n, int k, float alpha, const float *a,
+                           size_t lda, const float *b, size_t ldb, float beta,
+                           float *c, size_t ldc)
+{
+    float tile[4 * 3 * HN__VW];
+    size_t rsa = ta ? 1 : lda, csa = ta ? lda : 1, off[4];
+    int i, j, r, q;
+    for (i = 0; i < m; i += 4) {
+        int rows = HN__MIN(4, m - i);
+        for (r = 0; r < 4; r++) off[r] = (size_t)HN__MIN(r, rows - 1) * rsa;
+        for (j = 0; j < n; j += 3 * HN__VW) {
+            int nv = HN__MIN(3, (n - j) / HN__VW), w = nv * HN__VW;
+            float *cij = c + (size_t)i * ldc + j;
+            if (rows == 4) {
+                hn__gemm_small_kernel(k, nv, a + (size_t)i * rsa, off, csa, b + j, ldb,
+                                      alpha, beta, cij, ldc);
+                continue;
+            }
+            hn__gemm_small_kernel(k, nv, a + (size_t)i * rsa, off, csa, b + j, ldb, 1.0f,
+                                  0.0f, tile, (size_t)w);
+            for (r = 0; r < rows; r++) {
+                float *ci = cij + (size_t)r * ldc;
+                const float *ti = tile + (size_t)r * w;
+                for (q = 0; q < w; q++)
+                    ci[q] = alpha * ti[q] + (beta != 0.0f ? beta * ci[q] : 0.0f);
+            }
+        }
+    }
+}
+
+/* op(A) op(B)^T-shaped products (A as stored, B transposed) with a narrow
+   C and a long k: a linear layer with few outputs (n <= 16, k >= 512; on
+   a small batch, m <= 64 and n <= 12, from k = 256), where packing pads n
+   up to NR and costs as much as the product. Each element of C is the
+   dot product of a row of A and a row of B, both contiguous: a tile of 4
+   rows of A by 3 rows of B keeps 12 vector sums along k, and adds each
+   one's lanes at the end. Adding the lanes costs about as much as 16 steps
+   along k, so shorter k loses to the packed kernel on Zen 3. */
+
+#define HN__DSTEP(i)                                 \
+    av = HN__VLOAD(a + ao[i] + p);                   \
+    HN__VKEEP(av);                                   \
+    d##i##0 = HN__VFMA(av, b0, d##i##0);             \
+    d##i##1 = HN__VFMA(av, b1, d##i##1);             \
+    d##i##2 = HN__VFMA(av, b2, d##i##2)
+#define HN__DDECL(i) \
+    hn__vf d##i##0 = HN__VZERO(), d##i##1 = HN__VZERO(), d##i##2 = HN__VZERO()
+#define HN__DSUM(i)                                              \
+    do {                                                         \
+        HN__VSTORE(lanes, d##i##0); out[3 * (i)] = hn__gemm_lanes(lanes);     \
+        HN__VSTORE(lanes, d##i##1); out[3 * (i) + 1] = hn__gemm_lanes(lanes); \
+        HN__VSTORE(lanes, d##i##2); out[3 * (i) + 2] = hn__gemm_lanes(lanes); \
+    } while (0)
+
+static float hn__gemm_lanes(const float *v)
+{
+    float s = 0.0f;
+    int q;
+    for (q = 0; q < HN__VW; q++) s += v[q];
+    return s;
+}
+
+/* out[3i + j] = sum over p < k of a[ao[i] + p] * b[bo[j] + p]. */
+static HN__ALIGN_CODE void hn__gemm_dot_tile(int k, const float *a, const size_t *ao,
+                                             const float *b, const size_t *bo, float *out)
+{
+    hn__vf av, b0, b1, b2;
+    float lanes[HN__VW];
+    int p, i, j, kv = k - k % HN__VW;
+    HN__DDECL(0); HN__DDECL(1); HN__DDECL(2); HN__DDECL(3);
+    for (p = 0; p < kv; p += HN__VW) {
+        b0 = HN__VLOAD(b + bo[0] + p);
+        b1 = HN__VLOAD(b + bo[1] + p);
+        b2 = HN__VLOAD(b + bo[2] + p);
+        HN__VKEEP(b0); HN__VKEEP(b1); HN__VKEEP(b2);
+        HN__DSTEP(0); HN__DSTEP(1); HN__DSTEP(2); HN__DSTEP(3);
+    }
+    HN__DSUM(0); HN__DSUM(1); HN__DSUM(2); HN__DSUM(3);
+    for (i = 0; i < 4; i++)
+        for (j = 0; j < 3; j++)
+            for (p = kv; p < k; p++) out[3 * i + j] += a[ao[i] + p] * b[bo[j] + p];
+}
+
+static int hn__gemm_dot_fits(int ta, int tb, int m, int n, int k)
+{
+    return !ta && tb && m >= 4 && n <= 16
+           && (k >= 512 || (m <= 64 && n <= 12 && k >= 256));
+}
+
+/* The dot path: tiles of 4 x 3 elements; partial ones at the edges read
+   the last row of A or B again for their missing rows. */
+static void hn__gemm_dot(int m, int n, int k, float alpha, const float *a, size_t lda,
+                         const float *b, size_t ldb, float beta, float *c, size_t ldc)
+{
+    int i, groups = (m + 3) / 4, nt = 1;
+#ifdef _OPENMP
+    if ((double)m * n * k >= HN_GEMM_OMP_MIN)
+        nt = HN__MAX(1, HN__MIN(omp_get_max_threads(), groups));
+#endif
+#ifdef _OPENMP
+#pragma omp parallel for num_threads(nt) schedule(static)
+#endif
+    for (i = 0; i < groups; i++) {
+        float out[12];
+        size_t ao[4], bo[3];
+        int r, j, q, rows = HN__MIN(4, m - 4 * i);
+        for (r = 0; r < 4; r++) ao[r] = (size_t)(4 * i + HN__MIN(r, rows - 1)) * lda;
+        for (j = 0; j < n; j += 3) {
+            int cols = HN__MIN(3, n - j);
+            for (q = 0; q < 3; q++) bo[q] = (size_t)(j + HN__MIN(q, cols - 1)) * ldb;
+            hn__gemm_dot_tile(k, a, ao, b, bo, out);
+            for (r = 0; r < rows; r++) {
+                float *ci = c + (size_t)(4 * i + r) * ldc + j;
+                for (q = 0; q < cols; q++)
+                    ci[q] = alpha * out[3 * r + q] + (beta != 0.0f ? beta * ci[q] : 0.0f);
+            }
+        }
+    }
+    (void)nt;
+}
+
+/* Runs the product by one of the paths above when it fits one: returns 1
+   when it did. */
+static int hn__gemm_direct(int ta, int tb, int m, int n, int k, float alpha,
+                           const float *a, int lda, const float *b, int ldb,
+                           float beta, float *c, int ldc)
+{
+    if (hn__gemm_small_fits(tb, m, n, k)) {
+        hn__gemm_small(ta, m, n, k, alpha, a, (size_t)lda, b, (size_t)ldb, beta, c,
+                       (size_t)ldc);
+        return 1;
+    }
+    if (hn__gemm_dot_fits(ta, tb, m, n, k)) {
+        hn__gemm_dot(m, n, k, alpha, a, (size_t)lda, b, (size_t)ldb, beta, c,
+                     (size_t)ldc);
+        return 1;
+    }
+    return 0;
+}
+#else
+static int hn__gemm_direct(int ta, int tb, int m, int n, int k, float alpha,
+                           const float *a, int lda, const float *b, int ldb,
+                           float beta, float *c, int ldc)
+{
+    (void)ta; (void)tb; (void)m; (void)n; (void)k; (void)alpha; (void)a; (void)lda;
+    (void)b; (void)ldb; (void)beta; (void)c; (void)ldc;
+    return 0;
+}
+#endif
+
 /* hn_sgemm with a given micro-kernel: the tests run the scalar kernel
    through the same driver as the vector one. */
 static void hn__sgemm_with(const hn__gemm_kernel *kr, int ta, int tb, int m, int n,
@@ -2894,6 +3206,10 @@ HNDEF void hn_sgemm(int trans_a, int trans_b, int m, int n, int k, float alpha,
                     const float *a, int lda, const float *b, int ldb,
                     float beta, float *c, int ldc)
 {
+    hn__gemm_check_args(trans_a, trans_b, m, n, k, lda, ldb, ldc);
+    if (hn__gemm_trivial(m, n, k, alpha, beta, c, ldc)) return;
+    if (hn__gemm_direct(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc))
+        return;
     hn__sgemm_with(&hn__gemm_native, trans_a, trans_b, m, n, k, alpha, a, lda, b,
                    ldb, beta, c, ldc);
 }
@@ -2929,6 +3245,8 @@ HNDEF hn_status hn_sgemm_ws(int trans_a, int trans_b, int m, int n, int k,
     if (!work || work_bytes < per)
         return hn__fail(HN_ERR_ARG, "hn_sgemm_ws: %zu bytes of workspace, needs %zu",
                         work_bytes, per);
+    if (hn__gemm_direct(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc))
+        return HN_OK;
     nt = hn__gemm_threads(&pl, &jb);
     if ((size_t)nt > work_bytes / per) nt = (int)(work_bytes / per);
     hn__gemm_run(&pl, &jb, nt, (unsigned char *)work, per);

@@ -150,13 +150,16 @@ static void test_small_sweep(void)
 }
 
 /* Shapes past MC, KC and NC and odd ones around them; the ones with a
-   narrow C (n = 1, 5, 7) run transposed inside. */
+   narrow C (n = 1, 5, 7) run transposed inside. 64^3 and 64 x 10 x 784
+   (NT) take the unpacked small and dot-product paths, 6 x 3 x 300 and
+   301 x 16 x 600 the dot path with partial tiles both ways. */
 static void test_large_shapes(void)
 {
     static const int shapes[][3] = {
         {1, 1, 1},     {7, 33, 257},  {257, 7, 33},  {33, 257, 7}, {1, 1000, 300},
         {1000, 1, 300}, {300, 7, 1000}, {257, 33, 1},  {64, 784, 9}, {1000, 5, 300},
-        {130, HN_GEMM_NC + 20, HN_GEMM_KC + 4}, {HN_GEMM_MC * 2 + 3, 61, 2 * HN_GEMM_KC + 1}
+        {130, HN_GEMM_NC + 20, HN_GEMM_KC + 4}, {HN_GEMM_MC * 2 + 3, 61, 2 * HN_GEMM_KC + 1},
+        {64, 64, 64},  {64, 10, 784}, {6, 3, 300},  {61, 16, 63}, {301, 16, 600}
     };
     int s, ta, tb;
     double worst = 0.0;
@@ -217,13 +220,16 @@ static void test_alpha_beta(void)
 }
 
 /* Strides wider than the rows. The gaps in A and B hold NaN, which would
-   show in C if packing read them; the gaps in C hold a guard value that
-   must survive bit for bit. A and B are allocated to their last element,
-   so a read past it trips the sanitizer. */
+   show in C if packing (or the unpacked paths) read them; the gaps in C
+   hold a guard value that must survive bit for bit. A and B are allocated
+   to their last element, so a read past it trips the sanitizer. The last
+   four shapes take the small path (op(B) as stored) and the dot path
+   (NT), with partial tiles. */
 static void test_strides(void)
 {
     static const int shapes[][3] = {
-        {5, 7, 3}, {37, 29, 41}, {130, 50, HN_GEMM_KC + 7}, {9, 100, 17}, {45, 6, 33}
+        {5, 7, 3}, {37, 29, 41}, {130, 50, HN_GEMM_KC + 7}, {9, 100, 17}, {45, 6, 33},
+        {64, 16, 64}, {13, 10, 260}, {7, 8, 60}, {2, 24, 5}
     };
     const float guard = 777.0f;
     int s, ta, tb;
@@ -358,27 +364,29 @@ static void test_alloc_failure(void)
 }
 
 /* Bits must not depend on the thread count: slices along N (wide C) and
-   along M (tall C), with odd sizes so the slices end in partial tiles. */
+   along M (tall C), with odd sizes so the slices end in partial tiles.
+   The last shape is NT, on the dot-product path. */
 static void test_threads(void)
 {
 #ifdef _OPENMP
     static const int shapes[][3] = {
-        {70, 1001, 300}, {1003, 45, 260}, {200, 203, 129}, {1003, 9, 300}
+        {70, 1001, 300}, {1003, 45, 260}, {200, 203, 129}, {1003, 9, 300}, {61, 11, 2000}
     };
     int s, t, same = 1, saved = omp_get_max_threads();
-    for (s = 0; s < 4; s++) {
-        int m = shapes[s][0], n = shapes[s][1], k = shapes[s][2];
+    for (s = 0; s < 5; s++) {
+        int m = shapes[s][0], n = shapes[s][1], k = shapes[s][2], tb = s == 4;
         float *a = new_uniform((size_t)m * k), *b = new_uniform((size_t)k * n);
         float *c0 = new_uniform((size_t)m * n), *c1 = (float *)malloc((size_t)m * n * 4);
         float *c = (float *)malloc((size_t)m * n * 4);
         memcpy(c, c0, (size_t)m * n * sizeof(float));
         omp_set_num_threads(1);
-        hn_sgemm(s == 1, 0, m, n, k, 1.0f, a, s == 1 ? m : k, b, n, 0.5f, c, n);
+        hn_sgemm(s == 1, tb, m, n, k, 1.0f, a, s == 1 ? m : k, b, tb ? k : n, 0.5f, c, n);
         for (t = 2; t <= 3; t++) {
             int eq;
             memcpy(c1, c0, (size_t)m * n * sizeof(float));
             omp_set_num_threads(t);
-            hn_sgemm(s == 1, 0, m, n, k, 1.0f, a, s == 1 ? m : k, b, n, 0.5f, c1, n);
+            hn_sgemm(s == 1, tb, m, n, k, 1.0f, a, s == 1 ? m : k, b, tb ? k : n, 0.5f, c1,
+                     n);
             eq = memcmp(c, c1, (size_t)m * n * sizeof(float)) == 0;
             CHECK(eq, "%d x %d x %d: 1 and %d threads differ", m, n, k, t);
             same &= eq;
