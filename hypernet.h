@@ -85,7 +85,9 @@ MEMORY
    nothing. hn_sgemm allocates its pack buffers once per call (at most about
    4.3 MB per thread: MC x KC + KC x NC floats); hn_sgemm_ws takes them from
    the caller and allocates nothing. If that allocation fails, hn_sgemm
-   falls back to an unpacked loop: correct, slower.
+   falls back to an unpacked loop: correct, slower. Products up to
+   64 x 64 x 64 with op(B) = B (n a multiple of 8), and NT products with a
+   narrow C and a long k, run without packing and allocate nothing.
 
 ERRORS AND LOGGING
 
