@@ -76,7 +76,7 @@ $(BUILD)/bench_%: bench/bench_%.c hypernet.h | $(BUILD)
 $(BUILD)/%: examples/%.c hypernet.h | $(BUILD)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(LDLIBS)
 
-test: $(TESTS) $(BUILD)/inspect $(BUILD)/cifar_hyper
+test: $(TESTS) $(BUILD)/inspect $(BUILD)/cifar_hyper $(BUILD)/compare_models
 	@CC="$(CC)" SHARED="$(SHARED)" BUILD="$(BUILD)" sh tests/run.sh $(TESTS)
 
 bench: $(BENCHES)

@@ -5,11 +5,19 @@
                            [--models lstm,ln-lstm,hyperlstm,ln-hyperlstm] \
                            [any other char_rnn train option]
 
-   Every option other than --out and --models goes unchanged to each run
-   of char_rnn's training (which this program links as a function), with
-   --model and --out DIR/<model> added. Writes DIR/comparison.json and
-   DIR/comparison.md: parameters, validation and test bits per character,
-   training speed and the run folder of each model. */
+   Every option other than --out, --models and --reuse goes unchanged to
+   each run of char_rnn's training (which this program links as a
+   function), with --model and --out DIR/<model> added. Writes
+   DIR/comparison.json and DIR/comparison.md: parameters, validation and
+   test bits per character, training speed and the run folder of each
+   model.
+
+   --reuse tabulates a model whose folder DIR/<model> already holds a
+   finished run (its summary.json) instead of training it again: a
+   comparison cut short goes on with the models it had not finished, and
+   models trained one at a time (--models X each, for instance side by
+   side) are gathered into one table. Whether those runs had the same
+   options is for the caller to know: each folder's config.json says. */
 #define CHAR_RNN_NO_MAIN
 #include "char_rnn.c"
 
@@ -106,15 +114,18 @@ int main(int argc, char **argv)
     char *pass[MAX_ARGS];
     char list[256], *tok;
     result res[MAX_MODELS];
-    int npass = 0, n = 0, i;
+    int npass = 0, n = 0, i, reuse = 0;
 
     for (i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--help")) {
-            puts("usage: compare_models --out DIR [--models a,b,...] [char_rnn train "
-                 "options]");
+            puts("usage: compare_models --out DIR [--models a,b,...] [--reuse] "
+                 "[char_rnn train options]\n"
+                 "  --reuse   tabulate finished runs found in DIR/<model> instead of "
+                 "training again");
             return 0;
         }
-        if (i + 1 < argc && !strcmp(argv[i], "--out")) out = argv[++i];
+        if (!strcmp(argv[i], "--reuse")) reuse = 1;
+        else if (i + 1 < argc && !strcmp(argv[i], "--out")) out = argv[++i];
         else if (i + 1 < argc && !strcmp(argv[i], "--models")) models = argv[++i];
         else if (npass < MAX_ARGS - 8) pass[npass++] = argv[i];
     }
@@ -139,6 +150,11 @@ int main(int argc, char **argv)
         args[k++] = (char *)"--out";
         args[k++] = r->dir;
         args[k] = NULL;
+        if (reuse && read_summary(r) == 0) {
+            printf("== %s: finished run in %s, not trained again\n", r->model, r->dir);
+            r->ok = 1;
+            continue;
+        }
         printf("== %s\n", r->model);
         fflush(stdout);
         r->ok = char_rnn_main(k, args) == 0 && read_summary(r) == 0;
