@@ -4967,16 +4967,8 @@ static void hn__bnrelu_apply(int n, int c, int hw, const float *x, const float *
 #endif
     for (ch = 0; ch < c; ch++) {
         float sc = gamma[ch] * rstd[ch], sh = beta[ch] - mean[ch] * sc;
-        int i, j;
-        for (i = 0; i < n; i++) {
-            const float *xp = x + ((size_t)i * c + ch) * hw;
-            float *ap = a + ((size_t)i * c + ch) * hw;
-            HN__SIMD
-            for (j = 0; j < hw; j++) {
-                float v = xp[j] * sc + sh;
-                ap[j] = v > 0.0f ? v : 0.0f;
-            }
-        }
+        hn__channel_affine(n, (size_t)c * hw, hw, x + (size_t)ch * hw, sc, sh, 1,
+                           a + (size_t)ch * hw);
     }
 }
 
@@ -6276,8 +6268,8 @@ static void hn__core_step(hn__lstm_core *k, float forget_bias, int B, int t, int
         memcpy(act, a, (size_t)4 * n * sizeof(float));
     }
 
-    /* c = sigmoid(f + fb) * c_prev + sigmoid(i) * drop(tanh(g)) */
-    HN__SIMD
+    /* c = sigmoid(f + fb) * c_prev + sigmoid(i) * drop(tanh(g)). These
+       loops stay scalar: GCC does not if-convert hn__exp_fast's clamp. */
     for (j = 0; j < n; j++) {
         float i = hn__sigmoidf(act[j]);
         float g = hn__tanh_fast(act[n + j]);
@@ -6293,10 +6285,8 @@ static void hn__core_step(hn__lstm_core *k, float forget_bias, int B, int t, int
     if (k->ln) {
         float *chat = k->chat + r * n;
         k->crstd[r] = hn__ln_row(c, chat, n);
-        HN__SIMD
         for (j = 0; j < n; j++) tc[j] = hn__tanh_fast(k->cgain[j] * chat[j] + k->cbias[j]);
     } else {
-        HN__SIMD
         for (j = 0; j < n; j++) tc[j] = hn__tanh_fast(c[j]);
     }
     HN__SIMD
