@@ -3533,7 +3533,11 @@ static int hn__slot_begin(int s, int n, int slots)
    micro-kernel is thus KC short copies from the image, with no unfolded
    matrix in memory and no bounds tests. The price is the wp - w_out
    columns per row that are computed and thrown away (6% for 3x3 on 32x32,
-   43% for 7x7 on 14x14), far less than what im2col cost.
+   43% for 7x7 on 14x14), far less than what im2col cost. Where NR is a
+   whole number of 8-float runs, a row is cut shorter, to w_out rounded up
+   to 8 columns (16 for 7x7 on 14x14: 14% thrown away), and a panel row is
+   copied run by run; when w_out is itself a multiple of 8 nothing is
+   thrown away and the kernel writes straight into the output.
 
    The input gradient of a stride-1 convolution is itself such a
    convolution: of dy, padded by kh-1-pad, with the kernel flipped and its
@@ -3545,9 +3549,11 @@ static int hn__slot_begin(int s, int n, int slots)
 #define HN__CONV_KC 256
 #endif
 
-/* When w_out is a multiple of this (and NR too), the columns are the real
-   pixels and a panel row is NR/SEG runs of SEG floats, each within one
-   image row: no junk columns (the 8x8, 16x16 and 32x32 maps of WRNs). */
+/* When NR is a multiple of this, an output row takes w_out rounded up to
+   a multiple of it columns (if no more than wp) and a panel row is NR/SEG
+   runs of SEG floats, each within one image row; when w_out is a multiple
+   of it, there are no junk columns (the 8x8, 16x16 and 32x32 maps of
+   WRNs). */
 #define HN__CONV_SEG 8
 
 typedef struct hn__convw {
@@ -3563,14 +3569,17 @@ typedef struct hn__convw {
 static void hn__convw_init(hn__convw *g, int ci, int hi, int wi, int co, int kh,
                            int kw, int ph, int pw)
 {
+    int cw;
     g->ci = ci; g->co = co; g->kh = kh; g->kw = kw;
     g->hi = hi; g->wi = wi; g->ph = ph; g->pw = pw;
     g->hp = hi + 2 * ph; g->wp = wi + 2 * pw;
     g->ho = g->hp - kh + 1; g->wo = g->wp - kw + 1;
     g->plane = (size_t)g->hp * g->wp;
     g->jw = (size_t)g->ho * g->wp;
-    g->cw = hn__gemm_native.nr % HN__CONV_SEG == 0 && g->wo % HN__CONV_SEG == 0 ? g->wo
-                                                                             : g->wp;
+    /* Rows of w_out rounded up to whole runs, when that is narrower than
+       the padded row: 16 columns for 14 pixels instead of 20 (7x7). */
+    cw = (g->wo + HN__CONV_SEG - 1) / HN__CONV_SEG * HN__CONV_SEG;
+    g->cw = hn__gemm_native.nr % HN__CONV_SEG == 0 && cw <= g->wp ? cw : g->wp;
     g->ncol = (size_t)g->ho * g->cw;
     /* The last panel reads up to kw + NR floats past the last plane. */
     g->xp_size = (size_t)ci * g->plane + (size_t)kw + (size_t)hn__gemm_native.nr;
@@ -3689,8 +3698,8 @@ static void hn__convw_scatter(const hn__convw *g, const float *tile, int nr, siz
 
 /* One image: y (co, ho, wo) = A unfold(xp) + b, or y += ... when add.
    pb holds KC x NR floats, tile rows(co) x NR. Where the columns are the
-   output pixels themselves (exact rows, no bias, whole panels of rows),
-   the kernel writes into y directly; otherwise through the tile. */
+   output pixels themselves (exact rows, whole panels of rows), the kernel
+   writes into y directly, onto the bias; otherwise through the tile. */
 static void hn__convw_product(const hn__convw *g, const float *pa, const float *xp,
                               const float *b, int add, float *y, float *pb, float *tile)
 {
@@ -3699,10 +3708,17 @@ static void hn__convw_product(const hn__convw *g, const float *pa, const float *
     int mr = hn__gemm_native.mr;
     int k = g->ci * g->kh * g->kw, np = (g->co + mr - 1) / mr;
     int wide = g->cw == g->wp, ns = wide ? 1 : NR / HN__CONV_SEG, e;
-    int direct_ok = !wide && !b && g->co % mr == 0;
+    int direct_ok = g->cw == g->wo && g->co % mr == 0;
     size_t hw = (size_t)g->ho * g->wo, j0, off[NR / HN__CONV_SEG + 1];
     HN_ASSERT(NR == hn__gemm_native.nr && ns >= 1);
     off[0] = 0;   /* (ns >= 1 always; said for the compiler's flow analysis) */
+    /* A bias goes into y first, for the kernel to add onto. */
+    if (direct_ok && b && !add)
+        for (e = 0; e < g->co; e++) {
+            float *ye = y + (size_t)e * hw, be = b[e];
+            size_t t;
+            for (t = 0; t < hw; t++) ye[t] = be;
+        }
     for (j0 = 0; j0 < g->ncol; j0 += (size_t)NR) {
         int pc, q, direct = direct_ok && j0 + NR <= g->ncol;
         /* Where each run of the panel row starts; past the end, anywhere. */
@@ -3737,7 +3753,7 @@ static void hn__convw_product(const hn__convw *g, const float *pa, const float *
                 const float *aq = pa + ((size_t)q * k + pc) * mr;
                 if (direct)
                     fn(kc, aq, pb, y + (size_t)q * mr * hw + j0, hw,
-                       pc || add ? 1.0f : 0.0f);
+                       pc || add || b ? 1.0f : 0.0f);
                 else
                     fn(kc, aq, pb, tile + (size_t)q * mr * NR, (size_t)NR,
                        pc ? 1.0f : 0.0f);

@@ -740,6 +740,13 @@ int main(void)
        partial; the second case is deeper than one KC block. */
     test_conv2d(&rng, "3x3 pad 1, 16 wide, no bias", 2, 4, 4, 16, 8, 3, 3, 1, 1, 0);
     test_conv2d(&rng, "3x3 pad 1, 32 deep, no bias", 1, 32, 3, 8, 4, 3, 3, 1, 1, 0);
+    /* With a bias, which then goes into the output before the kernel adds
+       onto it. */
+    test_conv2d(&rng, "3x3 pad 1, 16 wide, bias", 2, 2, 3, 16, 4, 3, 3, 1, 1, 1);
+    /* Rows rounded up to whole runs: 14 pixels take 16 columns, not the
+       padded 20 (the MNIST net's second layer), the last panel partial. */
+    test_conv2d(&rng, "7x7 same, 14 wide", 1, 2, 5, 14, 3, 7, 7, 1, 3, 1);
+    test_conv2d(&rng, "7x7 valid, 14 wide", 2, 1, 8, 20, 4, 7, 7, 1, 0, 0);
     test_conv2d_threads(&rng, 1);   /* wide rows */
     test_conv2d_threads(&rng, 2);   /* im2col */
     test_conv2d_refusals();
