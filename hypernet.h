@@ -2960,9 +2960,12 @@ static void hn__gemm_unpacked(int ta, int tb, int m, int n, int k, float alpha,
 /* Small products (m, n, k <= HN__GEMM_SMALL) with op(B) as stored: B is at
    most 16 KiB, already in L1, so the kernel reads its rows in place and
    broadcasts A's values through strides, skipping the pack buffers and
-   their allocation. A tile of 4 rows x nv vectors, nv = 1..3; n must be a
+   their allocation. A tile of SR rows x nv vectors, nv = 1..3; n must be a
    whole number of vectors. */
 #define HN__GEMM_SMALL 64
+/* Rows of a tile: the main kernel's MR, as many as the registers hold
+   (on AVX-512 eight rows keep eight sums going even with one vector). */
+#define HN__SR HN__GEMM_MR
 
 #define HN__SDECL(i) \
     hn__vf s##i##0 = HN__VZERO(), s##i##1 = HN__VZERO(), s##i##2 = HN__VZERO()
@@ -2979,7 +2982,14 @@ static void hn__gemm_unpacked(int ta, int tb, int m, int n, int k, float alpha,
         HN__VKEEP(b0); HN__VKEEP(b1); HN__VKEEP(b2);             \
         HN__SSTEP(0, nv); HN__SSTEP(1, nv);                      \
         HN__SSTEP(2, nv); HN__SSTEP(3, nv);                      \
+        HN__SSTEP_HI(nv)                                         \
     }
+#if HN__SR == 8
+#define HN__SSTEP_HI(nv) \
+    HN__SSTEP(4, nv); HN__SSTEP(5, nv); HN__SSTEP(6, nv); HN__SSTEP(7, nv);
+#else
+#define HN__SSTEP_HI(nv)
+#endif
 /* Row i of C = alpha * acc (+ beta * C), its first nv vectors. */
 #define HN__SOUT(i)                                                         \
     do {                                                                    \
@@ -2994,7 +3004,7 @@ static void hn__gemm_unpacked(int ta, int tb, int m, int n, int k, float alpha,
         }                                                                   \
     } while (0)
 
-/* C[0:4, 0:nv*VW] = alpha * A[0:4, 0:kc] B[0:kc, 0:nv*VW] (+ beta C), where
+/* C[0:SR, 0:nv*VW] = alpha * A[0:SR, 0:kc] B[0:kc, 0:nv*VW] (+ beta C), where
    A's (i, p) is a[off[i] + p*csa] and B's (p, j) is b[p*ldb + j]. */
 static HN__ALIGN_CODE void hn__gemm_small_kernel(int kc, int nv, const float *a,
                                                  const size_t *off, size_t csa,
@@ -3003,6 +3013,10 @@ static HN__ALIGN_CODE void hn__gemm_small_kernel(int kc, int nv, const float *a,
 {
     hn__vf av, b0 = HN__VZERO(), b1 = HN__VZERO(), b2 = HN__VZERO();
     size_t o0 = off[0], o1 = off[1], o2 = off[2], o3 = off[3];
+#if HN__SR == 8
+    size_t o4 = off[4], o5 = off[5], o6 = off[6], o7 = off[7];
+    HN__SDECL(4); HN__SDECL(5); HN__SDECL(6); HN__SDECL(7);
+#endif
     hn__vf al = HN__VSET1(alpha), bv = HN__VSET1(beta);
     int p;
     HN__SDECL(0); HN__SDECL(1); HN__SDECL(2); HN__SDECL(3);
@@ -3014,6 +3028,9 @@ static HN__ALIGN_CODE void hn__gemm_small_kernel(int kc, int nv, const float *a,
         HN__SLOOP(1)
     }
     HN__SOUT(0); HN__SOUT(1); HN__SOUT(2); HN__SOUT(3);
+#if HN__SR == 8
+    HN__SOUT(4); HN__SOUT(5); HN__SOUT(6); HN__SOUT(7);
+#endif
 }
 
 static int hn__gemm_small_fits(int tb, int m, int n, int k)
@@ -3022,22 +3039,22 @@ static int hn__gemm_small_fits(int tb, int m, int n, int k)
            && n % HN__VW == 0;
 }
 
-/* The small path: tiles of 4 rows; a partial one at the bottom reads A's
+/* The small path: tiles of SR rows; a partial one at the bottom reads A's
    last row again for its missing rows and keeps only the real rows. */
 static void hn__gemm_small(int ta, int m, int n, int k, float alpha, const float *a,
                            size_t lda, const float *b, size_t ldb, float beta,
                            float *c, size_t ldc)
 {
-    float tile[4 * 3 * HN__VW];
-    size_t rsa = ta ? 1 : lda, csa = ta ? lda : 1, off[4];
+    float tile[HN__SR * 3 * HN__VW];
+    size_t rsa = ta ? 1 : lda, csa = ta ? lda : 1, off[HN__SR];
     int i, j, r, q;
-    for (i = 0; i < m; i += 4) {
-        int rows = HN__MIN(4, m - i);
-        for (r = 0; r < 4; r++) off[r] = (size_t)HN__MIN(r, rows - 1) * rsa;
+    for (i = 0; i < m; i += HN__SR) {
+        int rows = HN__MIN(HN__SR, m - i);
+        for (r = 0; r < HN__SR; r++) off[r] = (size_t)HN__MIN(r, rows - 1) * rsa;
         for (j = 0; j < n; j += 3 * HN__VW) {
             int nv = HN__MIN(3, (n - j) / HN__VW), w = nv * HN__VW;
             float *cij = c + (size_t)i * ldc + j;
-            if (rows == 4) {
+            if (rows == HN__SR) {
                 hn__gemm_small_kernel(k, nv, a + (size_t)i * rsa, off, csa, b + j, ldb,
                                       alpha, beta, cij, ldc);
                 continue;
@@ -3073,17 +3090,35 @@ static void hn__gemm_small(int ta, int m, int n, int k, float alpha, const float
     hn__vf d##i##0 = HN__VZERO(), d##i##1 = HN__VZERO(), d##i##2 = HN__VZERO()
 #define HN__DSUM(i)                                              \
     do {                                                         \
-        HN__VSTORE(lanes, d##i##0); out[3 * (i)] = hn__gemm_lanes(lanes);     \
-        HN__VSTORE(lanes, d##i##1); out[3 * (i) + 1] = hn__gemm_lanes(lanes); \
-        HN__VSTORE(lanes, d##i##2); out[3 * (i) + 2] = hn__gemm_lanes(lanes); \
+        out[3 * (i)] = hn__gemm_lanes(d##i##0);                  \
+        out[3 * (i) + 1] = hn__gemm_lanes(d##i##1);              \
+        out[3 * (i) + 2] = hn__gemm_lanes(d##i##2);              \
     } while (0)
 
-static float hn__gemm_lanes(const float *v)
+/* The sum of a vector's lanes: halves folded onto each other in registers
+   (a loop over stored lanes cost as much as the dot product itself for
+   k near 500 with 16 lanes). */
+static float hn__gemm_lanes(hn__vf v)
 {
-    float s = 0.0f;
+#if defined(HN__AVX512) || defined(HN__AVX2)
+    __m128 h;
+#if defined(HN__AVX512)
+    __m256 w = _mm256_add_ps(_mm512_castps512_ps256(v),
+                             _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1)));
+#else
+    __m256 w = v;
+#endif
+    h = _mm_add_ps(_mm256_castps256_ps128(w), _mm256_extractf128_ps(w, 1));
+    h = _mm_add_ps(h, _mm_movehl_ps(h, h));
+    h = _mm_add_ss(h, _mm_shuffle_ps(h, h, 1));
+    return _mm_cvtss_f32(h);
+#else
+    float lanes[HN__VW], s = 0.0f;
     int q;
-    for (q = 0; q < HN__VW; q++) s += v[q];
+    HN__VSTORE(lanes, v);
+    for (q = 0; q < HN__VW; q++) s += lanes[q];
     return s;
+#endif
 }
 
 /* out[3i + j] = sum over p < k of a[ao[i] + p] * b[bo[j] + p]. */
@@ -3091,7 +3126,6 @@ static HN__ALIGN_CODE void hn__gemm_dot_tile(int k, const float *a, const size_t
                                              const float *b, const size_t *bo, float *out)
 {
     hn__vf av, b0, b1, b2;
-    float lanes[HN__VW];
     int p, i, j, kv = k - k % HN__VW;
     HN__DDECL(0); HN__DDECL(1); HN__DDECL(2); HN__DDECL(3);
     for (p = 0; p < kv; p += HN__VW) {
@@ -3107,39 +3141,87 @@ static HN__ALIGN_CODE void hn__gemm_dot_tile(int k, const float *a, const size_t
             for (p = kv; p < k; p++) out[3 * i + j] += a[ao[i] + p] * b[bo[j] + p];
 }
 
-static int hn__gemm_dot_fits(int ta, int tb, int m, int n, int k)
+/* Also a matrix-vector product (m < 4, any n), which packing would turn
+   into a transposed copy of all of B for one use. */
+/* out[j] = sum over p < k of a[p] * b[bo[j] + p], j < 8: one row of A
+   against eight of B, for the matrix-vector products, where a 4-row tile
+   would repeat the row. */
+static HN__ALIGN_CODE void hn__gemm_dot_row(int k, const float *a, const float *b,
+                                            const size_t *bo, float *out)
 {
-    return !ta && tb && m >= 4 && n <= 16
-           && (k >= 512 || (m <= 64 && n <= 12 && k >= 256));
+    hn__vf av, s0 = HN__VZERO(), s1 = HN__VZERO(), s2 = HN__VZERO(), s3 = HN__VZERO();
+    hn__vf s4 = HN__VZERO(), s5 = HN__VZERO(), s6 = HN__VZERO(), s7 = HN__VZERO();
+    int p, j, kv = k - k % HN__VW;
+    for (p = 0; p < kv; p += HN__VW) {
+        av = HN__VLOAD(a + p);
+        HN__VKEEP(av);
+        s0 = HN__VFMA(av, HN__VLOAD(b + bo[0] + p), s0);
+        s1 = HN__VFMA(av, HN__VLOAD(b + bo[1] + p), s1);
+        s2 = HN__VFMA(av, HN__VLOAD(b + bo[2] + p), s2);
+        s3 = HN__VFMA(av, HN__VLOAD(b + bo[3] + p), s3);
+        s4 = HN__VFMA(av, HN__VLOAD(b + bo[4] + p), s4);
+        s5 = HN__VFMA(av, HN__VLOAD(b + bo[5] + p), s5);
+        s6 = HN__VFMA(av, HN__VLOAD(b + bo[6] + p), s6);
+        s7 = HN__VFMA(av, HN__VLOAD(b + bo[7] + p), s7);
+    }
+    out[0] = hn__gemm_lanes(s0); out[1] = hn__gemm_lanes(s1);
+    out[2] = hn__gemm_lanes(s2); out[3] = hn__gemm_lanes(s3);
+    out[4] = hn__gemm_lanes(s4); out[5] = hn__gemm_lanes(s5);
+    out[6] = hn__gemm_lanes(s6); out[7] = hn__gemm_lanes(s7);
+    for (j = 0; j < 8; j++)
+        for (p = kv; p < k; p++) out[j] += a[p] * b[bo[j] + p];
 }
 
-/* The dot path: tiles of 4 x 3 elements; partial ones at the edges read
-   the last row of A or B again for their missing rows. */
+static int hn__gemm_dot_fits(int ta, int tb, int m, int n, int k)
+{
+    if (ta || !tb) return 0;
+    if (m < 4) return k >= 64;
+    return n <= 16 && (k >= 512 || (m <= 64 && n <= 12 && k >= 256));
+}
+
+/* The dot path: tiles of 4 x 3 elements, shared out between threads in
+   runs of whole tiles; partial ones at the edges read the last row of A
+   or B again for their missing rows. */
 static void hn__gemm_dot(int m, int n, int k, float alpha, const float *a, size_t lda,
                          const float *b, size_t ldb, float beta, float *c, size_t ldc)
 {
-    int i, groups = (m + 3) / 4, nt = 1;
+    int vec = m < 4, groups = vec ? m : (m + 3) / 4, across = vec ? (n + 7) / 8 : (n + 2) / 3;
+    int nt = 1;
+    long long t, tiles = (long long)groups * across;
 #ifdef _OPENMP
     if ((double)m * n * k >= HN_GEMM_OMP_MIN)
-        nt = HN__MAX(1, HN__MIN(omp_get_max_threads(), groups));
+        nt = (int)HN__MAX(1, HN__MIN((long long)omp_get_max_threads(), tiles));
 #endif
 #ifdef _OPENMP
 #pragma omp parallel for num_threads(nt) schedule(static)
 #endif
-    for (i = 0; i < groups; i++) {
+    for (t = 0; t < tiles; t++) {
         float out[12];
-        size_t ao[4], bo[3];
-        int r, j, q, rows = HN__MIN(4, m - 4 * i);
-        for (r = 0; r < 4; r++) ao[r] = (size_t)(4 * i + HN__MIN(r, rows - 1)) * lda;
-        for (j = 0; j < n; j += 3) {
-            int cols = HN__MIN(3, n - j);
-            for (q = 0; q < 3; q++) bo[q] = (size_t)(j + HN__MIN(q, cols - 1)) * ldb;
-            hn__gemm_dot_tile(k, a, ao, b, bo, out);
-            for (r = 0; r < rows; r++) {
-                float *ci = c + (size_t)(4 * i + r) * ldc + j;
-                for (q = 0; q < cols; q++)
-                    ci[q] = alpha * out[3 * r + q] + (beta != 0.0f ? beta * ci[q] : 0.0f);
+        size_t ao[4], bo[8];
+        int i, j, r, q, rows, cols;
+        if (vec) {
+            i = (int)(t / across);
+            j = (int)(t % across) * 8;
+            cols = HN__MIN(8, n - j);
+            for (q = 0; q < 8; q++) bo[q] = (size_t)(j + HN__MIN(q, cols - 1)) * ldb;
+            hn__gemm_dot_row(k, a + (size_t)i * lda, b, bo, out);
+            for (q = 0; q < cols; q++) {
+                float *cq = c + (size_t)i * ldc + j + q;
+                *cq = alpha * out[q] + (beta != 0.0f ? beta * *cq : 0.0f);
             }
+            continue;
+        }
+        i = (int)(t / across) * 4;
+        j = (int)(t % across) * 3;
+        rows = HN__MIN(4, m - i);
+        cols = HN__MIN(3, n - j);
+        for (r = 0; r < 4; r++) ao[r] = (size_t)(i + HN__MIN(r, rows - 1)) * lda;
+        for (q = 0; q < 3; q++) bo[q] = (size_t)(j + HN__MIN(q, cols - 1)) * ldb;
+        hn__gemm_dot_tile(k, a, ao, b, bo, out);
+        for (r = 0; r < rows; r++) {
+            float *ci = c + (size_t)(i + r) * ldc + j;
+            for (q = 0; q < cols; q++)
+                ci[q] = alpha * out[3 * r + q] + (beta != 0.0f ? beta * ci[q] : 0.0f);
         }
     }
     (void)nt;

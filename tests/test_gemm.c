@@ -152,14 +152,19 @@ static void test_small_sweep(void)
 /* Shapes past MC, KC and NC and odd ones around them; the ones with a
    narrow C (n = 1, 5, 7) run transposed inside. 64^3 and 64 x 10 x 784
    (NT) take the unpacked small and dot-product paths, 6 x 3 x 300 and
-   301 x 16 x 600 the dot path with partial tiles both ways. */
+   301 x 16 x 600 the dot path with partial tiles both ways; 1 x 1000 x 300,
+   3 x 21 x 77 and 2 x 7 x 64 (NT) are matrix-vector products on the dot
+   path, the last two with a partial tile of B's rows and a k that is not
+   a whole number of vectors; 13 x 48 x 20 a partial tile of rows on the
+   small path. */
 static void test_large_shapes(void)
 {
     static const int shapes[][3] = {
         {1, 1, 1},     {7, 33, 257},  {257, 7, 33},  {33, 257, 7}, {1, 1000, 300},
         {1000, 1, 300}, {300, 7, 1000}, {257, 33, 1},  {64, 784, 9}, {1000, 5, 300},
         {130, HN_GEMM_NC + 20, HN_GEMM_KC + 4}, {HN_GEMM_MC * 2 + 3, 61, 2 * HN_GEMM_KC + 1},
-        {64, 64, 64},  {64, 10, 784}, {6, 3, 300},  {61, 16, 63}, {301, 16, 600}
+        {64, 64, 64},  {64, 10, 784}, {6, 3, 300},  {61, 16, 63}, {301, 16, 600},
+        {3, 21, 77},   {2, 7, 64},    {13, 48, 20}
     };
     int s, ta, tb;
     double worst = 0.0;
