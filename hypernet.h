@@ -2427,45 +2427,65 @@ typedef float32x4_t hn__vf;
 #define HN__ALIGN_CODE
 #endif
 
+/* All MR rows of the tile, declared, stepped and written out. */
+#if HN__GEMM_MR == 8
+#define HN__KROWS(X) X(0); X(1); X(2); X(3); X(4); X(5); X(6); X(7)
+#elif HN__GEMM_MR == 6
+#define HN__KROWS(X) X(0); X(1); X(2); X(3); X(4); X(5)
+#else
+#define HN__KROWS(X) X(0); X(1); X(2); X(3)
+#endif
+
+/* The C tile is read (beta != 0) or written after the k loop: ask for it
+   now so that it is in L1 by then. */
+#define HN__KPREFETCH_C()                                       \
+    for (i = 0; i < HN__GEMM_MR; i++) {                         \
+        HN__PREFETCH(c + (size_t)i * ldc);                      \
+        HN__PREFETCH(c + (size_t)i * ldc + HN__GEMM_NR - 1);    \
+    }
+
 static HN__ALIGN_CODE void hn__gemm_kernel_simd(int kc, const float *pa, const float *pb,
                                                 float *c, size_t ldc, float beta)
 {
     hn__vf av, b0, b1, b2, bv = HN__VSET1(beta);
     int p, i;
-    HN__KDECL(0); HN__KDECL(1); HN__KDECL(2); HN__KDECL(3);
-#if HN__GEMM_MR >= 6
-    HN__KDECL(4); HN__KDECL(5);
-#endif
-#if HN__GEMM_MR == 8
-    HN__KDECL(6); HN__KDECL(7);
-#endif
-    /* The C tile is read (beta != 0) or written after the k loop: ask for
-       it now so that it is in L1 by then. */
-    for (i = 0; i < HN__GEMM_MR; i++) {
-        HN__PREFETCH(c + (size_t)i * ldc);
-        HN__PREFETCH(c + (size_t)i * ldc + HN__GEMM_NR - 1);
-    }
+    HN__KROWS(HN__KDECL);
+    HN__KPREFETCH_C()
     for (p = 0; p < kc; p++, pa += HN__GEMM_MR, pb += HN__GEMM_NR) {
         b0 = HN__VLOAD(pb);
         b1 = HN__VLOAD(pb + HN__VW);
         b2 = HN__VLOAD(pb + 2 * HN__VW);
         HN__VKEEP(b0); HN__VKEEP(b1); HN__VKEEP(b2);
-        HN__KSTEP(0); HN__KSTEP(1); HN__KSTEP(2); HN__KSTEP(3);
-#if HN__GEMM_MR >= 6
-        HN__KSTEP(4); HN__KSTEP(5);
-#endif
-#if HN__GEMM_MR == 8
-        HN__KSTEP(6); HN__KSTEP(7);
-#endif
+        HN__KROWS(HN__KSTEP);
     }
-    HN__KOUT(0); HN__KOUT(1); HN__KOUT(2); HN__KOUT(3);
-#if HN__GEMM_MR >= 6
-    HN__KOUT(4); HN__KOUT(5);
-#endif
-#if HN__GEMM_MR == 8
-    HN__KOUT(6); HN__KOUT(7);
-#endif
+    HN__KROWS(HN__KOUT);
 }
+
+/* The same tile with B read in place instead of from a packed panel
+   (an indirect GEMM): step p takes its three vectors from x + off[p] +
+   col[e], e = 0, 1, 2. The stride-1 convolution passes the padded image
+   as x, each kernel tap's offset in it as off and where the tile's
+   columns start as col, and so packs nothing. */
+static HN__ALIGN_CODE void hn__gemm_kernel_ind(int kc, const float *pa, const float *x,
+                                               const size_t *off, const size_t *col,
+                                               float *c, size_t ldc, float beta)
+{
+    hn__vf av, b0, b1, b2, bv = HN__VSET1(beta);
+    const float *x0 = x + col[0], *x1 = x + col[1], *x2 = x + col[2];
+    int p, i;
+    HN__KROWS(HN__KDECL);
+    HN__KPREFETCH_C()
+    for (p = 0; p < kc; p++, pa += HN__GEMM_MR) {
+        size_t o = off[p];
+        b0 = HN__VLOAD(x0 + o);
+        b1 = HN__VLOAD(x1 + o);
+        b2 = HN__VLOAD(x2 + o);
+        HN__VKEEP(b0); HN__VKEEP(b1); HN__VKEEP(b2);
+        HN__KROWS(HN__KSTEP);
+    }
+    HN__KROWS(HN__KOUT);
+}
+#define HN__GEMM_IND 1
 
 static const hn__gemm_kernel hn__gemm_native = {
     hn__gemm_kernel_simd, HN__GEMM_MR, HN__GEMM_NR
@@ -3778,6 +3798,45 @@ static void hn__convw_scatter(const hn__convw *g, const float *tile, int nr, siz
     }
 }
 
+#ifdef HN__GEMM_IND
+/* hn__convw_product without packing: each vector of a tile's columns lies
+   within one row of the padded image (wide rows, or rows a whole number
+   of vectors long), so the indirect kernel reads it there. Depth blocks
+   are whole numbers of kh x kw taps, so that one table of tap offsets
+   serves every block, moved on by whole planes. */
+static void hn__convw_product_ind(const hn__convw *g, const float *pa, const float *xp,
+                                  const float *b, int add, int direct_ok, float *y,
+                                  float *tile)
+{
+    enum { NR = HN__GEMM_NATIVE_NR };
+    size_t off[HN__CONV_KC], col[3], hw = (size_t)g->ho * g->wo, j0;
+    int mr = hn__gemm_native.mr, khw = g->kh * g->kw;
+    int k = g->ci * khw, np = (g->co + mr - 1) / mr, kb = HN__CONV_KC / khw * khw, p, e;
+    for (p = 0; p < kb; p++) off[p] = hn__convw_tap(g, p);
+    for (j0 = 0; j0 < g->ncol; j0 += (size_t)NR) {
+        int pc, q, direct = direct_ok && j0 + NR <= g->ncol;
+        for (e = 0; e < 3; e++) {
+            size_t c = j0 + (size_t)e * HN__VW;
+            col[e] = c < g->ncol ? hn__convw_col(g, c) : 0;
+        }
+        for (pc = 0; pc < k; pc += kb) {
+            int kc = HN__MIN(kb, k - pc);
+            const float *x = xp + (size_t)(pc / khw) * g->plane;
+            for (q = 0; q < np; q++) {
+                const float *aq = pa + ((size_t)q * k + pc) * mr;
+                if (direct)
+                    hn__gemm_kernel_ind(kc, aq, x, off, col, y + (size_t)q * mr * hw + j0,
+                                        hw, pc || add || b ? 1.0f : 0.0f);
+                else
+                    hn__gemm_kernel_ind(kc, aq, x, off, col, tile + (size_t)q * mr * NR,
+                                        (size_t)NR, pc ? 1.0f : 0.0f);
+            }
+        }
+        if (!direct) hn__convw_scatter(g, tile, NR, j0, b, add, y);
+    }
+}
+#endif
+
 /* One image: y (co, ho, wo) = A unfold(xp) + b, or y += ... when add.
    pb holds KC x NR floats, tile rows(co) x NR. Where the columns are the
    output pixels themselves (exact rows, whole panels of rows), the kernel
@@ -3801,6 +3860,12 @@ static void hn__convw_product(const hn__convw *g, const float *pa, const float *
             size_t t;
             for (t = 0; t < hw; t++) ye[t] = be;
         }
+#ifdef HN__GEMM_IND
+    if ((wide || g->cw % HN__VW == 0) && g->kh * g->kw <= HN__CONV_KC) {
+        hn__convw_product_ind(g, pa, xp, b, add, direct_ok, y, tile);
+        return;
+    }
+#endif
     for (j0 = 0; j0 < g->ncol; j0 += (size_t)NR) {
         int pc, q, direct = direct_ok && j0 + NR <= g->ncol;
         /* Where each run of the panel row starts; past the end, anywhere. */
