@@ -3943,6 +3943,101 @@ static void hn__transpose8(const float *const *s, size_t off, float *d, size_t l
 /* One image: acc (rows(co), ldk) += dy (co, wide columns) unfold(xp)^T,
    the weight gradient transposed to the kernel's liking: A is dy, packed
    here into pa (zero in the junk columns), B the image, NR taps a panel. */
+#ifdef HN__VW
+/* out[0..3] = the lane sums of v0..v3, four at a time: halves folded
+   onto each other, then pairs of vectors added across (a quarter of the
+   work of four separate sums). */
+static void hn__convw_sum4(hn__vf v0, hn__vf v1, hn__vf v2, hn__vf v3, float *out)
+{
+#if defined(HN__AVX512) || defined(HN__AVX2)
+    __m256 w0, w1, w2, w3;
+    __m128 h;
+#if defined(HN__AVX512)
+#define HN__FOLD512(v) _mm256_add_ps(_mm512_castps512_ps256(v), \
+        _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1)))
+    w0 = HN__FOLD512(v0); w1 = HN__FOLD512(v1); w2 = HN__FOLD512(v2); w3 = HN__FOLD512(v3);
+#undef HN__FOLD512
+#else
+    w0 = v0; w1 = v1; w2 = v2; w3 = v3;
+#endif
+    /* hadd(w0, w1) holds pair sums of w0 and w1, lane-interleaved per
+       128-bit half; a second hadd leaves each half with the four
+       partial sums, in order. */
+    w0 = _mm256_hadd_ps(_mm256_hadd_ps(w0, w1), _mm256_hadd_ps(w2, w3));
+    h = _mm_add_ps(_mm256_castps256_ps128(w0), _mm256_extractf128_ps(w0, 1));
+    _mm_storeu_ps(out, h);
+#else
+    out[0] = hn__gemm_lanes(v0); out[1] = hn__gemm_lanes(v1);
+    out[2] = hn__gemm_lanes(v2); out[3] = hn__gemm_lanes(v3);
+#endif
+}
+
+/* out[4j + i] = sum over r < rows, p < segs VW of a[ao[i] + r astep + p]
+   b[bo[j] + r bstep + p]: the dot tile of hn__gemm_dot over rows that lie
+   at different strides in A and B. */
+static HN__ALIGN_CODE void hn__convw_dw_tile(int rows, int segs, size_t astep,
+                                             size_t bstep, const float *a,
+                                             const size_t *ao, const float *b,
+                                             const size_t *bo, float *out)
+{
+    hn__vf av, b0, b1, b2;
+    int r, p, len = segs * HN__VW;
+    HN__DDECL(0); HN__DDECL(1); HN__DDECL(2); HN__DDECL(3);
+    for (r = 0; r < rows; r++, a += astep, b += bstep)
+        for (p = 0; p < len; p += HN__VW) {
+            b0 = HN__VLOAD(b + bo[0] + p);
+            b1 = HN__VLOAD(b + bo[1] + p);
+            b2 = HN__VLOAD(b + bo[2] + p);
+            HN__VKEEP(b0); HN__VKEEP(b1); HN__VKEEP(b2);
+            HN__DSTEP(0); HN__DSTEP(1); HN__DSTEP(2); HN__DSTEP(3);
+        }
+    hn__convw_sum4(d00, d10, d20, d30, out);
+    hn__convw_sum4(d01, d11, d21, d31, out + 4);
+    hn__convw_sum4(d02, d12, d22, d32, out + 8);
+}
+
+/* hn__convw_dw by dot products, where each vector of columns lies within
+   one row of the padded image: dy is copied once into rows of cw floats
+   (zero in the junk columns) and every weight is a dot product of one of
+   them with the image shifted by its tap, both read in place. With 16
+   output channels this packs 1/49th of what the GEMM form does (a B
+   panel of KC x NR image values for every NR taps). */
+static void hn__convw_dw_dot(const hn__convw *g, const float *dy, const float *xp,
+                             float *da, float *acc, size_t ldk)
+{
+    int wide = g->cw == g->wp, k = g->ci * g->kh * g->kw, o, r, t, i, q;
+    size_t hw = (size_t)g->ho * g->wo, vw = (size_t)HN__VW;
+    size_t lda = (g->ncol + vw - 1) / vw * vw;
+    int rows = wide ? 1 : g->ho, segs = (int)((wide ? lda : (size_t)g->cw) / vw);
+    size_t astep = (size_t)g->cw, bstep = (size_t)g->wp;
+    /* (Rows of 14 floats: plain loops beat a call to memcpy a row.) */
+    for (o = 0; o < g->co; o++) {
+        float *d = da + (size_t)o * lda;
+        const float *src = dy + (size_t)o * hw;
+        for (r = 0; r < g->ho; r++, d += g->cw, src += g->wo) {
+            for (i = 0; i < g->wo; i++) d[i] = src[i];
+            for (; i < g->cw; i++) d[i] = 0.0f;
+        }
+        for (i = 0; i < (int)(lda - g->ncol); i++) d[i] = 0.0f;
+    }
+    /* Three taps against every group of four channels, while the three
+       shifted images are in L1. */
+    for (t = 0; t < k; t += 3) {
+        size_t ao[4], bo[3];
+        float out[12];
+        int nt = HN__MIN(3, k - t);
+        for (q = 0; q < 3; q++) bo[q] = hn__convw_tap(g, t + HN__MIN(q, nt - 1));
+        for (o = 0; o < g->co; o += 4) {
+            int nro = HN__MIN(4, g->co - o);
+            for (i = 0; i < 4; i++) ao[i] = (size_t)(o + HN__MIN(i, nro - 1)) * lda;
+            hn__convw_dw_tile(rows, segs, astep, bstep, da, ao, xp, bo, out);
+            for (i = 0; i < nro; i++)
+                for (q = 0; q < nt; q++) acc[(size_t)(o + i) * ldk + t + q] += out[4 * q + i];
+        }
+    }
+}
+#endif
+
 static void hn__convw_dw(const hn__convw *g, const float *dy, const float *xp, float *pa,
                          float *pb, float *acc, size_t ldk)
 {
@@ -3951,6 +4046,12 @@ static void hn__convw_dw(const hn__convw *g, const float *dy, const float *xp, f
     int k = g->ci * g->kh * g->kw, np = (g->co + mr - 1) / mr;
     size_t hw = (size_t)g->ho * g->wo, jw = g->ncol, pc;
     int i, t0, t, q, r, s;
+#ifdef HN__VW
+    if (g->cw == g->wp || g->cw % HN__VW == 0) {
+        hn__convw_dw_dot(g, dy, xp, pa, acc, ldk);
+        return;
+    }
+#endif
     /* dy as A panels: MR rows interleaved, column by column; zero in the
        junk columns and in the rows past the last channel. */
     for (q = 0; q < np; q++) {
@@ -4023,7 +4124,9 @@ static void hn__convw_layout(const hn_conv2d *cv, hn__convw_ws *L)
     L->xp = hn__round16(HN__MAX(f.xp_size, d.xp_size));
     L->pb = hn__round16((size_t)HN__CONV_KC * nr);
     L->tile = hn__round16(HN__MAX(rco, rci) * nr);
-    L->pa = hn__round16(rco * f.jw);
+    /* (dy as A panels, or as rows for the dot products: up to a vector
+       more a channel) */
+    L->pa = hn__round16(HN__MAX(rco * f.jw, (size_t)cv->c_out * (f.ncol + 16)));
     L->acc = hn__round16(rco * L->ldk + cv->c_out);
     L->slot = L->xp + L->pb + L->tile + L->pa + L->acc;
 }
@@ -4260,6 +4363,24 @@ HNDEF void hn_maxpool2d_forward(const hn_pool2d *p, int n, const float *x, float
         float *yp = y + (size_t)pl * out_plane;
         int *ap = argmax + (size_t)pl * out_plane;
         int r, s, u, v;
+        if (p->kh == 2 && p->kw == 2 && p->stride_h == 2 && p->stride_w == 2) {
+            /* The common 2x2 window, without branches the data decide
+               (they mispredict half the time): the winner's index by
+               arithmetic on comparisons, its value by a load. The same
+               winners as below, ties to the first in row order. */
+            for (r = 0; r < p->h_out; r++) {
+                int *ar = ap + (size_t)r * p->w_out;
+                float *yr = yp + (size_t)r * p->w_out;
+                for (s = 0; s < p->w_out; s++) {
+                    int ia = 2 * r * p->w_in + 2 * s, ic = ia + p->w_in;
+                    int itop = ia + (xp[ia + 1] > xp[ia]), ibot = ic + (xp[ic + 1] > xp[ic]);
+                    int best = itop + (ibot - itop) * (xp[ibot] > xp[itop]);
+                    ar[s] = best;
+                    yr[s] = xp[best];
+                }
+            }
+            continue;
+        }
         for (r = 0; r < p->h_out; r++)
             for (s = 0; s < p->w_out; s++) {
                 int top = r * p->stride_h, left = s * p->stride_w;
