@@ -3999,9 +3999,9 @@ static HN__ALIGN_CODE void hn__convw_dw_tile(int rows, int segs, size_t astep,
 /* hn__convw_dw by dot products, where each vector of columns lies within
    one row of the padded image: dy is copied once into rows of cw floats
    (zero in the junk columns) and every weight is a dot product of one of
-   them with the image shifted by its tap, both read in place. With 16
-   output channels this packs 1/49th of what the GEMM form does (a B
-   panel of KC x NR image values for every NR taps). */
+   them with the image shifted by its tap, both read in place: no B
+   panels of image values, and no tap columns computed in vain when the
+   taps are few. */
 static void hn__convw_dw_dot(const hn__convw *g, const float *dy, const float *xp,
                              float *da, float *acc, size_t ldk)
 {
@@ -4047,7 +4047,11 @@ static void hn__convw_dw(const hn__convw *g, const float *dy, const float *xp, f
     size_t hw = (size_t)g->ho * g->wo, jw = g->ncol, pc;
     int i, t0, t, q, r, s;
 #ifdef HN__VW
-    if (g->cw == g->wp || g->cw % HN__VW == 0) {
+    /* The dot products pay a lane sum for every weight and image, which
+       costs more than the packing saves unless the taps fill NR-wide
+       panels badly (49 taps in two panels of 48 on AVX-512: the MNIST
+       net's first layer, 1.8x faster; 784 or 288 taps, 20-45% slower). */
+    if ((g->cw == g->wp || g->cw % HN__VW == 0) && (k + nr - 1) / nr * nr * 4 > 5 * k) {
         hn__convw_dw_dot(g, dy, xp, pa, acc, ldk);
         return;
     }
