@@ -125,7 +125,7 @@ typedef struct net {
     float *ws1, *ws2;                /* convolution workspaces */
     /* Activations (batch first) and their gradients. */
     float *x, *y1, *p1, *y2, *p2, *logits, *probs;
-    float *dy1, *dp1, *dy2, *dp2, *dlogits, *dtmp;
+    float *dy1, *dp1, *dy2, *dp2, *dlogits;
     int *arg1, *arg2, *labels;
 } net;
 
@@ -189,7 +189,6 @@ static int net_make(net *m, int plain, int batch, int relu, uint64_t seed)
     m->dp1 = fbuf(a2);
     m->y2 = fbuf(a2);
     m->dy2 = fbuf(a2);
-    m->dtmp = fbuf(a2);
     m->p2 = fbuf(a3);
     m->dp2 = fbuf(a3);
     m->logits = fbuf((size_t)batch * CLASSES);
@@ -199,14 +198,14 @@ static int net_make(net *m, int plain, int batch, int relu, uint64_t seed)
     m->arg2 = malloc(a3 * sizeof(int));
     m->labels = malloc((size_t)batch * sizeof(int));
     return m->kernel2 && m->dkernel2 && m->ws1 && m->ws2 && m->x && m->y1 && m->dy1 &&
-           m->p1 && m->dp1 && m->y2 && m->dy2 && m->dtmp && m->p2 && m->dp2 &&
+           m->p1 && m->dp1 && m->y2 && m->dy2 && m->p2 && m->dp2 &&
            m->logits && m->probs && m->dlogits && m->arg1 && m->arg2 && m->labels;
 }
 
 static void net_free(net *m)
 {
     void *bufs[] = {m->kernel2, m->dkernel2, m->ws1, m->ws2, m->x, m->y1, m->dy1,
-                    m->p1, m->dp1, m->y2, m->dy2, m->dtmp, m->p2, m->dp2, m->logits,
+                    m->p1, m->dp1, m->y2, m->dy2, m->p2, m->dp2, m->logits,
                     m->probs, m->dlogits, m->arg1, m->arg2, m->labels};
     size_t i;
     for (i = 0; i < sizeof bufs / sizeof bufs[0]; i++) free(bufs[i]);
@@ -236,17 +235,32 @@ static float net_forward(net *m, int n, const float *w2, int *ncorrect)
 {
     hn_params *ps = &m->ps;
     size_t a1 = (size_t)n * CH * PIXELS, a2 = a1 / 4;
+    /* ReLU then max pooling, computed as pooling then ReLU: max is
+       monotone, so max(relu(x)) = relu(max(x)), and the ReLU runs on a
+       quarter of the values. The gradients are the same too: a window
+       whose maximum is not positive passes none either way. */
     hn_conv2d_forward(&m->conv1, n, m->x, hn_params_data(ps, m->w1),
                       hn_params_data(ps, m->b1), m->y1, m->ws1);
-    hn_relu_forward(a1, m->y1, m->y1);
     hn_maxpool2d_forward(&m->pool1, n, m->y1, m->p1, m->arg1);
+    hn_relu_forward(a1 / 4, m->p1, m->p1);
     hn_conv2d_forward(&m->conv2, n, m->p1, w2, hn_params_data(ps, m->b2), m->y2,
                       m->ws2);
-    hn_relu_forward(a2, m->y2, m->y2);
     hn_maxpool2d_forward(&m->pool2, n, m->y2, m->p2, m->arg2);
+    hn_relu_forward(a2 / 4, m->p2, m->p2);
     hn_linear_forward(n, CH * 49, CLASSES, m->p2, hn_params_data(ps, m->wf),
                       hn_params_data(ps, m->bf), m->logits);
     return hn_softmax_xent_forward(n, CLASSES, m->logits, m->labels, m->probs, ncorrect);
+}
+
+/* The ReLU's backward pass in place: d = 0 where the output y is not
+   positive. */
+static void relu_mask(size_t count, const float *y, float *d)
+{
+    long long i, na = (long long)count;
+#ifdef _OPENMP
+    #pragma omp parallel for simd schedule(static) if (na > 100000)
+#endif
+    for (i = 0; i < na; i++) d[i] = y[i] > 0.0f ? d[i] : 0.0f;
 }
 
 /* Backward pass after net_forward over the same n images: gradients of
@@ -263,10 +277,9 @@ static void net_backward(net *m, int n, const float *w2)
     hn_linear_backward(n, CH * 49, CLASSES, m->p2, hn_params_data(ps, m->wf),
                        m->dlogits, m->dp2, hn_params_grad(ps, m->wf),
                        hn_params_grad(ps, m->bf));
-    memset(m->dtmp, 0, a2 * sizeof(float));
-    hn_maxpool2d_backward(&m->pool2, n, m->arg2, m->dp2, m->dtmp);
+    relu_mask(a3, m->p2, m->dp2);
     memset(m->dy2, 0, a2 * sizeof(float));
-    hn_relu_backward(a2, m->y2, m->dtmp, m->dy2);
+    hn_maxpool2d_backward(&m->pool2, n, m->arg2, m->dp2, m->dy2);
 
     /* The second convolution: its kernel gradient goes to the stored
        kernel, or through the hypernetwork to its weights and z. */
@@ -281,15 +294,10 @@ static void net_backward(net *m, int n, const float *w2)
         hn_hyperconv_generate_backward(&m->gen, ps, m->dkernel2);
     }
 
-    /* The first convolution; its input needs no gradient. dy1 is reused
-       for the pooling gradient, then ReLU'd in place of y1's mask. */
+    /* The first convolution; its input needs no gradient. */
+    relu_mask(a2, m->p1, m->dp1);
     memset(m->dy1, 0, a1 * sizeof(float));
     hn_maxpool2d_backward(&m->pool1, n, m->arg1, m->dp1, m->dy1);
-    {
-        long long i, na = (long long)a1;
-        #pragma omp parallel for simd schedule(static)
-        for (i = 0; i < na; i++) m->dy1[i] = m->y1[i] > 0.0f ? m->dy1[i] : 0.0f;
-    }
     hn_conv2d_backward(&m->conv1, n, m->x, hn_params_data(ps, m->w1), m->dy1, NULL,
                        hn_params_grad(ps, m->w1), hn_params_grad(ps, m->b1), m->ws1);
 }
