@@ -4201,8 +4201,13 @@ static void hn__convw_backward(const hn_conv2d *cv, int n, const float *x, const
                 hn__convw_dw(&f, dyi, xp, pa, pb, acc, L.ldk);
             }
             if (db)
-                for (o = 0; o < co; o++)
-                    for (q = 0; q < hw; q++) pdb[o] += dyi[(size_t)o * hw + q];
+                for (o = 0; o < co; o++) {
+                    const float *d = dyi + (size_t)o * hw;
+                    float sum = 0.0f;
+                    HN__SIMD_SUM1(sum)
+                    for (q = 0; q < hw; q++) sum += d[q];
+                    pdb[o] += sum;
+                }
             if (dx) {
                 hn__convw_pad(&d, dyi, xp);
                 hn__convw_product(&d, ws, xp, NULL, 1, dx + (size_t)i * in_size, pb, tile);
@@ -4301,8 +4306,13 @@ HNDEF void hn_conv2d_backward(const hn_conv2d *cv, int n, const float *x, const 
                 hn_sgemm(0, 1, co, k, hw, 1.0f, dyi, hw, src, hw, 1.0f, pdw, k);
             }
             if (db)
-                for (o = 0; o < co; o++)
-                    for (q = 0; q < hw; q++) pdb[o] += dyi[(size_t)o * hw + q];
+                for (o = 0; o < co; o++) {
+                    const float *d = dyi + (size_t)o * hw;
+                    float sum = 0.0f;
+                    HN__SIMD_SUM1(sum)
+                    for (q = 0; q < hw; q++) sum += d[q];
+                    pdb[o] += sum;
+                }
 
             /* Input gradient: dcol (k, hw) = w^T dy_i, folded back onto
                the image; pointwise, the product adds into dx directly. */
