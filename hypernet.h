@@ -512,6 +512,8 @@ typedef struct hn_conv2d {
     int stride, pad;
     int h_out, w_out;      /* set by hn_conv2d_init */
     int slots;             /* workers; may be changed before sizing ws */
+    int winograd;          /* 3x3 stride 1 by F(4x4, 3x3); may be cleared
+                              before sizing ws */
 } hn_conv2d;
 
 /* Check and record the geometry. Fails (HN_ERR_ARG / HN_ERR_SHAPE /
@@ -1640,6 +1642,16 @@ HNDEF hn_status hn_checkpoint_load_params(const char *path, hn_params *ps,
 #define HN__UNUSED
 #endif
 
+/* For the small helpers of the inner loops, which GCC otherwise leaves
+   as calls that pass vectors through memory. */
+#if defined(__GNUC__) || defined(__clang__)
+#define HN__INLINE inline __attribute__((always_inline))
+#elif defined(_MSC_VER)
+#define HN__INLINE __forceinline
+#else
+#define HN__INLINE inline
+#endif
+
 #define HN__MIN(a, b) ((a) < (b) ? (a) : (b))
 #define HN__MAX(a, b) ((a) > (b) ? (a) : (b))
 
@@ -2324,6 +2336,8 @@ typedef __m512 hn__vf;
 #define HN__VSET1(x) _mm512_set1_ps(x)
 #define HN__VFMA(a, b, acc) _mm512_fmadd_ps(a, b, acc)
 #define HN__VMUL(a, b) _mm512_mul_ps(a, b)
+#define HN__VADD(a, b) _mm512_add_ps(a, b)
+#define HN__VSUB(a, b) _mm512_sub_ps(a, b)
 #elif defined(HN__AVX2)
 typedef __m256 hn__vf;
 #define HN__VW 8
@@ -2334,6 +2348,8 @@ typedef __m256 hn__vf;
 #define HN__VSET1(x) _mm256_set1_ps(x)
 #define HN__VFMA(a, b, acc) _mm256_fmadd_ps(a, b, acc)
 #define HN__VMUL(a, b) _mm256_mul_ps(a, b)
+#define HN__VADD(a, b) _mm256_add_ps(a, b)
+#define HN__VSUB(a, b) _mm256_sub_ps(a, b)
 #elif defined(HN__SSE2)
 typedef __m128 hn__vf;
 #define HN__VW 4
@@ -2344,6 +2360,8 @@ typedef __m128 hn__vf;
 #define HN__VSET1(x) _mm_set1_ps(x)
 #define HN__VFMA(a, b, acc) _mm_add_ps(acc, _mm_mul_ps(a, b))
 #define HN__VMUL(a, b) _mm_mul_ps(a, b)
+#define HN__VADD(a, b) _mm_add_ps(a, b)
+#define HN__VSUB(a, b) _mm_sub_ps(a, b)
 #elif defined(HN__NEON)
 typedef float32x4_t hn__vf;
 #define HN__VW 4
@@ -2353,6 +2371,8 @@ typedef float32x4_t hn__vf;
 #define HN__VSTORE(p, v) vst1q_f32(p, v)
 #define HN__VSET1(x) vdupq_n_f32(x)
 #define HN__VMUL(a, b) vmulq_f32(a, b)
+#define HN__VADD(a, b) vaddq_f32(a, b)
+#define HN__VSUB(a, b) vsubq_f32(a, b)
 #if defined(__aarch64__)
 #define HN__VFMA(a, b, acc) vfmaq_f32(acc, a, b)
 #else
@@ -3497,11 +3517,18 @@ HNDEF void hn_softmax_xent_backward(int n, int c, const float *probs, const int 
 #define HN_CONV2D_SLOTS 4
 #endif
 
+/* Both channel counts at least this for the Winograd path (below). */
+#ifndef HN_WINOGRAD_MIN_CHANNELS
+#define HN_WINOGRAD_MIN_CHANNELS 16
+#endif
+
 /* Whether the convolution runs the wide-row path (described below). */
 static int hn__conv2d_wide(const hn_conv2d *cv)
 {
     return cv->stride == 1 && cv->pad < cv->kh && cv->pad < cv->kw;
 }
+
+static int hn__wino_fits(const hn_conv2d *cv);
 
 HNDEF hn_status hn_conv2d_init(hn_conv2d *cv, int c_in, int h_in, int w_in, int c_out,
                                int kh, int kw, int stride, int pad)
@@ -3522,6 +3549,8 @@ HNDEF hn_status hn_conv2d_init(hn_conv2d *cv, int c_in, int h_in, int w_in, int 
     cv->h_out = (h_in + 2 * pad - kh) / stride + 1;
     cv->w_out = (w_in + 2 * pad - kw) / stride + 1;
     cv->slots = HN_CONV2D_SLOTS;
+    cv->winograd = c_in >= HN_WINOGRAD_MIN_CHANNELS && c_out >= HN_WINOGRAD_MIN_CHANNELS &&
+                   hn__wino_fits(cv);
 
     /* The GEMM takes int sizes and strides: every matrix dimension and
        every per-image plane must fit, and the workspace must fit size_t. */
@@ -3911,32 +3940,39 @@ static void hn__convw_product(const hn__convw *g, const float *pa, const float *
 }
 
 #if defined(HN__AVX2) || defined(HN__AVX512)
-/* d[i * ld + j] = s[j][off + i] for i, j < 8: eight rows of eight floats
-   transposed, in registers (the packing of the weight gradient's B). */
-static void hn__transpose8(const float *const *s, size_t off, float *d, size_t ld)
+/* r[0..7], eight rows of eight floats, transposed in registers: r[j]
+   then holds element j of every row. */
+static HN__INLINE void hn__tr8(__m256 *r)
 {
-    __m256 r0 = _mm256_loadu_ps(s[0] + off), r1 = _mm256_loadu_ps(s[1] + off);
-    __m256 r2 = _mm256_loadu_ps(s[2] + off), r3 = _mm256_loadu_ps(s[3] + off);
-    __m256 r4 = _mm256_loadu_ps(s[4] + off), r5 = _mm256_loadu_ps(s[5] + off);
-    __m256 r6 = _mm256_loadu_ps(s[6] + off), r7 = _mm256_loadu_ps(s[7] + off);
     /* Pairs of rows interleaved, then pairs of pairs: u0 holds column 0 of
        rows 0-3 and column 4 of the same rows in its upper half. */
-    __m256 t0 = _mm256_unpacklo_ps(r0, r1), t1 = _mm256_unpackhi_ps(r0, r1);
-    __m256 t2 = _mm256_unpacklo_ps(r2, r3), t3 = _mm256_unpackhi_ps(r2, r3);
-    __m256 t4 = _mm256_unpacklo_ps(r4, r5), t5 = _mm256_unpackhi_ps(r4, r5);
-    __m256 t6 = _mm256_unpacklo_ps(r6, r7), t7 = _mm256_unpackhi_ps(r6, r7);
+    __m256 t0 = _mm256_unpacklo_ps(r[0], r[1]), t1 = _mm256_unpackhi_ps(r[0], r[1]);
+    __m256 t2 = _mm256_unpacklo_ps(r[2], r[3]), t3 = _mm256_unpackhi_ps(r[2], r[3]);
+    __m256 t4 = _mm256_unpacklo_ps(r[4], r[5]), t5 = _mm256_unpackhi_ps(r[4], r[5]);
+    __m256 t6 = _mm256_unpacklo_ps(r[6], r[7]), t7 = _mm256_unpackhi_ps(r[6], r[7]);
     __m256 u0 = _mm256_shuffle_ps(t0, t2, 0x44), u1 = _mm256_shuffle_ps(t0, t2, 0xee);
     __m256 u2 = _mm256_shuffle_ps(t1, t3, 0x44), u3 = _mm256_shuffle_ps(t1, t3, 0xee);
     __m256 u4 = _mm256_shuffle_ps(t4, t6, 0x44), u5 = _mm256_shuffle_ps(t4, t6, 0xee);
     __m256 u6 = _mm256_shuffle_ps(t5, t7, 0x44), u7 = _mm256_shuffle_ps(t5, t7, 0xee);
-    _mm256_storeu_ps(d, _mm256_permute2f128_ps(u0, u4, 0x20));
-    _mm256_storeu_ps(d + ld, _mm256_permute2f128_ps(u1, u5, 0x20));
-    _mm256_storeu_ps(d + 2 * ld, _mm256_permute2f128_ps(u2, u6, 0x20));
-    _mm256_storeu_ps(d + 3 * ld, _mm256_permute2f128_ps(u3, u7, 0x20));
-    _mm256_storeu_ps(d + 4 * ld, _mm256_permute2f128_ps(u0, u4, 0x31));
-    _mm256_storeu_ps(d + 5 * ld, _mm256_permute2f128_ps(u1, u5, 0x31));
-    _mm256_storeu_ps(d + 6 * ld, _mm256_permute2f128_ps(u2, u6, 0x31));
-    _mm256_storeu_ps(d + 7 * ld, _mm256_permute2f128_ps(u3, u7, 0x31));
+    r[0] = _mm256_permute2f128_ps(u0, u4, 0x20);
+    r[1] = _mm256_permute2f128_ps(u1, u5, 0x20);
+    r[2] = _mm256_permute2f128_ps(u2, u6, 0x20);
+    r[3] = _mm256_permute2f128_ps(u3, u7, 0x20);
+    r[4] = _mm256_permute2f128_ps(u0, u4, 0x31);
+    r[5] = _mm256_permute2f128_ps(u1, u5, 0x31);
+    r[6] = _mm256_permute2f128_ps(u2, u6, 0x31);
+    r[7] = _mm256_permute2f128_ps(u3, u7, 0x31);
+}
+
+/* d[i * ld + j] = s[j][off + i] for i, j < 8 (the packing of the weight
+   gradient's B). */
+static void hn__transpose8(const float *const *s, size_t off, float *d, size_t ld)
+{
+    __m256 r[8];
+    int i;
+    for (i = 0; i < 8; i++) r[i] = _mm256_loadu_ps(s[i] + off);
+    hn__tr8(r);
+    for (i = 0; i < 8; i++) _mm256_storeu_ps(d + (size_t)i * ld, r[i]);
 }
 #endif
 
@@ -4135,17 +4171,6 @@ static void hn__convw_layout(const hn_conv2d *cv, hn__convw_ws *L)
     L->slot = L->xp + L->pb + L->tile + L->pa + L->acc;
 }
 
-HNDEF size_t hn_conv2d_workspace_size(const hn_conv2d *cv)
-{
-    HN_ASSERT(cv->slots >= 1);
-    if (hn__conv2d_wide(cv)) {
-        hn__convw_ws L;
-        hn__convw_layout(cv, &L);
-        return L.shared + L.slot * (size_t)cv->slots;
-    }
-    return hn__conv2d_slot_size(cv) * (size_t)cv->slots;
-}
-
 static void hn__convw_forward(const hn_conv2d *cv, int n, const float *x, const float *w,
                               const float *b, float *y, float *ws)
 {
@@ -4235,9 +4260,496 @@ static void hn__convw_backward(const hn_conv2d *cv, int n, const float *x, const
                             L.acc - co + (size_t)j];
 }
 
+/* ---- 3x3 stride-1 convolution by Winograd's minimal filtering ----
+
+   F(4x4, 3x3) (Lavin and Gray, "Fast Algorithms for Convolutional Neural
+   Networks", 2016). A 4x4 block of outputs (a "tile") of one pair of
+   channels is, for the 3x3 kernel g and the 6x6 input patch d under it,
+
+      Y = A^T [ (G g G^T) .* (B^T d B) ] A        (.* elementwise)
+
+   Summed over the input channels, the 36 elementwise products become 36
+   independent matrix products, one per position p of the 6x6 domain:
+
+      M[p] (c_out x tiles) = U[p] (c_out x c_in) V[p] (c_in x tiles)
+
+   with U[p] = (G g G^T)[p] for every pair of channels and V[p] =
+   (B^T d B)[p] for every channel and tile: 36 multiply-adds per channel
+   pair and tile instead of 144 for its 16 outputs directly. The
+   transforms cost additions in proportion to channels x tiles, not to
+   their product, so they pay off once both channel counts are more than
+   a handful (HN_WINOGRAD_MIN_CHANNELS, 16 unless defined).
+
+   The products run on the GEMM's micro-kernel: U is packed once per call
+   as A panels, and the input transform writes V straight in the B-panel
+   layout, NR tiles to a panel, one tile per vector lane. A worker copies
+   a few images at a time (a "chunk") into planes padded to whole tiles,
+   so that every patch row is read as one vector, with no bounds to test;
+   the chunk is as many images as make whole panels where that is few (3
+   images of 16 tiles for NR = 24), so that the 8x8 maps of deep layers
+   (4 tiles each) still fill them. A tile's result does not depend on the
+   other tiles of its panel, so the output does not depend on the number
+   of workers either.
+
+   The matrices use the interpolation points 0, +-1, +-2 and infinity:
+
+      B^T = [4  0 -5  0 1 0]   G = [ 1/4     0    0 ]   A^T = [1 1  1 1  1 0]
+            [0 -4 -4  1 1 0]       [-1/6 -1/6 -1/6 ]         [0 1 -1 2 -2 0]
+            [0  4 -4 -1 1 0]       [-1/6  1/6 -1/6 ]         [0 1  1 4  4 0]
+            [0 -2 -1  2 1 0]       [1/24 1/12  1/6 ]         [0 1 -1 8 -8 1]
+            [0  2 -1 -2 1 0]       [1/24 -1/12 1/6 ]
+            [0  4  0 -5 0 1]       [ 0     0    1  ]
+
+   In float32 an output then differs from the exact sum by up to about
+   1e-6 of the sum of its terms' magnitudes, some ten times the direct
+   paths' rounding. Clear cv->winograd before sizing the workspace to
+   keep the direct paths. */
+
+/* The transforms work on a vector of tiles at once (one tile without
+   SIMD). */
+#ifdef HN__VW
+typedef hn__vf hn__wv;
+#define HN__WW HN__VW
+#define HN__WLOAD(p) HN__VLOAD(p)
+#define HN__WSTORE(p, v) HN__VSTORE(p, v)
+#define HN__WADD(a, b) HN__VADD(a, b)
+#define HN__WSUB(a, b) HN__VSUB(a, b)
+#define HN__WMAC(a, k, b) HN__VFMA(a, HN__VSET1(k), b)   /* a k + b */
+#else
+typedef float hn__wv;
+#define HN__WW 1
+#define HN__WLOAD(p) (*(p))
+#define HN__WSTORE(p, v) (*(p) = (v))
+#define HN__WADD(a, b) ((a) + (b))
+#define HN__WSUB(a, b) ((a) - (b))
+#define HN__WMAC(a, k, b) ((a) * (k) + (b))
+#endif
+
+/* Whether a convolution can take this path at all: a 3x3 kernel, stride
+   1 and a border of at most 2 (the input gradient's is 2 - pad). */
+static int hn__wino_fits(const hn_conv2d *cv)
+{
+    return cv->kh == 3 && cv->kw == 3 && cv->stride == 1 && cv->pad <= 2;
+}
+
+static int hn__conv2d_wino(const hn_conv2d *cv)
+{
+    return cv->winograd && hn__wino_fits(cv);
+}
+
+/* One Winograd product: ci input planes of hi x wi with a zero border of
+   pad, co output planes of ho x wo in th x tw tiles; the input copied into
+   planes of hp x wp, chunk images at a time. */
+typedef struct hn__wino {
+    int ci, co, hi, wi, pad;
+    int ho, wo, th, tw, hp, wp, chunk;
+    size_t in_plane, out_plane, pad_plane;
+} hn__wino;
+
+static int hn__gcd(int a, int b)
+{
+    while (b) {
+        int t = a % b;
+        a = b;
+        b = t;
+    }
+    return a;
+}
+
+static void hn__wino_init(hn__wino *g, int ci, int hi, int wi, int co, int pad)
+{
+    int nr = hn__gemm_native.nr, tiles;
+    g->ci = ci; g->co = co; g->hi = hi; g->wi = wi; g->pad = pad;
+    g->ho = hi + 2 * pad - 2;
+    g->wo = wi + 2 * pad - 2;
+    g->th = (g->ho + 3) / 4;
+    g->tw = (g->wo + 3) / 4;
+    g->hp = 4 * g->th + 2;
+    g->wp = 4 * g->tw + 2;
+    g->in_plane = (size_t)hi * wi;
+    g->out_plane = (size_t)g->ho * g->wo;
+    g->pad_plane = (size_t)g->hp * g->wp;
+    /* Enough images for whole panels, unless that takes more than four
+       panels' worth: then one image, or as many as fill four panels. */
+    tiles = g->th * g->tw;
+    g->chunk = tiles < 4 * nr ? nr / hn__gcd(nr, tiles) : 1;
+    if (g->chunk > 1 && g->chunk * tiles > 4 * nr) g->chunk = (4 * nr + tiles - 1) / tiles;
+}
+
+/* The forward product (dx = 0), or the input gradient's (dx = 1): dy
+   with a border of 2 - pad, convolved with the kernel turned by 180
+   degrees and its channel axes swapped. */
+static void hn__wino_of(const hn_conv2d *cv, int dx, hn__wino *g)
+{
+    if (dx)
+        hn__wino_init(g, cv->c_out, cv->h_out, cv->w_out, cv->c_in, 2 - cv->pad);
+    else
+        hn__wino_init(g, cv->c_in, cv->h_in, cv->w_in, cv->c_out, cv->pad);
+}
+
+/* Floats of a padded chunk: a patch row is read as 8 floats from its
+   start (6 used), up to 2 past the last plane. */
+static size_t hn__wino_xp_size(const hn__wino *g)
+{
+    return (size_t)g->chunk * g->ci * g->pad_plane + 8;
+}
+
+/* Images x (nimg of them, ci planes of hi x wi each) into xp, each plane
+   in the top left of hp x wp zeros, pad rows and columns in. */
+static void hn__wino_pad(const hn__wino *g, const float *x, int nimg, float *xp)
+{
+    size_t wp = (size_t)g->wp, fl = sizeof(float), c, planes = (size_t)nimg * g->ci;
+    size_t right = wp - (size_t)g->pad - (size_t)g->wi;
+    int r;
+    for (c = 0; c < planes; c++) {
+        memset(xp, 0, (size_t)g->pad * wp * fl);
+        xp += (size_t)g->pad * wp;
+        for (r = 0; r < g->hi; r++, xp += wp, x += g->wi) {
+            memset(xp, 0, (size_t)g->pad * fl);
+            memcpy(xp + g->pad, x, (size_t)g->wi * fl);
+            memset(xp + g->pad + g->wi, 0, right * fl);
+        }
+        memset(xp, 0, (size_t)(g->hp - g->pad - g->hi) * wp * fl);
+        xp += (size_t)(g->hp - g->pad - g->hi) * wp;
+    }
+    memset(xp, 0, 8 * fl);
+}
+
+/* The tiles of one panel, n of them: where each one's patch starts in the
+   padded chunk (empty lanes repeat the last tile, so that their loads stay
+   inside), where its corner lies in the output from the chunk's first
+   image, and how many of its rows and columns fall inside the plane (0
+   in empty lanes). */
+typedef struct hn__wino_panel {
+    int n;
+    size_t src[HN__GEMM_NATIVE_NR], dst[HN__GEMM_NATIVE_NR];
+    int rows[HN__GEMM_NATIVE_NR], cols[HN__GEMM_NATIVE_NR];
+} hn__wino_panel;
+
+static void hn__wino_panel_init(const hn__wino *g, int t0, int n, hn__wino_panel *P)
+{
+    int tiles = g->th * g->tw, l;
+    P->n = n;
+    for (l = 0; l < HN__GEMM_NATIVE_NR; l++) {
+        int t = t0 + HN__MIN(l, n - 1), img = t / tiles, r = t % tiles / g->tw * 4;
+        int c = t % tiles % g->tw * 4;
+        P->src[l] = ((size_t)img * g->ci * g->hp + (size_t)r) * g->wp + (size_t)c;
+        P->dst[l] = ((size_t)img * g->co * g->ho + (size_t)r) * g->wo + (size_t)c;
+        P->rows[l] = l < n ? HN__MIN(4, g->ho - r) : 0;
+        P->cols[l] = l < n ? HN__MIN(4, g->wo - c) : 0;
+    }
+}
+
+/* d[j], j < 6: lane l holds x[src[l] + j], one patch row per lane. */
+static HN__INLINE void hn__wino_row(const float *x, const size_t *src, hn__wv *d)
+{
+#if defined(HN__AVX2)
+    __m256 r[8];
+    int l;
+    for (l = 0; l < 8; l++) r[l] = _mm256_loadu_ps(x + src[l]);
+    hn__tr8(r);
+    for (l = 0; l < 6; l++) d[l] = r[l];
+#elif defined(HN__AVX512)
+    /* Two halves of eight lanes, joined. */
+    __m256 lo[8], hi[8];
+    int l;
+    for (l = 0; l < 8; l++) {
+        lo[l] = _mm256_loadu_ps(x + src[l]);
+        hi[l] = _mm256_loadu_ps(x + src[8 + l]);
+    }
+    hn__tr8(lo);
+    hn__tr8(hi);
+    for (l = 0; l < 6; l++)
+        d[l] = _mm512_castpd_ps(_mm512_insertf64x4(
+            _mm512_castpd256_pd512(_mm256_castps_pd(lo[l])), _mm256_castps_pd(hi[l]), 1));
+#else
+    float lane[6][HN__WW];
+    int l, j;
+    for (l = 0; l < HN__WW; l++)
+        for (j = 0; j < 6; j++) lane[j][l] = x[src[l] + (size_t)j];
+    for (j = 0; j < 6; j++) d[j] = HN__WLOAD(lane[j]);
+#endif
+}
+
+/* o = B^T d for six values. */
+static HN__INLINE void hn__wino_bt(const hn__wv *d, hn__wv *o)
+{
+    hn__wv s12 = HN__WADD(d[1], d[2]), s34 = HN__WADD(d[3], d[4]);
+    hn__wv m12 = HN__WSUB(d[1], d[2]), m43 = HN__WSUB(d[4], d[3]);
+    hn__wv a = HN__WSUB(d[4], d[2]), b = HN__WSUB(d[3], d[1]);
+    o[0] = HN__WMAC(d[0], 4.0f, HN__WMAC(d[2], -5.0f, d[4]));
+    o[1] = HN__WMAC(s12, -4.0f, s34);
+    o[2] = HN__WMAC(m12, 4.0f, m43);
+    o[3] = HN__WMAC(b, 2.0f, a);
+    o[4] = HN__WMAC(b, -2.0f, a);
+    o[5] = HN__WMAC(d[1], 4.0f, HN__WMAC(d[3], -5.0f, d[5]));
+}
+
+/* o = A^T m: six values to four. */
+static HN__INLINE void hn__wino_at(const hn__wv *m, hn__wv *o)
+{
+    hn__wv s12 = HN__WADD(m[1], m[2]), d12 = HN__WSUB(m[1], m[2]);
+    hn__wv s34 = HN__WADD(m[3], m[4]), d34 = HN__WSUB(m[3], m[4]);
+    o[0] = HN__WADD(HN__WADD(m[0], s12), s34);
+    o[1] = HN__WMAC(d34, 2.0f, d12);
+    o[2] = HN__WMAC(s34, 4.0f, s12);
+    o[3] = HN__WADD(HN__WMAC(d34, 8.0f, d12), m[5]);
+}
+
+/* e[0], e[s], ..., e[5s] = G (a[0], a[as], a[2as])^T. */
+static HN__INLINE void hn__wino_g(const float *a, int as, float *e, int s)
+{
+    float a0 = a[0], a1 = a[as], a2 = a[2 * as];
+    e[0] = a0 * 0.25f;
+    e[s] = (a0 + a1 + a2) * (-1.0f / 6.0f);
+    e[2 * s] = (a0 - a1 + a2) * (-1.0f / 6.0f);
+    e[3 * s] = a0 * (1.0f / 24.0f) + a1 * (1.0f / 12.0f) + a2 * (1.0f / 6.0f);
+    e[4 * s] = a0 * (1.0f / 24.0f) - a1 * (1.0f / 12.0f) + a2 * (1.0f / 6.0f);
+    e[5 * s] = a2;
+}
+
+/* U = G g G^T for every pair of channels, as the micro-kernel's A panels:
+   position p, then panels of MR rows (the product's output channels),
+   depth its input channels, row i of depth d at [p][q][d][i]; rows past
+   the last are zero. flip = 1 for the input gradient (rows c_in, depth
+   c_out, the kernel turned by 180 degrees). */
+static void hn__wino_pack_u(const hn_conv2d *cv, int flip, const float *w, float *u)
+{
+    int mr = hn__gemm_native.mr;
+    int m = flip ? cv->c_in : cv->c_out, k = flip ? cv->c_out : cv->c_in;
+    size_t rows = hn__convw_rows(m), r;
+    int d, i, p;
+    for (r = 0; r < rows; r++)
+        for (d = 0; d < k; d++) {
+            float g[9], t[18], e[36];
+            float *dst = u + ((r / (size_t)mr) * k + (size_t)d) * mr + r % (size_t)mr;
+            for (i = 0; i < 9; i++)
+                g[i] = r >= (size_t)m ? 0.0f
+                       : flip ? w[((size_t)d * cv->c_in + r) * 9 + (size_t)(8 - i)]
+                              : w[(r * (size_t)cv->c_in + (size_t)d) * 9 + (size_t)i];
+            /* G g, column by column into t (6 x 3); then (G g) G^T, row by
+               row, is G applied to each row of t. */
+            for (i = 0; i < 3; i++) hn__wino_g(g + i, 3, t + i, 3);
+            for (i = 0; i < 6; i++) hn__wino_g(t + 3 * i, 1, e + 6 * i, 1);
+            for (p = 0; p < 36; p++) dst[(size_t)p * rows * k] = e[p];
+        }
+}
+
+/* V = B^T d B for every input channel and tile of the panel, in B-panel
+   layout: position p, channel c, NR lanes at v[(p ci + c) NR]. xp is the
+   padded chunk. */
+static void hn__wino_input(const hn__wino *g, const float *xp, const hn__wino_panel *P,
+                           float *v)
+{
+    enum { NR = HN__GEMM_NATIVE_NR };
+    int c, e, i, p;
+    for (c = 0; c < g->ci; c++) {
+        const float *xc = xp + (size_t)c * g->pad_plane;
+        for (e = 0; e < NR; e += HN__WW) {
+            hn__wv h[36], d[6], o[6];
+            /* Rows of the patch first (d B), then its columns. */
+            for (i = 0; i < 6; i++) {
+                hn__wino_row(xc + (size_t)i * g->wp, P->src + e, d);
+                hn__wino_bt(d, h + 6 * i);
+            }
+            for (p = 0; p < 6; p++) {
+                for (i = 0; i < 6; i++) d[i] = h[6 * i + p];
+                hn__wino_bt(d, o);
+                for (i = 0; i < 6; i++)
+                    HN__WSTORE(v + ((size_t)(6 * i + p) * g->ci + c) * NR + e, o[i]);
+            }
+        }
+    }
+}
+
+/* M[p] (rows(co) x NR) = U[p] V[p] for the 36 positions; the B panel of a
+   position stays in L1 while the A panels stream past it. */
+static void hn__wino_multiply(const hn__wino *g, const float *u, const float *v, float *m)
+{
+    enum { NR = HN__GEMM_NATIVE_NR };
+    hn__gemm_kernel_fn fn = hn__gemm_native.fn;
+    int mr = hn__gemm_native.mr, np = (g->co + mr - 1) / mr, p, q, pc;
+    size_t rows = (size_t)np * mr;
+    for (p = 0; p < 36; p++) {
+        const float *up = u + (size_t)p * rows * g->ci, *vp = v + (size_t)p * g->ci * NR;
+        float *mp = m + (size_t)p * rows * NR;
+        for (q = 0; q < np; q++)
+            for (pc = 0; pc < g->ci; pc += HN__CONV_KC)
+                fn(HN__MIN(HN__CONV_KC, g->ci - pc), up + ((size_t)q * g->ci + pc) * mr,
+                   vp + (size_t)pc * NR, mp + (size_t)q * mr * NR, (size_t)NR,
+                   pc ? 1.0f : 0.0f);
+    }
+}
+
+#if defined(HN__AVX2) || defined(HN__AVX512)
+/* Row i of eight whole tiles: o[j] holds column j of the row in lane l
+   for tile l, written as four floats at y + dst[l] (y = Y + bias, or
+   y += Y). */
+static HN__INLINE void hn__wino_put8(const __m256 *o, float *y, const size_t *dst, int add,
+                          float bias)
+{
+    __m256 a0 = _mm256_unpacklo_ps(o[0], o[1]), a1 = _mm256_unpackhi_ps(o[0], o[1]);
+    __m256 a2 = _mm256_unpacklo_ps(o[2], o[3]), a3 = _mm256_unpackhi_ps(o[2], o[3]);
+    __m256 b[4];
+    int l;
+    /* b[k] holds tile k in its lower half and tile k + 4 in its upper. */
+    b[0] = _mm256_shuffle_ps(a0, a2, 0x44);
+    b[1] = _mm256_shuffle_ps(a0, a2, 0xee);
+    b[2] = _mm256_shuffle_ps(a1, a3, 0x44);
+    b[3] = _mm256_shuffle_ps(a1, a3, 0xee);
+    for (l = 0; l < 8; l++) {
+        __m128 r = l < 4 ? _mm256_castps256_ps128(b[l]) : _mm256_extractf128_ps(b[l - 4], 1);
+        float *p = y + dst[l];
+        r = _mm_add_ps(r, add ? _mm_loadu_ps(p) : _mm_set1_ps(bias));
+        _mm_storeu_ps(p, r);
+    }
+}
+#endif
+
+/* Y = A^T M A for every output channel and tile of the panel, into y
+   (channel 0 of the chunk's first image): y = Y + b, or y += Y when add.
+   Only the parts of the tiles inside the planes are written. */
+static void hn__wino_output(const hn__wino *g, const float *m, const hn__wino_panel *P,
+                            const float *b, int add, float *y)
+{
+    enum { NR = HN__GEMM_NATIVE_NR };
+    size_t ld = hn__convw_rows(g->co) * NR;
+    float buf[16 * HN__WW];
+    int o, e, i, j, l;
+    for (o = 0; o < g->co; o++) {
+        float bias = b ? b[o] : 0.0f, *yo = y + (size_t)o * g->out_plane;
+        const float *mo = m + (size_t)o * NR;
+        for (e = 0; e < P->n; e += HN__WW) {
+            hn__wv s[24], c6[6], r4[16];
+            int whole = e + HN__WW <= P->n;
+            for (j = 0; j < 6; j++) {
+                for (i = 0; i < 6; i++) c6[i] = HN__WLOAD(mo + (size_t)(6 * i + j) * ld + e);
+                hn__wino_at(c6, r4);
+                for (i = 0; i < 4; i++) s[6 * i + j] = r4[i];
+            }
+            for (i = 0; i < 4; i++) hn__wino_at(s + 6 * i, r4 + 4 * i);
+            for (l = e; whole && l < e + HN__WW; l++)
+                whole = P->rows[l] == 4 && P->cols[l] == 4;
+#if defined(HN__AVX2)
+            if (whole) {
+                for (i = 0; i < 4; i++)
+                    hn__wino_put8(r4 + 4 * i, yo + (size_t)i * g->wo, P->dst + e, add, bias);
+                continue;
+            }
+#elif defined(HN__AVX512)
+            if (whole) {
+                for (i = 0; i < 4; i++) {
+                    __m256 lo[4], hi[4];
+                    for (j = 0; j < 4; j++) {
+                        __m512d v = _mm512_castps_pd(r4[4 * i + j]);
+                        lo[j] = _mm256_castpd_ps(_mm512_castpd512_pd256(v));
+                        hi[j] = _mm256_castpd_ps(_mm512_extractf64x4_pd(v, 1));
+                    }
+                    hn__wino_put8(lo, yo + (size_t)i * g->wo, P->dst + e, add, bias);
+                    hn__wino_put8(hi, yo + (size_t)i * g->wo, P->dst + e + 8, add, bias);
+                }
+                continue;
+            }
+#endif
+            /* Tiles cut by the plane's edge (or no vectors): one float at
+               a time, through a buffer. */
+            for (i = 0; i < 16; i++) HN__WSTORE(buf + i * HN__WW, r4[i]);
+            for (l = e; l < HN__MIN(e + HN__WW, P->n); l++) {
+                float *yt = yo + P->dst[l];
+                const float *src = buf + (l - e);
+                for (i = 0; i < P->rows[l]; i++, yt += g->wo)
+                    for (j = 0; j < P->cols[l]; j++) {
+                        float val = src[(4 * i + j) * HN__WW];
+                        yt[j] = add ? yt[j] + val : val + bias;
+                    }
+            }
+        }
+    }
+}
+
+/* Workspace of the Winograd path: U shared by all slots, then per slot a
+   padded chunk, and a V and an M for one panel; each the larger of the
+   two products'. */
+typedef struct hn__wino_ws {
+    size_t shared, xp, v, m, slot;
+} hn__wino_ws;
+
+static void hn__wino_layout(const hn_conv2d *cv, hn__wino_ws *L)
+{
+    hn__wino f, d;
+    size_t nr = (size_t)hn__gemm_native.nr, ci = (size_t)cv->c_in, co = (size_t)cv->c_out;
+    size_t rows = HN__MAX(hn__convw_rows(cv->c_out), hn__convw_rows(cv->c_in));
+    hn__wino_of(cv, 0, &f);
+    hn__wino_of(cv, 1, &d);
+    L->shared = hn__round16(36 * HN__MAX(hn__convw_rows(cv->c_out) * ci,
+                                         hn__convw_rows(cv->c_in) * co));
+    L->xp = hn__round16(HN__MAX(hn__wino_xp_size(&f), hn__wino_xp_size(&d)));
+    L->v = hn__round16(36 * HN__MAX(ci, co) * nr);
+    L->m = hn__round16(36 * rows * nr);
+    L->slot = L->xp + L->v + L->m;
+}
+
+/* y = conv(x) + b (add = 0) or y += conv(x) (add = 1) for the forward
+   product (dx = 0, x the input) or the input gradient's (dx = 1, x = dy,
+   y = dx), w the layer's kernel. */
+static void hn__wino_run(const hn_conv2d *cv, int dx, int n, const float *x,
+                         const float *w, const float *b, int add, float *y, float *ws)
+{
+    enum { NR = HN__GEMM_NATIVE_NR };
+    hn__wino g;
+    hn__wino_ws L;
+    int slots = cv->slots, s;
+    hn__wino_of(cv, dx, &g);
+    hn__wino_layout(cv, &L);
+    hn__wino_pack_u(cv, dx, w, ws);
+#ifdef _OPENMP
+    #pragma omp parallel for schedule(static) if (n > 1 && slots > 1)
+#endif
+    for (s = 0; s < slots; s++) {
+        float *xp = ws + L.shared + (size_t)s * L.slot, *v = xp + L.xp, *m = v + L.v;
+        int i, end = hn__slot_begin(s + 1, n, slots);
+        hn__wino_panel P;
+        for (i = hn__slot_begin(s, n, slots); i < end; i += g.chunk) {
+            int nimg = HN__MIN(g.chunk, end - i), tiles = nimg * g.th * g.tw, t0;
+            hn__wino_pad(&g, x + (size_t)i * g.ci * g.in_plane, nimg, xp);
+            for (t0 = 0; t0 < tiles; t0 += NR) {
+                hn__wino_panel_init(&g, t0, HN__MIN(NR, tiles - t0), &P);
+                hn__wino_input(&g, xp, &P, v);
+                hn__wino_multiply(&g, ws, v, m);
+                hn__wino_output(&g, m, &P, b, add, y + (size_t)i * g.co * g.out_plane);
+            }
+        }
+    }
+}
+
+/* The Winograd path runs the forward product and the input gradient; the
+   weight gradient stays on the wide-row path, so the workspace must hold
+   either. */
+HNDEF size_t hn_conv2d_workspace_size(const hn_conv2d *cv)
+{
+    HN_ASSERT(cv->slots >= 1);
+    if (hn__conv2d_wide(cv)) {
+        hn__convw_ws L;
+        size_t need;
+        hn__convw_layout(cv, &L);
+        need = L.shared + L.slot * (size_t)cv->slots;
+        if (hn__conv2d_wino(cv)) {
+            hn__wino_ws W;
+            hn__wino_layout(cv, &W);
+            need = HN__MAX(need, W.shared + W.slot * (size_t)cv->slots);
+        }
+        return need;
+    }
+    return hn__conv2d_slot_size(cv) * (size_t)cv->slots;
+}
+
 HNDEF void hn_conv2d_forward(const hn_conv2d *cv, int n, const float *x, const float *w,
                              const float *b, float *y, float *ws)
 {
+    if (hn__conv2d_wino(cv)) {
+        hn__wino_run(cv, 0, n, x, w, b, 0, y, ws);
+        return;
+    }
     if (hn__conv2d_wide(cv)) {
         hn__convw_forward(cv, n, x, w, b, y, ws);
         return;
@@ -4280,6 +4792,13 @@ HNDEF void hn_conv2d_backward(const hn_conv2d *cv, int n, const float *x, const 
     size_t out_size = (size_t)co * hw, slot_size = hn__conv2d_slot_size(cv);
     size_t col_size = pw ? 0 : (size_t)k * hw;
     HN_ASSERT(n >= 0 && slots >= 1);
+    if (hn__conv2d_wino(cv)) {
+        /* The weight and bias gradients first: their partial sums live in
+           the workspace that the input gradient then reuses. */
+        if (dw || db) hn__convw_backward(cv, n, x, w, dy, NULL, dw, db, ws);
+        if (dx) hn__wino_run(cv, 1, n, dy, w, NULL, 1, dx, ws);
+        return;
+    }
     if (hn__conv2d_wide(cv)) {
         hn__convw_backward(cv, n, x, w, dy, dx, dw, db, ws);
         return;

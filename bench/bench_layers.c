@@ -1,8 +1,9 @@
 /* bench_layers - time conv2d forward and backward on the shapes of the
-   paper's MNIST network (28x28 images, 7x7 kernels, 16 channels), with one
-   workspace slot and with the default number, and the other layers of that
-   network for scale. Prints medians; compare with bench/bench_layers.py
-   (PyTorch, same shapes) run on the same machine at the same time.
+   paper's MNIST network (28x28 images, 7x7 kernels, 16 channels) and the
+   3x3 convolutions of WRN-40-2 (each of those by the direct path and by
+   Winograd's), and the other layers of the MNIST network for scale.
+   Prints medians; compare with bench/bench_layers.py (PyTorch, same
+   shapes) run on the same machine at the same time.
 
       build/bench_layers [reps]                                            */
 #include "../examples/util.h"
@@ -46,8 +47,10 @@ static float *buffer(hn_rng *r, size_t n)
     return p;
 }
 
+/* winograd: 1 keeps the path hn_conv2d_init chose for the shape, 0 forces
+   the direct one. */
 static void bench_conv(hn_rng *r, int reps, int batch, int c_in, int hw, int c_out, int k,
-                       int slots)
+                       int slots, int winograd)
 {
     hn_conv2d cv;
     float *x, *w, *b, *y, *dx, *dw, *db, *ws;
@@ -59,6 +62,7 @@ static void bench_conv(hn_rng *r, int reps, int batch, int c_in, int hw, int c_o
         exit(1);
     }
     cv.slots = slots;
+    cv.winograd = cv.winograd && winograd;
     nx = (size_t)batch * c_in * hw * hw;
     ny = (size_t)batch * c_out * cv.h_out * cv.w_out;
     nw = (size_t)c_out * c_in * k * k;
@@ -78,9 +82,9 @@ static void bench_conv(hn_rng *r, int reps, int batch, int c_in, int hw, int c_o
         cb[i] = cpu_seconds() - c0;
     }
     flops = 2.0 * batch * c_out * cv.h_out * cv.w_out * (double)c_in * k * k;
-    printf("conv2d (%d,%d,%d,%d) k%dx%d -> %d ch: forward %7.2f ms (cpu %7.2f, "
+    printf("conv2d (%d,%d,%d,%d) k%dx%d -> %d ch%s: forward %7.2f ms (cpu %7.2f, "
            "%5.1f GFLOP/s), backward %7.2f ms (cpu %7.2f, %5.1f GFLOP/s)\n", batch, c_in,
-           hw, hw, k, k, c_out, 1e3 * median(tf, reps), 1e3 * median(cf, reps),
+           hw, hw, k, k, c_out, cv.winograd ? ", Winograd" : "", 1e3 * median(tf, reps), 1e3 * median(cf, reps),
            flops / median(cf, reps) * 1e-9, 1e3 * median(tb, reps),
            1e3 * median(cb, reps), 2 * flops / median(cb, reps) * 1e-9);
     free(x); free(y); free(dx); free(w); free(dw); free(b); free(db); free(ws);
@@ -181,7 +185,7 @@ static void bench_batchnorm(hn_rng *r, int reps, int n, int c, int hw)
 int main(int argc, char **argv)
 {
     hn_rng r;
-    int reps = argc > 1 ? atoi(argv[1]) : 9;
+    int i, reps = argc > 1 ? atoi(argv[1]) : 9;
     if (reps < 1 || reps > 64) reps = 9;
     hn_rng_seed(&r, 1);
 #ifdef _OPENMP
@@ -190,12 +194,17 @@ int main(int argc, char **argv)
     /* The paper's MNIST network at batch 128, then the 3x3 convolutions
        of WRN-40-2 (one of each width) at batch 64. */
     bench_mnist_net(&r, reps);
-    bench_conv(&r, reps, 128, 1, 28, 16, 7, HN_CONV2D_SLOTS);
-    bench_conv(&r, reps, 128, 16, 14, 16, 7, HN_CONV2D_SLOTS);
-    bench_conv(&r, reps, 64, 16, 32, 16, 3, HN_CONV2D_SLOTS);
-    bench_conv(&r, reps, 64, 32, 32, 32, 3, HN_CONV2D_SLOTS);
-    bench_conv(&r, reps, 64, 64, 16, 64, 3, HN_CONV2D_SLOTS);
-    bench_conv(&r, reps, 64, 128, 8, 128, 3, HN_CONV2D_SLOTS);
+    bench_conv(&r, reps, 128, 1, 28, 16, 7, HN_CONV2D_SLOTS, 1);
+    bench_conv(&r, reps, 128, 16, 14, 16, 7, HN_CONV2D_SLOTS, 1);
+    /* Each 3x3 shape direct, then by Winograd (where init takes it), one
+       after the other; GFLOP/s count the direct method's operations. */
+    bench_conv(&r, reps, 64, 3, 32, 16, 3, HN_CONV2D_SLOTS, 1);
+    for (i = 0; i < 4; i++) {
+        static const int wrn[4][3] = {{16, 32, 16}, {32, 32, 32}, {64, 16, 64},
+                                      {128, 8, 128}};
+        bench_conv(&r, reps, 64, wrn[i][0], wrn[i][1], wrn[i][2], 3, HN_CONV2D_SLOTS, 0);
+        bench_conv(&r, reps, 64, wrn[i][0], wrn[i][1], wrn[i][2], 3, HN_CONV2D_SLOTS, 1);
+    }
     bench_batchnorm(&r, reps, 64, 32, 32 * 32);
     return 0;
 }

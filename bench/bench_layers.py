@@ -81,6 +81,7 @@ def main():
     bench_mnist_net(reps)
     bench(128, 1, 28, 16, 7, reps)
     bench(128, 16, 14, 16, 7, reps)
+    bench(64, 3, 32, 16, 3, reps)
     bench(64, 16, 32, 16, 3, reps)
     bench(64, 32, 32, 32, 3, reps)
     bench(64, 64, 16, 64, 3, reps)

@@ -115,6 +115,14 @@ check test-gemm-avx512-compile 0 gcc $strict -O2 -mavx512f -mavx512dq -mfma -c \
     $gemm $(o test-gemm-avx512-compile.o)
 check test-gemm-aarch64-neon qemu-aarch64 $(cross aarch64) $strict -O2 -static \
     --target=aarch64-linux-gnu $gemm $(o test-gemm-aarch64-neon) -lm
+# The layers (convolutions with their Winograd and wide-row kernels, whose
+# vector code differs per ISA) on the scalar, SSE2 and AArch64 NEON paths.
+check test-layers-scalar 1 gcc $strict -O2 -march=native -DHN_NO_SIMD tests/test_layers.c \
+    $(o test-layers-scalar) -lm
+check test-layers-sse2 1 gcc $strict -O2 -march=x86-64 tests/test_layers.c \
+    $(o test-layers-sse2) -lm
+check test-layers-aarch64-neon qemu-aarch64 $(cross aarch64) $strict -O2 -static \
+    --target=aarch64-linux-gnu tests/test_layers.c $(o test-layers-aarch64-neon) -lm
 # 32-bit ARM NEON (no fused multiply-add there), compile only.
 check armv7-neon-compile 0 arm-none-eabi-gcc $strict -O2 -mcpu=cortex-a9 -mfpu=neon \
     -mfloat-abi=hard -DHN_NO_STDIO -c $src $(o armv7-neon-compile.o)

@@ -19,6 +19,7 @@
 #define GRAD_FILL 0.25f
 #define FD_STEP 1e-2f
 #define FD_TOL 2e-2
+#define CONV_FD_STEP 0.25f
 
 typedef double (*loss_fn)(void *ctx);
 
@@ -46,16 +47,20 @@ static float *random_buffer(hn_rng *r, size_t n, float scale)
 }
 
 /* Compare grad (which started at GRAD_FILL) with the central difference of
-   f over every element of x; print and return the largest relative error,
-   |a - d| / max(|a|, |d|, 1e-2): relative for large slopes, absolute near
-   zero where a relative error means nothing. */
-static double fd_check(const char *what, float *x, size_t n, const float *grad,
-                       loss_fn f, void *ctx)
+   f (steps of +-step) over every element of x; print and return the largest
+   relative error, |a - d| / max(|a|, |d|, floor): relative for large slopes,
+   absolute near zero where a relative error means nothing. The floor is
+   1e-2, or 1e-3 of the largest slope when that is larger: a gradient
+   summed from many terms carries rounding on the scale of its largest
+   components, in its small ones too. */
+static double fd_check_step(const char *what, float *x, size_t n, const float *grad,
+                            loss_fn f, void *ctx, float step)
 {
-    double worst = 0.0;
+    double worst = 0.0, floor = 1e-2;
     size_t i, at = 0;
+    for (i = 0; i < n; i++) floor = fmax(floor, 1e-3 * fabs((double)grad[i] - GRAD_FILL));
     for (i = 0; i < n; i++) {
-        float v = x[i], xp = v + FD_STEP, xm = v - FD_STEP;
+        float v = x[i], xp = v + step, xm = v - step;
         double lp, lm, num, ana, rel;
         x[i] = xp;
         lp = f(ctx);
@@ -65,7 +70,7 @@ static double fd_check(const char *what, float *x, size_t n, const float *grad,
         /* The step actually taken, after float rounding of v +- h. */
         num = (lp - lm) / ((double)xp - (double)xm);
         ana = (double)grad[i] - GRAD_FILL;
-        rel = fabs(ana - num) / fmax(fmax(fabs(ana), fabs(num)), 1e-2);
+        rel = fabs(ana - num) / fmax(fmax(fabs(ana), fabs(num)), floor);
         if (rel > worst) {
             worst = rel;
             at = i;
@@ -74,6 +79,12 @@ static double fd_check(const char *what, float *x, size_t n, const float *grad,
     printf("  %-40s max rel err %.2e (element %zu of %zu)\n", what, worst, at, n);
     CHECK(worst < FD_TOL, "%s: max rel err %.3e at %zu", what, worst, at);
     return worst;
+}
+
+static double fd_check(const char *what, float *x, size_t n, const float *grad,
+                       loss_fn f, void *ctx)
+{
+    return fd_check_step(what, x, n, grad, f, ctx, FD_STEP);
 }
 
 /* ---- linear ---- */
@@ -331,8 +342,10 @@ static double conv_loss(void *p)
     return project(c->y, c->r, conv_out_size(c));
 }
 
-/* The definition, seven loops deep, in double. */
-static double conv_direct_diff(const conv_case *c)
+/* The definition, seven loops deep, in double: the largest |difference|
+   from y, and in *mag the largest sum of |w x| over one output's terms
+   (the scale of its rounding error). */
+static double conv_direct_diff(const conv_case *c, double *mag)
 {
     const hn_conv2d *cv = &c->cv;
     double worst = 0.0;
@@ -341,7 +354,7 @@ static double conv_direct_diff(const conv_case *c)
         for (o = 0; o < cv->c_out; o++)
             for (r = 0; r < cv->h_out; r++)
                 for (s = 0; s < cv->w_out; s++) {
-                    double acc = c->b ? c->b[o] : 0.0;
+                    double acc = c->b ? c->b[o] : 0.0, sum = fabs(acc);
                     for (ch = 0; ch < cv->c_in; ch++)
                         for (u = 0; u < cv->kh; u++)
                             for (v = 0; v < cv->kw; v++) {
@@ -349,11 +362,14 @@ static double conv_direct_diff(const conv_case *c)
                                 int iw = s * cv->stride - cv->pad + v;
                                 if (ih < 0 || ih >= cv->h_in || iw < 0 || iw >= cv->w_in)
                                     continue;
-                                acc += (double)c->w[((o * cv->c_in + ch) * cv->kh + u) *
-                                                    cv->kw + v] *
-                                       c->x[((i * cv->c_in + ch) * cv->h_in + ih) *
-                                            cv->w_in + iw];
+                                double t = (double)c->w[((o * cv->c_in + ch) * cv->kh +
+                                                         u) * cv->kw + v] *
+                                           c->x[((i * cv->c_in + ch) * cv->h_in + ih) *
+                                                cv->w_in + iw];
+                                acc += t;
+                                sum += fabs(t);
                             }
+                    *mag = fmax(*mag, sum);
                     worst = fmax(worst, fabs(acc - c->y[((i * cv->c_out + o) * cv->h_out +
                                                           r) * cv->w_out + s]));
                 }
@@ -367,7 +383,7 @@ static void test_conv2d(hn_rng *rng, const char *name, int n, int c_in, int h, i
     char what[64];
     float *dx, *dw, *db, *y1;
     size_t nx, nw, ny, i;
-    double diff;
+    double diff, mag = 0.0;
     int bits_differ = 0;
     CHECK(hn_conv2d_init(&c.cv, c_in, h, w, c_out, kh, kw, stride, pad) == HN_OK,
           "conv2d init: %s", hn_error());
@@ -383,11 +399,13 @@ static void test_conv2d(hn_rng *rng, const char *name, int n, int c_in, int h, i
     c.ws = (float *)malloc(hn_conv2d_workspace_size(&c.cv) * sizeof(float));
 
     conv_loss(&c);
-    diff = conv_direct_diff(&c);
-    printf("conv2d %s: (%d,%d,%d,%d) k %dx%d stride %d pad %d -> %dx%d, "
-           "forward max |diff| vs direct = %.2e\n", name, n, c_in, h, w, kh, kw, stride,
-           pad, c.cv.h_out, c.cv.w_out, diff);
-    CHECK(diff < 1e-5, "conv2d %s forward max |diff| %.3e", name, diff);
+    diff = conv_direct_diff(&c, &mag);
+    printf("conv2d %s: (%d,%d,%d,%d) k %dx%d stride %d pad %d -> %dx%d%s, "
+           "forward max |diff| vs direct = %.2e (%.1e of sum |w x|)\n", name, n, c_in, h, w,
+           kh, kw, stride, pad, c.cv.h_out, c.cv.w_out, c.cv.winograd ? " Winograd" : "",
+           diff, diff / mag);
+    CHECK(diff < 1e-5 || (c.cv.winograd && diff < 4e-6 * mag),
+          "conv2d %s forward max |diff| %.3e", name, diff);
 
     /* A different number of slots spreads the images differently; the
        forward result must not change at all. */
@@ -406,13 +424,20 @@ static void test_conv2d(hn_rng *rng, const char *name, int n, int c_in, int h, i
     free(c.ws);
     c.ws = (float *)malloc(hn_conv2d_workspace_size(&c.cv) * sizeof(float));
     hn_conv2d_backward(&c.cv, n, c.x, c.w, c.r, dx, dw, bias ? db : NULL, c.ws);
+    /* The loss is linear in each weight and input, so a central difference
+       is exact for any step but for rounding: a large step keeps that
+       rounding far below the gradients it checks. The differences step
+       the direct forward pass, whose rounding is a tenth of Winograd's
+       (which matched it above): the gradients are checked against the
+       function itself, not against the noise of one way to compute it. */
+    c.cv.winograd = 0;
     sprintf(what, "conv2d %s dx", name);
-    fd_check(what, c.x, nx, dx, conv_loss, &c);
+    fd_check_step(what, c.x, nx, dx, conv_loss, &c, CONV_FD_STEP);
     sprintf(what, "conv2d %s dw", name);
-    fd_check(what, c.w, nw, dw, conv_loss, &c);
+    fd_check_step(what, c.w, nw, dw, conv_loss, &c, CONV_FD_STEP);
     if (bias) {
         sprintf(what, "conv2d %s db", name);
-        fd_check(what, c.b, (size_t)c_out, db, conv_loss, &c);
+        fd_check_step(what, c.b, (size_t)c_out, db, conv_loss, &c, CONV_FD_STEP);
     }
     free(c.x); free(c.w); free(c.b); free(c.y); free(c.r); free(c.ws);
     free(dx); free(dw); free(db);
@@ -454,6 +479,47 @@ static void test_conv2d_threads(hn_rng *rng, int stride)
     (void)stride;
     printf("conv2d thread check skipped (built without OpenMP)\n");
 #endif
+}
+
+/* Winograd against the direct path on a batch whose 63 tiles fill three
+   panels (on AVX2), with images that start in the middle of a panel:
+   forward (with bias) and input gradient (adding onto what dx held),
+   both within 4e-6 of the largest sum |w x| of an output. */
+static void test_conv2d_winograd(hn_rng *rng)
+{
+    enum { N = 7, CI = 24, CO = 20, HW = 10 };
+    hn_conv2d cv;
+    float *x, *w, *b, *dy, *ws, *y[2], *dx[2];
+    size_t nx = (size_t)N * CI * HW * HW, nw = (size_t)CO * CI * 9;
+    size_t ny = (size_t)N * CO * HW * HW, i;
+    double fdiff = 0.0, bdiff = 0.0, scale = 9.0 * CI;  /* |w|, |x| <= 1 */
+    int t;
+    hn_conv2d_init(&cv, CI, HW, HW, CO, 3, 3, 1, 1);
+    CHECK(cv.winograd, "a %dx%d conv of %d -> %d channels does not take Winograd", HW,
+          HW, CI, CO);
+    x = random_buffer(rng, nx, 1.0f);
+    w = random_buffer(rng, nw, 1.0f);
+    b = random_buffer(rng, CO, 1.0f);
+    dy = random_buffer(rng, ny, 1.0f);
+    ws = (float *)malloc(hn_conv2d_workspace_size(&cv) * sizeof(float));
+    for (t = 0; t < 2; t++) {
+        cv.winograd = !t;
+        y[t] = (float *)malloc(ny * sizeof(float));
+        dx[t] = grad_buffer(nx);
+        hn_conv2d_forward(&cv, N, x, w, b, y[t], ws);
+        hn_conv2d_backward(&cv, N, x, w, dy, dx[t], NULL, NULL, ws);
+    }
+    for (i = 0; i < ny; i++) fdiff = fmax(fdiff, fabs((double)y[0][i] - y[1][i]));
+    for (i = 0; i < nx; i++) bdiff = fmax(bdiff, fabs((double)dx[0][i] - dx[1][i]));
+    printf("conv2d Winograd vs direct, %d images of %dx%d, %d -> %d: forward max |diff| "
+           "%.2e, dx %.2e (bound %.2e)\n", N, HW, HW, CI, CO, fdiff, bdiff, 4e-6 * scale);
+    CHECK(fdiff < 4e-6 * scale, "Winograd forward differs by %.3e", fdiff);
+    CHECK(bdiff < 4e-6 * scale, "Winograd dx differs by %.3e", bdiff);
+    free(x); free(w); free(b); free(dy); free(ws);
+    for (t = 0; t < 2; t++) {
+        free(y[t]);
+        free(dx[t]);
+    }
 }
 
 static void test_conv2d_refusals(void)
@@ -747,6 +813,14 @@ int main(void)
        padded 20 (the MNIST net's second layer), the last panel partial. */
     test_conv2d(&rng, "7x7 same, 14 wide", 1, 2, 5, 14, 3, 7, 7, 1, 3, 1);
     test_conv2d(&rng, "7x7 valid, 14 wide", 2, 1, 8, 20, 4, 7, 7, 1, 0, 0);
+    /* Winograd F(4x4, 3x3): maps that are not whole tiles, every border
+       it takes (0, 1, 2: the input gradient's is 2 - pad), several
+       images to a panel and a panel shared by two images, bias or not. */
+    test_conv2d(&rng, "3x3 pad 1, Winograd", 3, 16, 7, 6, 17, 3, 3, 1, 1, 1);
+    test_conv2d(&rng, "3x3 valid, Winograd", 2, 17, 9, 10, 16, 3, 3, 1, 0, 0);
+    test_conv2d(&rng, "3x3 pad 2, Winograd", 2, 16, 5, 5, 16, 3, 3, 1, 2, 1);
+    test_conv2d(&rng, "3x3 pad 1, 8x8 Winograd", 3, 16, 8, 8, 16, 3, 3, 1, 1, 0);
+    test_conv2d_winograd(&rng);
     test_conv2d_threads(&rng, 1);   /* wide rows */
     test_conv2d_threads(&rng, 2);   /* im2col */
     test_conv2d_refusals();
