@@ -2481,6 +2481,53 @@ static HN__ALIGN_CODE void hn__gemm_kernel_simd(int kc, const float *pa, const f
     HN__KROWS(HN__KOUT);
 }
 
+/* The tile's first nv (1 or 2) vectors of columns only, from the same
+   packed panels: the last panel of a product whose n is not a multiple of
+   NR (256 = 5 x 48 + 16 on AVX-512) then costs a third or two of a full
+   one, not all of it. */
+#define HN__NDECL(i) hn__vf c##i##0 = HN__VZERO(), c##i##1 = HN__VZERO()
+#define HN__NSTEP1(i)                     \
+    av = HN__VSET1(pa[i]);                \
+    c##i##0 = HN__VFMA(av, b0, c##i##0)
+#define HN__NSTEP2(i)                     \
+    HN__NSTEP1(i);                        \
+    c##i##1 = HN__VFMA(av, b1, c##i##1)
+#define HN__NOUT(i)                                                     \
+    do {                                                                \
+        float *ci = c + (size_t)(i) * ldc;                              \
+        if (beta != 0.0f) c##i##0 = HN__VFMA(bv, HN__VLOAD(ci), c##i##0); \
+        HN__VSTORE(ci, c##i##0);                                        \
+        if (nv == 2) {                                                  \
+            if (beta != 0.0f)                                           \
+                c##i##1 = HN__VFMA(bv, HN__VLOAD(ci + HN__VW), c##i##1); \
+            HN__VSTORE(ci + HN__VW, c##i##1);                           \
+        }                                                               \
+    } while (0)
+
+static HN__ALIGN_CODE void hn__gemm_kernel_narrow(int kc, int nv, const float *pa,
+                                                  const float *pb, float *c, size_t ldc,
+                                                  float beta)
+{
+    hn__vf av, b0, b1, bv = HN__VSET1(beta);
+    int p;
+    HN__KROWS(HN__NDECL);
+    if (nv == 1) {
+        for (p = 0; p < kc; p++, pa += HN__GEMM_MR, pb += HN__GEMM_NR) {
+            b0 = HN__VLOAD(pb);
+            HN__VKEEP(b0);
+            HN__KROWS(HN__NSTEP1);
+        }
+    } else {
+        for (p = 0; p < kc; p++, pa += HN__GEMM_MR, pb += HN__GEMM_NR) {
+            b0 = HN__VLOAD(pb);
+            b1 = HN__VLOAD(pb + HN__VW);
+            HN__VKEEP(b0); HN__VKEEP(b1);
+            HN__KROWS(HN__NSTEP2);
+        }
+    }
+    HN__KROWS(HN__NOUT);
+}
+
 /* The same tile with B read in place instead of from a packed panel
    (an indirect GEMM): step p takes its three vectors from x + off[p] +
    col[e], e = 0, 1, 2. The stride-1 convolution passes the padded image
@@ -2668,8 +2715,15 @@ static void hn__gemm_macro(const hn__gemm_plan *pl, int mb, int nb, int kb,
     /* Rows of the prefetch (below) issued before each tile of a column. */
     int chunk = (kb + (mb + mr - 1) / mr - 1) / ((mb + mr - 1) / mr);
     for (jr = 0; jr < nb; jr += nr) {
-        int cols = HN__MIN(nr, nb - jr);
+        int cols = HN__MIN(nr, nb - jr), nv = 0;
         const float *bp = pb + (size_t)jr * kb, *ahead = NULL;
+#ifdef HN__VW
+        /* A last panel of one or two vectors' width, with the native
+           kernel (the tests also drive the scalar one through here). */
+        if (pl->fn == hn__gemm_kernel_simd && cols <= 2 * HN__VW)
+            nv = (cols + HN__VW - 1) / HN__VW;
+#endif
+        (void)nv;
         if (src) {
             const float *sb = src->trans ? src->b + (size_t)jr * src->ldb : src->b + jr;
             /* Untransposed, the panel is kb short pieces of kb rows far
@@ -2700,7 +2754,16 @@ static void hn__gemm_macro(const hn__gemm_plan *pl, int mb, int nb, int kb,
                 pl->fn(kb, ap, bp, cij, rsc, beta);
                 continue;
             }
-            pl->fn(kb, ap, bp, tile, (size_t)nr, 0.0f);
+#ifdef HN__VW
+            if (nv) {
+                if (rows == mr && cols == nv * HN__VW && csc == 1) {
+                    hn__gemm_kernel_narrow(kb, nv, ap, bp, cij, rsc, beta);
+                    continue;
+                }
+                hn__gemm_kernel_narrow(kb, nv, ap, bp, tile, (size_t)nr, 0.0f);
+            } else
+#endif
+                pl->fn(kb, ap, bp, tile, (size_t)nr, 0.0f);
             for (i = 0; i < rows; i++) {
                 float *ci = cij + (size_t)i * rsc;
                 const float *ti = tile + (size_t)i * nr;
@@ -2915,7 +2978,7 @@ static void hn__gemm_run(const hn__gemm_plan *pl, const hn__gemm_job *jb, int nt
     units = ((size_t)total + unit - 1) / unit;
     slice = (units + nt - 1) / nt * unit;
 #ifdef _OPENMP
-#pragma omp parallel for num_threads(nt) schedule(static)
+#pragma omp parallel for num_threads(nt) schedule(static) if (nt > 1)
 #endif
     for (t = 0; t < nt; t++) {
         size_t lo = (size_t)t * slice;
@@ -3030,18 +3093,20 @@ static void hn__gemm_unpacked(int ta, int tb, int m, int n, int k, float alpha,
 #else
 #define HN__SSTEP_HI(nv)
 #endif
-/* Row i of C = alpha * acc (+ beta * C), its first nv vectors. */
-#define HN__SOUT(i)                                                         \
+/* Row i of C = alpha * acc (+ beta * C), its first nv vectors: straight
+   code, the sums kept in registers. */
+#define HN__SPUT(i, q)                                                      \
     do {                                                                    \
-        float *ci = c + (size_t)(i) * ldc;                                  \
-        hn__vf acc[3];                                                      \
-        int q;                                                              \
-        acc[0] = s##i##0; acc[1] = s##i##1; acc[2] = s##i##2;               \
-        for (q = 0; q < nv; q++) {                                          \
-            hn__vf r = HN__VMUL(al, acc[q]);                                \
-            if (beta != 0.0f) r = HN__VFMA(bv, HN__VLOAD(ci + q * HN__VW), r); \
-            HN__VSTORE(ci + q * HN__VW, r);                                 \
-        }                                                                   \
+        float *cq = c + (size_t)(i) * ldc + (q) * HN__VW;                   \
+        hn__vf r = HN__VMUL(al, s##i##q);                                   \
+        if (beta != 0.0f) r = HN__VFMA(bv, HN__VLOAD(cq), r);               \
+        HN__VSTORE(cq, r);                                                  \
+    } while (0)
+#define HN__SOUT(i)                    \
+    do {                               \
+        HN__SPUT(i, 0);                \
+        if (nv >= 2) HN__SPUT(i, 1);   \
+        if (nv >= 3) HN__SPUT(i, 2);   \
     } while (0)
 
 /* C[0:SR, 0:nv*VW] = alpha * A[0:SR, 0:kc] B[0:kc, 0:nv*VW] (+ beta C), where
@@ -3073,10 +3138,12 @@ static HN__ALIGN_CODE void hn__gemm_small_kernel(int kc, int nv, const float *a,
 #endif
 }
 
+/* Also a short k (up to 16) with a wide B, on one thread: packing then
+   copies all of B (and A) for a handful of multiply-adds per element. */
 static int hn__gemm_small_fits(int tb, int m, int n, int k)
 {
-    return !tb && m <= HN__GEMM_SMALL && n <= HN__GEMM_SMALL && k <= HN__GEMM_SMALL
-           && n % HN__VW == 0;
+    if (tb || n % HN__VW != 0 || m > HN__GEMM_SMALL || k > HN__GEMM_SMALL) return 0;
+    return n <= HN__GEMM_SMALL || (k <= 16 && (double)m * n * k < HN_GEMM_OMP_MIN);
 }
 
 /* The small path: tiles of SR rows; a partial one at the bottom reads A's
@@ -3116,9 +3183,17 @@ static void hn__gemm_small(int ta, int m, int n, int k, float alpha, const float
    a small batch, m <= 64 and n <= 12, from k = 256), where packing pads n
    up to NR and costs as much as the product. Each element of C is the
    dot product of a row of A and a row of B, both contiguous: a tile of 4
-   rows of A by 3 rows of B keeps 12 vector sums along k, and adds each
+   rows of A by DC rows of B keeps 4 DC vector sums along k, and adds each
    one's lanes at the end. Adding the lanes costs about as much as 16 steps
-   along k, so shorter k loses to the packed kernel on Zen 3. */
+   along k, so shorter k loses to the packed kernel on Zen 3. DC is 3 where
+   there are 16 vector registers; AVX-512's 32 hold a 4 x 5 tile, which
+   loads 9 vectors for 20 multiply-adds instead of 7 for 12, and covers a
+   10-class layer's outputs in two tiles with none repeated. */
+#ifdef HN__AVX512
+#define HN__DC 5
+#else
+#define HN__DC 3
+#endif
 
 #define HN__DSTEP(i)                                 \
     av = HN__VLOAD(a + ao[i] + p);                   \
@@ -3128,12 +3203,15 @@ static void hn__gemm_small(int ta, int m, int n, int k, float alpha, const float
     d##i##2 = HN__VFMA(av, b2, d##i##2)
 #define HN__DDECL(i) \
     hn__vf d##i##0 = HN__VZERO(), d##i##1 = HN__VZERO(), d##i##2 = HN__VZERO()
-#define HN__DSUM(i)                                              \
-    do {                                                         \
-        out[3 * (i)] = hn__gemm_lanes(d##i##0);                  \
-        out[3 * (i) + 1] = hn__gemm_lanes(d##i##1);              \
-        out[3 * (i) + 2] = hn__gemm_lanes(d##i##2);              \
-    } while (0)
+/* Column j of the tile's sums into out[4j .. 4j + 3]. */
+#define HN__DSUM(j) hn__gemm_lanes4(d0##j, d1##j, d2##j, d3##j, out + 4 * (j))
+#if HN__DC == 5
+/* Columns 3 and 4 of the 4 x 5 tile. */
+#define HN__DSTEP_HI(i)                              \
+    d##i##3 = HN__VFMA(av, b3, d##i##3);             \
+    d##i##4 = HN__VFMA(av, b4, d##i##4)
+#define HN__DDECL_HI(i) hn__vf d##i##3 = HN__VZERO(), d##i##4 = HN__VZERO()
+#endif
 
 /* The sum of a vector's lanes: halves folded onto each other in registers
    (a loop over stored lanes cost as much as the dot product itself for
@@ -3161,24 +3239,67 @@ static float hn__gemm_lanes(hn__vf v)
 #endif
 }
 
-/* out[3i + j] = sum over p < k of a[ao[i] + p] * b[bo[j] + p]. */
+/* out[0..3] = the lane sums of v0..v3, four at a time: halves folded
+   onto each other, then pairs of vectors added across (a quarter of the
+   work of four separate sums). */
+static void hn__gemm_lanes4(hn__vf v0, hn__vf v1, hn__vf v2, hn__vf v3, float *out)
+{
+#if defined(HN__AVX512) || defined(HN__AVX2)
+    __m256 w0, w1, w2, w3;
+    __m128 h;
+#if defined(HN__AVX512)
+#define HN__FOLD512(v) _mm256_add_ps(_mm512_castps512_ps256(v), \
+        _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1)))
+    w0 = HN__FOLD512(v0); w1 = HN__FOLD512(v1); w2 = HN__FOLD512(v2); w3 = HN__FOLD512(v3);
+#undef HN__FOLD512
+#else
+    w0 = v0; w1 = v1; w2 = v2; w3 = v3;
+#endif
+    /* hadd(w0, w1) holds pair sums of w0 and w1, lane-interleaved per
+       128-bit half; a second hadd leaves each half with the four
+       partial sums, in order. */
+    w0 = _mm256_hadd_ps(_mm256_hadd_ps(w0, w1), _mm256_hadd_ps(w2, w3));
+    h = _mm_add_ps(_mm256_castps256_ps128(w0), _mm256_extractf128_ps(w0, 1));
+    _mm_storeu_ps(out, h);
+#else
+    out[0] = hn__gemm_lanes(v0); out[1] = hn__gemm_lanes(v1);
+    out[2] = hn__gemm_lanes(v2); out[3] = hn__gemm_lanes(v3);
+#endif
+}
+
+/* out[4j + i] = sum over p < k of a[ao[i] + p] * b[bo[j] + p], j < DC. */
 static HN__ALIGN_CODE void hn__gemm_dot_tile(int k, const float *a, const size_t *ao,
                                              const float *b, const size_t *bo, float *out)
 {
     hn__vf av, b0, b1, b2;
     int p, i, j, kv = k - k % HN__VW;
     HN__DDECL(0); HN__DDECL(1); HN__DDECL(2); HN__DDECL(3);
+#if HN__DC == 5
+    hn__vf b3, b4;
+    HN__DDECL_HI(0); HN__DDECL_HI(1); HN__DDECL_HI(2); HN__DDECL_HI(3);
+#endif
     for (p = 0; p < kv; p += HN__VW) {
         b0 = HN__VLOAD(b + bo[0] + p);
         b1 = HN__VLOAD(b + bo[1] + p);
         b2 = HN__VLOAD(b + bo[2] + p);
         HN__VKEEP(b0); HN__VKEEP(b1); HN__VKEEP(b2);
+#if HN__DC == 5
+        b3 = HN__VLOAD(b + bo[3] + p);
+        b4 = HN__VLOAD(b + bo[4] + p);
+        HN__VKEEP(b3); HN__VKEEP(b4);
+        HN__DSTEP(0); HN__DSTEP_HI(0); HN__DSTEP(1); HN__DSTEP_HI(1);
+        HN__DSTEP(2); HN__DSTEP_HI(2); HN__DSTEP(3); HN__DSTEP_HI(3);
+#else
         HN__DSTEP(0); HN__DSTEP(1); HN__DSTEP(2); HN__DSTEP(3);
+#endif
     }
-    HN__DSUM(0); HN__DSUM(1); HN__DSUM(2); HN__DSUM(3);
+    HN__DSUM(0); HN__DSUM(1); HN__DSUM(2);
+#if HN__DC == 5
+    HN__DSUM(3); HN__DSUM(4);
+#endif
     for (i = 0; i < 4; i++)
-        for (j = 0; j < 3; j++)
-            for (p = kv; p < k; p++) out[3 * i + j] += a[ao[i] + p] * b[bo[j] + p];
+        for (j = 0; j < HN__DC; j++)
+            for (p = kv; p < k; p++) out[4 * j + i] += a[ao[i] + p] * b[bo[j] + p];
 }
 
 /* Also a matrix-vector product (m < 4, any n), which packing would turn
@@ -3219,13 +3340,14 @@ static int hn__gemm_dot_fits(int ta, int tb, int m, int n, int k)
     return n <= 16 && (k >= 512 || (m <= 64 && n <= 12 && k >= 256));
 }
 
-/* The dot path: tiles of 4 x 3 elements, shared out between threads in
+/* The dot path: tiles of 4 x DC elements, shared out between threads in
    runs of whole tiles; partial ones at the edges read the last row of A
    or B again for their missing rows. */
 static void hn__gemm_dot(int m, int n, int k, float alpha, const float *a, size_t lda,
                          const float *b, size_t ldb, float beta, float *c, size_t ldc)
 {
-    int vec = m < 4, groups = vec ? m : (m + 3) / 4, across = vec ? (n + 7) / 8 : (n + 2) / 3;
+    int vec = m < 4, groups = vec ? m : (m + 3) / 4;
+    int across = vec ? (n + 7) / 8 : (n + HN__DC - 1) / HN__DC;
     int nt = 1;
     long long t, tiles = (long long)groups * across;
 #ifdef _OPENMP
@@ -3233,10 +3355,10 @@ static void hn__gemm_dot(int m, int n, int k, float alpha, const float *a, size_
         nt = (int)HN__MAX(1, HN__MIN((long long)omp_get_max_threads(), tiles));
 #endif
 #ifdef _OPENMP
-#pragma omp parallel for num_threads(nt) schedule(static)
+#pragma omp parallel for num_threads(nt) schedule(static) if (nt > 1)
 #endif
     for (t = 0; t < tiles; t++) {
-        float out[12];
+        float out[4 * HN__DC];
         size_t ao[4], bo[8];
         int i, j, r, q, rows, cols;
         if (vec) {
@@ -3252,16 +3374,16 @@ static void hn__gemm_dot(int m, int n, int k, float alpha, const float *a, size_
             continue;
         }
         i = (int)(t / across) * 4;
-        j = (int)(t % across) * 3;
+        j = (int)(t % across) * HN__DC;
         rows = HN__MIN(4, m - i);
-        cols = HN__MIN(3, n - j);
+        cols = HN__MIN(HN__DC, n - j);
         for (r = 0; r < 4; r++) ao[r] = (size_t)(i + HN__MIN(r, rows - 1)) * lda;
-        for (q = 0; q < 3; q++) bo[q] = (size_t)(j + HN__MIN(q, cols - 1)) * ldb;
+        for (q = 0; q < HN__DC; q++) bo[q] = (size_t)(j + HN__MIN(q, cols - 1)) * ldb;
         hn__gemm_dot_tile(k, a, ao, b, bo, out);
         for (r = 0; r < rows; r++) {
             float *ci = c + (size_t)(i + r) * ldc + j;
             for (q = 0; q < cols; q++)
-                ci[q] = alpha * out[3 * r + q] + (beta != 0.0f ? beta * ci[q] : 0.0f);
+                ci[q] = alpha * out[4 * q + r] + (beta != 0.0f ? beta * ci[q] : 0.0f);
         }
     }
     (void)nt;
@@ -3980,34 +4102,6 @@ static void hn__transpose8(const float *const *s, size_t off, float *d, size_t l
    the weight gradient transposed to the kernel's liking: A is dy, packed
    here into pa (zero in the junk columns), B the image, NR taps a panel. */
 #ifdef HN__VW
-/* out[0..3] = the lane sums of v0..v3, four at a time: halves folded
-   onto each other, then pairs of vectors added across (a quarter of the
-   work of four separate sums). */
-static void hn__convw_sum4(hn__vf v0, hn__vf v1, hn__vf v2, hn__vf v3, float *out)
-{
-#if defined(HN__AVX512) || defined(HN__AVX2)
-    __m256 w0, w1, w2, w3;
-    __m128 h;
-#if defined(HN__AVX512)
-#define HN__FOLD512(v) _mm256_add_ps(_mm512_castps512_ps256(v), \
-        _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1)))
-    w0 = HN__FOLD512(v0); w1 = HN__FOLD512(v1); w2 = HN__FOLD512(v2); w3 = HN__FOLD512(v3);
-#undef HN__FOLD512
-#else
-    w0 = v0; w1 = v1; w2 = v2; w3 = v3;
-#endif
-    /* hadd(w0, w1) holds pair sums of w0 and w1, lane-interleaved per
-       128-bit half; a second hadd leaves each half with the four
-       partial sums, in order. */
-    w0 = _mm256_hadd_ps(_mm256_hadd_ps(w0, w1), _mm256_hadd_ps(w2, w3));
-    h = _mm_add_ps(_mm256_castps256_ps128(w0), _mm256_extractf128_ps(w0, 1));
-    _mm_storeu_ps(out, h);
-#else
-    out[0] = hn__gemm_lanes(v0); out[1] = hn__gemm_lanes(v1);
-    out[2] = hn__gemm_lanes(v2); out[3] = hn__gemm_lanes(v3);
-#endif
-}
-
 /* out[4j + i] = sum over r < rows, p < segs VW of a[ao[i] + r astep + p]
    b[bo[j] + r bstep + p]: the dot tile of hn__gemm_dot over rows that lie
    at different strides in A and B. */
@@ -4027,9 +4121,9 @@ static HN__ALIGN_CODE void hn__convw_dw_tile(int rows, int segs, size_t astep,
             HN__VKEEP(b0); HN__VKEEP(b1); HN__VKEEP(b2);
             HN__DSTEP(0); HN__DSTEP(1); HN__DSTEP(2); HN__DSTEP(3);
         }
-    hn__convw_sum4(d00, d10, d20, d30, out);
-    hn__convw_sum4(d01, d11, d21, d31, out + 4);
-    hn__convw_sum4(d02, d12, d22, d32, out + 8);
+    hn__gemm_lanes4(d00, d10, d20, d30, out);
+    hn__gemm_lanes4(d01, d11, d21, d31, out + 4);
+    hn__gemm_lanes4(d02, d12, d22, d32, out + 8);
 }
 
 /* hn__convw_dw by dot products, where each vector of columns lies within

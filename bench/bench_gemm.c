@@ -7,13 +7,17 @@
       build/bench_gemm [filter]      only the cases whose name contains filter
 
    Threads: OMP_NUM_THREADS for both libraries (OpenBLAS is told the same
-   count). Each figure is the median of several timed calls, hn and OpenBLAS
+   count). Each figure is the median of several timed samples (one call, or a
+   run of calls of a small product), hn and OpenBLAS
    interleaved so that a noisy neighbour hurts both alike. On one thread the
    clock is the thread's CPU time, which stops while another process has
    the core (this machine is shared); on several it is the wall clock.
    With several threads the line also gives the rate by the process's CPU
    time times the thread count: what the threads would reach with a core
    each, a stand-in for the wall-clock rate while the machine is shared.
+   With several threads the peak is measured on all of them at once, and a
+   last line times 1024^3 on one thread and on all of them in turn: the
+   speed-up, both medians under the same load.
    HN_BENCH_WALL=1 in the environment asks for the wall clock always;
    HN_BENCH_OPENBLAS=0 leaves OpenBLAS out (its idle threads spin, which
    disturbs hn's threads when the two take turns). */
@@ -155,7 +159,7 @@ static int cases_run;
 static void run_case(const bench_case *bc, const char *filter)
 {
     char name[96];
-    int m = bc->m, n = bc->n, k = bc->k, ta = bc->ta, tb = bc->tb, r, reps;
+    int m = bc->m, n = bc->n, k = bc->k, ta = bc->ta, tb = bc->tb, r, q, reps, inner;
     int lda = ta ? m : k, ldb = tb ? k : n;
     double flops = 2.0 * m * n * k, th[MAX_REPS], tn[MAX_REPS], tc[MAX_REPS], hn_rate;
     float *a, *b, *c;
@@ -181,8 +185,12 @@ static void run_case(const bench_case *bc, const char *filter)
     hn_rng_fill_uniform(&rng, b, (size_t)k * n, -1.0f, 1.0f);
     memset(c, 0, (size_t)m * n * sizeof(float));
 
-    /* About 0.3 s of work per library, between 3 and MAX_REPS calls. */
-    reps = (int)(3e10 / HN__MAX(flops, 1.0) * 0.3 / 3.0);
+    /* About 0.3 s of work per library, between 3 and MAX_REPS samples;
+       a sample of a small product is a run of calls (about 1e7 flops, some
+       50 us), which the clock's own cost (a system call for CPU time) and
+       resolution do not disturb. */
+    inner = (int)HN__MAX(1.0, HN__MIN(1000.0, 1e7 / HN__MAX(flops, 1.0)));
+    reps = (int)(3e10 / HN__MAX(flops * inner, 1.0) * 0.3 / 3.0);
     reps = HN__MAX(3, HN__MIN(MAX_REPS, reps)) | 1;
 
 #ifdef HN_BENCH_OPENBLAS
@@ -194,16 +202,18 @@ static void run_case(const bench_case *bc, const char *filter)
     hn_sgemm(ta, tb, m, n, k, 1.0f, a, lda, b, ldb, 0.0f, c, n);
     for (r = 0; r < reps; r++) {
         double t0 = now(), p0 = process_cpu_seconds();
-        hn_sgemm(ta, tb, m, n, k, 1.0f, a, lda, b, ldb, 0.0f, c, n);
-        th[r] = now() - t0;
-        tc[r] = process_cpu_seconds() - p0;
+        for (q = 0; q < inner; q++)
+            hn_sgemm(ta, tb, m, n, k, 1.0f, a, lda, b, ldb, 0.0f, c, n);
+        th[r] = (now() - t0) / inner;
+        tc[r] = (process_cpu_seconds() - p0) / inner;
 #ifdef HN_BENCH_OPENBLAS
         if (!use_openblas) continue;
         t0 = now();
-        cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans,
-                    tb ? CblasTrans : CblasNoTrans, m, n, k, 1.0f, a, lda, b, ldb,
-                    0.0f, c2, n);
-        to[r] = now() - t0;
+        for (q = 0; q < inner; q++)
+            cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans,
+                        tb ? CblasTrans : CblasNoTrans, m, n, k, 1.0f, a, lda, b, ldb,
+                        0.0f, c2, n);
+        to[r] = (now() - t0) / inner;
 #endif
     }
     hn_rate = flops / median(th, reps) * 1e-9;
@@ -243,6 +253,43 @@ done:
     free(a); free(b); free(c);
 }
 
+#ifdef _OPENMP
+/* The threads' speed-up on 1024^3: calls on one thread and on nt threads
+   taken in turn (wall clock), so that both medians see the same load. */
+static void thread_scaling(int nt)
+{
+    enum { N = 1024, REPS = 15 };
+    double t1[REPS], tn[REPS], flops = 2.0 * N * N * N, r1, rn;
+    float *a = (float *)malloc((size_t)N * N * sizeof(float));
+    float *b = (float *)malloc((size_t)N * N * sizeof(float));
+    float *c = (float *)malloc((size_t)N * N * sizeof(float));
+    hn_rng rng;
+    int r, t;
+    if (!a || !b || !c) {
+        printf("thread scaling: out of memory\n");
+        free(a); free(b); free(c);
+        return;
+    }
+    hn_rng_seed(&rng, 2);
+    hn_rng_fill_uniform(&rng, a, (size_t)N * N, -1.0f, 1.0f);
+    hn_rng_fill_uniform(&rng, b, (size_t)N * N, -1.0f, 1.0f);
+    for (r = -1; r < REPS; r++)
+        for (t = 0; t < 2; t++) {
+            double t0;
+            omp_set_num_threads(t ? nt : 1);
+            t0 = now_seconds();
+            hn_sgemm(0, 0, N, N, N, 1.0f, a, N, b, N, 0.0f, c, N);
+            if (r >= 0) (t ? tn : t1)[r] = now_seconds() - t0;
+        }
+    omp_set_num_threads(nt);
+    r1 = flops / median(t1, REPS) * 1e-9;
+    rn = flops / median(tn, REPS) * 1e-9;
+    printf("thread scaling %dx%dx%d NN: 1 thread %.1f GFLOP/s, %d threads %.1f "
+           "(%.2fx, calls in turn)\n", N, N, N, r1, nt, rn, rn / r1);
+    free(a); free(b); free(c);
+}
+#endif
+
 int main(int argc, char **argv)
 {
     static const bench_case cases[] = {
@@ -281,16 +328,27 @@ int main(int argc, char **argv)
 #endif
     use_cpu_clock = nt == 1 && !(getenv("HN_BENCH_WALL") && atoi(getenv("HN_BENCH_WALL")));
     use_best = getenv("HN_BENCH_BEST") && atoi(getenv("HN_BENCH_BEST"));
-    printf("clock: %s, %s of up to %d calls\n",
+    printf("clock: %s, %s of up to %d samples\n",
            use_cpu_clock ? "thread CPU time" : "wall", use_best ? "fastest" : "median",
            MAX_REPS);
     peak = fma_peak_gflops();
     printf("hn_sgemm kernel %d x %d, blocks MC %d KC %d NC %d, %d thread(s)\n",
            hn__gemm_native.mr, hn__gemm_native.nr, HN_GEMM_MC, HN_GEMM_KC, HN_GEMM_NC,
            nt);
-    printf("FMA peak of one core: %.1f GFLOP/s (x%d threads = %.1f)\n", peak, nt,
-           peak * nt);
-    peak *= nt;
+    if (nt == 1) {
+        printf("FMA peak of one core: %.1f GFLOP/s\n", peak);
+    } else {
+        /* All cores at once may clock lower than one alone: the loop on
+           every thread together is the ceiling the threaded rates have. */
+        double one = peak;
+        peak = 0.0;
+#ifdef _OPENMP
+#pragma omp parallel num_threads(nt) reduction(+ : peak)
+#endif
+        peak += fma_peak_gflops();
+        printf("FMA peak of one core: %.1f GFLOP/s; of %d threads at once: %.1f "
+               "(%.2fx one)\n", one, nt, peak, peak / one);
+    }
     for (i = 0; i < (int)(sizeof(cases) / sizeof(cases[0])); i++) run_case(&cases[i], filter);
     if (cases_run) {
         printf("geometric mean over %d cases: hn %.1f GFLOP/s", cases_run,
@@ -302,5 +360,8 @@ int main(int argc, char **argv)
 #endif
         printf("\n");
     }
+#ifdef _OPENMP
+    if (nt > 1 && (!filter || strstr("thread scaling", filter))) thread_scaling(nt);
+#endif
     return 0;
 }

@@ -164,7 +164,7 @@ static void test_large_shapes(void)
         {1000, 1, 300}, {300, 7, 1000}, {257, 33, 1},  {64, 784, 9}, {1000, 5, 300},
         {130, HN_GEMM_NC + 20, HN_GEMM_KC + 4}, {HN_GEMM_MC * 2 + 3, 61, 2 * HN_GEMM_KC + 1},
         {64, 64, 64},  {64, 10, 784}, {6, 3, 300},  {61, 16, 63}, {301, 16, 600},
-        {3, 21, 77},   {2, 7, 64},    {13, 48, 20}
+        {3, 21, 77},   {2, 7, 64},    {13, 48, 20},  {20, 800, 16}
     };
     int s, ta, tb;
     double worst = 0.0;
@@ -228,13 +228,13 @@ static void test_alpha_beta(void)
    show in C if packing (or the unpacked paths) read them; the gaps in C
    hold a guard value that must survive bit for bit. A and B are allocated
    to their last element, so a read past it trips the sanitizer. The last
-   four shapes take the small path (op(B) as stored) and the dot path
+   five shapes take the small path (op(B) as stored) and the dot path
    (NT), with partial tiles. */
 static void test_strides(void)
 {
     static const int shapes[][3] = {
         {5, 7, 3}, {37, 29, 41}, {130, 50, HN_GEMM_KC + 7}, {9, 100, 17}, {45, 6, 33},
-        {64, 16, 64}, {13, 10, 260}, {7, 8, 60}, {2, 24, 5}
+        {64, 16, 64}, {13, 10, 260}, {7, 8, 60}, {2, 24, 5}, {11, 96, 13}
     };
     const float guard = 777.0f;
     int s, ta, tb;
