@@ -4113,17 +4113,30 @@ static HN__ALIGN_CODE void hn__convw_dw_tile(int rows, int segs, size_t astep,
     hn__vf av, b0, b1, b2;
     int r, p, len = segs * HN__VW;
     HN__DDECL(0); HN__DDECL(1); HN__DDECL(2); HN__DDECL(3);
+#if HN__DC == 5
+    hn__vf b3, b4;
+    HN__DDECL_HI(0); HN__DDECL_HI(1); HN__DDECL_HI(2); HN__DDECL_HI(3);
+#endif
     for (r = 0; r < rows; r++, a += astep, b += bstep)
         for (p = 0; p < len; p += HN__VW) {
             b0 = HN__VLOAD(b + bo[0] + p);
             b1 = HN__VLOAD(b + bo[1] + p);
             b2 = HN__VLOAD(b + bo[2] + p);
             HN__VKEEP(b0); HN__VKEEP(b1); HN__VKEEP(b2);
+#if HN__DC == 5
+            b3 = HN__VLOAD(b + bo[3] + p);
+            b4 = HN__VLOAD(b + bo[4] + p);
+            HN__VKEEP(b3); HN__VKEEP(b4);
+            HN__DSTEP(0); HN__DSTEP_HI(0); HN__DSTEP(1); HN__DSTEP_HI(1);
+            HN__DSTEP(2); HN__DSTEP_HI(2); HN__DSTEP(3); HN__DSTEP_HI(3);
+#else
             HN__DSTEP(0); HN__DSTEP(1); HN__DSTEP(2); HN__DSTEP(3);
+#endif
         }
-    hn__gemm_lanes4(d00, d10, d20, d30, out);
-    hn__gemm_lanes4(d01, d11, d21, d31, out + 4);
-    hn__gemm_lanes4(d02, d12, d22, d32, out + 8);
+    HN__DSUM(0); HN__DSUM(1); HN__DSUM(2);
+#if HN__DC == 5
+    HN__DSUM(3); HN__DSUM(4);
+#endif
 }
 
 /* hn__convw_dw by dot products, where each vector of columns lies within
@@ -4150,13 +4163,13 @@ static void hn__convw_dw_dot(const hn__convw *g, const float *dy, const float *x
         }
         for (i = 0; i < (int)(lda - g->ncol); i++) d[i] = 0.0f;
     }
-    /* Three taps against every group of four channels, while the three
-       shifted images are in L1. */
-    for (t = 0; t < k; t += 3) {
-        size_t ao[4], bo[3];
-        float out[12];
-        int nt = HN__MIN(3, k - t);
-        for (q = 0; q < 3; q++) bo[q] = hn__convw_tap(g, t + HN__MIN(q, nt - 1));
+    /* DC taps against every group of four channels, while the DC shifted
+       images are in L1. */
+    for (t = 0; t < k; t += HN__DC) {
+        size_t ao[4], bo[HN__DC];
+        float out[4 * HN__DC];
+        int nt = HN__MIN(HN__DC, k - t);
+        for (q = 0; q < HN__DC; q++) bo[q] = hn__convw_tap(g, t + HN__MIN(q, nt - 1));
         for (o = 0; o < g->co; o += 4) {
             int nro = HN__MIN(4, g->co - o);
             for (i = 0; i < 4; i++) ao[i] = (size_t)(o + HN__MIN(i, nro - 1)) * lda;
@@ -4177,11 +4190,22 @@ static void hn__convw_dw(const hn__convw *g, const float *dy, const float *xp, f
     size_t hw = (size_t)g->ho * g->wo, jw = g->ncol, pc;
     int i, t0, t, q, r, s;
 #ifdef HN__VW
-    /* The dot products pay a lane sum for every weight and image, which
-       costs more than the packing saves unless the taps fill NR-wide
-       panels badly (49 taps in two panels of 48 on AVX-512: the MNIST
-       net's first layer, 1.8x faster; 784 or 288 taps, 20-45% slower). */
-    if ((g->cw == g->wp || g->cw % HN__VW == 0) && (k + nr - 1) / nr * nr * 4 > 5 * k) {
+    /* The dot products pay a lane sum for every weight and image; the
+       packing, a copy of the image for every tap, shared by all output
+       channels. The dots win where the taps fill NR-wide panels badly (49
+       taps: the MNIST net's first layer, 1.8x faster), and with AVX-512
+       (measured on Zen 5) also wherever the output channels are few, 32
+       or fewer: 1.4x on 16 -> 16 channels of 7x7 at 14x14 and of 3x3 at
+       32x32, 1.15x on 32 -> 32 at 32x32, but 0.9x on 64 -> 64. The AVX2
+       build gained 1.16x on the MNIST net's step on Zen 5 too, but lost
+       20-45% on 784 and 288 taps on Zen 3, so it keeps the first rule. */
+#ifdef HN__AVX512
+    int few = g->co <= 32;
+#else
+    int few = 0;
+#endif
+    if ((g->cw == g->wp || g->cw % HN__VW == 0) &&
+        (few || (k + nr - 1) / nr * nr * 4 > 5 * k)) {
         hn__convw_dw_dot(g, dy, xp, pa, acc, ldk);
         return;
     }

@@ -11,9 +11,10 @@ Both sides take two warm-up steps, then time --steps training steps
 data loading or augmentation is timed. The two alternate for --rounds
 rounds, so load from other processes on a shared machine falls on both;
 the figures are medians over rounds, and the ratio is the ratio of the
-medians. PyTorch runs with OMP_NUM_THREADS=threads and
-OPENBLAS_NUM_THREADS=1 (its fastest setting on this machine); its
-OPENBLAS_CORETYPE is left alone (SkylakeX crashes on Zen 3).
+medians. PyTorch runs with OMP_NUM_THREADS=threads,
+OPENBLAS_NUM_THREADS=1 and, where the CPU has AVX-512,
+OPENBLAS_CORETYPE=SkylakeX (its fastest setting; on an AVX2-only CPU that
+kernel crashes and the variable is left out).
 
 PyTorch is a benchmark reference here, never a dependency of hypernet.h.
 """
@@ -44,7 +45,15 @@ def parse_args():
 ARGS = parse_args()
 os.environ["OMP_NUM_THREADS"] = str(ARGS.threads)
 os.environ["OPENBLAS_NUM_THREADS"] = "1"
-os.environ.pop("OPENBLAS_CORETYPE", None)
+# OpenBLAS 0.3.21 does not know this CPU and falls back to a slow kernel;
+# SkylakeX is its best where the CPU has AVX-512 (on an AVX2-only CPU that
+# kernel crashes, so then the variable is left out).
+with open("/proc/cpuinfo") as f:
+    AVX512 = " avx512f" in f.read()
+if AVX512:
+    os.environ["OPENBLAS_CORETYPE"] = "SkylakeX"
+else:
+    os.environ.pop("OPENBLAS_CORETYPE", None)
 
 import torch  # noqa: E402  (after the thread settings, which it reads once)
 import torch.nn.functional as F  # noqa: E402
