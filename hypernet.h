@@ -4626,16 +4626,28 @@ static HN__INLINE void hn__wino_g(const float *a, int as, float *e, int s)
     e[5 * s] = a2;
 }
 
+/* The distance between the blocks of two positions, for a block of n
+   floats: whole cache lines, an odd number of them. The 36 blocks are
+   written (or read) a value each in turn; at a distance of a multiple of
+   4 KiB (128 x 128 channels of U, 64 KiB) all 36 lines fall in one set of
+   an L1 with 64 sets and 12 ways, and evict each other (the packing of U
+   ran five times slower). */
+static size_t hn__wino_stride(size_t n)
+{
+    size_t lines = (n + 15) / 16;
+    return (lines | 1) * 16;
+}
+
 /* U = G g G^T for every pair of channels, as the micro-kernel's A panels:
-   position p, then panels of MR rows (the product's output channels),
-   depth its input channels, row i of depth d at [p][q][d][i]; rows past
-   the last are zero. flip = 1 for the input gradient (rows c_in, depth
+   position p (blocks hn__wino_stride apart), then panels of MR rows (the
+   product's output channels), depth its input channels, row i of depth d
+   at [p][q][d][i]; rows past the last are zero. flip = 1 for the input gradient (rows c_in, depth
    c_out, the kernel turned by 180 degrees). */
 static void hn__wino_pack_u(const hn_conv2d *cv, int flip, const float *w, float *u)
 {
     int mr = hn__gemm_native.mr;
     int m = flip ? cv->c_in : cv->c_out, k = flip ? cv->c_out : cv->c_in;
-    size_t rows = hn__convw_rows(m), r;
+    size_t rows = hn__convw_rows(m), r, ps = hn__wino_stride(rows * (size_t)k);
     int d, i, p;
     for (r = 0; r < rows; r++)
         for (d = 0; d < k; d++) {
@@ -4649,17 +4661,18 @@ static void hn__wino_pack_u(const hn_conv2d *cv, int flip, const float *w, float
                row, is G applied to each row of t. */
             for (i = 0; i < 3; i++) hn__wino_g(g + i, 3, t + i, 3);
             for (i = 0; i < 6; i++) hn__wino_g(t + 3 * i, 1, e + 6 * i, 1);
-            for (p = 0; p < 36; p++) dst[(size_t)p * rows * k] = e[p];
+            for (p = 0; p < 36; p++) dst[(size_t)p * ps] = e[p];
         }
 }
 
 /* V = B^T d B for every input channel and tile of the panel, in B-panel
-   layout: position p, channel c, NR lanes at v[(p ci + c) NR]. xp is the
-   padded chunk. */
+   layout: position p (blocks hn__wino_stride apart), channel c, NR lanes.
+   xp is the padded chunk. */
 static void hn__wino_input(const hn__wino *g, const float *xp, const hn__wino_panel *P,
                            float *v)
 {
     enum { NR = HN__GEMM_NATIVE_NR };
+    size_t ps = hn__wino_stride((size_t)g->ci * NR);
     int c, e, i, p;
     for (c = 0; c < g->ci; c++) {
         const float *xc = xp + (size_t)c * g->pad_plane;
@@ -4674,7 +4687,7 @@ static void hn__wino_input(const hn__wino *g, const float *xp, const hn__wino_pa
                 for (i = 0; i < 6; i++) d[i] = h[6 * i + p];
                 hn__wino_bt(d, o);
                 for (i = 0; i < 6; i++)
-                    HN__WSTORE(v + ((size_t)(6 * i + p) * g->ci + c) * NR + e, o[i]);
+                    HN__WSTORE(v + (size_t)(6 * i + p) * ps + (size_t)c * NR + e, o[i]);
             }
         }
     }
@@ -4689,8 +4702,9 @@ static void hn__wino_multiply(const hn__wino *g, const float *u, const float *v,
     int mr = hn__gemm_native.mr, np = (g->co + mr - 1) / mr, p, q, pc;
     size_t rows = (size_t)np * mr;
     for (p = 0; p < 36; p++) {
-        const float *up = u + (size_t)p * rows * g->ci, *vp = v + (size_t)p * g->ci * NR;
-        float *mp = m + (size_t)p * rows * NR;
+        const float *up = u + (size_t)p * hn__wino_stride(rows * g->ci);
+        const float *vp = v + (size_t)p * hn__wino_stride((size_t)g->ci * NR);
+        float *mp = m + (size_t)p * hn__wino_stride(rows * NR);
         for (q = 0; q < np; q++)
             for (pc = 0; pc < g->ci; pc += HN__CONV_KC)
                 fn(HN__MIN(HN__CONV_KC, g->ci - pc), up + ((size_t)q * g->ci + pc) * mr,
@@ -4731,7 +4745,7 @@ static void hn__wino_output(const hn__wino *g, const float *m, const hn__wino_pa
                             const float *b, int add, float *y)
 {
     enum { NR = HN__GEMM_NATIVE_NR };
-    size_t ld = hn__convw_rows(g->co) * NR;
+    size_t ld = hn__wino_stride(hn__convw_rows(g->co) * NR);
     float buf[16 * HN__WW];
     int o, e, i, j, l;
     for (o = 0; o < g->co; o++) {
@@ -4799,11 +4813,11 @@ static void hn__wino_layout(const hn_conv2d *cv, hn__wino_ws *L)
     size_t rows = HN__MAX(hn__convw_rows(cv->c_out), hn__convw_rows(cv->c_in));
     hn__wino_of(cv, 0, &f);
     hn__wino_of(cv, 1, &d);
-    L->shared = hn__round16(36 * HN__MAX(hn__convw_rows(cv->c_out) * ci,
-                                         hn__convw_rows(cv->c_in) * co));
+    L->shared = 36 * HN__MAX(hn__wino_stride(hn__convw_rows(cv->c_out) * ci),
+                             hn__wino_stride(hn__convw_rows(cv->c_in) * co));
     L->xp = hn__round16(HN__MAX(hn__wino_xp_size(&f), hn__wino_xp_size(&d)));
-    L->v = hn__round16(36 * HN__MAX(ci, co) * nr);
-    L->m = hn__round16(36 * rows * nr);
+    L->v = 36 * hn__wino_stride(HN__MAX(ci, co) * nr);
+    L->m = 36 * hn__wino_stride(rows * nr);
     L->slot = L->xp + L->v + L->m;
 }
 
