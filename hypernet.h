@@ -1652,6 +1652,18 @@ HNDEF hn_status hn_checkpoint_load_params(const char *path, hn_params *ps,
 #define HN__INLINE inline
 #endif
 
+/* Loops of a few steps over arrays of vectors (the Winograd transforms),
+   unrolled so that their arrays live in registers: GCC at -O2 keeps such
+   a loop and the arrays on the stack (the input transform ran 2.1x
+   slower). Where no pragma is known, the loop stays as written. */
+#if defined(__clang__)
+#define HN__UNROLL _Pragma("unroll")
+#elif defined(__GNUC__) && __GNUC__ >= 8
+#define HN__UNROLL _Pragma("GCC unroll 16")
+#else
+#define HN__UNROLL
+#endif
+
 #define HN__MIN(a, b) ((a) < (b) ? (a) : (b))
 #define HN__MAX(a, b) ((a) > (b) ? (a) : (b))
 
@@ -4542,6 +4554,9 @@ typedef struct hn__wino_panel {
     int n;
     size_t src[HN__GEMM_NATIVE_NR], dst[HN__GEMM_NATIVE_NR];
     int rows[HN__GEMM_NATIVE_NR], cols[HN__GEMM_NATIVE_NR];
+    /* Per vector of lanes (AVX-512): whether its two halves are each
+       eight whole tiles side by side in one row of tiles. */
+    int run[HN__GEMM_NATIVE_NR];
 } hn__wino_panel;
 
 static void hn__wino_panel_init(const hn__wino *g, int t0, int n, hn__wino_panel *P)
@@ -4556,6 +4571,16 @@ static void hn__wino_panel_init(const hn__wino *g, int t0, int n, hn__wino_panel
         P->rows[l] = l < n ? HN__MIN(4, g->ho - r) : 0;
         P->cols[l] = l < n ? HN__MIN(4, g->wo - c) : 0;
     }
+    for (l = 0; l < HN__GEMM_NATIVE_NR; l += HN__WW) {
+        int run = HN__WW == 16, i;
+        for (i = 0; run && i < HN__WW; i++) {
+            int h = l + i / 8 * 8;
+            run = P->rows[l + i] == 4 && P->cols[l + i] == 4 &&
+                  P->src[l + i] == P->src[h] + (size_t)(4 * (i % 8)) &&
+                  P->dst[l + i] == P->dst[h] + (size_t)(4 * (i % 8));
+        }
+        P->run[l] = run;
+    }
 }
 
 /* d[j], j < 6: lane l holds x[src[l] + j], one patch row per lane. */
@@ -4564,19 +4589,23 @@ static HN__INLINE void hn__wino_row(const float *x, const size_t *src, hn__wv *d
 #if defined(HN__AVX2)
     __m256 r[8];
     int l;
+    HN__UNROLL
     for (l = 0; l < 8; l++) r[l] = _mm256_loadu_ps(x + src[l]);
     hn__tr8(r);
+    HN__UNROLL
     for (l = 0; l < 6; l++) d[l] = r[l];
 #elif defined(HN__AVX512)
     /* Two halves of eight lanes, joined. */
     __m256 lo[8], hi[8];
     int l;
+    HN__UNROLL
     for (l = 0; l < 8; l++) {
         lo[l] = _mm256_loadu_ps(x + src[l]);
         hi[l] = _mm256_loadu_ps(x + src[8 + l]);
     }
     hn__tr8(lo);
     hn__tr8(hi);
+    HN__UNROLL
     for (l = 0; l < 6; l++)
         d[l] = _mm512_castpd_ps(_mm512_insertf64x4(
             _mm512_castpd256_pd512(_mm256_castps_pd(lo[l])), _mm256_castps_pd(hi[l]), 1));
@@ -4588,6 +4617,67 @@ static HN__INLINE void hn__wino_row(const float *x, const size_t *src, hn__wv *d
     for (j = 0; j < 6; j++) d[j] = HN__WLOAD(lane[j]);
 #endif
 }
+
+#ifdef HN__AVX512
+/* hn__wino_row for a vector whose halves are runs of eight tiles side by
+   side (src[8] and src[0] their starts): lane l of d[j] is x[s + 4l + j]
+   of its run, picked by two-source permutes from four loads per run
+   (34 floats, read as 36) instead of a transpose of sixteen loads. */
+static HN__INLINE void hn__wino_row_run(const float *x, const size_t *src, hn__wv *d)
+{
+    const __m512i i0 = _mm512_setr_epi32(0, 4, 8, 12, 16, 20, 24, 28, 0, 4, 8, 12, 16, 20,
+                                         24, 28);
+    const __m512i one = _mm512_set1_epi32(1);
+    __m512 h[2][6];
+    int r, j;
+    HN__UNROLL
+    for (r = 0; r < 2; r++) {
+        const float *p = x + src[8 * r];
+        __m512 a = _mm512_loadu_ps(p), b = _mm512_loadu_ps(p + 16);
+        __m512 a4 = _mm512_loadu_ps(p + 4), b4 = _mm512_loadu_ps(p + 20);
+        __m512i idx = i0;
+        HN__UNROLL
+        for (j = 0; j < 4; j++, idx = _mm512_add_epi32(idx, one))
+            h[r][j] = _mm512_permutex2var_ps(a, idx, b);
+        h[r][4] = _mm512_permutex2var_ps(a4, i0, b4);
+        h[r][5] = _mm512_permutex2var_ps(a4, _mm512_add_epi32(i0, one), b4);
+    }
+    HN__UNROLL
+    for (j = 0; j < 6; j++) d[j] = _mm512_mask_blend_ps(0xff00, h[0][j], h[1][j]);
+}
+
+/* Row i of the tiles of a run vector (o[j] its column j, lane l tile l):
+   the four rows of eight tiles' four columns, written as 32 floats at
+   y + dst[0] and at y + dst[8] (y = Y + bias, or y += Y). */
+static HN__INLINE void hn__wino_put_run(const __m512 *o, float *y, const size_t *dst,
+                                        int add, float bias)
+{
+    /* a: columns 0 and 1 interleaved, tile by tile; b: columns 2 and 3. */
+    const __m512i lo = _mm512_setr_epi32(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22,
+                                         7, 23);
+    const __m512i hi = _mm512_add_epi32(lo, _mm512_set1_epi32(8));
+    const __m512i q0 = _mm512_setr_epi32(0, 1, 16, 17, 2, 3, 18, 19, 4, 5, 20, 21, 6, 7,
+                                         22, 23);
+    const __m512i q1 = _mm512_add_epi32(q0, _mm512_set1_epi32(8));
+    __m512 a[2], b[2], v[4];
+    int r, q;
+    a[0] = _mm512_permutex2var_ps(o[0], lo, o[1]);
+    a[1] = _mm512_permutex2var_ps(o[0], hi, o[1]);
+    b[0] = _mm512_permutex2var_ps(o[2], lo, o[3]);
+    b[1] = _mm512_permutex2var_ps(o[2], hi, o[3]);
+    HN__UNROLL
+    for (r = 0; r < 2; r++) {
+        v[2 * r] = _mm512_permutex2var_ps(a[r], q0, b[r]);
+        v[2 * r + 1] = _mm512_permutex2var_ps(a[r], q1, b[r]);
+    }
+    HN__UNROLL
+    for (q = 0; q < 4; q++) {
+        float *p = y + dst[q / 2 * 8] + (size_t)(q % 2) * 16;
+        __m512 base = add ? _mm512_loadu_ps(p) : _mm512_set1_ps(bias);
+        _mm512_storeu_ps(p, _mm512_add_ps(v[q], base));
+    }
+}
+#endif
 
 /* o = B^T d for six values. */
 static HN__INLINE void hn__wino_bt(const hn__wv *d, hn__wv *o)
@@ -4659,7 +4749,9 @@ static void hn__wino_pack_u(const hn_conv2d *cv, int flip, const float *w, float
                               : w[(r * (size_t)cv->c_in + (size_t)d) * 9 + (size_t)i];
             /* G g, column by column into t (6 x 3); then (G g) G^T, row by
                row, is G applied to each row of t. */
+            HN__UNROLL
             for (i = 0; i < 3; i++) hn__wino_g(g + i, 3, t + i, 3);
+            HN__UNROLL
             for (i = 0; i < 6; i++) hn__wino_g(t + 3 * i, 1, e + 6 * i, 1);
             for (p = 0; p < 36; p++) dst[(size_t)p * ps] = e[p];
         }
@@ -4679,13 +4771,22 @@ static void hn__wino_input(const hn__wino *g, const float *xp, const hn__wino_pa
         for (e = 0; e < NR; e += HN__WW) {
             hn__wv h[36], d[6], o[6];
             /* Rows of the patch first (d B), then its columns. */
+            HN__UNROLL
             for (i = 0; i < 6; i++) {
-                hn__wino_row(xc + (size_t)i * g->wp, P->src + e, d);
+#ifdef HN__AVX512
+                if (P->run[e])
+                    hn__wino_row_run(xc + (size_t)i * g->wp, P->src + e, d);
+                else
+#endif
+                    hn__wino_row(xc + (size_t)i * g->wp, P->src + e, d);
                 hn__wino_bt(d, h + 6 * i);
             }
+            HN__UNROLL
             for (p = 0; p < 6; p++) {
+                HN__UNROLL
                 for (i = 0; i < 6; i++) d[i] = h[6 * i + p];
                 hn__wino_bt(d, o);
+                HN__UNROLL
                 for (i = 0; i < 6; i++)
                     HN__WSTORE(v + (size_t)(6 * i + p) * ps + (size_t)c * NR + e, o[i]);
             }
@@ -4729,6 +4830,7 @@ static HN__INLINE void hn__wino_put8(const __m256 *o, float *y, const size_t *ds
     b[1] = _mm256_shuffle_ps(a0, a2, 0xee);
     b[2] = _mm256_shuffle_ps(a1, a3, 0x44);
     b[3] = _mm256_shuffle_ps(a1, a3, 0xee);
+    HN__UNROLL
     for (l = 0; l < 8; l++) {
         __m128 r = l < 4 ? _mm256_castps256_ps128(b[l]) : _mm256_extractf128_ps(b[l - 4], 1);
         float *p = y + dst[l];
@@ -4754,24 +4856,38 @@ static void hn__wino_output(const hn__wino *g, const float *m, const hn__wino_pa
         for (e = 0; e < P->n; e += HN__WW) {
             hn__wv s[24], c6[6], r4[16];
             int whole = e + HN__WW <= P->n;
+            HN__UNROLL
             for (j = 0; j < 6; j++) {
+                HN__UNROLL
                 for (i = 0; i < 6; i++) c6[i] = HN__WLOAD(mo + (size_t)(6 * i + j) * ld + e);
                 hn__wino_at(c6, r4);
+                HN__UNROLL
                 for (i = 0; i < 4; i++) s[6 * i + j] = r4[i];
             }
+            HN__UNROLL
             for (i = 0; i < 4; i++) hn__wino_at(s + 6 * i, r4 + 4 * i);
             for (l = e; whole && l < e + HN__WW; l++)
                 whole = P->rows[l] == 4 && P->cols[l] == 4;
 #if defined(HN__AVX2)
             if (whole) {
+                HN__UNROLL
                 for (i = 0; i < 4; i++)
                     hn__wino_put8(r4 + 4 * i, yo + (size_t)i * g->wo, P->dst + e, add, bias);
                 continue;
             }
 #elif defined(HN__AVX512)
+            if (P->run[e]) {
+                HN__UNROLL
+                for (i = 0; i < 4; i++)
+                    hn__wino_put_run(r4 + 4 * i, yo + (size_t)i * g->wo, P->dst + e, add,
+                                     bias);
+                continue;
+            }
             if (whole) {
+                HN__UNROLL
                 for (i = 0; i < 4; i++) {
                     __m256 lo[4], hi[4];
+                    HN__UNROLL
                     for (j = 0; j < 4; j++) {
                         __m512d v = _mm512_castps_pd(r4[4 * i + j]);
                         lo[j] = _mm256_castpd_ps(_mm512_castpd512_pd256(v));
