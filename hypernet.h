@@ -4529,15 +4529,18 @@ static size_t hn__wino_xp_size(const hn__wino *g)
 static void hn__wino_pad(const hn__wino *g, const float *x, int nimg, float *xp)
 {
     size_t wp = (size_t)g->wp, fl = sizeof(float), c, planes = (size_t)nimg * g->ci;
-    size_t right = wp - (size_t)g->pad - (size_t)g->wi;
     int r;
     for (c = 0; c < planes; c++) {
         memset(xp, 0, (size_t)g->pad * wp * fl);
         xp += (size_t)g->pad * wp;
+        /* Rows of a few dozen floats: plain loops, not three library
+           calls a row (which took as long as the input transform). */
         for (r = 0; r < g->hi; r++, xp += wp, x += g->wi) {
-            memset(xp, 0, (size_t)g->pad * fl);
-            memcpy(xp + g->pad, x, (size_t)g->wi * fl);
-            memset(xp + g->pad + g->wi, 0, right * fl);
+            int j;
+            for (j = 0; j < g->pad; j++) xp[j] = 0.0f;
+            HN__SIMD
+            for (j = 0; j < g->wi; j++) xp[g->pad + j] = x[j];
+            for (j = g->pad + g->wi; j < (int)wp; j++) xp[j] = 0.0f;
         }
         memset(xp, 0, (size_t)(g->hp - g->pad - g->hi) * wp * fl);
         xp += (size_t)(g->hp - g->pad - g->hi) * wp;
@@ -4737,16 +4740,23 @@ static void hn__wino_pack_u(const hn_conv2d *cv, int flip, const float *w, float
 {
     int mr = hn__gemm_native.mr;
     int m = flip ? cv->c_in : cv->c_out, k = flip ? cv->c_out : cv->c_in;
-    size_t rows = hn__convw_rows(m), r, ps = hn__wino_stride(rows * (size_t)k);
-    int d, i, p;
-    for (r = 0; r < rows; r++)
+    size_t rows = hn__convw_rows(m), ps = hn__wino_stride(rows * (size_t)k);
+    long long r;
+    /* Rows shared out between threads (each row's values are the same
+       whoever computes them). */
+#ifdef _OPENMP
+    #pragma omp parallel for schedule(static) if (rows * (size_t)k > 4096)
+#endif
+    for (r = 0; r < (long long)rows; r++) {
+        int d, i, p;
         for (d = 0; d < k; d++) {
             float g[9], t[18], e[36];
-            float *dst = u + ((r / (size_t)mr) * k + (size_t)d) * mr + r % (size_t)mr;
+            size_t ro = (size_t)r;
+            float *dst = u + ((ro / (size_t)mr) * k + (size_t)d) * mr + ro % (size_t)mr;
             for (i = 0; i < 9; i++)
-                g[i] = r >= (size_t)m ? 0.0f
-                       : flip ? w[((size_t)d * cv->c_in + r) * 9 + (size_t)(8 - i)]
-                              : w[(r * (size_t)cv->c_in + (size_t)d) * 9 + (size_t)i];
+                g[i] = ro >= (size_t)m ? 0.0f
+                       : flip ? w[((size_t)d * cv->c_in + ro) * 9 + (size_t)(8 - i)]
+                              : w[(ro * (size_t)cv->c_in + (size_t)d) * 9 + (size_t)i];
             /* G g, column by column into t (6 x 3); then (G g) G^T, row by
                row, is G applied to each row of t. */
             HN__UNROLL
@@ -4755,6 +4765,7 @@ static void hn__wino_pack_u(const hn_conv2d *cv, int flip, const float *w, float
             for (i = 0; i < 6; i++) hn__wino_g(t + 3 * i, 1, e + 6 * i, 1);
             for (p = 0; p < 36; p++) dst[(size_t)p * ps] = e[p];
         }
+    }
 }
 
 /* V = B^T d B for every input channel and tile of the panel, in B-panel
