@@ -4768,14 +4768,13 @@ static void hn__wino_pack_u(const hn_conv2d *cv, int flip, const float *w, float
     }
 }
 
-/* V = B^T d B for every input channel and tile of the panel, in B-panel
-   layout: position p (blocks hn__wino_stride apart), channel c, NR lanes.
-   xp is the padded chunk. */
+/* V = B^T d B for every input channel and tile of the panel: position p
+   at v + p ps, channel c at + c ld, NR lanes (the B-panel layout when ld
+   is NR). xp is the padded chunk. */
 static void hn__wino_input(const hn__wino *g, const float *xp, const hn__wino_panel *P,
-                           float *v)
+                           float *v, size_t ps, size_t ld)
 {
     enum { NR = HN__GEMM_NATIVE_NR };
-    size_t ps = hn__wino_stride((size_t)g->ci * NR);
     int c, e, i, p;
     for (c = 0; c < g->ci; c++) {
         const float *xc = xp + (size_t)c * g->pad_plane;
@@ -4799,7 +4798,7 @@ static void hn__wino_input(const hn__wino *g, const float *xp, const hn__wino_pa
                 hn__wino_bt(d, o);
                 HN__UNROLL
                 for (i = 0; i < 6; i++)
-                    HN__WSTORE(v + (size_t)(6 * i + p) * ps + (size_t)c * NR + e, o[i]);
+                    HN__WSTORE(v + (size_t)(6 * i + p) * ps + (size_t)c * ld + e, o[i]);
             }
         }
     }
@@ -4973,7 +4972,7 @@ static void hn__wino_run(const hn_conv2d *cv, int dx, int n, const float *x,
             hn__wino_pad(&g, x + (size_t)i * g.ci * g.in_plane, nimg, xp);
             for (t0 = 0; t0 < tiles; t0 += NR) {
                 hn__wino_panel_init(&g, t0, HN__MIN(NR, tiles - t0), &P);
-                hn__wino_input(&g, xp, &P, v);
+                hn__wino_input(&g, xp, &P, v, hn__wino_stride((size_t)g.ci * NR), NR);
                 hn__wino_multiply(&g, ws, v, m);
                 hn__wino_output(&g, m, &P, b, add, y + (size_t)i * g.co * g.out_plane);
             }
@@ -4981,9 +4980,199 @@ static void hn__wino_run(const hn_conv2d *cv, int dx, int n, const float *x,
     }
 }
 
-/* The Winograd path runs the forward product and the input gradient; the
-   weight gradient stays on the wide-row path, so the workspace must hold
-   either. */
+/* The weight gradient by the same transforms. Y = A^T (U .* V) A is
+   linear in U, so with dY a tile's output gradient,
+
+      dU[p] (c_out x c_in) = sum over tiles t of  dM[p] (c_out x t) V[p]^T
+      dg = G^T dU G                                for each pair of channels
+
+   where dM = A dY A^T (6 x 6 from 4 x 4) and V = B^T d B as in the forward
+   product: again 36 products, now with the tiles as their depth, as NT
+   GEMMs over a chunk of images at a time (hn_sgemm_ws, one thread, its
+   pack buffers in the workspace). Each slot sums its images' dU, the slots
+   are added in order, then G^T . G turns 36 values into 9: the same bits
+   whatever the number of threads. */
+
+/* o = A t: four values to six (A = (A^T)^T, the output transform's). */
+static HN__INLINE void hn__wino_a(const hn__wv *t, hn__wv *o)
+{
+    hn__wv a = HN__WADD(t[0], t[2]), b = HN__WADD(t[1], t[3]);
+    hn__wv e = HN__WMAC(t[2], 4.0f, t[0]), f = HN__WMAC(t[3], 4.0f, t[1]);
+    o[0] = t[0];
+    o[1] = HN__WADD(a, b);
+    o[2] = HN__WSUB(a, b);
+    o[3] = HN__WMAC(f, 2.0f, e);
+    o[4] = HN__WMAC(f, -2.0f, e);
+    o[5] = t[3];
+}
+
+/* dM = A dY A^T for every output channel and tile of the panel, laid out
+   as hn__wino_input lays out V. g is the dy geometry (hn__wino_dy_of),
+   dyp its padded chunk. */
+static void hn__wino_dy_input(const hn__wino *g, const float *dyp, const hn__wino_panel *P,
+                              float *m, size_t ps, size_t ld)
+{
+    enum { NR = HN__GEMM_NATIVE_NR };
+    int c, e, i, p;
+    for (c = 0; c < g->ci; c++) {
+        const float *dc = dyp + (size_t)c * g->pad_plane;
+        for (e = 0; e < NR; e += HN__WW) {
+            hn__wv h[24], d[6], o[6];
+            HN__UNROLL
+            for (i = 0; i < 4; i++) {
+#ifdef HN__AVX512
+                if (P->run[e])
+                    hn__wino_row_run(dc + (size_t)i * g->wp, P->src + e, d);
+                else
+#endif
+                    hn__wino_row(dc + (size_t)i * g->wp, P->src + e, d);
+                hn__wino_a(d, h + 6 * i);
+            }
+            HN__UNROLL
+            for (p = 0; p < 6; p++) {
+                HN__UNROLL
+                for (i = 0; i < 4; i++) d[i] = h[6 * i + p];
+                hn__wino_a(d, o);
+                HN__UNROLL
+                for (i = 0; i < 6; i++)
+                    HN__WSTORE(m + (size_t)(6 * i + p) * ps + (size_t)c * ld + e, o[i]);
+            }
+        }
+    }
+}
+
+/* The forward product's tiles over dy (c_out planes of h_out x w_out,
+   copied into the same padded planes, no border in front). */
+static void hn__wino_dy_of(const hn__wino *f, hn__wino *g)
+{
+    *g = *f;
+    g->ci = f->co;
+    g->hi = f->ho;
+    g->wi = f->wo;
+    g->pad = 0;
+    g->in_plane = f->out_plane;
+}
+
+/* o[0], o[os], o[2 os] = G^T (v[0], v[vs], ..., v[5 vs]). */
+static void hn__wino_gt(const double *v, int vs, double *o, int os)
+{
+    double v1 = v[vs], v2 = v[2 * vs], v3 = v[3 * vs], v4 = v[4 * vs];
+    o[0] = v[0] * 0.25 - (v1 + v2) / 6.0 + (v3 + v4) / 24.0;
+    o[os] = (v2 - v1) / 6.0 + (v3 - v4) / 12.0;
+    o[2 * os] = (v3 + v4 - v1 - v2) / 6.0 + v[5 * vs];
+}
+
+/* The columns of a chunk's V and dM, whole panels; the bytes of one
+   thread's pack buffers for its 36 products. */
+static int hn__wino_dw_cols(const hn__wino *f)
+{
+    int nr = hn__gemm_native.nr, tiles = f->chunk * f->th * f->tw;
+    return (tiles + nr - 1) / nr * nr;
+}
+
+static size_t hn__wino_dw_gemm_bytes(const hn__wino *f)
+{
+    hn__gemm_plan pl;
+    hn__gemm_job jb;
+    int cols = hn__wino_dw_cols(f);
+    hn__gemm_job_init(&jb, &pl, &hn__gemm_native, 0, 1, f->co, f->ci, cols, 1.0f, NULL,
+                      cols, NULL, cols, 1.0f, NULL, f->ci);
+    return hn__gemm_thread_bytes(&pl, &jb);
+}
+
+/* Workspace of the weight gradient, per slot: the padded x and dy chunks,
+   V and dM of a chunk, pack buffers, and the slot's dU. */
+typedef struct hn__wino_dw_ws {
+    size_t xp, dyp, v, m, gemm, u, slot;
+    size_t vs, ms, us;   /* position strides of V, dM and dU */
+} hn__wino_dw_ws;
+
+static void hn__wino_dw_layout(const hn_conv2d *cv, hn__wino_dw_ws *L)
+{
+    hn__wino f, d;
+    size_t cols;
+    hn__wino_of(cv, 0, &f);
+    hn__wino_dy_of(&f, &d);
+    cols = (size_t)hn__wino_dw_cols(&f);
+    L->xp = hn__round16(hn__wino_xp_size(&f));
+    L->dyp = hn__round16(hn__wino_xp_size(&d));
+    L->vs = hn__wino_stride((size_t)f.ci * cols);
+    L->ms = hn__wino_stride((size_t)f.co * cols);
+    L->us = hn__wino_stride((size_t)f.co * f.ci);
+    L->v = 36 * L->vs;
+    L->m = 36 * L->ms;
+    L->gemm = hn__round16((hn__wino_dw_gemm_bytes(&f) + sizeof(float) - 1) / sizeof(float));
+    L->u = 36 * L->us;
+    L->slot = L->xp + L->dyp + L->v + L->m + L->gemm + L->u;
+}
+
+/* dw += dL/dw for the images x with output gradient dy. */
+static void hn__wino_dw(const hn_conv2d *cv, int n, const float *x, const float *dy,
+                        float *dw, float *ws)
+{
+    enum { NR = HN__GEMM_NATIVE_NR };
+    hn__wino f, d;
+    hn__wino_dw_ws L;
+    int slots = cv->slots, ci = cv->c_in, co = cv->c_out, s;
+    long long o;
+    hn__wino_of(cv, 0, &f);
+    hn__wino_dy_of(&f, &d);
+    hn__wino_dw_layout(cv, &L);
+#ifdef _OPENMP
+    #pragma omp parallel for schedule(static) if (n > 1 && slots > 1)
+#endif
+    for (s = 0; s < slots; s++) {
+        float *xp = ws + (size_t)s * L.slot, *dyp = xp + L.xp, *v = dyp + L.dyp;
+        float *m = v + L.v, *gw = m + L.m, *u = gw + L.gemm;
+        int i, p, end = hn__slot_begin(s + 1, n, slots);
+        hn__wino_panel P, Q;
+        memset(u, 0, L.u * sizeof(float));
+        for (i = hn__slot_begin(s, n, slots); i < end; i += f.chunk) {
+            int nimg = HN__MIN(f.chunk, end - i), tiles = nimg * f.th * f.tw, t0;
+            hn__wino_pad(&f, x + (size_t)i * f.ci * f.in_plane, nimg, xp);
+            hn__wino_pad(&d, dy + (size_t)i * d.ci * d.in_plane, nimg, dyp);
+            for (t0 = 0; t0 < tiles; t0 += NR) {
+                hn__wino_panel_init(&f, t0, HN__MIN(NR, tiles - t0), &P);
+                hn__wino_panel_init(&d, t0, HN__MIN(NR, tiles - t0), &Q);
+                hn__wino_input(&f, xp, &P, v + t0, L.vs, (size_t)hn__wino_dw_cols(&f));
+                hn__wino_dy_input(&d, dyp, &Q, m + t0, L.ms, (size_t)hn__wino_dw_cols(&f));
+            }
+            /* Columns past the chunk's tiles repeat its last tile: the
+               products stop at the real ones. */
+            for (p = 0; p < 36; p++)
+                hn_sgemm_ws(0, 1, co, ci, tiles, 1.0f, m + (size_t)p * L.ms,
+                            hn__wino_dw_cols(&f), v + (size_t)p * L.vs,
+                            hn__wino_dw_cols(&f), 1.0f, u + (size_t)p * L.us, ci, gw,
+                            L.gemm * sizeof(float));
+        }
+    }
+    /* The slots' dU in slot order, then G^T dU G, in double. */
+#ifdef _OPENMP
+    #pragma omp parallel for schedule(static) if ((long long)co * ci * slots > 4096)
+#endif
+    for (o = 0; o < co; o++) {
+        int c;
+        for (c = 0; c < ci; c++) {
+            double e[36], t[18], g[9];
+            int p, t2, a;
+            for (p = 0; p < 36; p++) {
+                double sum = 0.0;
+                for (t2 = 0; t2 < slots; t2++)
+                    sum += ws[(size_t)t2 * L.slot + L.xp + L.dyp + L.v + L.m + L.gemm +
+                              (size_t)p * L.us + (size_t)o * ci + (size_t)c];
+                e[p] = sum;
+            }
+            /* G^T dU: each column of the 6 x 6 to three values (t, 3 x 6),
+               then each row of that times G. */
+            for (a = 0; a < 6; a++) hn__wino_gt(e + a, 6, t + a, 6);
+            for (a = 0; a < 3; a++) hn__wino_gt(t + 6 * a, 1, g + 3 * a, 1);
+            for (a = 0; a < 9; a++) dw[((size_t)o * ci + (size_t)c) * 9 + (size_t)a] += (float)g[a];
+        }
+    }
+}
+
+/* The Winograd path runs all three products; the bias gradient stays on
+   the wide-row path, so the workspace must hold either's. */
 HNDEF size_t hn_conv2d_workspace_size(const hn_conv2d *cv)
 {
     HN_ASSERT(cv->slots >= 1);
@@ -4994,8 +5183,11 @@ HNDEF size_t hn_conv2d_workspace_size(const hn_conv2d *cv)
         need = L.shared + L.slot * (size_t)cv->slots;
         if (hn__conv2d_wino(cv)) {
             hn__wino_ws W;
+            hn__wino_dw_ws D;
             hn__wino_layout(cv, &W);
+            hn__wino_dw_layout(cv, &D);
             need = HN__MAX(need, W.shared + W.slot * (size_t)cv->slots);
+            need = HN__MAX(need, D.slot * (size_t)cv->slots);
         }
         return need;
     }
@@ -5052,9 +5244,9 @@ HNDEF void hn_conv2d_backward(const hn_conv2d *cv, int n, const float *x, const 
     size_t col_size = pw ? 0 : (size_t)k * hw;
     HN_ASSERT(n >= 0 && slots >= 1);
     if (hn__conv2d_wino(cv)) {
-        /* The weight and bias gradients first: their partial sums live in
-           the workspace that the input gradient then reuses. */
-        if (dw || db) hn__convw_backward(cv, n, x, w, dy, NULL, dw, db, ws);
+        /* One product after another, each with all of the workspace. */
+        if (db) hn__convw_backward(cv, n, x, w, dy, NULL, NULL, db, ws);
+        if (dw) hn__wino_dw(cv, n, x, dy, dw, ws);
         if (dx) hn__wino_run(cv, 1, n, dy, w, NULL, 1, dx, ws);
         return;
     }

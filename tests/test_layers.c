@@ -483,16 +483,18 @@ static void test_conv2d_threads(hn_rng *rng, int stride)
 
 /* Winograd against the direct path on a batch whose 63 tiles fill three
    panels (on AVX2), with images that start in the middle of a panel:
-   forward (with bias) and input gradient (adding onto what dx held),
-   both within 4e-6 of the largest sum |w x| of an output. */
+   forward (with bias), input gradient (adding onto what dx held) and
+   weight gradient (adding onto dw), within 4e-6 of the largest sum of
+   terms' magnitudes (9 CI for an output or an input's gradient, 100 N
+   for a weight's). */
 static void test_conv2d_winograd(hn_rng *rng)
 {
     enum { N = 7, CI = 24, CO = 20, HW = 10 };
     hn_conv2d cv;
-    float *x, *w, *b, *dy, *ws, *y[2], *dx[2];
+    float *x, *w, *b, *dy, *ws, *y[2], *dx[2], *dw[2];
     size_t nx = (size_t)N * CI * HW * HW, nw = (size_t)CO * CI * 9;
     size_t ny = (size_t)N * CO * HW * HW, i;
-    double fdiff = 0.0, bdiff = 0.0, scale = 9.0 * CI;  /* |w|, |x| <= 1 */
+    double fdiff = 0.0, bdiff = 0.0, wdiff = 0.0, scale = 9.0 * CI;  /* |w|, |x| <= 1 */
     int t;
     hn_conv2d_init(&cv, CI, HW, HW, CO, 3, 3, 1, 1);
     CHECK(cv.winograd, "a %dx%d conv of %d -> %d channels does not take Winograd", HW,
@@ -506,19 +508,24 @@ static void test_conv2d_winograd(hn_rng *rng)
         cv.winograd = !t;
         y[t] = (float *)malloc(ny * sizeof(float));
         dx[t] = grad_buffer(nx);
+        dw[t] = grad_buffer(nw);
         hn_conv2d_forward(&cv, N, x, w, b, y[t], ws);
-        hn_conv2d_backward(&cv, N, x, w, dy, dx[t], NULL, NULL, ws);
+        hn_conv2d_backward(&cv, N, x, w, dy, dx[t], dw[t], NULL, ws);
     }
     for (i = 0; i < ny; i++) fdiff = fmax(fdiff, fabs((double)y[0][i] - y[1][i]));
     for (i = 0; i < nx; i++) bdiff = fmax(bdiff, fabs((double)dx[0][i] - dx[1][i]));
+    for (i = 0; i < nw; i++) wdiff = fmax(wdiff, fabs((double)dw[0][i] - dw[1][i]));
     printf("conv2d Winograd vs direct, %d images of %dx%d, %d -> %d: forward max |diff| "
-           "%.2e, dx %.2e (bound %.2e)\n", N, HW, HW, CI, CO, fdiff, bdiff, 4e-6 * scale);
+           "%.2e, dx %.2e (bound %.2e), dw %.2e (bound %.2e)\n", N, HW, HW, CI, CO, fdiff,
+           bdiff, 4e-6 * scale, wdiff, 4e-6 * 100.0 * N);
     CHECK(fdiff < 4e-6 * scale, "Winograd forward differs by %.3e", fdiff);
     CHECK(bdiff < 4e-6 * scale, "Winograd dx differs by %.3e", bdiff);
+    CHECK(wdiff < 4e-6 * 100.0 * N, "Winograd dw differs by %.3e", wdiff);
     free(x); free(w); free(b); free(dy); free(ws);
     for (t = 0; t < 2; t++) {
         free(y[t]);
         free(dx[t]);
+        free(dw[t]);
     }
 }
 
