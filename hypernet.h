@@ -192,7 +192,8 @@ LIMITATIONS
    - hn_resnet: pre-activation WideResNet and bottleneck ResNet for small
      (CIFAR-sized) inputs only (3x3 stem, no max pool); the stem, shortcuts
      and classifier stay plain; generated kernels are regenerated on every
-     forward, evaluation included. Batch-norm running statistics live in
+     forward, evaluation included, unless hn_resnet_fix_kernels holds them
+     for evaluation. Batch-norm running statistics live in
      m->state, a second store that checkpoints must save too.
    - conv2d: the same stride and padding on both axes, no dilation or
      groups. Pooling has no padding; partial windows are dropped. Batch-norm
@@ -893,6 +894,7 @@ typedef struct hn_resblock {
     hn_hyperconv gen[HN_RESBLOCK_MAX_UNITS];
     hn_conv2d sc;              /* projection shortcut geometry */
     int sc_w;                  /* its kernel's handle, or -1: identity */
+    int fixed;                 /* 1: evaluation keeps the kernels it has */
     float *mem;                /* everything the block allocated */
 } hn_resblock;
 
@@ -997,6 +999,12 @@ HNDEF void hn_resnet_free(hn_resnet *m);
 /* x (n, channels, height, width) -> logits (n, classes), returned. x must
    stay unchanged until hn_resnet_backward. */
 HNDEF const float *hn_resnet_forward(hn_resnet *m, int n, const float *x, int train);
+/* Generate every generated kernel now and keep them: evaluation forwards
+   (train 0) then skip the hypernetwork, as a deployed model that builds
+   its kernels from z once at load time. A training forward drops the
+   hold; call again after changing the parameters any other way (loading
+   a checkpoint, say). */
+HNDEF void hn_resnet_fix_kernels(hn_resnet *m);
 /* Mean softmax cross-entropy of the last forward's logits; *ncorrect (may
    be NULL) gets the argmax hits. */
 HNDEF float hn_resnet_loss(hn_resnet *m, int n, const int *labels, int *ncorrect);
@@ -5054,7 +5062,7 @@ static void hn__wino_dy_of(const hn__wino *f, hn__wino *g)
 }
 
 /* o[0], o[os], o[2 os] = G^T (v[0], v[vs], ..., v[5 vs]). */
-static void hn__wino_gt(const double *v, int vs, double *o, int os)
+static HN__INLINE void hn__wino_gt(const double *v, int vs, double *o, int os)
 {
     double v1 = v[vs], v2 = v[2 * vs], v3 = v[3 * vs], v4 = v[4 * vs];
     o[0] = v[0] * 0.25 - (v1 + v2) / 6.0 + (v3 + v4) / 24.0;
@@ -5126,7 +5134,7 @@ static void hn__wino_dw(const hn_conv2d *cv, int n, const float *x, const float 
         float *m = v + L.v, *gw = m + L.m, *u = gw + L.gemm;
         int i, p, end = hn__slot_begin(s + 1, n, slots);
         hn__wino_panel P, Q;
-        memset(u, 0, L.u * sizeof(float));
+        if (end == hn__slot_begin(s, n, slots)) memset(u, 0, L.u * sizeof(float));
         for (i = hn__slot_begin(s, n, slots); i < end; i += f.chunk) {
             int nimg = HN__MIN(f.chunk, end - i), tiles = nimg * f.th * f.tw, t0;
             hn__wino_pad(&f, x + (size_t)i * f.ci * f.in_plane, nimg, xp);
@@ -5138,35 +5146,45 @@ static void hn__wino_dw(const hn_conv2d *cv, int n, const float *x, const float 
                 hn__wino_dy_input(&d, dyp, &Q, m + t0, L.ms, (size_t)hn__wino_dw_cols(&f));
             }
             /* Columns past the chunk's tiles repeat its last tile: the
-               products stop at the real ones. */
+               products stop at the real ones. The first chunk sets dU. */
             for (p = 0; p < 36; p++)
                 hn_sgemm_ws(0, 1, co, ci, tiles, 1.0f, m + (size_t)p * L.ms,
                             hn__wino_dw_cols(&f), v + (size_t)p * L.vs,
-                            hn__wino_dw_cols(&f), 1.0f, u + (size_t)p * L.us, ci, gw,
-                            L.gemm * sizeof(float));
+                            hn__wino_dw_cols(&f), i == hn__slot_begin(s, n, slots) ? 0.0f
+                            : 1.0f, u + (size_t)p * L.us, ci, gw, L.gemm * sizeof(float));
         }
     }
-    /* The slots' dU in slot order, then G^T dU G, in double. */
+    /* The slots' dU added onto the first one's in slot order, then
+       G^T dU G for each pair of channels, in double. */
+    if (slots > 1) {
+        size_t total = 36 * L.us;
+        long long q;
 #ifdef _OPENMP
-    #pragma omp parallel for schedule(static) if ((long long)co * ci * slots > 4096)
+        #pragma omp parallel for schedule(static) if (total > 65536)
+#endif
+        for (q = 0; q < (long long)total; q++) {
+            int t2;
+            for (t2 = 1; t2 < slots; t2++)
+                ws[L.xp + L.dyp + L.v + L.m + L.gemm + (size_t)q] +=
+                    ws[(size_t)t2 * L.slot + L.xp + L.dyp + L.v + L.m + L.gemm + (size_t)q];
+        }
+    }
+#ifdef _OPENMP
+    #pragma omp parallel for schedule(static) if ((long long)co * ci > 1024)
 #endif
     for (o = 0; o < co; o++) {
+        const float *u = ws + L.xp + L.dyp + L.v + L.m + L.gemm + (size_t)o * ci;
+        float *dwo = dw + (size_t)o * ci * 9;
         int c;
         for (c = 0; c < ci; c++) {
             double e[36], t[18], g[9];
-            int p, t2, a;
-            for (p = 0; p < 36; p++) {
-                double sum = 0.0;
-                for (t2 = 0; t2 < slots; t2++)
-                    sum += ws[(size_t)t2 * L.slot + L.xp + L.dyp + L.v + L.m + L.gemm +
-                              (size_t)p * L.us + (size_t)o * ci + (size_t)c];
-                e[p] = sum;
-            }
+            int p, a;
+            for (p = 0; p < 36; p++) e[p] = u[(size_t)p * L.us + (size_t)c];
             /* G^T dU: each column of the 6 x 6 to three values (t, 3 x 6),
                then each row of that times G. */
             for (a = 0; a < 6; a++) hn__wino_gt(e + a, 6, t + a, 6);
             for (a = 0; a < 3; a++) hn__wino_gt(t + 6 * a, 1, g + 3 * a, 1);
-            for (a = 0; a < 9; a++) dw[((size_t)o * ci + (size_t)c) * 9 + (size_t)a] += (float)g[a];
+            for (a = 0; a < 9; a++) dwo[(size_t)c * 9 + (size_t)a] += (float)g[a];
         }
     }
 }
@@ -6607,6 +6625,7 @@ HNDEF void hn_resblock_forward(hn_resblock *b, const hn_params *ps, hn_params *s
     int u, last = b->nunits - 1;
     size_t ny = (size_t)n * b->c_out * b->h_out * b->w_out;
     HN_ASSERT(n > 0 && n <= b->max_batch);
+    if (train) b->fixed = 0;
     for (u = 0; u < b->nunits; u++) {
         hn_resunit *un = &b->unit[u];
         const float *xu = u == 0 ? x : un->x;
@@ -6619,7 +6638,7 @@ HNDEF void hn_resblock_forward(hn_resblock *b, const hn_params *ps, hn_params *s
         if (train) hn__bnrelu_train(n, un->c, un->hw, xu, g, be, rm, rv, un->mean,
                                     un->rstd, s->a);
         else hn__bnrelu_eval(n, un->c, un->hw, xu, g, be, rm, rv, s->a);
-        if (un->gen) hn_hyperconv_generate(un->gen, ps, un->kernel);
+        if (un->gen && (train || !b->fixed)) hn_hyperconv_generate(un->gen, ps, un->kernel);
 
         /* The projection shortcut reads a0 = relu(bn(x)), which the next
            unit overwrites: run it first, straight into y. */
@@ -6934,6 +6953,17 @@ HNDEF const float *hn_resnet_forward(hn_resnet *m, int n, const float *x, int tr
     hn_linear_forward(n, c, m->cfg.classes, m->pooled, hn_params_data(&m->ps, m->fc_w),
                       hn_params_data(&m->ps, m->fc_b), m->logits);
     return m->logits;
+}
+
+HNDEF void hn_resnet_fix_kernels(hn_resnet *m)
+{
+    int i, u;
+    for (i = 0; i < m->nblocks; i++) {
+        hn_resblock *b = &m->blocks[i];
+        for (u = 0; u < b->nunits; u++)
+            if (b->unit[u].gen) hn_hyperconv_generate(b->unit[u].gen, &m->ps, b->unit[u].kernel);
+        b->fixed = 1;
+    }
 }
 
 HNDEF float hn_resnet_loss(hn_resnet *m, int n, const int *labels, int *ncorrect)
