@@ -515,6 +515,8 @@ typedef struct hn_conv2d {
     int slots;             /* workers; may be changed before sizing ws */
     int winograd;          /* 3x3 stride 1 by F(4x4, 3x3); may be cleared
                               before sizing ws */
+    const float *prepared; /* NULL, or the kernel transformed once by
+                              hn_conv2d_prepare, which forwards then use */
 } hn_conv2d;
 
 /* Check and record the geometry. Fails (HN_ERR_ARG / HN_ERR_SHAPE /
@@ -528,6 +530,13 @@ HNDEF size_t hn_conv2d_workspace_size(const hn_conv2d *cv);
 /* b may be NULL (no bias). ws holds hn_conv2d_workspace_size floats. */
 HNDEF void hn_conv2d_forward(const hn_conv2d *cv, int n, const float *x, const float *w,
                              const float *b, float *y, float *ws);
+/* A kernel that stays fixed (inference) can be transformed once, into
+   hn_conv2d_prepared_size floats at u (0: this geometry has nothing to
+   prepare, and prepare does nothing): forwards then read cv->prepared
+   and ignore their w, until the caller sets cv->prepared back to NULL
+   (as it must when w changes). The backward pass never uses it. */
+HNDEF size_t hn_conv2d_prepared_size(const hn_conv2d *cv);
+HNDEF void hn_conv2d_prepare(hn_conv2d *cv, const float *w, float *u);
 /* dy is (n, c_out, h_out, w_out).
    dx += conv_transpose(dy, w),  dw[o,c,u,v] += sum dy[i,o,r,s] x[i,c,..],
    db[o] += sum dy[i,o,:,:] */
@@ -983,6 +992,7 @@ typedef struct hn_resnet {
     const float *input;        /* the images of the last forward */
     hn_resscratch scratch;
     size_t part[HN_RESNET_NPARTS];
+    float *prep;               /* transformed kernels (hn_resnet_fix_kernels) */
     float *mem;
 } hn_resnet;
 
@@ -999,11 +1009,12 @@ HNDEF void hn_resnet_free(hn_resnet *m);
 /* x (n, channels, height, width) -> logits (n, classes), returned. x must
    stay unchanged until hn_resnet_backward. */
 HNDEF const float *hn_resnet_forward(hn_resnet *m, int n, const float *x, int train);
-/* Generate every generated kernel now and keep them: evaluation forwards
-   (train 0) then skip the hypernetwork, as a deployed model that builds
-   its kernels from z once at load time. A training forward drops the
-   hold; call again after changing the parameters any other way (loading
-   a checkpoint, say). */
+/* Generate every generated kernel now and keep them, with the Winograd
+   transforms of all 3x3 kernels (hn_conv2d_prepare; plain ones too):
+   evaluation forwards (train 0) then skip the hypernetwork and those
+   transforms, as a deployed model that builds its kernels from z once at
+   load time. A training forward drops the hold; call again after
+   changing the parameters any other way (loading a checkpoint, say). */
 HNDEF void hn_resnet_fix_kernels(hn_resnet *m);
 /* Mean softmax cross-entropy of the last forward's logits; *ncorrect (may
    be NULL) gets the argmax hits. */
@@ -4356,7 +4367,9 @@ static void hn__convw_backward(const hn_conv2d *cv, int n, const float *x, const
         float *pa = tile + L.tile, *acc = pa + L.pa, *pdb = acc + L.acc - co;
         int i, o;
         size_t q;
-        memset(acc, 0, L.acc * sizeof(float));
+        /* (Only the bias gradient's end of it when dw is not wanted.) */
+        if (dw) memset(acc, 0, L.acc * sizeof(float));
+        else memset(pdb, 0, (size_t)co * sizeof(float));
         for (i = hn__slot_begin(s, n, slots); i < hn__slot_begin(s + 1, n, slots); i++) {
             const float *dyi = dy + (size_t)i * out_size;
             if (dw) {
@@ -4965,9 +4978,13 @@ static void hn__wino_run(const hn_conv2d *cv, int dx, int n, const float *x,
     hn__wino g;
     hn__wino_ws L;
     int slots = cv->slots, s;
+    const float *u = ws;
     hn__wino_of(cv, dx, &g);
     hn__wino_layout(cv, &L);
-    hn__wino_pack_u(cv, dx, w, ws);
+    if (!dx && cv->prepared)
+        u = cv->prepared;
+    else
+        hn__wino_pack_u(cv, dx, w, ws);
 #ifdef _OPENMP
     #pragma omp parallel for schedule(static) if (n > 1 && slots > 1)
 #endif
@@ -4981,7 +4998,7 @@ static void hn__wino_run(const hn_conv2d *cv, int dx, int n, const float *x,
             for (t0 = 0; t0 < tiles; t0 += NR) {
                 hn__wino_panel_init(&g, t0, HN__MIN(NR, tiles - t0), &P);
                 hn__wino_input(&g, xp, &P, v, hn__wino_stride((size_t)g.ci * NR), NR);
-                hn__wino_multiply(&g, ws, v, m);
+                hn__wino_multiply(&g, u, v, m);
                 hn__wino_output(&g, m, &P, b, add, y + (size_t)i * g.co * g.out_plane);
             }
         }
@@ -5210,6 +5227,20 @@ HNDEF size_t hn_conv2d_workspace_size(const hn_conv2d *cv)
         return need;
     }
     return hn__conv2d_slot_size(cv) * (size_t)cv->slots;
+}
+
+/* The forward product's U: 36 blocks of the packed kernel. */
+HNDEF size_t hn_conv2d_prepared_size(const hn_conv2d *cv)
+{
+    if (!hn__conv2d_wino(cv)) return 0;
+    return 36 * hn__wino_stride(hn__convw_rows(cv->c_out) * (size_t)cv->c_in);
+}
+
+HNDEF void hn_conv2d_prepare(hn_conv2d *cv, const float *w, float *u)
+{
+    if (!hn__conv2d_wino(cv)) return;
+    hn__wino_pack_u(cv, 0, w, u);
+    cv->prepared = u;
 }
 
 HNDEF void hn_conv2d_forward(const hn_conv2d *cv, int n, const float *x, const float *w,
@@ -6625,7 +6656,10 @@ HNDEF void hn_resblock_forward(hn_resblock *b, const hn_params *ps, hn_params *s
     int u, last = b->nunits - 1;
     size_t ny = (size_t)n * b->c_out * b->h_out * b->w_out;
     HN_ASSERT(n > 0 && n <= b->max_batch);
-    if (train) b->fixed = 0;
+    if (train) {
+        b->fixed = 0;
+        for (u = 0; u < b->nunits; u++) b->unit[u].cv.prepared = NULL;
+    }
     for (u = 0; u < b->nunits; u++) {
         hn_resunit *un = &b->unit[u];
         const float *xu = u == 0 ? x : un->x;
@@ -6923,6 +6957,7 @@ HNDEF void hn_resnet_free(hn_resnet *m)
         for (i = 0; i < m->nblocks; i++) hn_resblock_free(&m->blocks[i]);
     HN_FREE(m->blocks);
     HN_FREE(m->xs);
+    HN_FREE(m->prep);
     HN_FREE(m->mem);
     hn_resscratch_free(&m->scratch);
     hn_params_free(&m->ps);
@@ -6957,11 +6992,25 @@ HNDEF const float *hn_resnet_forward(hn_resnet *m, int n, const float *x, int tr
 
 HNDEF void hn_resnet_fix_kernels(hn_resnet *m)
 {
+    size_t need = 0, at = 0;
     int i, u;
+    for (i = 0; i < m->nblocks; i++)
+        for (u = 0; u < m->blocks[i].nunits; u++)
+            need += hn__round16(hn_conv2d_prepared_size(&m->blocks[i].unit[u].cv));
+    /* Room for every conv's transformed kernel, once; without it (the
+       allocation failed) the forwards transform them each time. */
+    if (!m->prep && need) m->prep = (float *)HN_MALLOC(need * sizeof(float));
     for (i = 0; i < m->nblocks; i++) {
         hn_resblock *b = &m->blocks[i];
-        for (u = 0; u < b->nunits; u++)
-            if (b->unit[u].gen) hn_hyperconv_generate(b->unit[u].gen, &m->ps, b->unit[u].kernel);
+        for (u = 0; u < b->nunits; u++) {
+            hn_resunit *un = &b->unit[u];
+            if (un->gen) hn_hyperconv_generate(un->gen, &m->ps, un->kernel);
+            un->cv.prepared = NULL;
+            if (m->prep && hn_conv2d_prepared_size(&un->cv)) {
+                hn_conv2d_prepare(&un->cv, hn__res_kernel(un, &m->ps), m->prep + at);
+                at += hn__round16(hn_conv2d_prepared_size(&un->cv));
+            }
+        }
         b->fixed = 1;
     }
 }

@@ -521,6 +521,22 @@ static void test_conv2d_winograd(hn_rng *rng)
     CHECK(fdiff < 4e-6 * scale, "Winograd forward differs by %.3e", fdiff);
     CHECK(bdiff < 4e-6 * scale, "Winograd dx differs by %.3e", bdiff);
     CHECK(wdiff < 4e-6 * 100.0 * N, "Winograd dw differs by %.3e", wdiff);
+    /* A prepared kernel gives the same bits, and is used in place of w. */
+    {
+        float *u, *y2 = (float *)malloc(ny * sizeof(float));
+        int same = 1;
+        cv.winograd = 1;
+        u = (float *)malloc(hn_conv2d_prepared_size(&cv) * sizeof(float));
+        hn_conv2d_prepare(&cv, w, u);
+        for (i = 0; i < nw; i++) w[i] = 0.0f;
+        hn_conv2d_forward(&cv, N, x, w, b, y2, ws);
+        for (i = 0; i < ny; i++) same &= y2[i] == y[0][i];
+        printf("conv2d prepared Winograd kernel: %s\n", same ? "the same bits" : "DIFFERENT");
+        CHECK(same, "a prepared kernel changes the forward result");
+        cv.prepared = NULL;
+        free(u);
+        free(y2);
+    }
     free(x); free(w); free(b); free(dy); free(ws);
     for (t = 0; t < 2; t++) {
         free(y[t]);
