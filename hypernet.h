@@ -111,12 +111,19 @@ SIMD AND THREADS
    macros. Compile with -march=native (or -mavx2 -mfma ...) to use them.
 
       ISA              tile    compiled   run by the tests   timed
-      AVX-512F         8x48    YES        ---  (no such CPU)  ---
-      AVX2 + FMA       4x24    YES        YES                 YES
+      AVX-512F         8x48    YES        YES  (Zen 5)        YES (Zen 5)
+      AVX2 + FMA       4x24    YES        YES                 YES (Zen 3)
       SSE2             4x12    YES        YES                 ---
       NEON (AArch64)   8x12    YES        YES  (QEMU)         ---
       NEON (ARMv7)     8x12    YES        ---                 ---
       scalar           4x4     YES        YES                 ---
+
+   Convolutions run on the same micro-kernels: 3x3 stride-1 layers of 16
+   or more channels in and out by Winograd's F(4x4, 3x3) (forward, input
+   and weight gradients; see that section for its rounding, and clear
+   cv->winograd after hn_conv2d_init to keep the direct paths), other
+   stride-1 layers by an indirect GEMM over the padded image, strided ones
+   by im2col + hn_sgemm.
 
    The scalar kernel always compiles, is what HN_NO_SIMD selects, and is
    what the tests hold the others to. With -fopenmp, products of at least
@@ -182,8 +189,10 @@ LIMITATIONS
      The uniform stream is exact everywhere.
    - GEMM accumulates in float in KC-sized blocks: results match a double
      reference to about 1e-7 of the k-scaled magnitude and differ slightly
-     between SIMD and scalar builds. Only the AVX2 kernel has been timed;
-     the AVX-512 kernel has been compiled, never run.
+     between SIMD and scalar builds. The AVX-512 and AVX2 kernels have been
+     timed (on AMD Zen 5 and Zen 3); the others only tested.
+   - Winograd convolutions round a few times more than direct ones (about
+     1e-6 of the sum of the terms' magnitudes, against 1e-7).
    - A generated convolution needs N_in and N_out to be multiples of the
      hypernetwork's tile sizes (no partial tiles), and a kernel size equal
      to the generator's f, or 1x1 from an odd f (the centre tap is taken).
@@ -240,7 +249,7 @@ LIMITATIONS
 #endif
 
 #define HN_VERSION_MAJOR 0
-#define HN_VERSION_MINOR 1
+#define HN_VERSION_MINOR 2
 
 /* ========================================================================
    Core: status, errors, logging
@@ -11213,6 +11222,10 @@ VERSION HISTORY
                       static hypernetworks (HyperConv2D), LSTM / LN-LSTM /
                       HyperLSTM / LN-HyperLSTM, WideResNet and ResNet,
                       inflate, IDX, CIFAR-10, MAT-file and checkpoint I/O
+   0.2  (2026-12-04)  Winograd F(4x4, 3x3) convolutions (forward, input and
+                      weight gradients), hn_conv2d_prepare and
+                      hn_resnet_fix_kernels for fixed kernels, AVX-512
+                      tuning of GEMM edges and dot paths
 
 LICENSE
 
