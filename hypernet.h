@@ -4558,24 +4558,27 @@ static size_t hn__wino_xp_size(const hn__wino *g)
    in the top left of hp x wp zeros, pad rows and columns in. */
 static void hn__wino_pad(const hn__wino *g, const float *x, int nimg, float *xp)
 {
-    size_t wp = (size_t)g->wp, fl = sizeof(float), c, planes = (size_t)nimg * g->ci;
+    size_t wp = (size_t)g->wp, c, planes = (size_t)nimg * g->ci;
     int r;
+    /* Rows of a few dozen floats: plain loops, not library calls for
+       each piece (three a row took as long as the input transform). */
+    size_t top = (size_t)g->pad * wp, bottom = (size_t)(g->hp - g->pad - g->hi) * wp, j;
     for (c = 0; c < planes; c++) {
-        memset(xp, 0, (size_t)g->pad * wp * fl);
-        xp += (size_t)g->pad * wp;
-        /* Rows of a few dozen floats: plain loops, not three library
-           calls a row (which took as long as the input transform). */
+        HN__SIMD
+        for (j = 0; j < top; j++) xp[j] = 0.0f;
+        xp += top;
         for (r = 0; r < g->hi; r++, xp += wp, x += g->wi) {
-            int j;
-            for (j = 0; j < g->pad; j++) xp[j] = 0.0f;
+            int q;
+            for (q = 0; q < g->pad; q++) xp[q] = 0.0f;
             HN__SIMD
-            for (j = 0; j < g->wi; j++) xp[g->pad + j] = x[j];
-            for (j = g->pad + g->wi; j < (int)wp; j++) xp[j] = 0.0f;
+            for (q = 0; q < g->wi; q++) xp[g->pad + q] = x[q];
+            for (q = g->pad + g->wi; q < (int)wp; q++) xp[q] = 0.0f;
         }
-        memset(xp, 0, (size_t)(g->hp - g->pad - g->hi) * wp * fl);
-        xp += (size_t)(g->hp - g->pad - g->hi) * wp;
+        HN__SIMD
+        for (j = 0; j < bottom; j++) xp[j] = 0.0f;
+        xp += bottom;
     }
-    memset(xp, 0, 8 * fl);
+    for (j = 0; j < 8; j++) xp[j] = 0.0f;
 }
 
 /* The tiles of one panel, n of them: where each one's patch starts in the
