@@ -1683,10 +1683,11 @@ HNDEF hn_status hn_checkpoint_load_params(const char *path, hn_params *ps,
 /* Loops of a few steps over arrays of vectors (the Winograd transforms),
    unrolled so that their arrays live in registers: GCC at -O2 keeps such
    a loop and the arrays on the stack (the input transform ran 2.1x
-   slower). Where no pragma is known, the loop stays as written. */
-#if defined(__clang__)
-#define HN__UNROLL _Pragma("unroll")
-#elif defined(__GNUC__) && __GNUC__ >= 8
+   slower). Clang unrolls them by itself, as fast (its own pragma only
+   made every file that includes the implementation take 25 s instead of
+   9 s to compile with the sanitizers); other compilers get the loops as
+   written. */
+#if defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 8
 #define HN__UNROLL _Pragma("GCC unroll 16")
 #else
 #define HN__UNROLL
