@@ -1635,6 +1635,14 @@ HNDEF hn_status hn_checkpoint_load_params(const char *path, hn_params *ps,
 #define HN__NEON 1
 #endif
 #endif
+/* GCC 12's AVX-512 headers, compiled as C++, warn that the "undefined"
+   vectors they start some casts and extracts from may be used
+   uninitialized (GCC bug 105593): quiet that for their lines and ours. */
+#if defined(HN__AVX512) && defined(__cplusplus) && defined(__GNUC__) && !defined(__clang__)
+#define HN__QUIET_AVX512 1
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
 #if defined(HN__AVX512) || defined(HN__AVX2)
 #include <immintrin.h>
 #elif defined(HN__SSE2)
@@ -5396,6 +5404,48 @@ HNDEF hn_status hn_pool2d_init(hn_pool2d *p, int c, int h_in, int w_in, int kh, 
     return HN_OK;
 }
 
+#ifdef HN__AVX512
+/* One output row of the 2x2 / stride-2 window, sixteen outputs a step:
+   the even and odd columns of both input rows picked apart by two-source
+   permutes, the winners chosen by compares, ties to the first in row
+   order as below; the last step masked. top is the row pair's first row
+   (w_in floats, the second follows), base its offset in the plane.
+   Returns the outputs written (all of them). */
+static int hn__maxpool2_row(const float *top, int w_in, int w_out, int base, float *y,
+                            int *arg)
+{
+    const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24,
+                                           26, 28, 30);
+    const __m512i odd = _mm512_add_epi32(even, _mm512_set1_epi32(1));
+    const __m512i one = _mm512_set1_epi32(1), down = _mm512_set1_epi32(w_in);
+    int s;
+    for (s = 0; s < w_out; s += 16) {
+        int n = HN__MIN(16, w_out - s), in = 2 * n;
+        __mmask16 m0 = (__mmask16)(in >= 16 ? 0xffff : (1u << in) - 1);
+        __mmask16 m1 = (__mmask16)(in <= 16 ? 0 : (1u << (in - 16)) - 1);
+        __mmask16 mo = (__mmask16)(n == 16 ? 0xffff : (1u << n) - 1);
+        const float *t = top + 2 * s, *b = t + w_in;
+        __m512 t0 = _mm512_maskz_loadu_ps(m0, t), t1 = _mm512_maskz_loadu_ps(m1, t + 16);
+        __m512 b0 = _mm512_maskz_loadu_ps(m0, b), b1 = _mm512_maskz_loadu_ps(m1, b + 16);
+        __m512 ta = _mm512_permutex2var_ps(t0, even, t1), tb = _mm512_permutex2var_ps(t0, odd, t1);
+        __m512 ba = _mm512_permutex2var_ps(b0, even, b1), bb = _mm512_permutex2var_ps(b0, odd, b1);
+        __mmask16 kt = _mm512_cmp_ps_mask(tb, ta, _CMP_GT_OQ);
+        __mmask16 kb = _mm512_cmp_ps_mask(bb, ba, _CMP_GT_OQ);
+        __m512 vt = _mm512_mask_blend_ps(kt, ta, tb), vb = _mm512_mask_blend_ps(kb, ba, bb);
+        __mmask16 kd = _mm512_cmp_ps_mask(vb, vt, _CMP_GT_OQ);
+        __m512i col = _mm512_add_epi32(_mm512_set1_epi32(base + 2 * s),
+                                       _mm512_slli_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6,
+                                                         7, 8, 9, 10, 11, 12, 13, 14, 15), 1));
+        __m512i it = _mm512_maskz_mov_epi32(kt, one);
+        __m512i ib = _mm512_add_epi32(down, _mm512_maskz_mov_epi32(kb, one));
+        _mm512_mask_storeu_ps(y + s, mo, _mm512_mask_blend_ps(kd, vt, vb));
+        _mm512_mask_storeu_epi32(arg + s, mo,
+                                 _mm512_add_epi32(col, _mm512_mask_blend_epi32(kd, it, ib)));
+    }
+    return w_out;
+}
+#endif
+
 HNDEF void hn_maxpool2d_forward(const hn_pool2d *p, int n, const float *x, float *y,
                                 int *argmax)
 {
@@ -5417,7 +5467,12 @@ HNDEF void hn_maxpool2d_forward(const hn_pool2d *p, int n, const float *x, float
             for (r = 0; r < p->h_out; r++) {
                 int *ar = ap + (size_t)r * p->w_out;
                 float *yr = yp + (size_t)r * p->w_out;
-                for (s = 0; s < p->w_out; s++) {
+                s = 0;
+#ifdef HN__AVX512
+                s = hn__maxpool2_row(xp + (size_t)2 * r * p->w_in, p->w_in, p->w_out,
+                                     2 * r * p->w_in, yr, ar);
+#endif
+                for (; s < p->w_out; s++) {
                     int ia = 2 * r * p->w_in + 2 * s, ic = ia + p->w_in;
                     int itop = ia + (xp[ia + 1] > xp[ia]), ibot = ic + (xp[ic + 1] > xp[ic]);
                     int best = itop + (ibot - itop) * (xp[ibot] > xp[itop]);
@@ -11215,6 +11270,9 @@ HNDEF hn_status hn_checkpoint_load_params(const char *path, hn_params *ps,
 
 /* ---- end of checkpoint implementation ---- */
 
+#ifdef HN__QUIET_AVX512
+#pragma GCC diagnostic pop
+#endif
 #endif /* HYPERNET_IMPLEMENTATION_DONE */
 #endif /* HYPERNET_IMPLEMENTATION */
 

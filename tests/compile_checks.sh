@@ -72,6 +72,7 @@ check gcc-c99-native 1 gcc $strict -O2 -march=native $src $(o gcc-c99-native) -l
 check clang-c99 1 clang $strict -O2 $src $(o clang-c99) -lm
 check gxx 1 g++ -x c++ -Wall -Wextra -Werror -O2 $src $(o gxx)
 check clangxx 1 clang++ -x c++ -Wall -Wextra -Werror -O2 $src $(o clangxx)
+check gxx-native 1 g++ -x c++ -Wall -Wextra -Werror -O2 -march=native $src $(o gxx-native)
 check gcc-no-simd 1 gcc $strict -O2 -march=native -DHN_NO_SIMD $src $(o gcc-no-simd) -lm
 check gcc-no-stdio 1 gcc $strict -O2 -DHN_NO_STDIO $src $(o gcc-no-stdio) -lm
 check gcc-static 1 gcc $strict -O2 -DHYPERNET_STATIC $src $(o gcc-static) -lm

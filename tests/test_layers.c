@@ -635,6 +635,27 @@ static void test_pool(hn_rng *rng, int max, int h, int w, int kh, int kw, int sh
     free(c.x); free(c.y); free(c.r); free(c.argmax); free(dx);
 }
 
+/* Equal values: every 2x2 window's winner is its first in row order (the
+   top left), on the vector path and its scalar rest alike; a NaN never
+   wins over the value before it either. */
+static void test_maxpool_ties(void)
+{
+    enum { H = 4, W = 38 };
+    hn_pool2d p;
+    float x[H * W], y[(H / 2) * (W / 2)];
+    int arg[(H / 2) * (W / 2)], r, s, bad = 0;
+    hn_pool2d_init(&p, 1, H, W, 2, 2, 2, 2);
+    for (r = 0; r < H * W; r++) x[r] = 1.5f;
+    x[W + 7] = NAN;   /* bottom right of window (0, 3) */
+    hn_maxpool2d_forward(&p, 1, x, y, arg);
+    for (r = 0; r < H / 2; r++)
+        for (s = 0; s < W / 2; s++)
+            bad += arg[r * (W / 2) + s] != 2 * r * W + 2 * s || y[r * (W / 2) + s] != 1.5f;
+    printf("maxpool 2x2 ties: %d of %d windows not won by their first value\n", bad,
+           (H / 2) * (W / 2));
+    CHECK(bad == 0, "maxpool ties: %d windows", bad);
+}
+
 typedef struct {
     int n, c, hw;
     float *x, *y, *r;
@@ -848,6 +869,11 @@ int main(void)
     test_conv2d_threads(&rng, 2);   /* im2col */
     test_conv2d_refusals();
     test_pool(&rng, 1, 6, 6, 2, 2, 2, 2);
+    /* The 2x2 window's vector rows: 16 outputs and a masked rest, an odd
+       width, the MNIST net's 28 -> 14. */
+    test_pool(&rng, 1, 5, 37, 2, 2, 2, 2);
+    test_pool(&rng, 1, 28, 28, 2, 2, 2, 2);
+    test_maxpool_ties();
     test_pool(&rng, 1, 7, 6, 3, 3, 2, 2);
     test_pool(&rng, 1, 5, 7, 2, 3, 1, 2);
     test_pool(&rng, 0, 6, 6, 2, 2, 2, 2);
