@@ -1690,11 +1690,11 @@ HNDEF hn_status hn_checkpoint_load_params(const char *path, hn_params *ps,
 
 /* Loops of a few steps over arrays of vectors (the Winograd transforms),
    unrolled so that their arrays live in registers: GCC at -O2 keeps such
-   a loop and the arrays on the stack (the input transform ran 2.1x
-   slower). Clang unrolls them by itself, as fast (its own pragma only
-   made every file that includes the implementation take 25 s instead of
-   9 s to compile with the sanitizers); other compilers get the loops as
-   written. */
+   a loop and the arrays on the stack (the input transform ran 2.9 times
+   slower). Clang unrolls them by itself, within a few percent of its
+   speed with its own pragma, which only made every file that includes
+   the implementation take 25 s instead of 9 s to compile with the
+   sanitizers; other compilers get the loops as written. */
 #if defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 8
 #define HN__UNROLL _Pragma("GCC unroll 16")
 #else
@@ -2302,16 +2302,22 @@ HNDEF void hn_params_set_no_decay(hn_params *ps, int handle, int flag)
    plus beta * C unless beta is 0 (then C is not read). ldc in floats. */
 typedef void (*hn__gemm_kernel_fn)(int kc, const float *pa, const float *pb,
                                    float *c, size_t ldc, float beta);
+/* The same over only the first nv vectors of the panels' columns (a last
+   panel narrower than NR), or NULL where a kernel has no such variant. */
+typedef void (*hn__gemm_narrow_fn)(int kc, int nv, const float *pa, const float *pb,
+                                   float *c, size_t ldc, float beta);
 
 typedef struct hn__gemm_kernel {
     hn__gemm_kernel_fn fn;
     int mr, nr;
+    hn__gemm_narrow_fn narrow;
 } hn__gemm_kernel;
 
 /* A kernel with its cache blocks (multiples of mr and nr) and where alpha
    goes, fixed for the whole product before any thread starts. */
 typedef struct hn__gemm_plan {
     hn__gemm_kernel_fn fn;
+    hn__gemm_narrow_fn narrow;
     int mr, nr, mc, kc, nc;
     int alpha_in_a;
     int a_whole; /* A packed for all of k at once (hn__gemm_blocked) */
@@ -2361,7 +2367,7 @@ static void hn__gemm_kernel_scalar(int kc, const float *pa, const float *pb,
 }
 
 HN__UNUSED static const hn__gemm_kernel hn__gemm_scalar = {
-    hn__gemm_kernel_scalar, 4, 4
+    hn__gemm_kernel_scalar, 4, 4, NULL
 };
 
 /* The vector kernels share one body: MR rows of three vectors each (NR =
@@ -2604,12 +2610,12 @@ static HN__ALIGN_CODE void hn__gemm_kernel_ind(int kc, const float *pa, const fl
 #define HN__GEMM_IND 1
 
 static const hn__gemm_kernel hn__gemm_native = {
-    hn__gemm_kernel_simd, HN__GEMM_MR, HN__GEMM_NR
+    hn__gemm_kernel_simd, HN__GEMM_MR, HN__GEMM_NR, hn__gemm_kernel_narrow
 };
 #define HN__GEMM_NATIVE_NR HN__GEMM_NR   /* the same, for array sizes */
 #else
 #define HN__GEMM_TILE 16
-static const hn__gemm_kernel hn__gemm_native = { hn__gemm_kernel_scalar, 4, 4 };
+static const hn__gemm_kernel hn__gemm_native = { hn__gemm_kernel_scalar, 4, 4, NULL };
 #define HN__GEMM_NATIVE_NR 4
 
 #endif
@@ -2764,15 +2770,17 @@ static void hn__gemm_macro(const hn__gemm_plan *pl, int mb, int nb, int kb,
     /* Rows of the prefetch (below) issued before each tile of a column. */
     int chunk = (kb + (mb + mr - 1) / mr - 1) / ((mb + mr - 1) / mr);
     for (jr = 0; jr < nb; jr += nr) {
-        int cols = HN__MIN(nr, nb - jr), nv = 0;
+        int cols = HN__MIN(nr, nb - jr), nv = 0, nw = 0;
         const float *bp = pb + (size_t)jr * kb, *ahead = NULL;
 #ifdef HN__VW
-        /* A last panel of one or two vectors' width, with the native
-           kernel (the tests also drive the scalar one through here). */
-        if (pl->fn == hn__gemm_kernel_simd && cols <= 2 * HN__VW)
+        /* A last panel of one or two vectors' width, where the kernel has
+           a narrow variant (the scalar one, which the tests also drive
+           through here, has none). */
+        if (pl->narrow && cols <= 2 * HN__VW) {
             nv = (cols + HN__VW - 1) / HN__VW;
+            nw = nv * HN__VW;
+        }
 #endif
-        (void)nv;
         if (src) {
             const float *sb = src->trans ? src->b + (size_t)jr * src->ldb : src->b + jr;
             /* Untransposed, the panel is kb short pieces of kb rows far
@@ -2803,16 +2811,15 @@ static void hn__gemm_macro(const hn__gemm_plan *pl, int mb, int nb, int kb,
                 pl->fn(kb, ap, bp, cij, rsc, beta);
                 continue;
             }
-#ifdef HN__VW
             if (nv) {
-                if (rows == mr && cols == nv * HN__VW && csc == 1) {
-                    hn__gemm_kernel_narrow(kb, nv, ap, bp, cij, rsc, beta);
+                if (rows == mr && cols == nw && csc == 1) {
+                    pl->narrow(kb, nv, ap, bp, cij, rsc, beta);
                     continue;
                 }
-                hn__gemm_kernel_narrow(kb, nv, ap, bp, tile, (size_t)nr, 0.0f);
-            } else
-#endif
+                pl->narrow(kb, nv, ap, bp, tile, (size_t)nr, 0.0f);
+            } else {
                 pl->fn(kb, ap, bp, tile, (size_t)nr, 0.0f);
+            }
             for (i = 0; i < rows; i++) {
                 float *ci = cij + (size_t)i * rsc;
                 const float *ti = tile + (size_t)i * nr;
@@ -2958,6 +2965,7 @@ static void hn__gemm_job_init(hn__gemm_job *jb, hn__gemm_plan *pl,
         jb->rsc = (size_t)ldc; jb->csc = 1;
     }
     pl->fn = kr->fn;
+    pl->narrow = kr->narrow;
     pl->mr = kr->mr;
     pl->nr = kr->nr;
     pl->mc = hn__gemm_even(jb->m, hn__gemm_round(HN_GEMM_MC, kr->mr), kr->mr);
@@ -3262,6 +3270,44 @@ static void hn__gemm_small(int ta, int m, int n, int k, float alpha, const float
 #define HN__DDECL_HI(i) hn__vf d##i##3 = HN__VZERO(), d##i##4 = HN__VZERO()
 #endif
 
+/* The whole 4 x DC tile, for the two dot kernels below: its sums
+   declared (with av and b0..), one step at p (rows ao[i] of a against
+   rows bo[j] of b, the names the kernels use), and its lane sums into
+   out[4j + i]. */
+#if HN__DC == 5
+#define HN__DTILE_DECL()                                              \
+    hn__vf av, b0, b1, b2, b3, b4;                                    \
+    HN__DDECL(0); HN__DDECL(1); HN__DDECL(2); HN__DDECL(3);           \
+    HN__DDECL_HI(0); HN__DDECL_HI(1); HN__DDECL_HI(2); HN__DDECL_HI(3)
+#define HN__DTILE_STEP()                                              \
+    do {                                                              \
+        b0 = HN__VLOAD(b + bo[0] + p);                            \
+        b1 = HN__VLOAD(b + bo[1] + p);                            \
+        b2 = HN__VLOAD(b + bo[2] + p);                            \
+        b3 = HN__VLOAD(b + bo[3] + p);                            \
+        b4 = HN__VLOAD(b + bo[4] + p);                            \
+        HN__VKEEP(b0); HN__VKEEP(b1); HN__VKEEP(b2);                  \
+        HN__VKEEP(b3); HN__VKEEP(b4);                                 \
+        HN__DSTEP(0); HN__DSTEP_HI(0); HN__DSTEP(1); HN__DSTEP_HI(1); \
+        HN__DSTEP(2); HN__DSTEP_HI(2); HN__DSTEP(3); HN__DSTEP_HI(3); \
+    } while (0)
+#define HN__DTILE_SUMS() \
+    HN__DSUM(0); HN__DSUM(1); HN__DSUM(2); HN__DSUM(3); HN__DSUM(4)
+#else
+#define HN__DTILE_DECL()                                              \
+    hn__vf av, b0, b1, b2;                                            \
+    HN__DDECL(0); HN__DDECL(1); HN__DDECL(2); HN__DDECL(3)
+#define HN__DTILE_STEP()                                              \
+    do {                                                              \
+        b0 = HN__VLOAD(b + bo[0] + p);                            \
+        b1 = HN__VLOAD(b + bo[1] + p);                            \
+        b2 = HN__VLOAD(b + bo[2] + p);                            \
+        HN__VKEEP(b0); HN__VKEEP(b1); HN__VKEEP(b2);                  \
+        HN__DSTEP(0); HN__DSTEP(1); HN__DSTEP(2); HN__DSTEP(3);       \
+    } while (0)
+#define HN__DTILE_SUMS() HN__DSUM(0); HN__DSUM(1); HN__DSUM(2)
+#endif
+
 /* The sum of a vector's lanes: halves folded onto each other in registers
    (a loop over stored lanes cost as much as the dot product itself for
    k near 500 with 16 lanes). */
@@ -3320,32 +3366,10 @@ static void hn__gemm_lanes4(hn__vf v0, hn__vf v1, hn__vf v2, hn__vf v3, float *o
 static HN__ALIGN_CODE void hn__gemm_dot_tile(int k, const float *a, const size_t *ao,
                                              const float *b, const size_t *bo, float *out)
 {
-    hn__vf av, b0, b1, b2;
     int p, i, j, kv = k - k % HN__VW;
-    HN__DDECL(0); HN__DDECL(1); HN__DDECL(2); HN__DDECL(3);
-#if HN__DC == 5
-    hn__vf b3, b4;
-    HN__DDECL_HI(0); HN__DDECL_HI(1); HN__DDECL_HI(2); HN__DDECL_HI(3);
-#endif
-    for (p = 0; p < kv; p += HN__VW) {
-        b0 = HN__VLOAD(b + bo[0] + p);
-        b1 = HN__VLOAD(b + bo[1] + p);
-        b2 = HN__VLOAD(b + bo[2] + p);
-        HN__VKEEP(b0); HN__VKEEP(b1); HN__VKEEP(b2);
-#if HN__DC == 5
-        b3 = HN__VLOAD(b + bo[3] + p);
-        b4 = HN__VLOAD(b + bo[4] + p);
-        HN__VKEEP(b3); HN__VKEEP(b4);
-        HN__DSTEP(0); HN__DSTEP_HI(0); HN__DSTEP(1); HN__DSTEP_HI(1);
-        HN__DSTEP(2); HN__DSTEP_HI(2); HN__DSTEP(3); HN__DSTEP_HI(3);
-#else
-        HN__DSTEP(0); HN__DSTEP(1); HN__DSTEP(2); HN__DSTEP(3);
-#endif
-    }
-    HN__DSUM(0); HN__DSUM(1); HN__DSUM(2);
-#if HN__DC == 5
-    HN__DSUM(3); HN__DSUM(4);
-#endif
+    HN__DTILE_DECL();
+    for (p = 0; p < kv; p += HN__VW) HN__DTILE_STEP();
+    HN__DTILE_SUMS();
     for (i = 0; i < 4; i++)
         for (j = 0; j < HN__DC; j++)
             for (p = kv; p < k; p++) out[4 * j + i] += a[ao[i] + p] * b[bo[j] + p];
@@ -4141,8 +4165,10 @@ static void hn__transpose8(const float *const *s, size_t off, float *d, size_t l
 {
     __m256 r[8];
     int i;
+    HN__UNROLL
     for (i = 0; i < 8; i++) r[i] = _mm256_loadu_ps(s[i] + off);
     hn__tr8(r);
+    HN__UNROLL
     for (i = 0; i < 8; i++) _mm256_storeu_ps(d + (size_t)i * ld, r[i]);
 }
 #endif
@@ -4159,33 +4185,11 @@ static HN__ALIGN_CODE void hn__convw_dw_tile(int rows, int segs, size_t astep,
                                              const size_t *ao, const float *b,
                                              const size_t *bo, float *out)
 {
-    hn__vf av, b0, b1, b2;
     int r, p, len = segs * HN__VW;
-    HN__DDECL(0); HN__DDECL(1); HN__DDECL(2); HN__DDECL(3);
-#if HN__DC == 5
-    hn__vf b3, b4;
-    HN__DDECL_HI(0); HN__DDECL_HI(1); HN__DDECL_HI(2); HN__DDECL_HI(3);
-#endif
+    HN__DTILE_DECL();
     for (r = 0; r < rows; r++, a += astep, b += bstep)
-        for (p = 0; p < len; p += HN__VW) {
-            b0 = HN__VLOAD(b + bo[0] + p);
-            b1 = HN__VLOAD(b + bo[1] + p);
-            b2 = HN__VLOAD(b + bo[2] + p);
-            HN__VKEEP(b0); HN__VKEEP(b1); HN__VKEEP(b2);
-#if HN__DC == 5
-            b3 = HN__VLOAD(b + bo[3] + p);
-            b4 = HN__VLOAD(b + bo[4] + p);
-            HN__VKEEP(b3); HN__VKEEP(b4);
-            HN__DSTEP(0); HN__DSTEP_HI(0); HN__DSTEP(1); HN__DSTEP_HI(1);
-            HN__DSTEP(2); HN__DSTEP_HI(2); HN__DSTEP(3); HN__DSTEP_HI(3);
-#else
-            HN__DSTEP(0); HN__DSTEP(1); HN__DSTEP(2); HN__DSTEP(3);
-#endif
-        }
-    HN__DSUM(0); HN__DSUM(1); HN__DSUM(2);
-#if HN__DC == 5
-    HN__DSUM(3); HN__DSUM(4);
-#endif
+        for (p = 0; p < len; p += HN__VW) HN__DTILE_STEP();
+    HN__DTILE_SUMS();
 }
 
 /* hn__convw_dw by dot products, where each vector of columns lies within
@@ -4724,6 +4728,19 @@ static HN__INLINE void hn__wino_put_run(const __m512 *o, float *y, const size_t 
 }
 #endif
 
+/* o = A t: four values to six (A = (A^T)^T, the output transform's). */
+static HN__INLINE void hn__wino_a(const hn__wv *t, hn__wv *o)
+{
+    hn__wv a = HN__WADD(t[0], t[2]), b = HN__WADD(t[1], t[3]);
+    hn__wv e = HN__WMAC(t[2], 4.0f, t[0]), f = HN__WMAC(t[3], 4.0f, t[1]);
+    o[0] = t[0];
+    o[1] = HN__WADD(a, b);
+    o[2] = HN__WSUB(a, b);
+    o[3] = HN__WMAC(f, 2.0f, e);
+    o[4] = HN__WMAC(f, -2.0f, e);
+    o[5] = t[3];
+}
+
 /* o = B^T d for six values. */
 static HN__INLINE void hn__wino_bt(const hn__wv *d, hn__wv *o)
 {
@@ -4766,7 +4783,7 @@ static HN__INLINE void hn__wino_g(const float *a, int as, float *e, int s)
    written (or read) a value each in turn; at a distance of a multiple of
    4 KiB (128 x 128 channels of U, 64 KiB) all 36 lines fall in one set of
    an L1 with 64 sets and 12 ways, and evict each other (the packing of U
-   ran five times slower). */
+   for 128 x 128 channels ran 7.6 times slower). */
 static size_t hn__wino_stride(size_t n)
 {
     size_t lines = (n + 15) / 16;
@@ -4776,8 +4793,8 @@ static size_t hn__wino_stride(size_t n)
 /* U = G g G^T for every pair of channels, as the micro-kernel's A panels:
    position p (blocks hn__wino_stride apart), then panels of MR rows (the
    product's output channels), depth its input channels, row i of depth d
-   at [p][q][d][i]; rows past the last are zero. flip = 1 for the input gradient (rows c_in, depth
-   c_out, the kernel turned by 180 degrees). */
+   at [p][q][d][i]; rows past the last are zero. flip = 1 for the input
+   gradient (rows c_in, depth c_out, the kernel turned by 180 degrees). */
 static void hn__wino_pack_u(const hn_conv2d *cv, int flip, const float *w, float *u)
 {
     int mr = hn__gemm_native.mr;
@@ -4810,11 +4827,15 @@ static void hn__wino_pack_u(const hn_conv2d *cv, int flip, const float *w, float
     }
 }
 
-/* V = B^T d B for every input channel and tile of the panel: position p
-   at v + p ps, channel c at + c ld, NR lanes (the B-panel layout when ld
-   is NR). xp is the padded chunk. */
-static void hn__wino_input(const hn__wino *g, const float *xp, const hn__wino_panel *P,
-                           float *v, size_t ps, size_t ld)
+/* The transform of every channel and tile of the panel, for k input rows
+   of each tile's patch: V = B^T d B (k = 6, the 6x6 patch of x) or, for
+   the weight gradient, dM = A dY A^T (k = 4, the 4x4 tile of dy). Position
+   p at v + p ps, channel c at + c ld, NR lanes (the B-panel layout when
+   ld is NR). xp is the padded chunk. Inlined with k known, so that each
+   transform's loops unroll. */
+static HN__INLINE void hn__wino_transform(const hn__wino *g, const float *xp,
+                                          const hn__wino_panel *P, int k, float *v,
+                                          size_t ps, size_t ld)
 {
     enum { NR = HN__GEMM_NATIVE_NR };
     int c, e, i, p;
@@ -4824,26 +4845,34 @@ static void hn__wino_input(const hn__wino *g, const float *xp, const hn__wino_pa
             hn__wv h[36], d[6], o[6];
             /* Rows of the patch first (d B), then its columns. */
             HN__UNROLL
-            for (i = 0; i < 6; i++) {
+            for (i = 0; i < k; i++) {
 #ifdef HN__AVX512
                 if (P->run[e])
                     hn__wino_row_run(xc + (size_t)i * g->wp, P->src + e, d);
                 else
 #endif
                     hn__wino_row(xc + (size_t)i * g->wp, P->src + e, d);
-                hn__wino_bt(d, h + 6 * i);
+                if (k == 6) hn__wino_bt(d, h + 6 * i);
+                else hn__wino_a(d, h + 6 * i);
             }
             HN__UNROLL
             for (p = 0; p < 6; p++) {
                 HN__UNROLL
-                for (i = 0; i < 6; i++) d[i] = h[6 * i + p];
-                hn__wino_bt(d, o);
+                for (i = 0; i < k; i++) d[i] = h[6 * i + p];
+                if (k == 6) hn__wino_bt(d, o);
+                else hn__wino_a(d, o);
                 HN__UNROLL
                 for (i = 0; i < 6; i++)
                     HN__WSTORE(v + (size_t)(6 * i + p) * ps + (size_t)c * ld + e, o[i]);
             }
         }
     }
+}
+
+static void hn__wino_input(const hn__wino *g, const float *xp, const hn__wino_panel *P,
+                           float *v, size_t ps, size_t ld)
+{
+    hn__wino_transform(g, xp, P, 6, v, ps, ld);
 }
 
 /* M[p] (rows(co) x NR) = U[p] V[p] for the 36 positions; the B panel of a
@@ -4853,11 +4882,11 @@ static void hn__wino_multiply(const hn__wino *g, const float *u, const float *v,
     enum { NR = HN__GEMM_NATIVE_NR };
     hn__gemm_kernel_fn fn = hn__gemm_native.fn;
     int mr = hn__gemm_native.mr, np = (g->co + mr - 1) / mr, p, q, pc;
-    size_t rows = (size_t)np * mr;
+    size_t rows = (size_t)np * mr, us = hn__wino_stride(rows * g->ci);
+    size_t vs = hn__wino_stride((size_t)g->ci * NR), ms = hn__wino_stride(rows * NR);
     for (p = 0; p < 36; p++) {
-        const float *up = u + (size_t)p * hn__wino_stride(rows * g->ci);
-        const float *vp = v + (size_t)p * hn__wino_stride((size_t)g->ci * NR);
-        float *mp = m + (size_t)p * hn__wino_stride(rows * NR);
+        const float *up = u + (size_t)p * us, *vp = v + (size_t)p * vs;
+        float *mp = m + (size_t)p * ms;
         for (q = 0; q < np; q++)
             for (pc = 0; pc < g->ci; pc += HN__CONV_KC)
                 fn(HN__MIN(HN__CONV_KC, g->ci - pc), up + ((size_t)q * g->ci + pc) * mr,
@@ -5039,52 +5068,13 @@ static void hn__wino_run(const hn_conv2d *cv, int dx, int n, const float *x,
    are added in order, then G^T . G turns 36 values into 9: the same bits
    whatever the number of threads. */
 
-/* o = A t: four values to six (A = (A^T)^T, the output transform's). */
-static HN__INLINE void hn__wino_a(const hn__wv *t, hn__wv *o)
-{
-    hn__wv a = HN__WADD(t[0], t[2]), b = HN__WADD(t[1], t[3]);
-    hn__wv e = HN__WMAC(t[2], 4.0f, t[0]), f = HN__WMAC(t[3], 4.0f, t[1]);
-    o[0] = t[0];
-    o[1] = HN__WADD(a, b);
-    o[2] = HN__WSUB(a, b);
-    o[3] = HN__WMAC(f, 2.0f, e);
-    o[4] = HN__WMAC(f, -2.0f, e);
-    o[5] = t[3];
-}
-
 /* dM = A dY A^T for every output channel and tile of the panel, laid out
    as hn__wino_input lays out V. g is the dy geometry (hn__wino_dy_of),
    dyp its padded chunk. */
 static void hn__wino_dy_input(const hn__wino *g, const float *dyp, const hn__wino_panel *P,
                               float *m, size_t ps, size_t ld)
 {
-    enum { NR = HN__GEMM_NATIVE_NR };
-    int c, e, i, p;
-    for (c = 0; c < g->ci; c++) {
-        const float *dc = dyp + (size_t)c * g->pad_plane;
-        for (e = 0; e < NR; e += HN__WW) {
-            hn__wv h[24], d[6], o[6];
-            HN__UNROLL
-            for (i = 0; i < 4; i++) {
-#ifdef HN__AVX512
-                if (P->run[e])
-                    hn__wino_row_run(dc + (size_t)i * g->wp, P->src + e, d);
-                else
-#endif
-                    hn__wino_row(dc + (size_t)i * g->wp, P->src + e, d);
-                hn__wino_a(d, h + 6 * i);
-            }
-            HN__UNROLL
-            for (p = 0; p < 6; p++) {
-                HN__UNROLL
-                for (i = 0; i < 4; i++) d[i] = h[6 * i + p];
-                hn__wino_a(d, o);
-                HN__UNROLL
-                for (i = 0; i < 6; i++)
-                    HN__WSTORE(m + (size_t)(6 * i + p) * ps + (size_t)c * ld + e, o[i]);
-            }
-        }
-    }
+    hn__wino_transform(g, dyp, P, 4, m, ps, ld);
 }
 
 /* The forward product's tiles over dy (c_out planes of h_out x w_out,
@@ -5159,11 +5149,12 @@ static void hn__wino_dw(const hn_conv2d *cv, int n, const float *x, const float 
     enum { NR = HN__GEMM_NATIVE_NR };
     hn__wino f, d;
     hn__wino_dw_ws L;
-    int slots = cv->slots, ci = cv->c_in, co = cv->c_out, s;
+    int slots = cv->slots, ci = cv->c_in, co = cv->c_out, s, cols;
     long long o;
     hn__wino_of(cv, 0, &f);
     hn__wino_dy_of(&f, &d);
     hn__wino_dw_layout(cv, &L);
+    cols = hn__wino_dw_cols(&f);
 #ifdef _OPENMP
     #pragma omp parallel for schedule(static) if (n > 1 && slots > 1)
 #endif
@@ -5180,16 +5171,16 @@ static void hn__wino_dw(const hn_conv2d *cv, int n, const float *x, const float 
             for (t0 = 0; t0 < tiles; t0 += NR) {
                 hn__wino_panel_init(&f, t0, HN__MIN(NR, tiles - t0), &P);
                 hn__wino_panel_init(&d, t0, HN__MIN(NR, tiles - t0), &Q);
-                hn__wino_input(&f, xp, &P, v + t0, L.vs, (size_t)hn__wino_dw_cols(&f));
-                hn__wino_dy_input(&d, dyp, &Q, m + t0, L.ms, (size_t)hn__wino_dw_cols(&f));
+                hn__wino_input(&f, xp, &P, v + t0, L.vs, (size_t)cols);
+                hn__wino_dy_input(&d, dyp, &Q, m + t0, L.ms, (size_t)cols);
             }
             /* Columns past the chunk's tiles repeat its last tile: the
                products stop at the real ones. The first chunk sets dU. */
             for (p = 0; p < 36; p++)
-                hn_sgemm_ws(0, 1, co, ci, tiles, 1.0f, m + (size_t)p * L.ms,
-                            hn__wino_dw_cols(&f), v + (size_t)p * L.vs,
-                            hn__wino_dw_cols(&f), i == hn__slot_begin(s, n, slots) ? 0.0f
-                            : 1.0f, u + (size_t)p * L.us, ci, gw, L.gemm * sizeof(float));
+                hn_sgemm_ws(0, 1, co, ci, tiles, 1.0f, m + (size_t)p * L.ms, cols,
+                            v + (size_t)p * L.vs, cols,
+                            i == hn__slot_begin(s, n, slots) ? 0.0f : 1.0f,
+                            u + (size_t)p * L.us, ci, gw, L.gemm * sizeof(float));
         }
     }
     /* The slots' dU added onto the first one's in slot order, then
@@ -5418,6 +5409,8 @@ static int hn__maxpool2_row(const float *top, int w_in, int w_out, int base, flo
                                            26, 28, 30);
     const __m512i odd = _mm512_add_epi32(even, _mm512_set1_epi32(1));
     const __m512i one = _mm512_set1_epi32(1), down = _mm512_set1_epi32(w_in);
+    const __m512i lane2 = _mm512_slli_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9,
+                                                               10, 11, 12, 13, 14, 15), 1);
     int s;
     for (s = 0; s < w_out; s += 16) {
         int n = HN__MIN(16, w_out - s), in = 2 * n;
@@ -5433,9 +5426,7 @@ static int hn__maxpool2_row(const float *top, int w_in, int w_out, int base, flo
         __mmask16 kb = _mm512_cmp_ps_mask(bb, ba, _CMP_GT_OQ);
         __m512 vt = _mm512_mask_blend_ps(kt, ta, tb), vb = _mm512_mask_blend_ps(kb, ba, bb);
         __mmask16 kd = _mm512_cmp_ps_mask(vb, vt, _CMP_GT_OQ);
-        __m512i col = _mm512_add_epi32(_mm512_set1_epi32(base + 2 * s),
-                                       _mm512_slli_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6,
-                                                         7, 8, 9, 10, 11, 12, 13, 14, 15), 1));
+        __m512i col = _mm512_add_epi32(_mm512_set1_epi32(base + 2 * s), lane2);
         __m512i it = _mm512_maskz_mov_epi32(kt, one);
         __m512i ib = _mm512_add_epi32(down, _mm512_maskz_mov_epi32(kb, one));
         _mm512_mask_storeu_ps(y + s, mo, _mm512_mask_blend_ps(kd, vt, vb));
