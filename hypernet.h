@@ -4343,7 +4343,7 @@ static void hn__convw_layout(const hn_conv2d *cv, hn__convw_ws *L)
 }
 
 static void hn__convw_forward(const hn_conv2d *cv, int n, const float *x, const float *w,
-                              const float *b, float *y, float *ws)
+                              const float *b, int add, float *y, float *ws)
 {
     hn__convw g;
     hn__convw_ws L;
@@ -4361,7 +4361,7 @@ static void hn__convw_forward(const hn_conv2d *cv, int n, const float *x, const 
         int i;
         for (i = hn__slot_begin(s, n, slots); i < hn__slot_begin(s + 1, n, slots); i++) {
             hn__convw_pad(&g, x + (size_t)i * in_size, xp);
-            hn__convw_product(&g, ws, xp, b, 0, y + (size_t)i * out_size, pb, tile);
+            hn__convw_product(&g, ws, xp, b, add, y + (size_t)i * out_size, pb, tile);
         }
     }
 }
@@ -4698,8 +4698,8 @@ static HN__INLINE void hn__wino_row_run(const float *x, const size_t *src, hn__w
 /* Row i of the tiles of a run vector (o[j] its column j, lane l tile l):
    the four rows of eight tiles' four columns, written as 32 floats at
    y + dst[0] and at y + dst[8] (y = Y + bias, or y += Y). */
-static HN__INLINE void hn__wino_put_run(const __m512 *o, float *y, const size_t *dst,
-                                        int add, float bias)
+static HN__INLINE void hn__wino_put_run(const __m512 *o, float *y, const float *r,
+                                        const size_t *dst, float bias)
 {
     /* a: columns 0 and 1 interleaved, tile by tile; b: columns 2 and 3. */
     const __m512i lo = _mm512_setr_epi32(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22,
@@ -4709,21 +4709,21 @@ static HN__INLINE void hn__wino_put_run(const __m512 *o, float *y, const size_t 
                                          22, 23);
     const __m512i q1 = _mm512_add_epi32(q0, _mm512_set1_epi32(8));
     __m512 a[2], b[2], v[4];
-    int r, q;
+    int h, q;
     a[0] = _mm512_permutex2var_ps(o[0], lo, o[1]);
     a[1] = _mm512_permutex2var_ps(o[0], hi, o[1]);
     b[0] = _mm512_permutex2var_ps(o[2], lo, o[3]);
     b[1] = _mm512_permutex2var_ps(o[2], hi, o[3]);
     HN__UNROLL
-    for (r = 0; r < 2; r++) {
-        v[2 * r] = _mm512_permutex2var_ps(a[r], q0, b[r]);
-        v[2 * r + 1] = _mm512_permutex2var_ps(a[r], q1, b[r]);
+    for (h = 0; h < 2; h++) {
+        v[2 * h] = _mm512_permutex2var_ps(a[h], q0, b[h]);
+        v[2 * h + 1] = _mm512_permutex2var_ps(a[h], q1, b[h]);
     }
     HN__UNROLL
     for (q = 0; q < 4; q++) {
-        float *p = y + dst[q / 2 * 8] + (size_t)(q % 2) * 16;
-        __m512 base = add ? _mm512_loadu_ps(p) : _mm512_set1_ps(bias);
-        _mm512_storeu_ps(p, _mm512_add_ps(v[q], base));
+        size_t at = dst[q / 2 * 8] + (size_t)(q % 2) * 16;
+        __m512 base = r ? _mm512_loadu_ps(r + at) : _mm512_set1_ps(bias);
+        _mm512_storeu_ps(y + at, _mm512_add_ps(v[q], base));
     }
 }
 #endif
@@ -4899,8 +4899,8 @@ static void hn__wino_multiply(const hn__wino *g, const float *u, const float *v,
 /* Row i of eight whole tiles: o[j] holds column j of the row in lane l
    for tile l, written as four floats at y + dst[l] (y = Y + bias, or
    y += Y). */
-static HN__INLINE void hn__wino_put8(const __m256 *o, float *y, const size_t *dst, int add,
-                          float bias)
+static HN__INLINE void hn__wino_put8(const __m256 *o, float *y, const float *r,
+                                     const size_t *dst, float bias)
 {
     __m256 a0 = _mm256_unpacklo_ps(o[0], o[1]), a1 = _mm256_unpackhi_ps(o[0], o[1]);
     __m256 a2 = _mm256_unpacklo_ps(o[2], o[3]), a3 = _mm256_unpackhi_ps(o[2], o[3]);
@@ -4913,19 +4913,19 @@ static HN__INLINE void hn__wino_put8(const __m256 *o, float *y, const size_t *ds
     b[3] = _mm256_shuffle_ps(a1, a3, 0xee);
     HN__UNROLL
     for (l = 0; l < 8; l++) {
-        __m128 r = l < 4 ? _mm256_castps256_ps128(b[l]) : _mm256_extractf128_ps(b[l - 4], 1);
-        float *p = y + dst[l];
-        r = _mm_add_ps(r, add ? _mm_loadu_ps(p) : _mm_set1_ps(bias));
-        _mm_storeu_ps(p, r);
+        __m128 v = l < 4 ? _mm256_castps256_ps128(b[l]) : _mm256_extractf128_ps(b[l - 4], 1);
+        v = _mm_add_ps(v, r ? _mm_loadu_ps(r + dst[l]) : _mm_set1_ps(bias));
+        _mm_storeu_ps(y + dst[l], v);
     }
 }
 #endif
 
 /* Y = A^T M A for every output channel and tile of the panel, into y
-   (channel 0 of the chunk's first image): y = Y + b, or y += Y when add.
-   Only the parts of the tiles inside the planes are written. */
+   (channel 0 of the chunk's first image): y = Y + b, or y = Y + r, r laid
+   out as y (r = y adds into y; then b is NULL). Only the parts of the
+   tiles inside the planes are written. */
 static void hn__wino_output(const hn__wino *g, const float *m, const hn__wino_panel *P,
-                            const float *b, int add, float *y)
+                            const float *b, const float *r, float *y)
 {
     enum { NR = HN__GEMM_NATIVE_NR };
     size_t ld = hn__wino_stride(hn__convw_rows(g->co) * NR);
@@ -4933,6 +4933,7 @@ static void hn__wino_output(const hn__wino *g, const float *m, const hn__wino_pa
     int o, e, i, j, l;
     for (o = 0; o < g->co; o++) {
         float bias = b ? b[o] : 0.0f, *yo = y + (size_t)o * g->out_plane;
+        const float *ro = r ? r + (size_t)o * g->out_plane : NULL;
         const float *mo = m + (size_t)o * NR;
         for (e = 0; e < P->n; e += HN__WW) {
             hn__wv s[24], c6[6], r4[16];
@@ -4953,29 +4954,31 @@ static void hn__wino_output(const hn__wino *g, const float *m, const hn__wino_pa
             if (whole) {
                 HN__UNROLL
                 for (i = 0; i < 4; i++)
-                    hn__wino_put8(r4 + 4 * i, yo + (size_t)i * g->wo, P->dst + e, add, bias);
+                    hn__wino_put8(r4 + 4 * i, yo + (size_t)i * g->wo,
+                                  ro ? ro + (size_t)i * g->wo : NULL, P->dst + e, bias);
                 continue;
             }
 #elif defined(HN__AVX512)
             if (P->run[e]) {
                 HN__UNROLL
                 for (i = 0; i < 4; i++)
-                    hn__wino_put_run(r4 + 4 * i, yo + (size_t)i * g->wo, P->dst + e, add,
-                                     bias);
+                    hn__wino_put_run(r4 + 4 * i, yo + (size_t)i * g->wo,
+                                     ro ? ro + (size_t)i * g->wo : NULL, P->dst + e, bias);
                 continue;
             }
             if (whole) {
                 HN__UNROLL
                 for (i = 0; i < 4; i++) {
                     __m256 lo[4], hi[4];
+                    const float *ri = ro ? ro + (size_t)i * g->wo : NULL;
                     HN__UNROLL
                     for (j = 0; j < 4; j++) {
                         __m512d v = _mm512_castps_pd(r4[4 * i + j]);
                         lo[j] = _mm256_castpd_ps(_mm512_castpd512_pd256(v));
                         hi[j] = _mm256_castpd_ps(_mm512_extractf64x4_pd(v, 1));
                     }
-                    hn__wino_put8(lo, yo + (size_t)i * g->wo, P->dst + e, add, bias);
-                    hn__wino_put8(hi, yo + (size_t)i * g->wo, P->dst + e + 8, add, bias);
+                    hn__wino_put8(lo, yo + (size_t)i * g->wo, ri, P->dst + e, bias);
+                    hn__wino_put8(hi, yo + (size_t)i * g->wo, ri, P->dst + e + 8, bias);
                 }
                 continue;
             }
@@ -4984,13 +4987,14 @@ static void hn__wino_output(const hn__wino *g, const float *m, const hn__wino_pa
                a time, through a buffer. */
             for (i = 0; i < 16; i++) HN__WSTORE(buf + i * HN__WW, r4[i]);
             for (l = e; l < HN__MIN(e + HN__WW, P->n); l++) {
-                float *yt = yo + P->dst[l];
                 const float *src = buf + (l - e);
-                for (i = 0; i < P->rows[l]; i++, yt += g->wo)
+                for (i = 0; i < P->rows[l]; i++) {
+                    size_t at = P->dst[l] + (size_t)i * g->wo;
                     for (j = 0; j < P->cols[l]; j++) {
                         float val = src[(4 * i + j) * HN__WW];
-                        yt[j] = add ? yt[j] + val : val + bias;
+                        yo[at + j] = val + (ro ? ro[at + j] : bias);
                     }
+                }
             }
         }
     }
@@ -5018,11 +5022,12 @@ static void hn__wino_layout(const hn_conv2d *cv, hn__wino_ws *L)
     L->slot = L->xp + L->v + L->m;
 }
 
-/* y = conv(x) + b (add = 0) or y += conv(x) (add = 1) for the forward
-   product (dx = 0, x the input) or the input gradient's (dx = 1, x = dy,
-   y = dx), w the layer's kernel. */
+/* y = conv(x) + b, or y = conv(x) + r (r laid out as y, r = y to add
+   into y, b then NULL), for the forward product (dx = 0, x the input) or
+   the input gradient's (dx = 1, x = dy, y = dx), w the layer's kernel. */
 static void hn__wino_run(const hn_conv2d *cv, int dx, int n, const float *x,
-                         const float *w, const float *b, int add, float *y, float *ws)
+                         const float *w, const float *b, const float *r, float *y,
+                         float *ws)
 {
     enum { NR = HN__GEMM_NATIVE_NR };
     hn__wino g;
@@ -5044,12 +5049,13 @@ static void hn__wino_run(const hn_conv2d *cv, int dx, int n, const float *x,
         hn__wino_panel P;
         for (i = hn__slot_begin(s, n, slots); i < end; i += g.chunk) {
             int nimg = HN__MIN(g.chunk, end - i), tiles = nimg * g.th * g.tw, t0;
+            size_t at = (size_t)i * g.co * g.out_plane;
             hn__wino_pad(&g, x + (size_t)i * g.ci * g.in_plane, nimg, xp);
             for (t0 = 0; t0 < tiles; t0 += NR) {
                 hn__wino_panel_init(&g, t0, HN__MIN(NR, tiles - t0), &P);
                 hn__wino_input(&g, xp, &P, v, hn__wino_stride((size_t)g.ci * NR), NR);
                 hn__wino_multiply(&g, u, v, m);
-                hn__wino_output(&g, m, &P, b, add, y + (size_t)i * g.co * g.out_plane);
+                hn__wino_output(&g, m, &P, b, r ? r + at : NULL, y + at);
             }
         }
     }
@@ -5089,13 +5095,22 @@ static void hn__wino_dy_of(const hn__wino *f, hn__wino *g)
     g->in_plane = f->out_plane;
 }
 
-/* o[0], o[os], o[2 os] = G^T (v[0], v[vs], ..., v[5 vs]). */
+/* o[0], o[os], o[2 os] = G^T (v[0], v[vs], ..., v[5 vs]), for the
+   HN__WINO_GT lanes that follow each of those (channels side by side, so
+   that the loop runs in vectors: one pair of channels at a time, this
+   took as long as the products of a 128-channel layer). */
+#define HN__WINO_GT 16
 static HN__INLINE void hn__wino_gt(const double *v, int vs, double *o, int os)
 {
-    double v1 = v[vs], v2 = v[2 * vs], v3 = v[3 * vs], v4 = v[4 * vs];
-    o[0] = v[0] * 0.25 - (v1 + v2) / 6.0 + (v3 + v4) / 24.0;
-    o[os] = (v2 - v1) / 6.0 + (v3 - v4) / 12.0;
-    o[2 * os] = (v3 + v4 - v1 - v2) / 6.0 + v[5 * vs];
+    const double r6 = 1.0 / 6.0, r12 = 1.0 / 12.0, r24 = 1.0 / 24.0;
+    int j;
+    HN__SIMD
+    for (j = 0; j < HN__WINO_GT; j++) {
+        double v1 = v[vs + j], v2 = v[2 * vs + j], v3 = v[3 * vs + j], v4 = v[4 * vs + j];
+        o[j] = v[j] * 0.25 - (v1 + v2) * r6 + (v3 + v4) * r24;
+        o[os + j] = (v2 - v1) * r6 + (v3 - v4) * r12;
+        o[2 * os + j] = (v3 + v4 - v1 - v2) * r6 + v[5 * vs + j];
+    }
 }
 
 /* The columns of a chunk's V and dM, whole panels; the bytes of one
@@ -5176,11 +5191,15 @@ static void hn__wino_dw(const hn_conv2d *cv, int n, const float *x, const float 
             }
             /* Columns past the chunk's tiles repeat its last tile: the
                products stop at the real ones. The first chunk sets dU. */
-            for (p = 0; p < 36; p++)
-                hn_sgemm_ws(0, 1, co, ci, tiles, 1.0f, m + (size_t)p * L.ms, cols,
-                            v + (size_t)p * L.vs, cols,
-                            i == hn__slot_begin(s, n, slots) ? 0.0f : 1.0f,
-                            u + (size_t)p * L.us, ci, gw, L.gemm * sizeof(float));
+            for (p = 0; p < 36; p++) {
+                hn_status st = hn_sgemm_ws(0, 1, co, ci, tiles, 1.0f, m + (size_t)p * L.ms,
+                                           cols, v + (size_t)p * L.vs, cols,
+                                           i == hn__slot_begin(s, n, slots) ? 0.0f : 1.0f,
+                                           u + (size_t)p * L.us, ci, gw,
+                                           L.gemm * sizeof(float));
+                HN_ASSERT(st == HN_OK);   /* the pack buffers are sized for cols */
+                (void)st;
+            }
         }
     }
     /* The slots' dU added onto the first one's in slot order, then
@@ -5202,18 +5221,23 @@ static void hn__wino_dw(const hn_conv2d *cv, int n, const float *x, const float 
     #pragma omp parallel for schedule(static) if ((long long)co * ci > 1024)
 #endif
     for (o = 0; o < co; o++) {
+        enum { CB = HN__WINO_GT };
         const float *u = ws + L.xp + L.dyp + L.v + L.m + L.gemm + (size_t)o * ci;
         float *dwo = dw + (size_t)o * ci * 9;
-        int c;
-        for (c = 0; c < ci; c++) {
-            double e[36], t[18], g[9];
-            int p, a;
-            for (p = 0; p < 36; p++) e[p] = u[(size_t)p * L.us + (size_t)c];
+        int c0;
+        for (c0 = 0; c0 < ci; c0 += CB) {
+            double e[36 * CB], t[18 * CB], g[9 * CB];
+            int nb = HN__MIN(CB, ci - c0), p, a, j;
+            for (p = 0; p < 36; p++)
+                for (j = 0; j < CB; j++)
+                    e[p * CB + j] = j < nb ? u[(size_t)p * L.us + (size_t)(c0 + j)] : 0.0;
             /* G^T dU: each column of the 6 x 6 to three values (t, 3 x 6),
                then each row of that times G. */
-            for (a = 0; a < 6; a++) hn__wino_gt(e + a, 6, t + a, 6);
-            for (a = 0; a < 3; a++) hn__wino_gt(t + 6 * a, 1, g + 3 * a, 1);
-            for (a = 0; a < 9; a++) dwo[(size_t)c * 9 + (size_t)a] += (float)g[a];
+            for (a = 0; a < 6; a++) hn__wino_gt(e + a * CB, 6 * CB, t + a * CB, 6 * CB);
+            for (a = 0; a < 3; a++) hn__wino_gt(t + 6 * a * CB, CB, g + 3 * a * CB, CB);
+            for (j = 0; j < nb; j++)
+                for (a = 0; a < 9; a++)
+                    dwo[(size_t)(c0 + j) * 9 + (size_t)a] += (float)g[a * CB + j];
         }
     }
 }
@@ -5255,15 +5279,16 @@ HNDEF void hn_conv2d_prepare(hn_conv2d *cv, const float *w, float *u)
     cv->prepared = u;
 }
 
-HNDEF void hn_conv2d_forward(const hn_conv2d *cv, int n, const float *x, const float *w,
-                             const float *b, float *y, float *ws)
+/* y = conv(x) + b, or y += conv(x) when add (b then NULL). */
+static void hn__conv2d_forward(const hn_conv2d *cv, int n, const float *x, const float *w,
+                               const float *b, int add, float *y, float *ws)
 {
     if (hn__conv2d_wino(cv)) {
-        hn__wino_run(cv, 0, n, x, w, b, 0, y, ws);
+        hn__wino_run(cv, 0, n, x, w, b, add ? y : NULL, y, ws);
         return;
     }
     if (hn__conv2d_wide(cv)) {
-        hn__convw_forward(cv, n, x, w, b, y, ws);
+        hn__convw_forward(cv, n, x, w, b, add, y, ws);
         return;
     }
     int k = cv->c_in * cv->kh * cv->kw, hw = cv->h_out * cv->w_out;
@@ -5284,8 +5309,8 @@ HNDEF void hn_conv2d_forward(const hn_conv2d *cv, int n, const float *x, const f
                 hn__im2col(cv, xi, col, NULL);
                 src = col;
             }
-            /* y_i (c_out, hw) = w (c_out, k) col (k, hw) */
-            hn_sgemm(0, 0, cv->c_out, hw, k, 1.0f, w, k, src, hw, 0.0f, yi, hw);
+            /* y_i (c_out, hw) (+)= w (c_out, k) col (k, hw) */
+            hn_sgemm(0, 0, cv->c_out, hw, k, 1.0f, w, k, src, hw, add ? 1.0f : 0.0f, yi, hw);
             if (b)
                 for (o = 0; o < cv->c_out; o++)
                     for (j = 0; j < hw; j++) yi[(size_t)o * hw + j] += b[o];
@@ -5293,9 +5318,29 @@ HNDEF void hn_conv2d_forward(const hn_conv2d *cv, int n, const float *x, const f
     }
 }
 
-HNDEF void hn_conv2d_backward(const hn_conv2d *cv, int n, const float *x, const float *w,
-                              const float *dy, float *dx, float *dw, float *db,
-                              float *ws)
+HNDEF void hn_conv2d_forward(const hn_conv2d *cv, int n, const float *x, const float *w,
+                             const float *b, float *y, float *ws)
+{
+    hn__conv2d_forward(cv, n, x, w, b, 0, y, ws);
+}
+
+/* y = conv(x) + r for a residual r laid out as y (r may be y): on the
+   Winograd path in the output transform's pass over y. */
+static void hn__conv2d_forward_res(const hn_conv2d *cv, int n, const float *x,
+                                   const float *w, const float *r, float *y, float *ws)
+{
+    if (hn__conv2d_wino(cv)) {
+        hn__wino_run(cv, 0, n, x, w, NULL, r, y, ws);
+        return;
+    }
+    if (r != y) memcpy(y, r, (size_t)n * cv->c_out * cv->h_out * cv->w_out * sizeof(float));
+    hn__conv2d_forward(cv, n, x, w, NULL, 1, y, ws);
+}
+
+/* hn_conv2d_backward, where set makes it dx = dL/dx rather than +=. */
+static void hn__conv2d_backward(const hn_conv2d *cv, int n, const float *x, const float *w,
+                                const float *dy, float *dx, int set, float *dw, float *db,
+                                float *ws)
 {
     int k = cv->c_in * cv->kh * cv->kw, hw = cv->h_out * cv->w_out, co = cv->c_out;
     int slots = cv->slots, pw = hn__conv2d_pointwise(cv), s;
@@ -5308,9 +5353,10 @@ HNDEF void hn_conv2d_backward(const hn_conv2d *cv, int n, const float *x, const 
         /* One product after another, each with all of the workspace. */
         if (db) hn__convw_backward(cv, n, x, w, dy, NULL, NULL, db, ws);
         if (dw) hn__wino_dw(cv, n, x, dy, dw, ws);
-        if (dx) hn__wino_run(cv, 1, n, dy, w, NULL, 1, dx, ws);
+        if (dx) hn__wino_run(cv, 1, n, dy, w, NULL, set ? NULL : dx, dx, ws);
         return;
     }
+    if (dx && set) memset(dx, 0, (size_t)n * in_size * sizeof(float));
     if (hn__conv2d_wide(cv)) {
         hn__convw_backward(cv, n, x, w, dy, dx, dw, db, ws);
         return;
@@ -5371,6 +5417,13 @@ HNDEF void hn_conv2d_backward(const hn_conv2d *cv, int n, const float *x, const 
         for (j = 0; j < co; j++)
             for (s = 0; s < slots; s++)
                 db[j] += ws[(size_t)s * slot_size + col_size + (size_t)nw + j];
+}
+
+HNDEF void hn_conv2d_backward(const hn_conv2d *cv, int n, const float *x, const float *w,
+                              const float *dy, float *dx, float *dw, float *db,
+                              float *ws)
+{
+    hn__conv2d_backward(cv, n, x, w, dy, dx, 0, dw, db, ws);
 }
 
 /* ---- pooling ---- */
@@ -6379,12 +6432,13 @@ static void hn__res_sum(size_t n, const float *a, const float *b, float *y)
    mask m = [a > 0] folded into batch norm's formula (xh = (x - mean) rstd,
    M = n hw, g = m da):
       dbeta += sum g,  dgamma += sum g xh,
-      dx += gamma rstd (g - sum(g) / M - xh sum(g xh) / M)
-   The sums run in double, in a fixed order per channel. */
+      dx = r + gamma rstd (g - sum(g) / M - xh sum(g xh) / M)
+   r laid out as dx (r = dx adds into it), or NULL for none. The sums run
+   in double, in a fixed order per channel. */
 static void hn__bnrelu_backward(int n, int c, int hw, const float *x, const float *a,
                                 const float *gamma, const float *mean,
-                                const float *rstd, const float *da, float *dx,
-                                float *dgamma, float *dbeta)
+                                const float *rstd, const float *da, const float *r,
+                                float *dx, float *dgamma, float *dbeta)
 {
     double m = (double)n * hw;
     int ch;
@@ -6415,10 +6469,18 @@ static void hn__bnrelu_backward(int n, int c, int hw, const float *x, const floa
         k2 = (float)(sgx / m) * rs;   /* times (x - mu) gives xh sum(g xh) / M */
         for (i = 0; i < n; i++) {
             size_t off = ((size_t)i * c + ch) * hw;
-            HN__SIMD
-            for (j = 0; j < hw; j++) {
-                float g = a[off + j] > 0.0f ? da[off + j] : 0.0f;
-                dx[off + j] += k * (g - k1 - (x[off + j] - mu) * k2);
+            if (r) {
+                HN__SIMD
+                for (j = 0; j < hw; j++) {
+                    float g = a[off + j] > 0.0f ? da[off + j] : 0.0f;
+                    dx[off + j] = r[off + j] + k * (g - k1 - (x[off + j] - mu) * k2);
+                }
+            } else {
+                HN__SIMD
+                for (j = 0; j < hw; j++) {
+                    float g = a[off + j] > 0.0f ? da[off + j] : 0.0f;
+                    dx[off + j] = k * (g - k1 - (x[off + j] - mu) * k2);
+                }
             }
         }
     }
@@ -6713,7 +6775,6 @@ HNDEF void hn_resblock_forward(hn_resblock *b, const hn_params *ps, hn_params *s
                                hn_resscratch *s)
 {
     int u, last = b->nunits - 1;
-    size_t ny = (size_t)n * b->c_out * b->h_out * b->w_out;
     HN_ASSERT(n > 0 && n <= b->max_batch);
     if (train) {
         b->fixed = 0;
@@ -6722,9 +6783,6 @@ HNDEF void hn_resblock_forward(hn_resblock *b, const hn_params *ps, hn_params *s
     for (u = 0; u < b->nunits; u++) {
         hn_resunit *un = &b->unit[u];
         const float *xu = u == 0 ? x : un->x;
-        /* The last unit writes into a, whose own input is no longer
-           needed, so that y can take branch + shortcut in one pass. */
-        float *out = u == last ? s->da : b->unit[u + 1].x;
         const float *g = hn_params_data(ps, un->gamma), *be = hn_params_data(ps, un->beta);
         float *rm = hn_params_data(state, un->run_mean);
         float *rv = hn_params_data(state, un->run_var);
@@ -6738,16 +6796,20 @@ HNDEF void hn_resblock_forward(hn_resblock *b, const hn_params *ps, hn_params *s
         if (u == 0 && b->sc_w >= 0)
             hn_conv2d_forward(&b->sc, n, s->a, hn_params_data(ps, b->sc_w), NULL, y,
                               s->ws);
-        hn_conv2d_forward(&un->cv, n, s->a, hn__res_kernel(un, ps), NULL, out, s->ws);
+        /* The last unit adds the shortcut (x, or the projection already
+           in y) as it writes y. */
+        if (u == last)
+            hn__conv2d_forward_res(&un->cv, n, s->a, hn__res_kernel(un, ps),
+                                   b->sc_w >= 0 ? y : x, y, s->ws);
+        else
+            hn_conv2d_forward(&un->cv, n, s->a, hn__res_kernel(un, ps), NULL,
+                              b->unit[u + 1].x, s->ws);
     }
-    if (b->sc_w >= 0)
-        hn__res_sum(ny, y, s->da, y);
-    else
-        hn__res_sum(ny, s->da, x, y);
 }
 
-HNDEF void hn_resblock_backward(hn_resblock *b, hn_params *ps, int n, const float *x,
-                                const float *dy, float *dx, hn_resscratch *s)
+/* hn_resblock_backward, where set makes it dx = dL/dx rather than +=. */
+static void hn__resblock_backward(hn_resblock *b, hn_params *ps, int n, const float *x,
+                                  const float *dy, float *dx, int set, hn_resscratch *s)
 {
     int u;
     const float *gout = dy;     /* dL/d(output of unit u's conv) */
@@ -6755,39 +6817,44 @@ HNDEF void hn_resblock_backward(hn_resblock *b, hn_params *ps, int n, const floa
     HN_ASSERT(n > 0 && n <= b->max_batch);
     for (u = b->nunits - 1; u >= 0; u--) {
         hn_resunit *un = &b->unit[u];
-        const float *xu = u == 0 ? x : un->x;
+        const float *xu = u == 0 ? x : un->x, *r = NULL;
         float *gin = (u & 1) ? s->g0 : s->g1;   /* never the same as gout */
-        size_t na = (size_t)n * un->c * un->hw;
         float *dk = un->gen ? un->dkernel : hn_params_grad(ps, un->w);
 
         /* Recompute a = relu(bn(x)) from the stored input. */
         hn__bnrelu_apply(n, un->c, un->hw, xu, hn_params_data(ps, un->gamma),
                          hn_params_data(ps, un->beta), un->mean, un->rstd, s->a);
-        memset(s->da, 0, na * sizeof(float));
         if (un->gen)
             memset(dk, 0, (size_t)un->cv.c_out * un->cv.c_in * un->cv.kh * un->cv.kw *
                               sizeof(float));
-        hn_conv2d_backward(&un->cv, n, s->a, hn__res_kernel(un, ps), gout, s->da, dk,
-                           NULL, s->ws);
+        /* da = dL/da is set by the unit's conv, the shortcut's adds. */
+        hn__conv2d_backward(&un->cv, n, s->a, hn__res_kernel(un, ps), gout, s->da, 1, dk,
+                            NULL, s->ws);
         if (un->gen) hn_hyperconv_generate_backward(un->gen, ps, dk);
         if (u == 0 && b->sc_w >= 0)
             hn_conv2d_backward(&b->sc, n, s->a, hn_params_data(ps, b->sc_w), dy, s->da,
                                hn_params_grad(ps, b->sc_w), NULL, s->ws);
 
-        /* Through BN -> ReLU: into the caller's dx for the first unit (with
-           the identity shortcut's dy), else into a scratch gradient. */
+        /* Through BN -> ReLU: into the caller's dx for the first unit, with
+           the identity shortcut's dy (and dx itself unless set), else into
+           a scratch gradient. (Without dx the first unit still owes BN its
+           gradients.) */
         if (u == 0 && dx) {
-            if (b->sc_w < 0) hn__res_sum(nx, dx, dy, dx);
+            if (!set && b->sc_w < 0) hn__res_sum(nx, dx, dy, dx);
+            r = !set ? dx : b->sc_w < 0 ? dy : NULL;
             gin = dx;
-        } else {
-            /* (Without dx the first unit still owes BN its gradients.) */
-            memset(gin, 0, na * sizeof(float));
         }
         hn__bnrelu_backward(n, un->c, un->hw, xu, s->a, hn_params_data(ps, un->gamma),
-                            un->mean, un->rstd, s->da, gin,
+                            un->mean, un->rstd, s->da, r, gin,
                             hn_params_grad(ps, un->gamma), hn_params_grad(ps, un->beta));
         gout = gin;
     }
+}
+
+HNDEF void hn_resblock_backward(hn_resblock *b, hn_params *ps, int n, const float *x,
+                                const float *dy, float *dx, hn_resscratch *s)
+{
+    hn__resblock_backward(b, ps, n, x, dy, dx, 0, s);
 }
 
 /* ---- whole networks ---- */
@@ -7098,16 +7165,14 @@ HNDEF void hn_resnet_backward(hn_resnet *m, int n, const int *labels)
                      hn_params_data(ps, m->beta), m->mean, m->rstd, s->a);
     memset(s->da, 0, (size_t)n * c * hw * sizeof(float));
     hn_global_avgpool_backward(n, c, hw, m->dpooled, s->da);
-    memset(gx, 0, (size_t)n * c * hw * sizeof(float));
     hn__bnrelu_backward(n, c, hw, xl, s->a, hn_params_data(ps, m->gamma), m->mean,
-                        m->rstd, s->da, gx, hn_params_grad(ps, m->gamma),
+                        m->rstd, s->da, NULL, gx, hn_params_grad(ps, m->gamma),
                         hn_params_grad(ps, m->beta));
 
-    /* The blocks, last to first; gradient buffers alternate. */
+    /* The blocks, last to first, each setting its dx; gradient buffers
+       alternate. */
     for (i = m->nblocks - 1; i >= 0; i--) {
-        const hn_resblock *b = &m->blocks[i];
-        memset(gnext, 0, (size_t)n * b->c_in * b->h_in * b->w_in * sizeof(float));
-        hn_resblock_backward(&m->blocks[i], ps, n, m->xs[i], gx, gnext, s);
+        hn__resblock_backward(&m->blocks[i], ps, n, m->xs[i], gx, gnext, 1, s);
         t = gx;
         gx = gnext;
         gnext = t;
