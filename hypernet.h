@@ -4567,9 +4567,35 @@ static size_t hn__wino_xp_size(const hn__wino *g)
     return (size_t)g->chunk * g->ci * g->pad_plane + 8;
 }
 
+/* Batch norm and ReLU as a convolution reads its input: a = max(x sc +
+   sh, 0) per channel, sc = gamma rstd and sh = beta - mean sc, the values
+   hn__bnrelu_apply writes (a training step then never stores a). */
+typedef struct hn__bnrelu {
+    const float *gamma, *beta, *mean, *rstd;
+} hn__bnrelu;
+
+static hn__bnrelu hn__bnrelu_of(const float *gamma, const float *beta, const float *mean,
+                                const float *rstd)
+{
+    hn__bnrelu bn;
+    bn.gamma = gamma;
+    bn.beta = beta;
+    bn.mean = mean;
+    bn.rstd = rstd;
+    return bn;
+}
+
+static void hn__bnrelu_coef(const hn__bnrelu *bn, int ch, float *sc, float *sh)
+{
+    *sc = bn->gamma[ch] * bn->rstd[ch];
+    *sh = bn->beta[ch] - bn->mean[ch] * *sc;
+}
+
 /* Images x (nimg of them, ci planes of hi x wi each) into xp, each plane
-   in the top left of hp x wp zeros, pad rows and columns in. */
-static void hn__wino_pad(const hn__wino *g, const float *x, int nimg, float *xp)
+   in the top left of hp x wp zeros, pad rows and columns in; through
+   batch norm and ReLU first unless bn is NULL. */
+static void hn__wino_pad(const hn__wino *g, const float *x, int nimg, const hn__bnrelu *bn,
+                         float *xp)
 {
     size_t wp = (size_t)g->wp, c, planes = (size_t)nimg * g->ci;
     int r;
@@ -4577,14 +4603,24 @@ static void hn__wino_pad(const hn__wino *g, const float *x, int nimg, float *xp)
        each piece (three a row took as long as the input transform). */
     size_t top = (size_t)g->pad * wp, bottom = (size_t)(g->hp - g->pad - g->hi) * wp, j;
     for (c = 0; c < planes; c++) {
+        float sc = 1.0f, sh = 0.0f;
+        if (bn) hn__bnrelu_coef(bn, (int)(c % (size_t)g->ci), &sc, &sh);
         HN__SIMD
         for (j = 0; j < top; j++) xp[j] = 0.0f;
         xp += top;
         for (r = 0; r < g->hi; r++, xp += wp, x += g->wi) {
             int q;
             for (q = 0; q < g->pad; q++) xp[q] = 0.0f;
-            HN__SIMD
-            for (q = 0; q < g->wi; q++) xp[g->pad + q] = x[q];
+            if (bn) {
+                HN__SIMD
+                for (q = 0; q < g->wi; q++) {
+                    float v = x[q] * sc + sh;
+                    xp[g->pad + q] = v > 0.0f ? v : 0.0f;
+                }
+            } else {
+                HN__SIMD
+                for (q = 0; q < g->wi; q++) xp[g->pad + q] = x[q];
+            }
             for (q = g->pad + g->wi; q < (int)wp; q++) xp[q] = 0.0f;
         }
         HN__SIMD
@@ -5026,8 +5062,8 @@ static void hn__wino_layout(const hn_conv2d *cv, hn__wino_ws *L)
    into y, b then NULL), for the forward product (dx = 0, x the input) or
    the input gradient's (dx = 1, x = dy, y = dx), w the layer's kernel. */
 static void hn__wino_run(const hn_conv2d *cv, int dx, int n, const float *x,
-                         const float *w, const float *b, const float *r, float *y,
-                         float *ws)
+                         const hn__bnrelu *bn, const float *w, const float *b,
+                         const float *r, float *y, float *ws)
 {
     enum { NR = HN__GEMM_NATIVE_NR };
     hn__wino g;
@@ -5050,7 +5086,7 @@ static void hn__wino_run(const hn_conv2d *cv, int dx, int n, const float *x,
         for (i = hn__slot_begin(s, n, slots); i < end; i += g.chunk) {
             int nimg = HN__MIN(g.chunk, end - i), tiles = nimg * g.th * g.tw, t0;
             size_t at = (size_t)i * g.co * g.out_plane;
-            hn__wino_pad(&g, x + (size_t)i * g.ci * g.in_plane, nimg, xp);
+            hn__wino_pad(&g, x + (size_t)i * g.ci * g.in_plane, nimg, bn, xp);
             for (t0 = 0; t0 < tiles; t0 += NR) {
                 hn__wino_panel_init(&g, t0, HN__MIN(NR, tiles - t0), &P);
                 hn__wino_input(&g, xp, &P, v, hn__wino_stride((size_t)g.ci * NR), NR);
@@ -5158,8 +5194,8 @@ static void hn__wino_dw_layout(const hn_conv2d *cv, hn__wino_dw_ws *L)
 }
 
 /* dw += dL/dw for the images x with output gradient dy. */
-static void hn__wino_dw(const hn_conv2d *cv, int n, const float *x, const float *dy,
-                        float *dw, float *ws)
+static void hn__wino_dw(const hn_conv2d *cv, int n, const float *x, const hn__bnrelu *bn,
+                        const float *dy, float *dw, float *ws)
 {
     enum { NR = HN__GEMM_NATIVE_NR };
     hn__wino f, d;
@@ -5181,8 +5217,8 @@ static void hn__wino_dw(const hn_conv2d *cv, int n, const float *x, const float 
         if (end == hn__slot_begin(s, n, slots)) memset(u, 0, L.u * sizeof(float));
         for (i = hn__slot_begin(s, n, slots); i < end; i += f.chunk) {
             int nimg = HN__MIN(f.chunk, end - i), tiles = nimg * f.th * f.tw, t0;
-            hn__wino_pad(&f, x + (size_t)i * f.ci * f.in_plane, nimg, xp);
-            hn__wino_pad(&d, dy + (size_t)i * d.ci * d.in_plane, nimg, dyp);
+            hn__wino_pad(&f, x + (size_t)i * f.ci * f.in_plane, nimg, bn, xp);
+            hn__wino_pad(&d, dy + (size_t)i * d.ci * d.in_plane, nimg, NULL, dyp);
             for (t0 = 0; t0 < tiles; t0 += NR) {
                 hn__wino_panel_init(&f, t0, HN__MIN(NR, tiles - t0), &P);
                 hn__wino_panel_init(&d, t0, HN__MIN(NR, tiles - t0), &Q);
@@ -5284,7 +5320,7 @@ static void hn__conv2d_forward(const hn_conv2d *cv, int n, const float *x, const
                                const float *b, int add, float *y, float *ws)
 {
     if (hn__conv2d_wino(cv)) {
-        hn__wino_run(cv, 0, n, x, w, b, add ? y : NULL, y, ws);
+        hn__wino_run(cv, 0, n, x, NULL, w, b, add ? y : NULL, y, ws);
         return;
     }
     if (hn__conv2d_wide(cv)) {
@@ -5324,23 +5360,30 @@ HNDEF void hn_conv2d_forward(const hn_conv2d *cv, int n, const float *x, const f
     hn__conv2d_forward(cv, n, x, w, b, 0, y, ws);
 }
 
-/* y = conv(x) + r for a residual r laid out as y (r may be y): on the
-   Winograd path in the output transform's pass over y. */
-static void hn__conv2d_forward_res(const hn_conv2d *cv, int n, const float *x,
-                                   const float *w, const float *r, float *y, float *ws)
+/* y = conv(bnrelu(x)) + r (no bias) for the residual blocks: bn NULL for
+   x itself (else the Winograd path only, which applies it as it pads),
+   r a residual laid out as y (r may be y), or NULL for none. On the
+   Winograd path r is added in the output transform's pass over y. */
+static void hn__conv2d_forward_bn(const hn_conv2d *cv, int n, const float *x,
+                                  const hn__bnrelu *bn, const float *w, const float *r,
+                                  float *y, float *ws)
 {
     if (hn__conv2d_wino(cv)) {
-        hn__wino_run(cv, 0, n, x, w, NULL, r, y, ws);
+        hn__wino_run(cv, 0, n, x, bn, w, NULL, r, y, ws);
         return;
     }
-    if (r != y) memcpy(y, r, (size_t)n * cv->c_out * cv->h_out * cv->w_out * sizeof(float));
-    hn__conv2d_forward(cv, n, x, w, NULL, 1, y, ws);
+    HN_ASSERT(!bn);
+    if (r && r != y)
+        memcpy(y, r, (size_t)n * cv->c_out * cv->h_out * cv->w_out * sizeof(float));
+    hn__conv2d_forward(cv, n, x, w, NULL, r != NULL, y, ws);
 }
 
-/* hn_conv2d_backward, where set makes it dx = dL/dx rather than +=. */
-static void hn__conv2d_backward(const hn_conv2d *cv, int n, const float *x, const float *w,
-                                const float *dy, float *dx, int set, float *dw, float *db,
-                                float *ws)
+/* hn_conv2d_backward, where set makes it dx = dL/dx rather than +=, and
+   bn (Winograd path only) puts x through batch norm and ReLU, as
+   hn__conv2d_forward_bn. */
+static void hn__conv2d_backward(const hn_conv2d *cv, int n, const float *x,
+                                const hn__bnrelu *bn, const float *w, const float *dy,
+                                float *dx, int set, float *dw, float *db, float *ws)
 {
     int k = cv->c_in * cv->kh * cv->kw, hw = cv->h_out * cv->w_out, co = cv->c_out;
     int slots = cv->slots, pw = hn__conv2d_pointwise(cv), s;
@@ -5352,10 +5395,11 @@ static void hn__conv2d_backward(const hn_conv2d *cv, int n, const float *x, cons
     if (hn__conv2d_wino(cv)) {
         /* One product after another, each with all of the workspace. */
         if (db) hn__convw_backward(cv, n, x, w, dy, NULL, NULL, db, ws);
-        if (dw) hn__wino_dw(cv, n, x, dy, dw, ws);
-        if (dx) hn__wino_run(cv, 1, n, dy, w, NULL, set ? NULL : dx, dx, ws);
+        if (dw) hn__wino_dw(cv, n, x, bn, dy, dw, ws);
+        if (dx) hn__wino_run(cv, 1, n, dy, NULL, w, NULL, set ? NULL : dx, dx, ws);
         return;
     }
+    HN_ASSERT(!bn);
     if (dx && set) memset(dx, 0, (size_t)n * in_size * sizeof(float));
     if (hn__conv2d_wide(cv)) {
         hn__convw_backward(cv, n, x, w, dy, dx, dw, db, ws);
@@ -5423,7 +5467,7 @@ HNDEF void hn_conv2d_backward(const hn_conv2d *cv, int n, const float *x, const 
                               const float *dy, float *dx, float *dw, float *db,
                               float *ws)
 {
-    hn__conv2d_backward(cv, n, x, w, dy, dx, 0, dw, db, ws);
+    hn__conv2d_backward(cv, n, x, NULL, w, dy, dx, 0, dw, db, ws);
 }
 
 /* ---- pooling ---- */
@@ -5727,9 +5771,10 @@ static void hn__bn_train(int n, int c, int hw, const float *x, const float *gamm
             running_var[ch] = (float)((1.0 - momentum) * running_var[ch] +
                                       momentum * (m > 1 ? sq / (m - 1) : var));
         g = gamma[ch] * rstd[ch];
-        sh = beta[ch] - (float)mu * g;
-        hn__channel_affine(n, plane, hw, x + (size_t)ch * hw, g, sh, relu,
-                           y + (size_t)ch * hw);
+        sh = beta[ch] - mean[ch] * g;
+        if (y)
+            hn__channel_affine(n, plane, hw, x + (size_t)ch * hw, g, sh, relu,
+                               y + (size_t)ch * hw);
     }
 }
 
@@ -6395,7 +6440,9 @@ static void hn__bnrelu_apply(int n, int c, int hw, const float *x, const float *
     #pragma omp parallel for schedule(static)
 #endif
     for (ch = 0; ch < c; ch++) {
-        float sc = gamma[ch] * rstd[ch], sh = beta[ch] - mean[ch] * sc;
+        hn__bnrelu bn = hn__bnrelu_of(gamma, beta, mean, rstd);
+        float sc, sh;
+        hn__bnrelu_coef(&bn, ch, &sc, &sh);
         hn__channel_affine(n, (size_t)c * hw, hw, x + (size_t)ch * hw, sc, sh, 1,
                            a + (size_t)ch * hw);
     }
@@ -6429,14 +6476,15 @@ static void hn__res_sum(size_t n, const float *a, const float *b, float *y)
 }
 
 /* Backward of a = relu(bn(x)) in one pass per channel, with the ReLU's
-   mask m = [a > 0] folded into batch norm's formula (xh = (x - mean) rstd,
+   mask m = [a > 0] (recomputed from x: a is not kept) folded into batch
+   norm's formula (xh = (x - mean) rstd,
    M = n hw, g = m da):
       dbeta += sum g,  dgamma += sum g xh,
       dx = r + gamma rstd (g - sum(g) / M - xh sum(g xh) / M)
    r laid out as dx (r = dx adds into it), or NULL for none. The sums run
    in double, in a fixed order per channel. */
-static void hn__bnrelu_backward(int n, int c, int hw, const float *x, const float *a,
-                                const float *gamma, const float *mean,
+static void hn__bnrelu_backward(int n, int c, int hw, const float *x, const float *gamma,
+                                const float *beta, const float *mean,
                                 const float *rstd, const float *da, const float *r,
                                 float *dx, float *dgamma, float *dbeta)
 {
@@ -6447,14 +6495,16 @@ static void hn__bnrelu_backward(int n, int c, int hw, const float *x, const floa
 #endif
     for (ch = 0; ch < c; ch++) {
         double sg = 0.0, sgx = 0.0;
-        float mu = mean[ch], rs = rstd[ch], k, k1, k2;
+        float mu = mean[ch], rs = rstd[ch], k, k1, k2, sc, sh;
         int i, j;
+        hn__bnrelu bn = hn__bnrelu_of(gamma, beta, mean, rstd);
+        hn__bnrelu_coef(&bn, ch, &sc, &sh);
         for (i = 0; i < n; i++) {
             size_t off = ((size_t)i * c + ch) * hw;
             float s1 = 0.0f, s2 = 0.0f;
             HN__SIMD_SUM2(s1, s2)
             for (j = 0; j < hw; j++) {
-                float g = a[off + j] > 0.0f ? da[off + j] : 0.0f;
+                float g = x[off + j] * sc + sh > 0.0f ? da[off + j] : 0.0f;
                 s1 += g;
                 s2 += g * (x[off + j] - mu);
             }
@@ -6472,13 +6522,13 @@ static void hn__bnrelu_backward(int n, int c, int hw, const float *x, const floa
             if (r) {
                 HN__SIMD
                 for (j = 0; j < hw; j++) {
-                    float g = a[off + j] > 0.0f ? da[off + j] : 0.0f;
+                    float g = x[off + j] * sc + sh > 0.0f ? da[off + j] : 0.0f;
                     dx[off + j] = r[off + j] + k * (g - k1 - (x[off + j] - mu) * k2);
                 }
             } else {
                 HN__SIMD
                 for (j = 0; j < hw; j++) {
-                    float g = a[off + j] > 0.0f ? da[off + j] : 0.0f;
+                    float g = x[off + j] * sc + sh > 0.0f ? da[off + j] : 0.0f;
                     dx[off + j] = k * (g - k1 - (x[off + j] - mu) * k2);
                 }
             }
@@ -6763,6 +6813,14 @@ HNDEF void hn_resscratch_free(hn_resscratch *s)
     memset(s, 0, sizeof *s);
 }
 
+/* Whether unit u's convolution applies its batch norm and ReLU as it
+   reads x in a training step (the Winograd path), so that a = relu(bn(x))
+   is never stored; the projection shortcut of unit 0 still reads a. */
+static int hn__resunit_fused(const hn_resblock *b, int u)
+{
+    return hn__conv2d_wino(&b->unit[u].cv) && !(u == 0 && b->sc_w >= 0);
+}
+
 /* The kernel a unit convolves with: its plain tensor or its generated
    buffer. */
 static const float *hn__res_kernel(const hn_resunit *un, const hn_params *ps)
@@ -6786,8 +6844,10 @@ HNDEF void hn_resblock_forward(hn_resblock *b, const hn_params *ps, hn_params *s
         const float *g = hn_params_data(ps, un->gamma), *be = hn_params_data(ps, un->beta);
         float *rm = hn_params_data(state, un->run_mean);
         float *rv = hn_params_data(state, un->run_var);
+        hn__bnrelu bn = hn__bnrelu_of(g, be, un->mean, un->rstd);
+        int fused = train && hn__resunit_fused(b, u);
         if (train) hn__bnrelu_train(n, un->c, un->hw, xu, g, be, rm, rv, un->mean,
-                                    un->rstd, s->a);
+                                    un->rstd, fused ? NULL : s->a);
         else hn__bnrelu_eval(n, un->c, un->hw, xu, g, be, rm, rv, s->a);
         if (un->gen && (train || !b->fixed)) hn_hyperconv_generate(un->gen, ps, un->kernel);
 
@@ -6798,12 +6858,10 @@ HNDEF void hn_resblock_forward(hn_resblock *b, const hn_params *ps, hn_params *s
                               s->ws);
         /* The last unit adds the shortcut (x, or the projection already
            in y) as it writes y. */
-        if (u == last)
-            hn__conv2d_forward_res(&un->cv, n, s->a, hn__res_kernel(un, ps),
-                                   b->sc_w >= 0 ? y : x, y, s->ws);
-        else
-            hn_conv2d_forward(&un->cv, n, s->a, hn__res_kernel(un, ps), NULL,
-                              b->unit[u + 1].x, s->ws);
+        hn__conv2d_forward_bn(&un->cv, n, fused ? xu : s->a, fused ? &bn : NULL,
+                              hn__res_kernel(un, ps),
+                              u < last ? NULL : b->sc_w >= 0 ? y : x,
+                              u < last ? b->unit[u + 1].x : y, s->ws);
     }
 }
 
@@ -6821,15 +6879,19 @@ static void hn__resblock_backward(hn_resblock *b, hn_params *ps, int n, const fl
         float *gin = (u & 1) ? s->g0 : s->g1;   /* never the same as gout */
         float *dk = un->gen ? un->dkernel : hn_params_grad(ps, un->w);
 
-        /* Recompute a = relu(bn(x)) from the stored input. */
-        hn__bnrelu_apply(n, un->c, un->hw, xu, hn_params_data(ps, un->gamma),
-                         hn_params_data(ps, un->beta), un->mean, un->rstd, s->a);
+        const float *g = hn_params_data(ps, un->gamma), *be = hn_params_data(ps, un->beta);
+        hn__bnrelu bn = hn__bnrelu_of(g, be, un->mean, un->rstd);
+        int fused = hn__resunit_fused(b, u);
+
+        /* Recompute a = relu(bn(x)) from the stored input, unless the
+           convolution does as it reads x. */
+        if (!fused) hn__bnrelu_apply(n, un->c, un->hw, xu, g, be, un->mean, un->rstd, s->a);
         if (un->gen)
             memset(dk, 0, (size_t)un->cv.c_out * un->cv.c_in * un->cv.kh * un->cv.kw *
                               sizeof(float));
         /* da = dL/da is set by the unit's conv, the shortcut's adds. */
-        hn__conv2d_backward(&un->cv, n, s->a, hn__res_kernel(un, ps), gout, s->da, 1, dk,
-                            NULL, s->ws);
+        hn__conv2d_backward(&un->cv, n, fused ? xu : s->a, fused ? &bn : NULL,
+                            hn__res_kernel(un, ps), gout, s->da, 1, dk, NULL, s->ws);
         if (un->gen) hn_hyperconv_generate_backward(un->gen, ps, dk);
         if (u == 0 && b->sc_w >= 0)
             hn_conv2d_backward(&b->sc, n, s->a, hn_params_data(ps, b->sc_w), dy, s->da,
@@ -6844,8 +6906,7 @@ static void hn__resblock_backward(hn_resblock *b, hn_params *ps, int n, const fl
             r = !set ? dx : b->sc_w < 0 ? dy : NULL;
             gin = dx;
         }
-        hn__bnrelu_backward(n, un->c, un->hw, xu, s->a, hn_params_data(ps, un->gamma),
-                            un->mean, un->rstd, s->da, r, gin,
+        hn__bnrelu_backward(n, un->c, un->hw, xu, g, be, un->mean, un->rstd, s->da, r, gin,
                             hn_params_grad(ps, un->gamma), hn_params_grad(ps, un->beta));
         gout = gin;
     }
@@ -7161,13 +7222,11 @@ HNDEF void hn_resnet_backward(hn_resnet *m, int n, const int *labels)
     memset(m->dpooled, 0, (size_t)n * c * sizeof(float));
     hn_linear_backward(n, c, classes, m->pooled, hn_params_data(ps, m->fc_w), m->dlogits,
                        m->dpooled, hn_params_grad(ps, m->fc_w), hn_params_grad(ps, m->fc_b));
-    hn__bnrelu_apply(n, c, hw, xl, hn_params_data(ps, m->gamma),
-                     hn_params_data(ps, m->beta), m->mean, m->rstd, s->a);
     memset(s->da, 0, (size_t)n * c * hw * sizeof(float));
     hn_global_avgpool_backward(n, c, hw, m->dpooled, s->da);
-    hn__bnrelu_backward(n, c, hw, xl, s->a, hn_params_data(ps, m->gamma), m->mean,
-                        m->rstd, s->da, NULL, gx, hn_params_grad(ps, m->gamma),
-                        hn_params_grad(ps, m->beta));
+    hn__bnrelu_backward(n, c, hw, xl, hn_params_data(ps, m->gamma),
+                        hn_params_data(ps, m->beta), m->mean, m->rstd, s->da, NULL, gx,
+                        hn_params_grad(ps, m->gamma), hn_params_grad(ps, m->beta));
 
     /* The blocks, last to first, each setting its dx; gradient buffers
        alternate. */
