@@ -4252,15 +4252,15 @@ static void hn__convw_dw_dot(const hn__convw *g, const float *dy, const float *x
     size_t lda = (g->ncol + vw - 1) / vw * vw;
     int rows = wide ? 1 : g->ho, segs = (int)((wide ? lda : (size_t)g->cw) / vw);
     size_t astep = (size_t)g->cw, bstep = (size_t)g->wp;
-    /* (Rows of 14 floats: plain loops beat a call to memcpy a row.) */
+    /* (Rows of 14 floats: vector loops, not a call to memcpy a row.) */
     for (o = 0; o < g->co; o++) {
         float *d = da + (size_t)o * lda;
         const float *src = dy + (size_t)o * hw;
         for (r = 0; r < g->ho; r++, d += g->cw, src += g->wo) {
-            for (i = 0; i < g->wo; i++) d[i] = src[i];
-            for (; i < g->cw; i++) d[i] = 0.0f;
+            hn__copy_run(d, src, (size_t)g->wo);
+            hn__zero_run(d + g->wo, (size_t)(g->cw - g->wo));
         }
-        for (i = 0; i < (int)(lda - g->ncol); i++) d[i] = 0.0f;
+        hn__zero_run(d, lda - g->ncol);
     }
     /* DC taps against every group of four channels, while the DC shifted
        images are in L1. */
@@ -4318,10 +4318,10 @@ static void hn__convw_dw(const hn__convw *g, const float *dy, const float *xp, f
         for (r = 0; r < g->ho; r++) {
             for (s = 0; s < g->wo; s++, a += mr) {
                 for (i = 0; i < valid; i++) a[i] = d[(size_t)i * hw + (size_t)r * g->wo + s];
-                for (; i < mr; i++) a[i] = 0.0f;
+                hn__zero_run(a + valid, (size_t)(mr - valid));
             }
-            for (; s < g->cw; s++, a += mr)
-                for (i = 0; i < mr; i++) a[i] = 0.0f;
+            hn__zero_run(a, (size_t)(g->cw - g->wo) * mr);
+            a += (size_t)(g->cw - g->wo) * mr;
         }
     }
     for (t0 = 0; t0 < k; t0 += nr) {
@@ -4352,8 +4352,7 @@ static void hn__convw_dw(const hn__convw *g, const float *dy, const float *xp, f
                     pb[(size_t)e * nr + t] = src[hn__convw_col(g, pc + (size_t)e)];
             }
             if (pc == 0)
-                for (e = 0; e < kc; e++)
-                    for (t = nt; t < nr; t++) pb[(size_t)e * nr + t] = 0.0f;
+                for (e = 0; e < kc; e++) hn__zero_run(pb + (size_t)e * nr + nt, (size_t)(nr - nt));
             for (q = 0; q < np; q++)
                 fn(kc, pa + ((size_t)q * jw + pc) * mr, pb, acc + (size_t)q * mr * ldk + t0,
                    ldk, 1.0f);
