@@ -913,6 +913,7 @@ typedef struct hn_resblock {
     hn_conv2d sc;              /* projection shortcut geometry */
     int sc_w;                  /* its kernel's handle, or -1: identity */
     int fixed;                 /* 1: evaluation keeps the kernels it has */
+    int fresh;                 /* 1: the network generated them for this forward */
     float *mem;                /* everything the block allocated */
 } hn_resblock;
 
@@ -1002,6 +1003,7 @@ typedef struct hn_resnet {
     hn_resscratch scratch;
     size_t part[HN_RESNET_NPARTS];
     float *prep;               /* transformed kernels (hn_resnet_fix_kernels) */
+    float *hgrad;              /* hypernetwork gradients, one copy per group */
     float *mem;
 } hn_resnet;
 
@@ -1031,6 +1033,14 @@ HNDEF float hn_resnet_loss(hn_resnet *m, int n, const int *labels, int *ncorrect
 /* After hn_resnet_forward(train 1) and hn_resnet_loss: add dL/dtheta of the
    mean loss into m->ps.grad (zero it first). */
 HNDEF void hn_resnet_backward(hn_resnet *m, int n, const int *labels);
+/* The hypernetwork's two passes as training runs them, all generated
+   layers side by side (each forward begins with the first, each backward
+   ends with the second): every generated kernel from its embeddings, and
+   the kernels' gradients that hn_resnet_backward left in the units'
+   dkernel buffers through the hypernetwork, added into m->ps.grad. Alone
+   they are for timing the generator; no-ops without one. */
+HNDEF void hn_resnet_generate(hn_resnet *m);
+HNDEF void hn_resnet_generate_backward(hn_resnet *m);
 /* "embeddings", "hypernetwork", "plain convs", "batch norm", "classifier". */
 HNDEF const char *hn_resnet_part_name(int part);
 
@@ -3008,7 +3018,9 @@ static int hn__gemm_threads(const hn__gemm_plan *pl, const hn__gemm_job *jb)
     int nt = omp_get_max_threads();
     int tiles = hn__gemm_split_n(jb) ? (jb->n + pl->nr - 1) / pl->nr
                                      : (jb->m + pl->mr - 1) / pl->mr;
-    if ((double)jb->m * jb->n * jb->k < HN_GEMM_OMP_MIN) return 1;
+    /* One thread inside a parallel region (products of several layers at
+       once): no nested team, and pack buffers for one. */
+    if ((double)jb->m * jb->n * jb->k < HN_GEMM_OMP_MIN || omp_in_parallel()) return 1;
     return HN__MAX(1, HN__MIN(nt, tiles));
 #else
     (void)pl; (void)jb;
@@ -3424,7 +3436,7 @@ static void hn__gemm_dot(int m, int n, int k, float alpha, const float *a, size_
     int nt = 1;
     long long t, tiles = (long long)groups * across;
 #ifdef _OPENMP
-    if ((double)m * n * k >= HN_GEMM_OMP_MIN)
+    if ((double)m * n * k >= HN_GEMM_OMP_MIN && !omp_in_parallel())
         nt = (int)HN__MAX(1, HN__MIN((long long)omp_get_max_threads(), tiles));
 #endif
 #ifdef _OPENMP
@@ -6387,18 +6399,18 @@ HNDEF void hn_hyperconv_generate(hn_hyperconv *l, const hn_params *ps, float *ke
 /* Backward of generate, accumulating (+=) into ps->grad:
       dB_out += colsum(dkt)          dW_out += dkt^T act
       da = (dkt W_out') * [pre > 0]  dB_in += colsum(da as T x B*d)
-      dW_in += da^T ze               dz += da W_in   (de += colsum of that) */
-HNDEF void hn_hyperconv_generate_backward(hn_hyperconv *l, hn_params *ps,
-                                          const float *dkernel)
+      dW_in += da^T ze               dz += da W_in   (de += colsum of that)
+   with the shared hypernetwork's gradients added into g[0..3] (W_c, B_c,
+   W_out, B_out: ps->grad's, or a private copy when several layers run at
+   once, hn_resnet_backward), dz and de into ps->grad. */
+static void hn__hyperconv_backward(hn_hyperconv *l, hn_params *ps, const float *dkernel,
+                                   float *const *g)
 {
     const hn_hyper *h = &l->h;
     const float *w_in = hn_params_data(ps, h->w_in);
     const float *w_out = hn_params_data(ps, h->w_out);
     const float *ze = l->e >= 0 ? l->ze : hn_params_data(ps, l->z);
-    float *dw_in = hn_params_grad(ps, h->w_in);
-    float *db_in = hn_params_grad(ps, h->b_in);
-    float *dw_out = hn_params_grad(ps, h->w_out);
-    float *db_out = hn_params_grad(ps, h->b_out);
+    float *dw_in = g[0], *db_in = g[1], *dw_out = g[2], *db_out = g[3];
     float *dz = hn_params_grad(ps, l->z);
     int ntiles = l->tiles_out * l->tiles_in, rows = ntiles * h->blk_in;
     int bd = h->blk_in * h->d, off, stride, ncols, r, k;
@@ -6443,6 +6455,18 @@ HNDEF void hn_hyperconv_generate_backward(hn_hyperconv *l, hn_params *ps,
                 de[k] += g;
             }
     }
+}
+
+HNDEF void hn_hyperconv_generate_backward(hn_hyperconv *l, hn_params *ps,
+                                          const float *dkernel)
+{
+    const hn_hyper *h = &l->h;
+    float *g[4];
+    g[0] = hn_params_grad(ps, h->w_in);
+    g[1] = hn_params_grad(ps, h->b_in);
+    g[2] = hn_params_grad(ps, h->w_out);
+    g[3] = hn_params_grad(ps, h->b_out);
+    hn__hyperconv_backward(l, ps, dkernel, g);
 }
 
 /* ---- end of static hypernetwork implementation ---- */
@@ -6874,7 +6898,8 @@ HNDEF void hn_resblock_forward(hn_resblock *b, const hn_params *ps, hn_params *s
         if (train) hn__bnrelu_train(n, un->c, un->hw, xu, g, be, rm, rv, un->mean,
                                     un->rstd, fused ? NULL : s->a);
         else hn__bnrelu_eval(n, un->c, un->hw, xu, g, be, rm, rv, s->a);
-        if (un->gen && (train || !b->fixed)) hn_hyperconv_generate(un->gen, ps, un->kernel);
+        if (un->gen && !b->fresh && (train || !b->fixed))
+            hn_hyperconv_generate(un->gen, ps, un->kernel);
 
         /* The projection shortcut reads a0 = relu(bn(x)), which the next
            unit overwrites: run it first, straight into y. */
@@ -6888,12 +6913,19 @@ HNDEF void hn_resblock_forward(hn_resblock *b, const hn_params *ps, hn_params *s
                               u < last ? NULL : b->sc_w >= 0 ? y : x,
                               u < last ? b->unit[u + 1].x : y, s->ws);
     }
+    b->fresh = 0;
 }
 
-/* hn_resblock_backward, where set makes it dx = dL/dx rather than +=. */
+/* hn_resblock_backward, where flags HN__RB_SET makes it dx = dL/dx
+   rather than +=, and HN__RB_DEFER leaves the generated kernels' gradients
+   in their dkernel buffers for the caller to take through the
+   hypernetwork. */
+#define HN__RB_SET 1
+#define HN__RB_DEFER 2
 static void hn__resblock_backward(hn_resblock *b, hn_params *ps, int n, const float *x,
-                                  const float *dy, float *dx, int set, hn_resscratch *s)
+                                  const float *dy, float *dx, int flags, hn_resscratch *s)
 {
+    int set = flags & HN__RB_SET;
     int u;
     const float *gout = dy;     /* dL/d(output of unit u's conv) */
     size_t nx = (size_t)n * b->c_in * b->h_in * b->w_in;
@@ -6917,7 +6949,8 @@ static void hn__resblock_backward(hn_resblock *b, hn_params *ps, int n, const fl
         /* da = dL/da is set by the unit's conv, the shortcut's adds. */
         hn__conv2d_backward(&un->cv, n, fused ? xu : s->a, fused ? &bn : NULL,
                             hn__res_kernel(un, ps), gout, s->da, 1, dk, NULL, s->ws);
-        if (un->gen) hn_hyperconv_generate_backward(un->gen, ps, dk);
+        if (un->gen && !(flags & HN__RB_DEFER))
+            hn_hyperconv_generate_backward(un->gen, ps, dk);
         if (u == 0 && b->sc_w >= 0)
             hn_conv2d_backward(&b->sc, n, s->a, hn_params_data(ps, b->sc_w), dy, s->da,
                                hn_params_grad(ps, b->sc_w), NULL, s->ws);
@@ -6944,6 +6977,9 @@ HNDEF void hn_resblock_backward(hn_resblock *b, hn_params *ps, int n, const floa
 }
 
 /* ---- whole networks ---- */
+
+/* Runs of layers for the hypernetwork's backward (hn__resnet_generate_backward). */
+#define HN__RES_GEN_GROUPS 8
 
 HNDEF hn_resnet_config hn_resnet_config_wrn(int depth, int widen, int hyper)
 {
@@ -7140,6 +7176,10 @@ HNDEF hn_status hn_resnet_init(hn_resnet *m, const hn_resnet_config *cfg)
     }
     if ((size_t)nb * c * m->hw_last > act) act = (size_t)nb * c * m->hw_last;
     if ((rc = hn_resscratch_alloc(&m->scratch, act, ws)) != HN_OK) goto fail;
+    /* Optional: without it the generator's backward runs layer by layer. */
+    if (cfg->hyper)
+        m->hgrad = (float *)HN_MALLOC((size_t)HN__RES_GEN_GROUPS *
+                                      hn_hyper_param_count(&m->hyper) * sizeof(float));
     return HN_OK;
 fail_err:
     rc = hn__err_status;
@@ -7170,11 +7210,113 @@ HNDEF void hn_resnet_free(hn_resnet *m)
     HN_FREE(m->blocks);
     HN_FREE(m->xs);
     HN_FREE(m->prep);
+    HN_FREE(m->hgrad);
     HN_FREE(m->mem);
     hn_resscratch_free(&m->scratch);
     hn_params_free(&m->ps);
     hn_params_free(&m->state);
     memset(m, 0, sizeof *m);
+}
+
+/* ---- the hypernetwork over all layers at once ----
+
+   The generated layers share one hypernetwork, but each one's products
+   are small (tens of rows for the first group of WRN-40-2): run one at a
+   time, the generator took 12 ms of a training step on two threads and
+   gained nothing from the second. Here the layers run side by side
+   instead, each on one thread. Forward, every layer writes only its own
+   kernel. Backward, every layer adds into the shared gradients: the
+   layers are cut into HN__RES_GEN_GROUPS runs of about equal work, fixed
+   by the network alone, each run adds into a private copy, and the copies
+   are added in run order, so the result is the same for any number of
+   threads. */
+
+static hn_resunit *hn__res_gen_unit(hn_resnet *m, int q)
+{
+    hn_resblock *b = &m->blocks[q / HN_RESBLOCK_MAX_UNITS];
+    int u = q % HN_RESBLOCK_MAX_UNITS;
+    return u < b->nunits && b->unit[u].gen ? &b->unit[u] : NULL;
+}
+
+/* The kernels of every block that needs them (all in training, else those
+   not held), marked so that the block's forward does not make them again. */
+static void hn__resnet_generate(hn_resnet *m, int train)
+{
+    int q, nq = m->nblocks * HN_RESBLOCK_MAX_UNITS, i;
+    if (!m->cfg.hyper) return;
+#ifdef _OPENMP
+    #pragma omp parallel for schedule(dynamic)
+#endif
+    for (q = 0; q < nq; q++) {
+        hn_resunit *un = hn__res_gen_unit(m, q);
+        if (un && (train || !m->blocks[q / HN_RESBLOCK_MAX_UNITS].fixed))
+            hn_hyperconv_generate(un->gen, &m->ps, un->kernel);
+    }
+    for (i = 0; i < m->nblocks; i++)
+        if (train || !m->blocks[i].fixed) m->blocks[i].fresh = 1;
+}
+
+HNDEF void hn_resnet_generate_backward(hn_resnet *m)
+{
+    const hn_hyper *h = &m->hyper;
+    size_t ff = (size_t)h->f * h->f, size[4], hsize = hn_hyper_param_count(h);
+    double total = 0.0;
+    int q, nq = m->nblocks * HN_RESBLOCK_MAX_UNITS, t, g;
+    long long j;
+    float *grad[4];
+    if (!m->cfg.hyper) return;
+    size[0] = (size_t)h->blk_in * h->d * h->n_z;
+    size[1] = (size_t)h->blk_in * h->d;
+    size[2] = (size_t)h->blk_out * ff * h->d;
+    size[3] = (size_t)h->blk_out * ff;
+    grad[0] = hn_params_grad(&m->ps, h->w_in);
+    grad[1] = hn_params_grad(&m->ps, h->b_in);
+    grad[2] = hn_params_grad(&m->ps, h->w_out);
+    grad[3] = hn_params_grad(&m->ps, h->b_out);
+    if (!m->hgrad) {   /* no room for the copies: one layer after another */
+        for (q = 0; q < nq; q++) {
+            hn_resunit *un = hn__res_gen_unit(m, q);
+            if (un) hn_hyperconv_generate_backward(un->gen, &m->ps, un->dkernel);
+        }
+        return;
+    }
+    for (q = 0; q < nq; q++) {
+        hn_resunit *un = hn__res_gen_unit(m, q);
+        if (un) total += (double)hn_hyperconv_plain_count(un->gen);
+    }
+#ifdef _OPENMP
+    #pragma omp parallel for schedule(dynamic)
+#endif
+    for (g = 0; g < HN__RES_GEN_GROUPS; g++) {
+        float *acc = m->hgrad + (size_t)g * hsize, *pg[4];
+        double before = 0.0;
+        int r;
+        memset(acc, 0, hsize * sizeof(float));
+        pg[0] = acc;
+        for (r = 1; r < 4; r++) pg[r] = pg[r - 1] + size[r - 1];
+        /* Layer q is in run floor(G x work before it / all the work). */
+        for (r = 0; r < nq; r++) {
+            hn_resunit *un = hn__res_gen_unit(m, r);
+            if (!un) continue;
+            if ((int)(HN__RES_GEN_GROUPS * before / total) == g)
+                hn__hyperconv_backward(un->gen, &m->ps, un->dkernel, pg);
+            before += (double)hn_hyperconv_plain_count(un->gen);
+        }
+    }
+    for (t = 0; t < 4; t++) {
+        size_t off = 0;
+        for (g = 0; g < t; g++) off += size[g];
+#ifdef _OPENMP
+        #pragma omp parallel for schedule(static) if (size[t] > 4096)
+#endif
+        for (j = 0; j < (long long)size[t]; j++) {
+            float sum = grad[t][j];
+            int r;
+            for (r = 0; r < HN__RES_GEN_GROUPS; r++)
+                sum += m->hgrad[(size_t)r * hsize + off + (size_t)j];
+            grad[t][j] = sum;
+        }
+    }
 }
 
 HNDEF const float *hn_resnet_forward(hn_resnet *m, int n, const float *x, int train)
@@ -7186,6 +7328,7 @@ HNDEF const float *hn_resnet_forward(hn_resnet *m, int n, const float *x, int tr
     float *rv = hn_params_data(&m->state, m->run_var);
     HN_ASSERT(n > 0 && n <= m->cfg.max_batch);
     m->input = x;
+    hn__resnet_generate(m, train);
     hn_conv2d_forward(&m->stem, n, x, hn_params_data(&m->ps, m->stem_w), NULL, m->xs[0],
                       s->ws);
     for (i = 0; i < m->nblocks; i++)
@@ -7256,13 +7399,20 @@ HNDEF void hn_resnet_backward(hn_resnet *m, int n, const int *labels)
     /* The blocks, last to first, each setting its dx; gradient buffers
        alternate. */
     for (i = m->nblocks - 1; i >= 0; i--) {
-        hn__resblock_backward(&m->blocks[i], ps, n, m->xs[i], gx, gnext, 1, s);
+        hn__resblock_backward(&m->blocks[i], ps, n, m->xs[i], gx, gnext,
+                              HN__RB_SET | HN__RB_DEFER, s);
         t = gx;
         gx = gnext;
         gnext = t;
     }
     hn_conv2d_backward(&m->stem, n, m->input, hn_params_data(ps, m->stem_w), gx, NULL,
                        hn_params_grad(ps, m->stem_w), NULL, s->ws);
+    hn_resnet_generate_backward(m);
+}
+
+HNDEF void hn_resnet_generate(hn_resnet *m)
+{
+    hn__resnet_generate(m, 1);
 }
 
 /* ---- data augmentation ---- */
