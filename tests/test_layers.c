@@ -443,39 +443,52 @@ static void test_conv2d(hn_rng *rng, const char *name, int n, int c_in, int h, i
     free(dx); free(dw); free(db);
 }
 
-/* The same backward with 1 thread and, four times, with 2 threads: every
-   gradient bit-identical (a race in the reduction shows up here). */
-static void test_conv2d_threads(hn_rng *rng, int stride)
+/* The same forward and backward with 1 thread and, twice each, with 2
+   and 3 threads: every output and gradient bit-identical (a race in a
+   reduction, or a sum whose grouping follows the threads, shows up
+   here). */
+static void test_conv2d_threads(hn_rng *rng, int ci, int co, int stride)
 {
 #ifdef _OPENMP
-    enum { N = 6, CI = 4, CO = 8, HW = 81 };
+    enum { N = 13, HW = 81 };
     hn_conv2d cv;
-    float *x, *w, *dy, *ws, *g[2];
-    size_t nx = (size_t)N * CI * HW, nw = CO * CI * 9, ny, i;
-    size_t ng = nx + nw + CO;
+    float *x, *w, *b, *dy, *ws, *g[2], *y[2];
+    size_t nx = (size_t)N * ci * HW, nw = (size_t)co * ci * 9, ny, i;
+    size_t ng = nx + nw + (size_t)co;
     int t, differ = 0;
-    hn_conv2d_init(&cv, CI, 9, 9, CO, 3, 3, stride, 1);
-    ny = (size_t)N * CO * cv.h_out * cv.w_out;
+    hn_conv2d_init(&cv, ci, 9, 9, co, 3, 3, stride, 1);
+    ny = (size_t)N * co * cv.h_out * cv.w_out;
     x = random_buffer(rng, nx, 1.0f);
     w = random_buffer(rng, nw, 1.0f);
+    b = random_buffer(rng, (size_t)co, 1.0f);
     dy = random_buffer(rng, ny, 1.0f);
     ws = (float *)malloc(hn_conv2d_workspace_size(&cv) * sizeof(float));
     g[0] = (float *)calloc(ng, sizeof(float));
     g[1] = (float *)malloc(ng * sizeof(float));
+    y[0] = (float *)malloc(ny * sizeof(float));
+    y[1] = (float *)malloc(ny * sizeof(float));
     omp_set_num_threads(1);
+    hn_conv2d_forward(&cv, N, x, w, b, y[0], ws);
     hn_conv2d_backward(&cv, N, x, w, dy, g[0], g[0] + nx, g[0] + nx + nw, ws);
-    omp_set_num_threads(2);
     for (t = 0; t < 4; t++) {
+        omp_set_num_threads(2 + t % 2);
         memset(g[1], 0, ng * sizeof(float));
+        hn_conv2d_forward(&cv, N, x, w, b, y[1], ws);
         hn_conv2d_backward(&cv, N, x, w, dy, g[1], g[1] + nx, g[1] + nx + nw, ws);
         for (i = 0; i < ng; i++) differ += g[0][i] != g[1][i];
+        for (i = 0; i < ny; i++) differ += y[0][i] != y[1][i];
     }
-    printf("conv2d stride %d backward, 1 vs 2 threads (4 runs): %d of %zu gradients "
-           "differ\n", stride, differ, 4 * ng);
-    CHECK(differ == 0, "thread count changes %d gradients", differ);
-    free(x); free(w); free(dy); free(ws); free(g[0]); free(g[1]);
+    omp_set_num_threads(2);
+    printf("conv2d %d -> %d stride %d%s, 1 vs 2 and 3 threads (4 runs): %d of %zu "
+           "values differ\n", ci, co, stride, cv.winograd && stride == 1 ? " (Winograd)" : "",
+           differ, 4 * (ng + ny));
+    CHECK(differ == 0, "thread count changes %d values", differ);
+    free(x); free(w); free(b); free(dy); free(ws); free(g[0]); free(g[1]); free(y[0]);
+    free(y[1]);
 #else
     (void)rng;
+    (void)ci;
+    (void)co;
     (void)stride;
     printf("conv2d thread check skipped (built without OpenMP)\n");
 #endif
@@ -865,8 +878,9 @@ int main(void)
     test_conv2d(&rng, "3x3 pad 2, Winograd", 2, 16, 5, 5, 16, 3, 3, 1, 2, 1);
     test_conv2d(&rng, "3x3 pad 1, 8x8 Winograd", 3, 16, 8, 8, 16, 3, 3, 1, 1, 0);
     test_conv2d_winograd(&rng);
-    test_conv2d_threads(&rng, 1);   /* wide rows */
-    test_conv2d_threads(&rng, 2);   /* im2col */
+    test_conv2d_threads(&rng, 4, 8, 1);     /* wide rows */
+    test_conv2d_threads(&rng, 4, 8, 2);     /* im2col */
+    test_conv2d_threads(&rng, 16, 24, 1);   /* Winograd */
     test_conv2d_refusals();
     test_pool(&rng, 1, 6, 6, 2, 2, 2, 2);
     /* The 2x2 window's vector rows: 16 outputs and a masked rest, an odd

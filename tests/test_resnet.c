@@ -416,6 +416,58 @@ static void check_augment(void)
     printf("augment: %d mismatches, %d of %d flipped\n", bad, flips, 8 * N);
 }
 
+/* One training step's logits and gradients with 1 thread, then with 2 and
+   3: bit-identical (the hypernetwork's backward runs layers side by side,
+   the convolutions share images out: neither may change a sum). */
+static void check_net_threads(const char *what, hn_resnet_config cfg)
+{
+#ifdef _OPENMP
+    hn_resnet m;
+    hn_rng rng;
+    float *x, *ref, *refl;
+    int *labels, i, t, n = cfg.max_batch, differ = 0;
+    size_t nx = (size_t)n * cfg.channels * cfg.height * cfg.width, ng, nl, k;
+    if (hn_resnet_init(&m, &cfg) != HN_OK) {
+        CHECK(0, "%s: init failed: %s", what, hn_error());
+        return;
+    }
+    hn_rng_seed(&rng, 5);
+    hn_resnet_init_weights(&m, &rng);
+    ng = m.ps.total;
+    nl = (size_t)n * cfg.classes;
+    x = (float *)malloc(nx * sizeof(float));
+    labels = (int *)malloc((size_t)n * sizeof(int));
+    ref = (float *)malloc(ng * sizeof(float));
+    refl = (float *)malloc(nl * sizeof(float));
+    hn_rng_fill_normal(&rng, x, nx, 0.0f, 1.0f);
+    for (i = 0; i < n; i++) labels[i] = (int)hn_rng_below(&rng, (uint32_t)cfg.classes);
+    for (t = 0; t < 3; t++) {
+        const float *logits;
+        omp_set_num_threads(t + 1);
+        hn_params_zero_grad(&m.ps);
+        logits = hn_resnet_forward(&m, n, x, 1);
+        hn_resnet_loss(&m, n, labels, NULL);
+        hn_resnet_backward(&m, n, labels);
+        if (t == 0) {
+            memcpy(ref, m.ps.grad, ng * sizeof(float));
+            memcpy(refl, logits, nl * sizeof(float));
+            continue;
+        }
+        for (k = 0; k < ng; k++) differ += ref[k] != m.ps.grad[k];
+        for (k = 0; k < nl; k++) differ += refl[k] != logits[k];
+    }
+    omp_set_num_threads(2);
+    printf("%s, 1 vs 2 and 3 threads: %d of %zu logits and gradients differ\n", what,
+           differ, 2 * (ng + nl));
+    CHECK(differ == 0, "%s: the thread count changes %d values", what, differ);
+    free(x); free(labels); free(ref); free(refl);
+    hn_resnet_free(&m);
+#else
+    (void)cfg;
+    printf("%s: thread check skipped (built without OpenMP)\n", what);
+#endif
+}
+
 int main(void)
 {
     static const char *const plain_names[] = {"stem.w", "b0.u0.bn.g", "b0.u0.conv.w",
@@ -444,6 +496,8 @@ int main(void)
     cfg.n_z = 4;
     check_net("WRN-10-1 hyper", cfg, hyper_names, 8);
     check_fixed_kernels(cfg);
+    cfg.max_batch = 9;
+    check_net_threads("WRN-10-1 hyper", cfg);
     /* A bottleneck ResNet-14 of base width 4 on 16x16 images (the last
        stage's batch norm then sees 4 x 2 x 2 values). */
     cfg = hn_resnet_config_bottleneck(14, 0);
