@@ -510,12 +510,14 @@ HNDEF void hn_softmax_xent_backward(int n, int c, const float *probs, const int 
    ("im2col") multiplied by the weight seen as (c_out, c_in*kh*kw); a 1x1
    unpadded convolution multiplies the image itself, no unfolding.
 
-   Images are handed to `slots` workers (OpenMP threads when enabled), each
-   with its own part of the workspace: an unfolding buffer and partial
-   weight and bias gradients, summed in slot order at the end. The result
-   therefore depends on slots (in the last bits of dw and db) but never on
-   the number of threads. hn_conv2d_init sets slots to HN_CONV2D_SLOTS
-   (default 4); set it to 1 on a small target before sizing the workspace. */
+   Images are handed to `slots` workers, run by at most as many OpenMP
+   threads (when enabled): each slot sums its images' partial weight and
+   bias gradients in its own part of the workspace, and the slots are
+   added in slot order at the end; a thread's slots share its scratch
+   (unfolding and padding buffers). The result therefore depends on slots
+   (in the last bits of dw and db) but never on the number of threads.
+   hn_conv2d_init sets slots to HN_CONV2D_SLOTS (default 4); set it to 1
+   on a small target before sizing the workspace. */
 typedef struct hn_conv2d {
     int c_in, h_in, w_in;
     int c_out, kh, kw;
@@ -5103,9 +5105,9 @@ static void hn__wino_output(const hn__wino *g, const float *m, const hn__wino_pa
     }
 }
 
-/* Workspace of the Winograd path: U shared by all slots, then per slot a
-   padded chunk, and a V and an M for one panel; each the larger of the
-   two products'. */
+/* Workspace of the Winograd path: U shared by all threads, then for each
+   slot (used by thread s) a padded chunk, and a V and an M for one panel;
+   each the larger of the two products'. */
 typedef struct hn__wino_ws {
     size_t shared, xp, v, m, slot;
 } hn__wino_ws;
@@ -11615,7 +11617,11 @@ VERSION HISTORY
    0.2  (2026-12-04)  Winograd F(4x4, 3x3) convolutions (forward, input and
                       weight gradients), hn_conv2d_prepare and
                       hn_resnet_fix_kernels for fixed kernels, AVX-512
-                      tuning of GEMM edges and dot paths
+                      tuning of GEMM edges and dot paths; residual units
+                      with batch norm + ReLU applied inside the Winograd
+                      padding and the shortcut added in its output pass;
+                      generated layers run side by side
+                      (hn_resnet_generate / _generate_backward)
 
 LICENSE
 
