@@ -2749,6 +2749,16 @@ typedef struct hn__gemm_job {
 #define HN__GEMM_A_WHOLE (256 * 1024)
 #endif
 
+/* Depth blocks of an a_whole plan when k takes more than one: a B
+   micro-panel (KC x NR) meets every tile of its column of C (m x NR), both
+   in L1. At KC 196 for k = 784 the two took 49 KiB, more than Zen 5's 48
+   KiB L1d: blocks of at most 128 ran 64x3136x784 4% and 64x50000x576 3%
+   faster (one block, k <= KC, stays as it is: 32x12544x144 gains nothing
+   from two). */
+#ifndef HN__GEMM_KC_WHOLE
+#define HN__GEMM_KC_WHOLE 128
+#endif
+
 /* How many B micro-panels ahead hn__gemm_macro prefetches. */
 #ifndef HN__PF_AHEAD
 #define HN__PF_AHEAD 2
@@ -2989,6 +2999,8 @@ static void hn__gemm_job_init(hn__gemm_job *jb, hn__gemm_plan *pl,
     pl->a_whole = jb->m <= pl->mc && (double)((jb->m + kr->mr - 1) / kr->mr * kr->mr)
                   * k * sizeof(float) <= HN__GEMM_A_WHOLE;
     if (pl->a_whole) pl->alpha_in_a = 1;
+    if (pl->a_whole && k > pl->kc)
+        pl->kc = hn__gemm_even(k, HN__MIN(HN__GEMM_KC_WHOLE, HN__MAX(HN_GEMM_KC, 1)), 1);
 }
 
 /* Bytes of the A block a thread packs, rounded to whole cache lines. */
