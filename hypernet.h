@@ -4276,16 +4276,22 @@ static void hn__transpose8(const float *const *s, size_t off, float *d, size_t l
 #ifdef HN__VW
 /* out[4j + i] = sum over r < rows, p < segs VW of a[ao[i] + r astep + p]
    b[bo[j] + r bstep + p]: the dot tile of hn__gemm_dot over rows that lie
-   at different strides in A and B. */
-static HN__ALIGN_CODE void hn__convw_dw_tile(int rows, int segs, size_t astep,
-                                             size_t bstep, const float *a,
-                                             const size_t *ao, const float *b,
-                                             const size_t *bo, float *out)
+   at different strides in A and B, for nimg images (see below). */
+static HN__ALIGN_CODE void hn__convw_dw_tile(int nimg, int rows, int segs, size_t astep,
+                                             size_t bstep, size_t aimg, size_t bimg,
+                                             const float *abase, const size_t *ao,
+                                             const float *bbase, const size_t *bo,
+                                             float *out)
 {
-    int r, p, len = segs * HN__VW;
+    int im, r, p, len = segs * HN__VW;
     HN__DTILE_DECL();
-    for (r = 0; r < rows; r++, a += astep, b += bstep)
-        for (p = 0; p < len; p += HN__VW) HN__DTILE_STEP();
+    /* Image im's rows from abase + im aimg and bbase + im bimg, all into
+       the same sums: one lane sum for the images together. */
+    for (im = 0; im < nimg; im++) {
+        const float *a = abase + (size_t)im * aimg, *b = bbase + (size_t)im * bimg;
+        for (r = 0; r < rows; r++, a += astep, b += bstep)
+            for (p = 0; p < len; p += HN__VW) HN__DTILE_STEP();
+    }
     HN__DTILE_SUMS();
 }
 
@@ -4295,24 +4301,26 @@ static HN__ALIGN_CODE void hn__convw_dw_tile(int rows, int segs, size_t astep,
    them with the image shifted by its tap, both read in place: no B
    panels of image values, and no tap columns computed in vain when the
    taps are few. */
-static void hn__convw_dw_dot(const hn__convw *g, const float *dy, const float *xp,
-                             float *da, float *acc, size_t ldk)
+static void hn__convw_dw_dot(const hn__convw *g, int nimg, const float *dy,
+                             const float *xp, size_t xstep, float *da, float *acc,
+                             size_t ldk)
 {
-    int wide = g->cw == g->wp, k = g->ci * g->kh * g->kw, o, r, t, i, q;
+    int wide = g->cw == g->wp, k = g->ci * g->kh * g->kw, o, r, t, i, q, im;
     size_t hw = (size_t)g->ho * g->wo, vw = (size_t)HN__VW;
-    size_t lda = (g->ncol + vw - 1) / vw * vw;
+    size_t lda = (g->ncol + vw - 1) / vw * vw, dstep = (size_t)g->co * lda;
     int rows = wide ? 1 : g->ho, segs = (int)((wide ? lda : (size_t)g->cw) / vw);
     size_t astep = (size_t)g->cw, bstep = (size_t)g->wp;
     /* (Rows of 14 floats: vector loops, not a call to memcpy a row.) */
-    for (o = 0; o < g->co; o++) {
-        float *d = da + (size_t)o * lda;
-        const float *src = dy + (size_t)o * hw;
-        for (r = 0; r < g->ho; r++, d += g->cw, src += g->wo) {
-            hn__copy_run(d, src, (size_t)g->wo);
-            hn__zero_run(d + g->wo, (size_t)(g->cw - g->wo));
+    for (im = 0; im < nimg; im++)
+        for (o = 0; o < g->co; o++) {
+            float *d = da + (size_t)im * dstep + (size_t)o * lda;
+            const float *src = dy + ((size_t)im * g->co + (size_t)o) * hw;
+            for (r = 0; r < g->ho; r++, d += g->cw, src += g->wo) {
+                hn__copy_run(d, src, (size_t)g->wo);
+                hn__zero_run(d + g->wo, (size_t)(g->cw - g->wo));
+            }
+            hn__zero_run(d, lda - g->ncol);
         }
-        hn__zero_run(d, lda - g->ncol);
-    }
     /* DC taps against every group of four channels, while the DC shifted
        images are in L1. */
     for (t = 0; t < k; t += HN__DC) {
@@ -4323,13 +4331,49 @@ static void hn__convw_dw_dot(const hn__convw *g, const float *dy, const float *x
         for (o = 0; o < g->co; o += 4) {
             int nro = HN__MIN(4, g->co - o);
             for (i = 0; i < 4; i++) ao[i] = (size_t)(o + HN__MIN(i, nro - 1)) * lda;
-            hn__convw_dw_tile(rows, segs, astep, bstep, da, ao, xp, bo, out);
+            hn__convw_dw_tile(nimg, rows, segs, astep, bstep, dstep, xstep, da, ao, xp, bo,
+                              out);
             for (i = 0; i < nro; i++)
                 for (q = 0; q < nt; q++) acc[(size_t)(o + i) * ldk + t + q] += out[4 * q + i];
         }
     }
 }
 #endif
+
+/* Images a dot-product weight gradient takes at once, into the same sums:
+   two halve the lane sums (the MNIST net's weight gradients 12% faster);
+   four and eight measured slower than two (their shifted rows no longer
+   stay in L1). */
+#ifndef HN__CONV_DW_IMAGES
+#define HN__CONV_DW_IMAGES 2
+#endif
+
+/* Whether hn__convw_dw takes the dot products. They pay a lane sum for
+   every weight and image (for HN__CONV_DW_IMAGES images at a time:
+   hn__convw_dw_images); the packing, a copy of the image for every tap, shared by
+   all output channels. The dots win where the taps fill NR-wide panels
+   badly (49 taps: the MNIST net's first layer, 1.8x faster), and with
+   AVX-512 (measured on Zen 5) also wherever the output channels are few,
+   32 or fewer: 1.4x on 16 -> 16 channels of 7x7 at 14x14 and of 3x3 at
+   32x32, 1.15x on 32 -> 32 at 32x32, but 0.9x on 64 -> 64. The AVX2 build
+   gained 1.16x on the MNIST net's step on Zen 5 too, but lost 20-45% on
+   784 and 288 taps on Zen 3, so it keeps the first rule. */
+static int hn__convw_dw_dots(const hn__convw *g)
+{
+#ifdef HN__VW
+    int k = g->ci * g->kh * g->kw, nr = hn__gemm_native.nr;
+#ifdef HN__AVX512
+    int few = g->co <= 32;
+#else
+    int few = 0;
+#endif
+    return (g->cw == g->wp || g->cw % HN__VW == 0) &&
+           (few || (k + nr - 1) / nr * nr * 4 > 5 * k);
+#else
+    (void)g;
+    return 0;
+#endif
+}
 
 static void hn__convw_dw(const hn__convw *g, const float *dy, const float *xp, float *pa,
                          float *pb, float *acc, size_t ldk)
@@ -4340,23 +4384,8 @@ static void hn__convw_dw(const hn__convw *g, const float *dy, const float *xp, f
     size_t hw = (size_t)g->ho * g->wo, jw = g->ncol, pc;
     int i, t0, t, q, r, s;
 #ifdef HN__VW
-    /* The dot products pay a lane sum for every weight and image; the
-       packing, a copy of the image for every tap, shared by all output
-       channels. The dots win where the taps fill NR-wide panels badly (49
-       taps: the MNIST net's first layer, 1.8x faster), and with AVX-512
-       (measured on Zen 5) also wherever the output channels are few, 32
-       or fewer: 1.4x on 16 -> 16 channels of 7x7 at 14x14 and of 3x3 at
-       32x32, 1.15x on 32 -> 32 at 32x32, but 0.9x on 64 -> 64. The AVX2
-       build gained 1.16x on the MNIST net's step on Zen 5 too, but lost
-       20-45% on 784 and 288 taps on Zen 3, so it keeps the first rule. */
-#ifdef HN__AVX512
-    int few = g->co <= 32;
-#else
-    int few = 0;
-#endif
-    if ((g->cw == g->wp || g->cw % HN__VW == 0) &&
-        (few || (k + nr - 1) / nr * nr * 4 > 5 * k)) {
-        hn__convw_dw_dot(g, dy, xp, pa, acc, ldk);
+    if (hn__convw_dw_dots(g)) {
+        hn__convw_dw_dot(g, 1, dy, xp, 0, pa, acc, ldk);
         return;
     }
 #endif
@@ -4411,11 +4440,28 @@ static void hn__convw_dw(const hn__convw *g, const float *dy, const float *xp, f
     }
 }
 
+/* The weight gradient of nimg images (more than one only by the dot
+   products), their padded planes xstep floats apart in xp. */
+static void hn__convw_dw_images(const hn__convw *g, int nimg, const float *dy,
+                                const float *xp, size_t xstep, float *pa, float *pb,
+                                float *acc, size_t ldk)
+{
+#ifdef HN__VW
+    if (nimg > 1) {
+        hn__convw_dw_dot(g, nimg, dy, xp, xstep, pa, acc, ldk);
+        return;
+    }
+#endif
+    HN_ASSERT(nimg == 1);
+    (void)xstep;
+    hn__convw_dw(g, dy, xp, pa, pb, acc, ldk);
+}
+
 /* Workspace of the wide path: shared packed weights, then per slot a
    padded image, a B panel, a tile, dy packed as A, the partial weight
    gradient (rows(co) x ldk, ldk = k rounded up to NR) and bias gradient. */
 typedef struct hn__convw_ws {
-    size_t shared, xp, pb, tile, pa, acc, slot, ldk;
+    size_t shared, xp, xp1, pb, tile, pa, acc, slot, ldk;
 } hn__convw_ws;
 
 static void hn__convw_layout(const hn_conv2d *cv, hn__convw_ws *L)
@@ -4428,12 +4474,16 @@ static void hn__convw_layout(const hn_conv2d *cv, hn__convw_ws *L)
     hn__convw_of(cv, 1, &d);
     L->ldk = (k + nr - 1) / nr * nr;
     L->shared = hn__round16(HN__MAX(rco * k, rci * cv->c_out * khw));
-    L->xp = hn__round16(HN__MAX(f.xp_size, d.xp_size));
+    /* (HN__CONV_DW_IMAGES padded images, and as many images' dy rows, for
+       the dot products) */
+    L->xp1 = hn__round16(f.xp_size);
+    L->xp = hn__round16(HN__MAX(HN__CONV_DW_IMAGES * L->xp1, d.xp_size));
     L->pb = hn__round16((size_t)HN__CONV_KC * nr);
     L->tile = hn__round16(HN__MAX(rco, rci) * nr);
     /* (dy as A panels, or as rows for the dot products: up to a vector
        more a channel) */
-    L->pa = hn__round16(HN__MAX(rco * f.jw, (size_t)cv->c_out * (f.ncol + 16)));
+    L->pa = hn__round16(HN__MAX(rco * f.jw, HN__CONV_DW_IMAGES * (size_t)cv->c_out *
+                                            (f.ncol + 16)));
     L->acc = hn__round16(rco * L->ldk + cv->c_out);
     L->slot = L->xp + L->pb + L->tile + L->pa + L->acc;
 }
@@ -4472,11 +4522,12 @@ static void hn__convw_backward(const hn_conv2d *cv, int n, const float *x, const
     hn__convw_ws L;
     size_t in_size = (size_t)cv->c_in * cv->h_in * cv->w_in, hw;
     size_t out_size = (size_t)cv->c_out * cv->h_out * cv->w_out;
-    int slots = cv->slots, co = cv->c_out, k = cv->c_in * cv->kh * cv->kw, s;
+    int slots = cv->slots, co = cv->c_out, k = cv->c_in * cv->kh * cv->kw, s, pair;
     long long j, nw = (long long)co * k;
     hn__convw_of(cv, 0, &f);
     hn__convw_of(cv, 1, &d);
     hn__convw_layout(cv, &L);
+    pair = hn__convw_dw_dots(&f);
     hw = (size_t)cv->h_out * cv->w_out;
     if (dx) hn__convw_pack_w(cv, 1, w, ws);
 #ifdef _OPENMP
@@ -4489,28 +4540,37 @@ static void hn__convw_backward(const hn_conv2d *cv, int n, const float *x, const
         float *xp = ws + L.shared + (size_t)s * L.slot, *pb = xp + L.xp;
         float *tile = pb + L.pb, *pa = tile + L.tile, *acc = pa + L.pa;
         float *pdb = acc + L.acc - co;
-        int i, o;
+        int i, o, im, step, end = hn__slot_begin(s + 1, n, slots);
         size_t q;
         /* (Only the bias gradient's end of it when dw is not wanted.) */
         if (dw) memset(acc, 0, L.acc * sizeof(float));
         else memset(pdb, 0, (size_t)co * sizeof(float));
-        for (i = hn__slot_begin(s, n, slots); i < hn__slot_begin(s + 1, n, slots); i++) {
-            const float *dyi = dy + (size_t)i * out_size;
+        /* Images HN__CONV_DW_IMAGES at a time where the weight gradient
+           is by dot products, else one. */
+        for (i = hn__slot_begin(s, n, slots); i < end; i += step) {
+            step = dw && pair ? HN__MIN(HN__CONV_DW_IMAGES, end - i) : 1;
             if (dw) {
-                hn__convw_pad(&f, x + (size_t)i * in_size, xp);
-                hn__convw_dw(&f, dyi, xp, pa, pb, acc, L.ldk);
+                for (im = 0; im < step; im++)
+                    hn__convw_pad(&f, x + (size_t)(i + im) * in_size,
+                                  xp + (size_t)im * L.xp1);
+                hn__convw_dw_images(&f, step, dy + (size_t)i * out_size, xp, L.xp1, pa, pb,
+                                    acc, L.ldk);
             }
-            if (db)
-                for (o = 0; o < co; o++) {
-                    const float *d = dyi + (size_t)o * hw;
-                    float sum = 0.0f;
-                    HN__SIMD_SUM1(sum)
-                    for (q = 0; q < hw; q++) sum += d[q];
-                    pdb[o] += sum;
+            for (im = 0; im < step; im++) {
+                const float *dyi = dy + (size_t)(i + im) * out_size;
+                if (db)
+                    for (o = 0; o < co; o++) {
+                        const float *d = dyi + (size_t)o * hw;
+                        float sum = 0.0f;
+                        HN__SIMD_SUM1(sum)
+                        for (q = 0; q < hw; q++) sum += d[q];
+                        pdb[o] += sum;
+                    }
+                if (dx) {
+                    hn__convw_pad(&d, dyi, xp);
+                    hn__convw_product(&d, ws, xp, NULL, 1,
+                                      dx + (size_t)(i + im) * in_size, pb, tile);
                 }
-            if (dx) {
-                hn__convw_pad(&d, dyi, xp);
-                hn__convw_product(&d, ws, xp, NULL, 1, dx + (size_t)i * in_size, pb, tile);
             }
         }
     }
