@@ -3922,6 +3922,20 @@ static void hn__im2col(const hn_conv2d *cv, const float *img, float *col, float 
             }
 }
 
+/* db[o] += the sum of plane o of one image's dy (co planes of hw). */
+static void hn__conv_db_add(const float *dy, int co, size_t hw, float *db)
+{
+    int o;
+    size_t q;
+    for (o = 0; o < co; o++) {
+        const float *d = dy + (size_t)o * hw;
+        float sum = 0.0f;
+        HN__SIMD_SUM1(sum)
+        for (q = 0; q < hw; q++) sum += d[q];
+        db[o] += sum;
+    }
+}
+
 /* First image of slot s when n images are spread over `slots`. */
 static int hn__slot_begin(int s, int n, int slots)
 {
@@ -4540,8 +4554,7 @@ static void hn__convw_backward(const hn_conv2d *cv, int n, const float *x, const
         float *xp = ws + L.shared + (size_t)s * L.slot, *pb = xp + L.xp;
         float *tile = pb + L.pb, *pa = tile + L.tile, *acc = pa + L.pa;
         float *pdb = acc + L.acc - co;
-        int i, o, im, step, end = hn__slot_begin(s + 1, n, slots);
-        size_t q;
+        int i, im, step, end = hn__slot_begin(s + 1, n, slots);
         /* (Only the bias gradient's end of it when dw is not wanted.) */
         if (dw) memset(acc, 0, L.acc * sizeof(float));
         else memset(pdb, 0, (size_t)co * sizeof(float));
@@ -4558,14 +4571,7 @@ static void hn__convw_backward(const hn_conv2d *cv, int n, const float *x, const
             }
             for (im = 0; im < step; im++) {
                 const float *dyi = dy + (size_t)(i + im) * out_size;
-                if (db)
-                    for (o = 0; o < co; o++) {
-                        const float *d = dyi + (size_t)o * hw;
-                        float sum = 0.0f;
-                        HN__SIMD_SUM1(sum)
-                        for (q = 0; q < hw; q++) sum += d[q];
-                        pdb[o] += sum;
-                    }
+                if (db) hn__conv_db_add(dyi, co, hw, pdb);
                 if (dx) {
                     hn__convw_pad(&d, dyi, xp);
                     hn__convw_product(&d, ws, xp, NULL, 1,
@@ -5561,7 +5567,7 @@ static void hn__conv2d_backward(const hn_conv2d *cv, int n, const float *x,
     for (s = 0; s < slots; s++) {
         float *col = ws + (size_t)hn__slot_thread() * slot_size;
         float *pdw = ws + (size_t)s * slot_size + col_size, *pdb = pdw + (size_t)co * k;
-        int i, o, q;
+        int i;
         memset(pdw, 0, ((size_t)co * k + co) * sizeof(float));
         for (i = hn__slot_begin(s, n, slots); i < hn__slot_begin(s + 1, n, slots); i++) {
             const float *xi = x + (size_t)i * in_size, *dyi = dy + (size_t)i * out_size;
@@ -5576,14 +5582,7 @@ static void hn__conv2d_backward(const hn_conv2d *cv, int n, const float *x,
                 }
                 hn_sgemm(0, 1, co, k, hw, 1.0f, dyi, hw, src, hw, 1.0f, pdw, k);
             }
-            if (db)
-                for (o = 0; o < co; o++) {
-                    const float *d = dyi + (size_t)o * hw;
-                    float sum = 0.0f;
-                    HN__SIMD_SUM1(sum)
-                    for (q = 0; q < hw; q++) sum += d[q];
-                    pdb[o] += sum;
-                }
+            if (db) hn__conv_db_add(dyi, (int)co, (size_t)hw, pdb);
 
             /* Input gradient: dcol (k, hw) = w^T dy_i, folded back onto
                the image; pointwise, the product adds into dx directly. */
