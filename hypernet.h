@@ -5283,22 +5283,15 @@ static void hn__wino_dy_of(const hn__wino *f, hn__wino *g)
     g->in_plane = f->out_plane;
 }
 
-/* o[0], o[os], o[2 os] = G^T (v[0], v[vs], ..., v[5 vs]), for the
-   HN__WINO_GT lanes that follow each of those (channels side by side, so
-   that the loop runs in vectors: one pair of channels at a time, this
-   took as long as the products of a 128-channel layer). */
-#define HN__WINO_GT 16
+/* o[0], o[os], o[2 os] = G^T (v[0], v[vs], ..., v[5 vs]), by products
+   with the reciprocals (divisions do not pipeline). */
 static HN__INLINE void hn__wino_gt(const double *v, int vs, double *o, int os)
 {
     const double r6 = 1.0 / 6.0, r12 = 1.0 / 12.0, r24 = 1.0 / 24.0;
-    int j;
-    HN__SIMD
-    for (j = 0; j < HN__WINO_GT; j++) {
-        double v1 = v[vs + j], v2 = v[2 * vs + j], v3 = v[3 * vs + j], v4 = v[4 * vs + j];
-        o[j] = v[j] * 0.25 - (v1 + v2) * r6 + (v3 + v4) * r24;
-        o[os + j] = (v2 - v1) * r6 + (v3 - v4) * r12;
-        o[2 * os + j] = (v3 + v4 - v1 - v2) * r6 + v[5 * vs + j];
-    }
+    double v1 = v[vs], v2 = v[2 * vs], v3 = v[3 * vs], v4 = v[4 * vs];
+    o[0] = v[0] * 0.25 - (v1 + v2) * r6 + (v3 + v4) * r24;
+    o[os] = (v2 - v1) * r6 + (v3 - v4) * r12;
+    o[2 * os] = (v3 + v4 - v1 - v2) * r6 + v[5 * vs];
 }
 
 /* The columns of a chunk's V and dM, whole panels; the bytes of one
@@ -5411,23 +5404,18 @@ static void hn__wino_dw(const hn_conv2d *cv, int n, const float *x, const hn__bn
     #pragma omp parallel for schedule(static) if ((long long)co * ci > 1024)
 #endif
     for (o = 0; o < co; o++) {
-        enum { CB = HN__WINO_GT };
         const float *u = ws + L.xp + L.dyp + L.v + L.m + L.gemm + (size_t)o * ci;
         float *dwo = dw + (size_t)o * ci * 9;
-        int c0;
-        for (c0 = 0; c0 < ci; c0 += CB) {
-            double e[36 * CB], t[18 * CB], g[9 * CB];
-            int nb = HN__MIN(CB, ci - c0), p, a, j;
-            for (p = 0; p < 36; p++)
-                for (j = 0; j < CB; j++)
-                    e[p * CB + j] = j < nb ? u[(size_t)p * L.us + (size_t)(c0 + j)] : 0.0;
+        int c;
+        for (c = 0; c < ci; c++) {
+            double e[36], t[18], g[9];
+            int p, a;
+            for (p = 0; p < 36; p++) e[p] = u[(size_t)p * L.us + (size_t)c];
             /* G^T dU: each column of the 6 x 6 to three values (t, 3 x 6),
                then each row of that times G. */
-            for (a = 0; a < 6; a++) hn__wino_gt(e + a * CB, 6 * CB, t + a * CB, 6 * CB);
-            for (a = 0; a < 3; a++) hn__wino_gt(t + 6 * a * CB, CB, g + 3 * a * CB, CB);
-            for (j = 0; j < nb; j++)
-                for (a = 0; a < 9; a++)
-                    dwo[(size_t)(c0 + j) * 9 + (size_t)a] += (float)g[a * CB + j];
+            for (a = 0; a < 6; a++) hn__wino_gt(e + a, 6, t + a, 6);
+            for (a = 0; a < 3; a++) hn__wino_gt(t + 6 * a, 1, g + 3 * a, 1);
+            for (a = 0; a < 9; a++) dwo[(size_t)c * 9 + (size_t)a] += (float)g[a];
         }
     }
 }
