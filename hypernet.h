@@ -3852,6 +3852,17 @@ static HN__INLINE void hn__copy_run(float *dst, const float *src, size_t n)
     for (j = 0; j < n; j++) dst[j] = src[j];
 }
 
+/* y[0..n) = max(x sc + sh, 0): a row through batch norm and ReLU. */
+static HN__INLINE void hn__bnrelu_row(const float *x, size_t n, float sc, float sh, float *y)
+{
+    size_t j;
+    HN__SIMD
+    for (j = 0; j < n; j++) {
+        float v = x[j] * sc + sh;
+        y[j] = v > 0.0f ? v : 0.0f;
+    }
+}
+
 /* One plane of hi x wi from x into a plane of `plane` floats, rows of wp,
    its top left at row top, column left, zeros around; with bn set, x goes
    through y = max(x sc + sh, 0) first. The zeros lie in runs: the top rows
@@ -3860,21 +3871,14 @@ static HN__INLINE void hn__copy_run(float *dst, const float *src, size_t n)
 static void hn__pad_plane(const float *x, int hi, int wi, size_t wp, size_t top,
                           size_t left, size_t plane, int bn, float sc, float sh, float *xp)
 {
-    size_t head = top * wp + left, w = (size_t)wi, j;
+    size_t head = top * wp + left, w = (size_t)wi;
     size_t tail = plane - head - (size_t)(hi - 1) * wp - w;
     float *row = xp + head;
     int r;
     hn__zero_run(xp, head);
     for (r = 0; r < hi; r++, row += wp, x += wi) {
-        if (bn) {
-            HN__SIMD
-            for (j = 0; j < w; j++) {
-                float v = x[j] * sc + sh;
-                row[j] = v > 0.0f ? v : 0.0f;
-            }
-        } else {
-            hn__copy_run(row, x, w);
-        }
+        if (bn) hn__bnrelu_row(x, w, sc, sh, row);
+        else hn__copy_run(row, x, w);
         hn__zero_run(row + w, r + 1 < hi ? wp - w : tail);
     }
 }
@@ -5865,11 +5869,7 @@ static void hn__channel_affine(int n, size_t plane, int hw, const float *x, floa
         const float *xi = x + i * plane;
         float *yi = y + i * plane;
         if (relu) {
-            HN__SIMD
-            for (j = 0; j < hw; j++) {
-                float v = xi[j] * g + sh;
-                yi[j] = v > 0.0f ? v : 0.0f;
-            }
+            hn__bnrelu_row(xi, (size_t)hw, g, sh, yi);
         } else {
             HN__SIMD
             for (j = 0; j < hw; j++) yi[j] = xi[j] * g + sh;
@@ -5884,6 +5884,7 @@ static void hn__bn_train(int n, int c, int hw, const float *x, const float *gamm
 {
     size_t plane = (size_t)c * hw;
     double m = (double)n * hw;
+    hn__bnrelu bn = hn__bnrelu_of(gamma, beta, mean, rstd);
     int ch;
     HN_ASSERT(n > 0 && c > 0 && hw > 0);
     /* Channels are independent; each sums its own values in a fixed order. */
@@ -5907,8 +5908,7 @@ static void hn__bn_train(int n, int c, int hw, const float *x, const float *gamm
         if (running_var)
             running_var[ch] = (float)((1.0 - momentum) * running_var[ch] +
                                       momentum * (m > 1 ? sq / (m - 1) : var));
-        g = gamma[ch] * rstd[ch];
-        sh = beta[ch] - mean[ch] * g;
+        hn__bnrelu_coef(&bn, ch, &g, &sh);
         if (y)
             hn__channel_affine(n, plane, hw, x + (size_t)ch * hw, g, sh, relu,
                                y + (size_t)ch * hw);
@@ -6580,8 +6580,7 @@ HNDEF void hn_hyperconv_generate_backward(hn_hyperconv *l, hn_params *ps,
 /* a = relu(gamma (x - mean) rstd + beta) with given statistics: the
    backward pass recomputes the unit's activation from its stored input
    instead of keeping it. x, a are (n, c, hw). */
-static void hn__bnrelu_apply(int n, int c, int hw, const float *x, const float *gamma,
-                             const float *beta, const float *mean, const float *rstd,
+static void hn__bnrelu_apply(int n, int c, int hw, const float *x, const hn__bnrelu *bn,
                              float *a)
 {
     int ch;
@@ -6589,9 +6588,8 @@ static void hn__bnrelu_apply(int n, int c, int hw, const float *x, const float *
     #pragma omp parallel for schedule(static)
 #endif
     for (ch = 0; ch < c; ch++) {
-        hn__bnrelu bn = hn__bnrelu_of(gamma, beta, mean, rstd);
         float sc, sh;
-        hn__bnrelu_coef(&bn, ch, &sc, &sh);
+        hn__bnrelu_coef(bn, ch, &sc, &sh);
         hn__channel_affine(n, (size_t)c * hw, hw, x + (size_t)ch * hw, sc, sh, 1,
                            a + (size_t)ch * hw);
     }
@@ -6632,10 +6630,9 @@ static void hn__res_sum(size_t n, const float *a, const float *b, float *y)
       dx = r + gamma rstd (g - sum(g) / M - xh sum(g xh) / M)
    r laid out as dx (r = dx adds into it), or NULL for none. The sums run
    in double, in a fixed order per channel. */
-static void hn__bnrelu_backward(int n, int c, int hw, const float *x, const float *gamma,
-                                const float *beta, const float *mean,
-                                const float *rstd, const float *da, const float *r,
-                                float *dx, float *dgamma, float *dbeta)
+static void hn__bnrelu_backward(int n, int c, int hw, const float *x, const hn__bnrelu *bn,
+                                const float *da, const float *r, float *dx,
+                                float *dgamma, float *dbeta)
 {
     double m = (double)n * hw;
     int ch;
@@ -6644,10 +6641,9 @@ static void hn__bnrelu_backward(int n, int c, int hw, const float *x, const floa
 #endif
     for (ch = 0; ch < c; ch++) {
         double sg = 0.0, sgx = 0.0;
-        float mu = mean[ch], rs = rstd[ch], k, k1, k2, sc, sh;
+        float mu = bn->mean[ch], rs = bn->rstd[ch], k, k1, k2, sc, sh;
         int i, j;
-        hn__bnrelu bn = hn__bnrelu_of(gamma, beta, mean, rstd);
-        hn__bnrelu_coef(&bn, ch, &sc, &sh);
+        hn__bnrelu_coef(bn, ch, &sc, &sh);
         for (i = 0; i < n; i++) {
             size_t off = ((size_t)i * c + ch) * hw;
             float s1 = 0.0f, s2 = 0.0f;
@@ -6663,7 +6659,7 @@ static void hn__bnrelu_backward(int n, int c, int hw, const float *x, const floa
         sgx *= rs;   /* sum g xh */
         dbeta[ch] += (float)sg;
         dgamma[ch] += (float)sgx;
-        k = gamma[ch] * rs;
+        k = bn->gamma[ch] * rs;
         k1 = (float)(sg / m);
         k2 = (float)(sgx / m) * rs;   /* times (x - mu) gives xh sum(g xh) / M */
         for (i = 0; i < n; i++) {
@@ -7036,13 +7032,13 @@ static void hn__resblock_backward(hn_resblock *b, hn_params *ps, int n, const fl
         float *gin = (u & 1) ? s->g0 : s->g1;   /* never the same as gout */
         float *dk = un->gen ? un->dkernel : hn_params_grad(ps, un->w);
 
-        const float *g = hn_params_data(ps, un->gamma), *be = hn_params_data(ps, un->beta);
-        hn__bnrelu bn = hn__bnrelu_of(g, be, un->mean, un->rstd);
+        hn__bnrelu bn = hn__bnrelu_of(hn_params_data(ps, un->gamma),
+                                      hn_params_data(ps, un->beta), un->mean, un->rstd);
         int fused = hn__resunit_fused(b, u);
 
         /* Recompute a = relu(bn(x)) from the stored input, unless the
            convolution does as it reads x. */
-        if (!fused) hn__bnrelu_apply(n, un->c, un->hw, xu, g, be, un->mean, un->rstd, s->a);
+        if (!fused) hn__bnrelu_apply(n, un->c, un->hw, xu, &bn, s->a);
         if (un->gen)
             memset(dk, 0, (size_t)un->cv.c_out * un->cv.c_in * un->cv.kh * un->cv.kw *
                               sizeof(float));
@@ -7064,7 +7060,7 @@ static void hn__resblock_backward(hn_resblock *b, hn_params *ps, int n, const fl
             r = !set ? dx : b->sc_w < 0 ? dy : NULL;
             gin = dx;
         }
-        hn__bnrelu_backward(n, un->c, un->hw, xu, g, be, un->mean, un->rstd, s->da, r, gin,
+        hn__bnrelu_backward(n, un->c, un->hw, xu, &bn, s->da, r, gin,
                             hn_params_grad(ps, un->gamma), hn_params_grad(ps, un->beta));
         gout = gin;
     }
@@ -7483,6 +7479,8 @@ HNDEF void hn_resnet_backward(hn_resnet *m, int n, const int *labels)
     int i, c = m->c_last, hw = m->hw_last, classes = m->cfg.classes;
     float *gx = s->gx0, *gnext = s->gx1, *t;
     const float *xl = m->xs[m->nblocks];
+    hn__bnrelu bn = hn__bnrelu_of(hn_params_data(ps, m->gamma), hn_params_data(ps, m->beta),
+                                  m->mean, m->rstd);
 
     /* Head, backwards: cross-entropy, linear, pooling, BN -> ReLU. */
     memset(m->dlogits, 0, (size_t)n * classes * sizeof(float));
@@ -7492,9 +7490,8 @@ HNDEF void hn_resnet_backward(hn_resnet *m, int n, const int *labels)
                        m->dpooled, hn_params_grad(ps, m->fc_w), hn_params_grad(ps, m->fc_b));
     memset(s->da, 0, (size_t)n * c * hw * sizeof(float));
     hn_global_avgpool_backward(n, c, hw, m->dpooled, s->da);
-    hn__bnrelu_backward(n, c, hw, xl, hn_params_data(ps, m->gamma),
-                        hn_params_data(ps, m->beta), m->mean, m->rstd, s->da, NULL, gx,
-                        hn_params_grad(ps, m->gamma), hn_params_grad(ps, m->beta));
+    hn__bnrelu_backward(n, c, hw, xl, &bn, s->da, NULL, gx, hn_params_grad(ps, m->gamma),
+                        hn_params_grad(ps, m->beta));
 
     /* The blocks, last to first, each setting its dx; gradient buffers
        alternate. */
