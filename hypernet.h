@@ -3844,7 +3844,7 @@ static HN__INLINE void hn__zero_run(float *p, size_t n)
 
 /* dst[0..n) = src[0..n), for short rows: a vector loop, not a call to
    memcpy for each. (Masked AVX-512 loads and stores, as in hn__zero_run,
-   made the padding 4% of a training step slower.) */
+   made a WRN-40-2 training step 4% slower.) */
 static HN__INLINE void hn__copy_run(float *dst, const float *src, size_t n)
 {
     size_t j;
@@ -4367,15 +4367,15 @@ static void hn__convw_dw_dot(const hn__convw *g, int nimg, const float *dy,
 #endif
 
 /* Whether hn__convw_dw takes the dot products. They pay a lane sum for
-   every weight and image (for HN__CONV_DW_IMAGES images at a time:
-   hn__convw_dw_images); the packing, a copy of the image for every tap, shared by
-   all output channels. The dots win where the taps fill NR-wide panels
-   badly (49 taps: the MNIST net's first layer, 1.8x faster), and with
-   AVX-512 (measured on Zen 5) also wherever the output channels are few,
-   32 or fewer: 1.4x on 16 -> 16 channels of 7x7 at 14x14 and of 3x3 at
-   32x32, 1.15x on 32 -> 32 at 32x32, but 0.9x on 64 -> 64. The AVX2 build
-   gained 1.16x on the MNIST net's step on Zen 5 too, but lost 20-45% on
-   784 and 288 taps on Zen 3, so it keeps the first rule. */
+   every weight and group of HN__CONV_DW_IMAGES images; the packing, a
+   copy of the image for every tap, shared by all output channels. The
+   dots win where the taps fill NR-wide panels badly (49 taps: the MNIST
+   net's first layer, 1.8x faster), and with AVX-512 (measured on Zen 5)
+   also wherever the output channels are few, 32 or fewer: 1.4x on 16 ->
+   16 channels of 7x7 at 14x14 and of 3x3 at 32x32, 1.15x on 32 -> 32 at
+   32x32, but 0.9x on 64 -> 64. The AVX2 build gained 1.16x on the MNIST
+   net's step on Zen 5 too, but lost 20-45% on 784 and 288 taps on Zen 3,
+   so it keeps the first rule. */
 static int hn__convw_dw_dots(const hn__convw *g)
 {
 #ifdef HN__VW
@@ -4393,8 +4393,11 @@ static int hn__convw_dw_dots(const hn__convw *g)
 #endif
 }
 
-static void hn__convw_dw(const hn__convw *g, const float *dy, const float *xp, float *pa,
-                         float *pb, float *acc, size_t ldk)
+/* acc += the weight gradient of nimg images (more than one only on the
+   dot products), dy theirs in a row, their padded planes xstep floats
+   apart from xp. */
+static void hn__convw_dw(const hn__convw *g, int nimg, const float *dy, const float *xp,
+                         size_t xstep, float *pa, float *pb, float *acc, size_t ldk)
 {
     hn__gemm_kernel_fn fn = hn__gemm_native.fn;
     int mr = hn__gemm_native.mr, nr = hn__gemm_native.nr;
@@ -4403,10 +4406,12 @@ static void hn__convw_dw(const hn__convw *g, const float *dy, const float *xp, f
     int i, t0, t, q, r, s;
 #ifdef HN__VW
     if (hn__convw_dw_dots(g)) {
-        hn__convw_dw_dot(g, 1, dy, xp, 0, pa, acc, ldk);
+        hn__convw_dw_dot(g, nimg, dy, xp, xstep, pa, acc, ldk);
         return;
     }
 #endif
+    HN_ASSERT(nimg == 1);
+    (void)xstep;
     /* dy as A panels: MR rows interleaved, column by column; zero in the
        junk columns and in the rows past the last channel. */
     for (q = 0; q < np; q++) {
@@ -4450,29 +4455,13 @@ static void hn__convw_dw(const hn__convw *g, const float *dy, const float *xp, f
                     pb[(size_t)e * nr + t] = src[hn__convw_col(g, pc + (size_t)e)];
             }
             if (pc == 0)
-                for (e = 0; e < kc; e++) hn__zero_run(pb + (size_t)e * nr + nt, (size_t)(nr - nt));
+                for (e = 0; e < kc; e++)
+                    hn__zero_run(pb + (size_t)e * nr + nt, (size_t)(nr - nt));
             for (q = 0; q < np; q++)
                 fn(kc, pa + ((size_t)q * jw + pc) * mr, pb, acc + (size_t)q * mr * ldk + t0,
                    ldk, 1.0f);
         }
     }
-}
-
-/* The weight gradient of nimg images (more than one only by the dot
-   products), their padded planes xstep floats apart in xp. */
-static void hn__convw_dw_images(const hn__convw *g, int nimg, const float *dy,
-                                const float *xp, size_t xstep, float *pa, float *pb,
-                                float *acc, size_t ldk)
-{
-#ifdef HN__VW
-    if (nimg > 1) {
-        hn__convw_dw_dot(g, nimg, dy, xp, xstep, pa, acc, ldk);
-        return;
-    }
-#endif
-    HN_ASSERT(nimg == 1);
-    (void)xstep;
-    hn__convw_dw(g, dy, xp, pa, pb, acc, ldk);
 }
 
 /* Workspace of the wide path: shared packed weights, then per slot a
@@ -4540,12 +4529,12 @@ static void hn__convw_backward(const hn_conv2d *cv, int n, const float *x, const
     hn__convw_ws L;
     size_t in_size = (size_t)cv->c_in * cv->h_in * cv->w_in, hw;
     size_t out_size = (size_t)cv->c_out * cv->h_out * cv->w_out;
-    int slots = cv->slots, co = cv->c_out, k = cv->c_in * cv->kh * cv->kw, s, pair;
+    int slots = cv->slots, co = cv->c_out, k = cv->c_in * cv->kh * cv->kw, s, dots;
     long long j, nw = (long long)co * k;
     hn__convw_of(cv, 0, &f);
     hn__convw_of(cv, 1, &d);
     hn__convw_layout(cv, &L);
-    pair = hn__convw_dw_dots(&f);
+    dots = hn__convw_dw_dots(&f);
     hw = (size_t)cv->h_out * cv->w_out;
     if (dx) hn__convw_pack_w(cv, 1, w, ws);
 #ifdef _OPENMP
@@ -4565,13 +4554,13 @@ static void hn__convw_backward(const hn_conv2d *cv, int n, const float *x, const
         /* Images HN__CONV_DW_IMAGES at a time where the weight gradient
            is by dot products, else one. */
         for (i = hn__slot_begin(s, n, slots); i < end; i += step) {
-            step = dw && pair ? HN__MIN(HN__CONV_DW_IMAGES, end - i) : 1;
+            step = dw && dots ? HN__MIN(HN__CONV_DW_IMAGES, end - i) : 1;
             if (dw) {
                 for (im = 0; im < step; im++)
                     hn__convw_pad(&f, x + (size_t)(i + im) * in_size,
                                   xp + (size_t)im * L.xp1);
-                hn__convw_dw_images(&f, step, dy + (size_t)i * out_size, xp, L.xp1, pa, pb,
-                                    acc, L.ldk);
+                hn__convw_dw(&f, step, dy + (size_t)i * out_size, xp, L.xp1, pa, pb, acc,
+                             L.ldk);
             }
             for (im = 0; im < step; im++) {
                 const float *dyi = dy + (size_t)(i + im) * out_size;
