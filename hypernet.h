@@ -7369,6 +7369,7 @@ HNDEF void hn_resnet_generate_backward(hn_resnet *m)
         hn_resunit *un = hn__res_gen_unit(m, q);
         if (un) total += (double)hn_hyperconv_plain_count(un->gen);
     }
+    if (total == 0.0) return;   /* no generated layer */
 #ifdef _OPENMP
     #pragma omp parallel for schedule(dynamic)
 #endif

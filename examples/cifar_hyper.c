@@ -254,8 +254,6 @@ static double evaluate(hn_resnet *m, const dataset *d, int batch, double *loss)
     return 1.0 - (double)correct / d->n;
 }
 
-/* Time the hypernetwork alone: generate every kernel, then push a gradient
-   back through every generator, as one training step does. */
 /* The hypernetwork's share of a training step: both of its passes over
    all generated layers, as hn_resnet_forward and hn_resnet_backward run
    them (the gradients it adds are not used afterwards). */
