@@ -1,4 +1,4 @@
-/* hypernet.h - v0.1 - hypernetworks in one C99 header - MIT licence
+/* hypernet.h - v0.3 - hypernetworks in one C99 header - MIT licence
 
    A small network that writes the weights of a larger one: the static and
    dynamic hypernetworks of Ha, Dai and Le, "HyperNetworks" (2016,
@@ -57,8 +57,8 @@ CONFIGURATION
       HN_NO_SIMD           use the portable scalar kernels only
       HN_NO_THREAD_LOCAL   keep the error reason in a plain global (for
                            targets without thread-local storage)
-      HN_EXPF HN_LOGF HN_SQRTF HN_TANHF HN_FABSF HN_POWF HN_COSF HN_SQRT
-                           math functions, for targets whose libm is slow or
+      HN_EXPF HN_LOGF HN_SQRTF HN_TANHF HN_FABSF HN_POWF HN_COSF HN_SINF
+      HN_SQRT              math functions, for targets whose libm is slow or
                            missing; default to <math.h>'s
       HN_GEMM_MC HN_GEMM_KC HN_GEMM_NC
                            GEMM cache blocks in floats (128, 256, 4080;
@@ -121,9 +121,12 @@ SIMD AND THREADS
    Convolutions run on the same micro-kernels: 3x3 stride-1 layers of 16
    or more channels in and out by Winograd's F(4x4, 3x3) (forward, input
    and weight gradients; see that section for its rounding, and clear
-   cv->winograd after hn_conv2d_init to keep the direct paths), other
-   stride-1 layers by an indirect GEMM over the padded image, strided ones
-   by im2col + hn_sgemm.
+   cv->winograd after hn_conv2d_init to keep the direct paths), large
+   kernels on small planes by discrete Fourier transforms where that
+   halves the multiply-adds (cv->fft; the paper's 7x7 kernels on 14x14
+   planes), other stride-1 layers by an indirect GEMM over the padded
+   image, strided ones by im2col + hn_sgemm. The Fourier path runs one
+   small kernel of its own, vectors of 16 channels times scalars.
 
    The scalar kernel always compiles, is what HN_NO_SIMD selects, and is
    what the tests hold the others to. With -fopenmp, products of at least
@@ -506,6 +509,10 @@ HNDEF void hn_softmax_xent_backward(int n, int c, const float *probs, const int 
    convolutions) runs the GEMM's micro-kernel on panels copied straight
    from a zero-padded image, never unfolding it (see the implementation);
    its input gradient is the convolution of dy with the flipped kernel.
+   3x3 kernels between 16 or more channels go by Winograd's transforms,
+   large kernels on small planes by discrete Fourier transforms where that
+   needs at most half the multiply-adds (the paper's 7x7 kernels on 14x14
+   planes: 4.5 times fewer).
    Other strides unfold each image into a matrix (c_in*kh*kw, h_out*w_out)
    ("im2col") multiplied by the weight seen as (c_out, c_in*kh*kw); a 1x1
    unpadded convolution multiplies the image itself, no unfolding.
@@ -526,6 +533,9 @@ typedef struct hn_conv2d {
     int slots;             /* workers; may be changed before sizing ws */
     int winograd;          /* 3x3 stride 1 by F(4x4, 3x3); may be cleared
                               before sizing ws */
+    int fft;               /* by Fourier transforms: 1 where that saves half
+                              the work (7x7 on 14x14 planes), 2 wherever it
+                              fits, 0 never; set before sizing ws */
     const float *prepared; /* NULL, or the kernel transformed once by
                               hn_conv2d_prepare, which forwards then use */
 } hn_conv2d;
@@ -1633,6 +1643,9 @@ HNDEF hn_status hn_checkpoint_load_params(const char *path, hn_params *ps,
 #endif
 #ifndef HN_COSF
 #define HN_COSF(x) cosf(x)
+#endif
+#ifndef HN_SINF
+#define HN_SINF(x) sinf(x)
 #endif
 
 /* SIMD selection, once, for every kernel in the file. */
@@ -3772,6 +3785,7 @@ HNDEF hn_status hn_conv2d_init(hn_conv2d *cv, int c_in, int h_in, int w_in, int 
     cv->slots = HN_CONV2D_SLOTS;
     cv->winograd = c_in >= HN_WINOGRAD_MIN_CHANNELS && c_out >= HN_WINOGRAD_MIN_CHANNELS &&
                    hn__wino_fits(cv);
+    cv->fft = 1;
 
     /* The GEMM takes int sizes and strides: every matrix dimension and
        every per-image plane must fit, and the workspace must fit size_t. */
@@ -4649,6 +4663,7 @@ typedef hn__vf hn__wv;
 #define HN__WADD(a, b) HN__VADD(a, b)
 #define HN__WSUB(a, b) HN__VSUB(a, b)
 #define HN__WMAC(a, k, b) HN__VFMA(a, HN__VSET1(k), b)   /* a k + b */
+#define HN__WZERO() HN__VZERO()
 #else
 typedef float hn__wv;
 #define HN__WW 1
@@ -4657,6 +4672,7 @@ typedef float hn__wv;
 #define HN__WADD(a, b) ((a) + (b))
 #define HN__WSUB(a, b) ((a) - (b))
 #define HN__WMAC(a, k, b) ((a) * (k) + (b))
+#define HN__WZERO() 0.0f
 #endif
 
 /* Whether a convolution can take this path at all: a 3x3 kernel, stride
@@ -5413,6 +5429,716 @@ static void hn__wino_dw(const hn_conv2d *cv, int n, const float *x, const hn__bn
     }
 }
 
+/* ---- stride-1 convolution by discrete Fourier transforms ----
+
+   A kernel of 7x7 taps costs 49 multiply-adds per output and channel pair
+   done directly. In the frequency domain a convolution is a product bin
+   by bin: with X, W and Y the 2-D discrete Fourier transforms of an input
+   plane, the kernel and the output plane, on an nh x nw grid,
+
+      Y[f] = sum_c X_c[f] conj(W_oc[f])                 (forward)
+      DX_c[f] = sum_o DY_o[f] W_oc[f]                   (input gradient)
+      DW_oc[f] = sum_images X_c[f] conj(DY_o[f])        (weight gradient)
+
+   one complex multiply-add per bin and channel pair, whatever the kernel
+   size. The grid must be large enough that the circular products equal
+   the linear ones on the pixels that are kept: with the kernel's tap
+   (u, v) placed at (u - pad, v - pad) modulo the grid, nh >= h_in + pad
+   and nh >= kh (likewise nw) leaves every wrapped term on a zero. The
+   grid is the smallest such: 17 x 17 for the paper's 7x7 kernels on
+   14x14 planes, not a power of two, so the transforms are plain DFTs by
+   matrix products (no FFT), separable: along each row first (a real row
+   gives nw/2 + 1 complex bins, the rest are their conjugates), then down
+   each column. On the MNIST net's second layer this is 4.5 times fewer
+   multiply-adds than the direct convolution, transforms included; a
+   convolution takes this path when it saves at least half of them
+   (hn__conv2d_ft), which rules out the 3x3 kernels (Winograd's) and one
+   input channel (the first layer of the MNIST net).
+
+   Everything runs on vectors of sixteen channels ("lanes") of one pixel
+   or one bin: a transform multiplies those by scalar DFT coefficients,
+   and the products bin by bin multiply them by one channel's value.
+   Both are one small kernel (hn__ft_mm). An image's planes are first
+   turned to this layout (hn__ft_to_lanes), results turned back
+   (hn__ft_from_lanes). An image's spectrum is its bins one after
+   another, each [16 real parts, 16 imaginary parts] per lane block; a
+   bin's products over a chunk of images are one real matrix product, its
+   rows the images' bins, with the complex kernel written as 2 x 2 real
+   blocks ([re im] [[a b] [-b a]] = the product by a + ib).
+
+   Every coefficient has magnitude at most one, so rounding stays on the
+   scale of the values summed: in the tests an output differs from the
+   direct sum by 5e-8 to 1e-7 of the sum of its terms' magnitudes (a
+   tenth of Winograd's). Set cv->fft to 0 before sizing the workspace to
+   keep the direct paths, or to 2 to take this one wherever it fits. */
+
+#define HN__FT_L 16        /* channels per lane block */
+#ifndef HN__FT_NMAX
+#define HN__FT_NMAX 64     /* largest transform grid side */
+#endif
+#ifndef HN__FT_CHUNK
+#define HN__FT_CHUNK 12    /* images transformed together */
+#endif
+
+typedef struct hn__ft {
+    int ci, co, hi, wi, ho, wo, kh, kw, pad;
+    int nh, nw, fw, bins;  /* grid, half-spectrum columns, bins nh*fw */
+    int qi, qo;            /* lane blocks of the input and output channels */
+    size_t si, so;         /* floats per image and bin: 2 L qi, 2 L qo */
+} hn__ft;
+
+static void hn__ft_init(hn__ft *g, const hn_conv2d *cv)
+{
+    g->ci = cv->c_in; g->co = cv->c_out;
+    g->hi = cv->h_in; g->wi = cv->w_in;
+    g->ho = cv->h_out; g->wo = cv->w_out;
+    g->kh = cv->kh; g->kw = cv->kw; g->pad = cv->pad;
+    g->nh = HN__MAX(cv->h_in + cv->pad, cv->kh);
+    g->nw = HN__MAX(cv->w_in + cv->pad, cv->kw);
+    g->fw = g->nw / 2 + 1;
+    g->bins = g->nh * g->fw;
+    g->qi = (g->ci + HN__FT_L - 1) / HN__FT_L;
+    g->qo = (g->co + HN__FT_L - 1) / HN__FT_L;
+    g->si = (size_t)2 * HN__FT_L * g->qi;
+    g->so = (size_t)2 * HN__FT_L * g->qo;
+}
+
+/* Multiply-adds of one image's convolution this way: the input planes'
+   transforms, the output planes' inverse transforms, and the products
+   (padded lanes included). */
+static double hn__ft_cost(const hn__ft *g)
+{
+    double l = HN__FT_L, f2 = 2.0 * g->fw;
+    double fwd = l * (f2 * g->wi * g->hi + 2.0 * g->nh * g->hi * f2);
+    double inv = l * (4.0 * g->ho * g->nh * g->fw + (double)g->wo * f2 * g->ho);
+    return g->qi * fwd + g->qo * inv + (double)g->bins * g->si * g->so;
+}
+
+/* Floats of the workspace's parts. */
+typedef struct hn__ft_ws {
+    size_t tab;      /* DFT coefficient tables of the three plane sizes */
+    size_t mat;      /* the kernel's spectrum as a bin's product matrix */
+    size_t kspec;    /* the kernel's spectrum (or dW's) before that */
+    size_t shared;   /* tab + mat + kspec */
+    size_t plane, s1, fa, fb, fc, thread;      /* one thread's scratch */
+    size_t pq, sums;                           /* one slot's sums */
+    size_t slot;     /* thread + sums: slot s holds thread s's scratch and
+                        its own sums (a team has at most `slots` threads) */
+} hn__ft_ws;
+
+static size_t hn__ft_tab_size(const hn__ft *g, int rows, int cols)
+{
+    return hn__round16((size_t)4 * g->fw * cols + (size_t)7 * g->nh * rows);
+}
+
+static void hn__ft_layout(const hn__ft *g, hn__ft_ws *L)
+{
+    size_t l = HN__FT_L, f2 = (size_t)2 * g->fw, bins = (size_t)g->bins;
+    size_t rows = (size_t)HN__MAX(HN__MAX(g->hi, g->ho), g->kh);
+    size_t cols = (size_t)HN__MAX(HN__MAX(g->wi, g->wo), g->kw);
+    L->tab = hn__ft_tab_size(g, g->hi, g->wi) + hn__ft_tab_size(g, g->ho, g->wo) +
+             hn__ft_tab_size(g, g->kh, g->kw);
+    L->mat = hn__round16(bins * g->si * g->so);
+    L->kspec = hn__round16(bins * (size_t)HN__MAX(g->ci, g->co) * HN__MAX(g->si, g->so));
+    L->shared = L->tab + L->mat + L->kspec;
+    L->plane = hn__round16(rows * cols * l);
+    L->s1 = hn__round16(rows * f2 * l);
+    L->fa = hn__round16(bins * HN__FT_CHUNK * g->si);
+    L->fb = hn__round16(bins * HN__FT_CHUNK * g->so);
+    L->fc = HN__MAX(L->fa, L->fb);
+    L->thread = L->plane + L->s1 + L->fa + L->fb + L->fc;
+    L->pq = hn__round16((size_t)2 * bins * HN__FT_L * g->qo * g->si);
+    L->sums = L->pq + hn__round16((size_t)g->co);
+    L->slot = L->thread + L->sums;
+}
+
+/* Whether a convolution can take this path: stride 1, a border narrower
+   than the kernel (as the wide-row path), a grid of at most
+   HN__FT_NMAX a side and a workspace of at most 2^24 floats. */
+static int hn__ft_fits(const hn_conv2d *cv)
+{
+    hn__ft g;
+    hn__ft_ws L;
+    if (cv->stride != 1 || cv->pad >= cv->kh || cv->pad >= cv->kw) return 0;
+    if (cv->h_in + cv->pad > HN__FT_NMAX || cv->w_in + cv->pad > HN__FT_NMAX ||
+        cv->kh > HN__FT_NMAX || cv->kw > HN__FT_NMAX || cv->c_in > 4096 ||
+        cv->c_out > 4096)
+        return 0;
+    hn__ft_init(&g, cv);
+    hn__ft_layout(&g, &L);
+    return (double)L.shared + (double)L.slot * cv->slots < (double)(1 << 24);
+}
+
+/* Multiply-adds of what a call does once, whatever its batch: the
+   kernel's transforms (one per input channel and output lane block, of a
+   kh x kw plane) and its product matrices. */
+static double hn__ft_fixed(const hn__ft *g)
+{
+    double l = HN__FT_L, f2 = 2.0 * g->fw;
+    double plane = l * (f2 * g->kw * g->kh + 2.0 * g->nh * g->kh * f2);
+    return (double)g->ci * g->qo * plane + (double)g->bins * g->si * g->so;
+}
+
+/* Whether a call on n images takes this path (n = 0: a call with a
+   prepared kernel, or whether any call may, which sizes the workspace).
+   cv->fft = 1: when it needs at most half the direct path's multiply-adds,
+   the fixed part counted twice over (it runs at a lower rate: small planes,
+   one thread) and shared by the n images; a few images with a large
+   kernel spectrum stay direct. cv->fft = 2: whenever it fits (tests). */
+static int hn__conv2d_ft(const hn_conv2d *cv, int n)
+{
+    hn__ft g;
+    double direct, fixed;
+    if (!cv->fft || hn__conv2d_wino(cv) || !hn__ft_fits(cv)) return 0;
+    if (cv->fft == 2) return 1;
+    hn__ft_init(&g, cv);
+    direct = (double)cv->h_out * cv->w_out * cv->c_out * cv->c_in * cv->kh * cv->kw;
+    fixed = n > 0 && !cv->prepared ? 2.0 * hn__ft_fixed(&g) / n : 0.0;
+    return 2.0 * (hn__ft_cost(&g) + fixed) <= direct;
+}
+
+/* DFT coefficients for planes of rows x cols on the grid, position t of a
+   row or column taken as t - shift (the kernel's tap u sits at u - pad).
+   With c(f, t) = cos(2 pi f t / nw), s(f, t) = sin(...) along a row and
+   C(k, t), S(k, t) likewise down a column (over nh):
+
+      t1 (2 fw x cols)       row f: c(f, t); row fw + f: -s(f, t)
+      t2 (2 nh x 2 rows)     row k: C(k, t), S(k, t) for each t in turn;
+                             row nh + k: -S(k, t), C(k, t)
+      u1 (3 rows x nh)       C(k, t), S(k, t), -S(k, t): row t of each
+      u2 (cols x 2 fw)       row t: e c(f, t) for each f, then -e s(f, t),
+                             e = 1 for f = 0 and f = nw/2, else 2
+
+   t1 and t2 take a plane's transform (hn__ft_forward), u1 and u2 give back
+   its pixels times nh nw (hn__ft_inverse). Every angle is 2 pi m / n for
+   an integer m reduced modulo n, so the tables hold exactly the symmetry
+   the transforms rely on. */
+typedef struct hn__ftab {
+    int rows, cols;
+    const float *t1, *t2, *u1, *u2;
+} hn__ftab;
+
+static void hn__ft_cossin(long long m, int n, float *c, float *s)
+{
+    float a;
+    m %= n;
+    if (m < 0) m += n;
+    a = (float)(6.283185307179586 * (double)m / n);
+    *c = HN_COSF(a);
+    *s = HN_SINF(a);
+}
+
+static hn__ftab hn__ft_tables(const hn__ft *g, int rows, int cols, int shift, float *tab)
+{
+    hn__ftab t;
+    size_t fw = (size_t)g->fw, nh = (size_t)g->nh, r2 = (size_t)2 * rows;
+    float *t1 = tab, *t2 = t1 + 2 * fw * cols, *u1 = t2 + 2 * nh * r2;
+    float *u2 = u1 + (size_t)3 * rows * nh;
+    size_t f, k, p, rc = (size_t)rows * nh;
+    for (f = 0; f < fw; f++) {
+        float e = f == 0 || 2 * f == (size_t)g->nw ? 1.0f : 2.0f, cs, sn;
+        for (p = 0; p < (size_t)cols; p++) {
+            hn__ft_cossin((long long)f * ((long long)p - shift), g->nw, &cs, &sn);
+            t1[f * cols + p] = cs;
+            t1[(fw + f) * cols + p] = -sn;
+            u2[p * 2 * fw + f] = e * cs;
+            u2[p * 2 * fw + fw + f] = -e * sn;
+        }
+    }
+    for (k = 0; k < nh; k++)
+        for (p = 0; p < (size_t)rows; p++) {
+            float cs, sn;
+            hn__ft_cossin((long long)k * ((long long)p - shift), g->nh, &cs, &sn);
+            t2[k * r2 + 2 * p] = cs;
+            t2[k * r2 + 2 * p + 1] = sn;
+            t2[(nh + k) * r2 + 2 * p] = -sn;
+            t2[(nh + k) * r2 + 2 * p + 1] = cs;
+            u1[p * nh + k] = cs;
+            u1[rc + p * nh + k] = sn;
+            u1[2 * rc + p * nh + k] = -sn;
+        }
+    t.rows = rows; t.cols = cols;
+    t.t1 = t1; t.t2 = t2; t.u1 = u1; t.u2 = u2;
+    return t;
+}
+
+/* The one kernel of this path:
+
+      z[i zi + v zv] (+)= sum_k a[i ai + k ak] b[k bk + v bv]
+
+   for i < m, v < nv, k < kk, where z[.] and b[.] are vectors of HN__WW
+   floats and a[.] scalars: a block of R rows of A times one or two
+   vectors of B at a time, R x V sums in registers. Tiles are functions of
+   their own (HN__FT_TILE), so that every sum stays a register. */
+#define HN__FT_TILE(NAME, R, V)                                                     \
+static void NAME(int kk, const float *a, size_t ai, size_t ak, const float *b,     \
+                 size_t bk, size_t bv, float *z, size_t zi, size_t zv, int add)    \
+{                                                                                  \
+    hn__wv acc[R][V], bb[V];                                                       \
+    int k, r, v;                                                                   \
+    HN__UNROLL                                                                     \
+    for (r = 0; r < R; r++) {                                                      \
+        HN__UNROLL                                                                 \
+        for (v = 0; v < V; v++) acc[r][v] = HN__WZERO();                           \
+    }                                                                              \
+    for (k = 0; k < kk; k++, a += ak, b += bk) {                                   \
+        HN__UNROLL                                                                 \
+        for (v = 0; v < V; v++) bb[v] = HN__WLOAD(b + v * bv);                     \
+        HN__UNROLL                                                                 \
+        for (r = 0; r < R; r++) {                                                  \
+            float s = a[r * ai];                                                   \
+            HN__UNROLL                                                             \
+            for (v = 0; v < V; v++) acc[r][v] = HN__WMAC(bb[v], s, acc[r][v]);     \
+        }                                                                          \
+    }                                                                              \
+    HN__UNROLL                                                                     \
+    for (r = 0; r < R; r++) {                                                      \
+        HN__UNROLL                                                                 \
+        for (v = 0; v < V; v++) {                                                  \
+            float *zp = z + r * zi + v * zv;                                       \
+            HN__WSTORE(zp, add ? HN__WADD(acc[r][v], HN__WLOAD(zp)) : acc[r][v]);  \
+        }                                                                          \
+    }                                                                              \
+}
+
+HN__FT_TILE(hn__ft_t1x1, 1, 1)
+HN__FT_TILE(hn__ft_t2x1, 2, 1)
+HN__FT_TILE(hn__ft_t3x1, 3, 1)
+HN__FT_TILE(hn__ft_t4x1, 4, 1)
+HN__FT_TILE(hn__ft_t5x1, 5, 1)
+HN__FT_TILE(hn__ft_t6x1, 6, 1)
+HN__FT_TILE(hn__ft_t1x2, 1, 2)
+HN__FT_TILE(hn__ft_t2x2, 2, 2)
+HN__FT_TILE(hn__ft_t3x2, 3, 2)
+HN__FT_TILE(hn__ft_t4x2, 4, 2)
+HN__FT_TILE(hn__ft_t5x2, 5, 2)
+HN__FT_TILE(hn__ft_t6x2, 6, 2)
+
+typedef void (*hn__ft_tile_fn)(int, const float *, size_t, size_t, const float *, size_t,
+                               size_t, float *, size_t, size_t, int);
+
+/* Rows a tile takes: 6 x 2 is twelve sums, within the 32 registers of
+   AVX-512 and AArch64 beside the B vectors; 3 x 2 for 16 registers. */
+#if defined(HN__AVX512) || (defined(HN__NEON) && defined(__aarch64__))
+#define HN__FT_R 6
+#else
+#define HN__FT_R 3
+#endif
+
+static void hn__ft_mm(int m, int nv, int kk, const float *a, size_t ai, size_t ak,
+                      const float *b, size_t bk, size_t bv, float *z, size_t zi, size_t zv,
+                      int add)
+{
+    static const hn__ft_tile_fn one[6] = {hn__ft_t1x1, hn__ft_t2x1, hn__ft_t3x1,
+                                          hn__ft_t4x1, hn__ft_t5x1, hn__ft_t6x1};
+    static const hn__ft_tile_fn two[6] = {hn__ft_t1x2, hn__ft_t2x2, hn__ft_t3x2,
+                                          hn__ft_t4x2, hn__ft_t5x2, hn__ft_t6x2};
+    int i, v;
+    for (i = 0; i < m; i += HN__FT_R) {
+        int r = HN__MIN(HN__FT_R, m - i);
+        const float *ar = a + (size_t)i * ai;
+        float *zr = z + (size_t)i * zi;
+        for (v = 0; v + 2 <= nv; v += 2)
+            two[r - 1](kk, ar, ai, ak, b + (size_t)v * bv, bk, bv, zr + (size_t)v * zv, zi,
+                       zv, add);
+        if (v < nv)
+            one[r - 1](kk, ar, ai, ak, b + (size_t)v * bv, bk, bv, zr + (size_t)v * zv, zi,
+                       zv, add);
+    }
+}
+
+/* d[p L + l] = x[l plane + p] for p < npix: up to L planes (nch of them;
+   the other lanes zero) to vectors of L channels per pixel. */
+static void hn__ft_to_lanes(const float *x, size_t plane, int nch, int npix, float *d)
+{
+    int p = 0, l;
+#if defined(HN__AVX2) || defined(HN__AVX512)
+    for (; p + 8 <= npix; p += 8) {
+        int h;
+        for (h = 0; h < HN__FT_L; h += 8) {
+            __m256 r[8];
+            int i;
+            for (i = 0; i < 8; i++)
+                r[i] = h + i < nch ? _mm256_loadu_ps(x + (size_t)(h + i) * plane + p)
+                                   : _mm256_setzero_ps();
+            hn__tr8(r);
+            for (i = 0; i < 8; i++) _mm256_storeu_ps(d + (size_t)(p + i) * HN__FT_L + h, r[i]);
+        }
+    }
+#endif
+    for (; p < npix; p++)
+        for (l = 0; l < HN__FT_L; l++)
+            d[(size_t)p * HN__FT_L + l] = l < nch ? x[(size_t)l * plane + p] : 0.0f;
+}
+
+/* y[l plane + p] = d[p L + l] (+ bias[l]), or += when add, for l < nch. */
+static void hn__ft_from_lanes(const float *d, int nch, int npix, const float *bias, int add,
+                              float *y, size_t plane)
+{
+    int p = 0, l;
+#if defined(HN__AVX2) || defined(HN__AVX512)
+    for (; p + 8 <= npix; p += 8) {
+        int h;
+        for (h = 0; h < nch; h += 8) {
+            __m256 r[8];
+            int i;
+            for (i = 0; i < 8; i++) r[i] = _mm256_loadu_ps(d + (size_t)(p + i) * HN__FT_L + h);
+            hn__tr8(r);
+            for (i = 0; i < 8 && h + i < nch; i++) {
+                float *yp = y + (size_t)(h + i) * plane + p;
+                __m256 v = r[i];
+                if (bias) v = _mm256_add_ps(v, _mm256_set1_ps(bias[h + i]));
+                if (add) v = _mm256_add_ps(v, _mm256_loadu_ps(yp));
+                _mm256_storeu_ps(yp, v);
+            }
+        }
+    }
+#endif
+    for (; p < npix; p++)
+        for (l = 0; l < nch; l++) {
+            float v = d[(size_t)p * HN__FT_L + l] + (bias ? bias[l] : 0.0f);
+            float *yp = y + (size_t)l * plane + p;
+            *yp = add ? *yp + v : v;
+        }
+}
+
+/* The spectrum of a plane of rows x cols lane vectors (x, row by row):
+   bin (k, f) to out + (k fw + f) ostride as [L real parts][L imaginary].
+   Along the rows, s1[t][re/im][f] = sum_p t1[re/im f][p] x[t][p]; down
+   the columns, with the rows' real and imaginary parts interleaved as
+   the depth of one product, X_re[k][f] = sum_t C s1[t][re][f] +
+   S s1[t][im][f] and X_im[k][f] = sum_t -S s1[t][re][f] + C s1[t][im][f],
+   written straight to the bins. */
+static void hn__ft_forward(const hn__ft *g, const hn__ftab *t, const float *x, float *out,
+                           size_t ostride, float *s1)
+{
+    size_t l = HN__FT_L, fw = (size_t)g->fw, r2 = (size_t)2 * t->rows;
+    int sv, part;
+    for (sv = 0; sv < HN__FT_L; sv += HN__WW) {
+        hn__ft_mm((int)(2 * fw), t->rows, t->cols, t->t1, (size_t)t->cols, 1, x + sv, l,
+                  (size_t)t->cols * l, s1 + sv, l, 2 * fw * l, 0);
+        for (part = 0; part < 2; part++)
+            hn__ft_mm(g->nh, (int)fw, (int)r2, t->t2 + (size_t)part * g->nh * r2, r2, 1,
+                      s1 + sv, fw * l, l, out + (size_t)part * l + sv, fw * ostride,
+                      ostride, 0);
+    }
+}
+
+/* The plane of rows x cols lane vectors (into y) whose spectrum, times
+   nh nw, is at in (as hn__ft_forward writes it, bin stride istride).
+   Down the columns, P[t][f] = sum_k (C + i S)[t][k] Y[k][f] into s1 as
+   [t][re/im][f] (P_re = C Y_re - S Y_im, P_im = S Y_re + C Y_im); then
+   along the rows y[t][p] = sum u2[p][.] s1[t][.]. */
+static void hn__ft_inverse(const hn__ft *g, const hn__ftab *t, const float *in,
+                           size_t istride, float *y, float *s1)
+{
+    size_t l = HN__FT_L, fw = (size_t)g->fw, nh = (size_t)g->nh;
+    size_t rc = (size_t)t->rows * nh, bk = fw * istride;
+    /* (output part, input part, u1 block) of the four products */
+    static const int plan[4][3] = {{0, 0, 0}, {0, 1, 2}, {1, 0, 1}, {1, 1, 0}};
+    int sv, j;
+    for (sv = 0; sv < HN__FT_L; sv += HN__WW) {
+        for (j = 0; j < 4; j++)
+            hn__ft_mm(t->rows, g->fw, g->nh, t->u1 + (size_t)plan[j][2] * rc, nh, 1,
+                      in + (size_t)plan[j][1] * l + sv, bk, istride,
+                      s1 + (size_t)plan[j][0] * fw * l + sv, 2 * fw * l, l, j % 2);
+        hn__ft_mm(t->cols, t->rows, (int)(2 * fw), t->u2, 2 * fw, 1, s1 + sv, l,
+                  2 * fw * l, y + sv, l, (size_t)t->cols * l, 0);
+    }
+}
+
+/* The kernel's spectrum as the product matrix of each bin, times
+   1/(nh nw). Forward (dx = 0): Y = X conj(W), rows (c, re/im) and columns
+   (o, re/im), so that a row [x_re x_im] of a bin times it gives y's:
+   row (c, re) = [W_re, -W_im], row (c, im) = [W_im, W_re]. Input gradient
+   (dx = 1): DX = DY W, rows (o, .) and columns (c, .): row (o, re) =
+   [W_re, W_im], row (o, im) = [-W_im, W_re]. Rows of padded channels
+   are zero. */
+static void hn__ft_kernel(const hn__ft *g, int dx, const float *w, const hn__ftab *tk,
+                          float *kspec, float *mat, float *plane, float *s1)
+{
+    int rows = dx ? g->co : g->ci, lanes = dx ? g->ci : g->co;
+    int qr = dx ? g->qo : g->qi, ql = dx ? g->qi : g->qo;
+    size_t khw = (size_t)g->kh * g->kw, sr = (size_t)2 * HN__FT_L * qr;
+    size_t sl = (size_t)2 * HN__FT_L * ql, l = HN__FT_L;
+    float scale = 1.0f / ((float)g->nh * g->nw);
+    int r, q;
+    /* Each row channel's kernels, its lane channels side by side. */
+    for (r = 0; r < rows; r++)
+        for (q = 0; q < ql; q++) {
+            int nch = HN__MIN(HN__FT_L, lanes - q * HN__FT_L);
+            const float *src = dx ? w + ((size_t)r * g->ci + (size_t)q * l) * khw
+                                  : w + ((size_t)q * l * g->ci + r) * khw;
+            hn__ft_to_lanes(src, dx ? khw : (size_t)g->ci * khw, nch, (int)khw, plane);
+            hn__ft_forward(g, tk, plane, kspec + (size_t)r * g->bins * sl + (size_t)q * 2 * l,
+                           sl, s1);
+        }
+    {
+        long long bin;
+#ifdef _OPENMP
+        #pragma omp parallel for schedule(static) if ((double)g->bins * sr * sl > 65536)
+#endif
+        for (bin = 0; bin < g->bins; bin++) {
+            float *m = mat + (size_t)bin * sr * sl;
+            int i;
+            memset(m, 0, sr * sl * sizeof(float));
+            for (i = 0; i < rows; i++) {
+                const float *k = kspec + ((size_t)i * g->bins + bin) * sl;
+                float *re = m + ((size_t)(i / HN__FT_L) * 2 * l + (size_t)(i % HN__FT_L)) * sl;
+                float *im = re + l * sl;
+                size_t j, c;
+                for (c = 0; c < sl; c += 2 * l)
+                    for (j = 0; j < l; j += HN__WW) {
+                        hn__wv wr = HN__WMAC(HN__WLOAD(k + c + j), scale, HN__WZERO());
+                        hn__wv wi = HN__WMAC(HN__WLOAD(k + c + l + j), scale, HN__WZERO());
+                        hn__wv nwi = HN__WSUB(HN__WZERO(), wi);
+                        HN__WSTORE(re + c + j, wr);
+                        HN__WSTORE(re + c + l + j, dx ? wi : nwi);
+                        HN__WSTORE(im + c + j, dx ? nwi : wi);
+                        HN__WSTORE(im + c + l + j, wr);
+                    }
+            }
+        }
+    }
+}
+
+/* The images of one slot in chunks: forward (y = conv(x) + b, or +=
+   when add) or, with dy, the input and weight gradients. */
+typedef struct hn__ft_job {
+    const hn__ft *g;
+    const hn__ftab *tx, *ty;
+    const float *x, *dy, *mat, *b;
+    float *y, *dx, *pq, *pdb;
+    int add;
+} hn__ft_job;
+
+/* Transform `nimg` images of `nch` channels (planes of rows x cols) to
+   spectra: image im's bins from f + im bins si, si floats apart. */
+static void hn__ft_images(const hn__ft *g, const hn__ftab *t, const float *x, int nimg,
+                          int nch, float *f, size_t si, float *plane, float *s1)
+{
+    size_t hw = (size_t)t->rows * t->cols;
+    int im, q, nq = (nch + HN__FT_L - 1) / HN__FT_L;
+    for (im = 0; im < nimg; im++)
+        for (q = 0; q < nq; q++) {
+            hn__ft_to_lanes(x + ((size_t)im * nch + (size_t)q * HN__FT_L) * hw, hw,
+                            HN__MIN(HN__FT_L, nch - q * HN__FT_L), (int)hw, plane);
+            hn__ft_forward(g, t, plane,
+                           f + (size_t)im * g->bins * si + (size_t)q * 2 * HN__FT_L, si, s1);
+        }
+}
+
+/* The inverse of hn__ft_images: planes out of spectra f, bias and add as
+   hn__ft_from_lanes. */
+static void hn__ft_planes(const hn__ft *g, const hn__ftab *t, const float *f, size_t si,
+                          int nimg, int nch, const float *bias, int add, float *y,
+                          float *plane, float *s1)
+{
+    size_t hw = (size_t)t->rows * t->cols;
+    int im, q, nq = (nch + HN__FT_L - 1) / HN__FT_L;
+    for (im = 0; im < nimg; im++)
+        for (q = 0; q < nq; q++) {
+            hn__ft_inverse(g, t, f + (size_t)im * g->bins * si + (size_t)q * 2 * HN__FT_L,
+                           si, plane, s1);
+            hn__ft_from_lanes(plane, HN__MIN(HN__FT_L, nch - q * HN__FT_L), (int)hw,
+                              bias ? bias + q * HN__FT_L : NULL, add,
+                              y + ((size_t)im * nch + (size_t)q * HN__FT_L) * hw, hw);
+        }
+}
+
+/* Images [i0, i1) of the job, in chunks, with one thread's scratch. A
+   bin's products over a chunk: rows of images (bins si floats apart)
+   times the bin's matrix. */
+static void hn__ft_slot(const hn__ft_job *jb, int i0, int i1, float *scratch,
+                        const hn__ft_ws *L)
+{
+    const hn__ft *g = jb->g;
+    float *plane = scratch, *s1 = plane + L->plane;
+    float *fa = s1 + L->s1, *fb = fa + L->fa, *fc = fb + L->fb;
+    size_t in_size = (size_t)g->ci * g->hi * g->wi, out_size = (size_t)g->co * g->ho * g->wo;
+    size_t hw = (size_t)g->ho * g->wo, bins = (size_t)g->bins, mm = g->si * g->so;
+    int i, bin, q, part;
+    for (i = i0; i < i1; i += HN__FT_CHUNK) {
+        int nimg = HN__MIN(HN__FT_CHUNK, i1 - i);
+        const float *xi = jb->x ? jb->x + (size_t)i * in_size : NULL;
+        if (!jb->dy) {
+            /* Forward: X, then Y = X M bin by bin, then y. */
+            hn__ft_images(g, jb->tx, xi, nimg, g->ci, fa, g->si, plane, s1);
+            for (bin = 0; bin < g->bins; bin++)
+                hn__ft_mm(nimg, (int)(g->so / HN__WW), (int)g->si, fa + bin * g->si,
+                          bins * g->si, 1, jb->mat + bin * mm, g->so, HN__WW,
+                          fc + bin * g->so, bins * g->so, HN__WW, 0);
+            hn__ft_planes(g, jb->ty, fc, g->so, nimg, g->co, jb->b, jb->add,
+                          jb->y + (size_t)i * out_size, plane, s1);
+            continue;
+        }
+        /* Backward: DY, then DX = DY M and dx; P += DY_re^T X and
+           Q += DY_im^T X for the weight gradient. */
+        hn__ft_images(g, jb->ty, jb->dy + (size_t)i * out_size, nimg, g->co, fb, g->so,
+                      plane, s1);
+        if (jb->pdb)
+            for (q = 0; q < nimg; q++)
+                hn__conv_db_add(jb->dy + (size_t)(i + q) * out_size, g->co, hw, jb->pdb);
+        if (jb->dx) {
+            for (bin = 0; bin < g->bins; bin++)
+                hn__ft_mm(nimg, (int)(g->si / HN__WW), (int)g->so, fb + bin * g->so,
+                          bins * g->so, 1, jb->mat + bin * mm, g->si, HN__WW,
+                          fc + bin * g->si, bins * g->si, HN__WW, 0);
+            hn__ft_planes(g, jb->tx, fc, g->si, nimg, g->ci, NULL, jb->add,
+                          jb->dx + (size_t)i * in_size, plane, s1);
+        }
+        if (jb->pq) {
+            hn__ft_images(g, jb->tx, xi, nimg, g->ci, fa, g->si, plane, s1);
+            for (bin = 0; bin < g->bins; bin++)
+                for (q = 0; q < g->qo; q++)
+                    for (part = 0; part < 2; part++)
+                        hn__ft_mm(HN__FT_L, (int)(g->si / HN__WW), nimg,
+                                  fb + bin * g->so + (size_t)q * 2 * HN__FT_L +
+                                      (size_t)part * HN__FT_L,
+                                  1, bins * g->so, fa + bin * g->si, bins * g->si, HN__WW,
+                                  jb->pq + (((size_t)part * g->bins + bin) * g->qo + q) *
+                                               HN__FT_L * g->si,
+                                  g->si, HN__WW, 1);
+        }
+    }
+}
+
+/* Tables of the three plane sizes into the workspace. */
+static void hn__ft_setup(const hn__ft *g, float *ws, hn__ftab *tx, hn__ftab *ty,
+                         hn__ftab *tk)
+{
+    float *t = ws;
+    *tx = hn__ft_tables(g, g->hi, g->wi, 0, t);
+    t += hn__ft_tab_size(g, g->hi, g->wi);
+    *ty = hn__ft_tables(g, g->ho, g->wo, 0, t);
+    t += hn__ft_tab_size(g, g->ho, g->wo);
+    *tk = hn__ft_tables(g, g->kh, g->kw, g->pad, t);
+}
+
+static void hn__ft_forward_conv(const hn_conv2d *cv, int n, const float *x, const float *w,
+                                const float *b, int add, float *y, float *ws)
+{
+    hn__ft g;
+    hn__ft_ws L;
+    hn__ftab tx, ty, tk;
+    hn__ft_job jb;
+    int slots = cv->slots, s;
+    float *mat, *scratch;
+    hn__ft_init(&g, cv);
+    hn__ft_layout(&g, &L);
+    hn__ft_setup(&g, ws, &tx, &ty, &tk);
+    mat = ws + L.tab;
+    scratch = ws + L.shared;
+    if (cv->prepared) mat = (float *)cv->prepared;
+    else hn__ft_kernel(&g, 0, w, &tk, mat + L.mat, mat, scratch, scratch + L.plane);
+    memset(&jb, 0, sizeof jb);
+    jb.g = &g; jb.tx = &tx; jb.ty = &ty;
+    jb.x = x; jb.mat = mat; jb.b = b; jb.y = y; jb.add = add;
+#ifdef _OPENMP
+    #pragma omp parallel for schedule(static) num_threads(hn__slot_team(slots)) \
+        if (n > 1 && slots > 1)
+#endif
+    for (s = 0; s < slots; s++)
+        hn__ft_slot(&jb, hn__slot_begin(s, n, slots), hn__slot_begin(s + 1, n, slots),
+                    scratch + (size_t)hn__slot_thread() * L.slot, &L);
+}
+
+/* dx (= when set, else +=), dw and db (+=), any of them NULL. */
+static void hn__ft_backward_conv(const hn_conv2d *cv, int n, const float *x, const float *w,
+                                 const float *dy, float *dx, int set, float *dw, float *db,
+                                 float *ws)
+{
+    hn__ft g;
+    hn__ft_ws L;
+    hn__ftab tx, ty, tk;
+    hn__ft_job jb;
+    int slots = cv->slots, s;
+    float *mat, *kspec, *scratch;
+    long long e, total;
+    hn__ft_init(&g, cv);
+    hn__ft_layout(&g, &L);
+    hn__ft_setup(&g, ws, &tx, &ty, &tk);
+    mat = ws + L.tab;
+    kspec = mat + L.mat;
+    scratch = ws + L.shared;
+    if (dx)
+        hn__ft_kernel(&g, 1, w, &tk, kspec, mat, scratch, scratch + L.plane);
+    memset(&jb, 0, sizeof jb);
+    jb.g = &g; jb.tx = &tx; jb.ty = &ty;
+    jb.x = x; jb.dy = dy; jb.mat = mat; jb.dx = dx; jb.add = !set;
+#ifdef _OPENMP
+    #pragma omp parallel for schedule(static) num_threads(hn__slot_team(slots)) \
+        if (n > 1 && slots > 1)
+#endif
+    for (s = 0; s < slots; s++) {
+        hn__ft_job mine = jb;
+        float *sum = scratch + (size_t)s * L.slot + L.thread;
+        if (dw) {
+            mine.pq = sum;
+            memset(sum, 0, L.pq * sizeof(float));
+        }
+        if (db) {
+            mine.pdb = sum + L.pq;
+            memset(mine.pdb, 0, (size_t)g.co * sizeof(float));
+        }
+        hn__ft_slot(&mine, hn__slot_begin(s, n, slots), hn__slot_begin(s + 1, n, slots),
+                    scratch + (size_t)hn__slot_thread() * L.slot, &L);
+    }
+    if (db)
+        for (s = 0; s < slots; s++) {
+            int o;
+            for (o = 0; o < g.co; o++)
+                db[o] += scratch[(size_t)s * L.slot + L.thread + L.pq + (size_t)o];
+        }
+    if (!dw) return;
+
+    /* The slots' P and Q in slot order, then DW = P_re + Q_im +
+       i (P_im - Q_re), scaled, as spectra of "images" o with lanes c. */
+    total = (long long)g.bins * g.co;
+#ifdef _OPENMP
+    #pragma omp parallel for schedule(static) num_threads(hn__slot_team(slots)) \
+        if (total > 64)
+#endif
+    for (e = 0; e < total; e++) {
+        int bin = (int)(e / g.co), o = (int)(e % g.co), q, t;
+        size_t row = ((size_t)bin * g.qo + (size_t)(o / HN__FT_L)) * HN__FT_L * g.si +
+                     (size_t)(o % HN__FT_L) * g.si;
+        size_t qoff = (size_t)g.bins * g.qo * HN__FT_L * g.si, j;
+        float scale = 1.0f / ((float)g.nh * g.nw);
+        float *out = kspec + ((size_t)o * g.bins + bin) * g.si;
+        for (j = 0; j < g.si; j++) out[j] = 0.0f;
+        for (t = 0; t < slots; t++) {
+            const float *p = scratch + (size_t)t * L.slot + L.thread + row, *qq = p + qoff;
+            for (q = 0; q < g.qi; q++) {
+                size_t c0 = (size_t)q * 2 * HN__FT_L;
+                for (j = 0; j < HN__FT_L; j++) {
+                    out[c0 + j] += p[c0 + j] + qq[c0 + HN__FT_L + j];
+                    out[c0 + HN__FT_L + j] += p[c0 + HN__FT_L + j] - qq[c0 + j];
+                }
+            }
+        }
+        for (j = 0; j < g.si; j++) out[j] *= scale;
+    }
+
+    /* Each kernel row o back to kh x kw taps, added onto dw. */
+#ifdef _OPENMP
+    #pragma omp parallel for schedule(static) num_threads(hn__slot_team(slots)) \
+        if (g.co > 1)
+#endif
+    for (e = 0; e < g.co; e++) {
+        float *sc = scratch + (size_t)hn__slot_thread() * L.slot;
+        size_t khw = (size_t)g.kh * g.kw;
+        int q;
+        for (q = 0; q < g.qi; q++) {
+            hn__ft_inverse(&g, &tk,
+                           kspec + (size_t)e * g.bins * g.si + (size_t)q * 2 * HN__FT_L,
+                           g.si, sc, sc + L.plane);
+            hn__ft_from_lanes(sc, HN__MIN(HN__FT_L, g.ci - q * HN__FT_L), (int)khw, NULL, 1,
+                              dw + ((size_t)e * g.ci + (size_t)q * HN__FT_L) * khw, khw);
+        }
+    }
+}
+
 /* The Winograd path runs all three products; the bias gradient stays on
    the wide-row path, so the workspace must hold either's. */
 HNDEF size_t hn_conv2d_workspace_size(const hn_conv2d *cv)
@@ -5431,6 +6157,13 @@ HNDEF size_t hn_conv2d_workspace_size(const hn_conv2d *cv)
             need = HN__MAX(need, W.shared + W.slot * (size_t)cv->slots);
             need = HN__MAX(need, D.slot * (size_t)cv->slots);
         }
+        if (hn__conv2d_ft(cv, 0)) {
+            hn__ft g;
+            hn__ft_ws F;
+            hn__ft_init(&g, cv);
+            hn__ft_layout(&g, &F);
+            need = HN__MAX(need, F.shared + F.slot * (size_t)cv->slots);
+        }
         return need;
     }
     return hn__conv2d_slot_size(cv) * (size_t)cv->slots;
@@ -5439,12 +6172,34 @@ HNDEF size_t hn_conv2d_workspace_size(const hn_conv2d *cv)
 /* The forward product's U: 36 blocks of the packed kernel. */
 HNDEF size_t hn_conv2d_prepared_size(const hn_conv2d *cv)
 {
+    if (hn__conv2d_ft(cv, 0)) {
+        /* The product matrices, then room to compute them in. */
+        hn__ft g;
+        hn__ft_ws L;
+        hn__ft_init(&g, cv);
+        hn__ft_layout(&g, &L);
+        return L.mat + L.tab + L.kspec + L.plane + L.s1;
+    }
     if (!hn__conv2d_wino(cv)) return 0;
     return 36 * hn__wino_stride(hn__convw_rows(cv->c_out) * (size_t)cv->c_in);
 }
 
 HNDEF void hn_conv2d_prepare(hn_conv2d *cv, const float *w, float *u)
 {
+    if (hn__conv2d_ft(cv, 0)) {
+        hn__ft g;
+        hn__ft_ws L;
+        hn__ftab tx, ty, tk;
+        float *t, *sc;
+        hn__ft_init(&g, cv);
+        hn__ft_layout(&g, &L);
+        t = u + L.mat;
+        hn__ft_setup(&g, t, &tx, &ty, &tk);
+        sc = t + L.tab + L.kspec;
+        hn__ft_kernel(&g, 0, w, &tk, t + L.tab, u, sc, sc + L.plane);
+        cv->prepared = u;
+        return;
+    }
     if (!hn__conv2d_wino(cv)) return;
     hn__wino_pack_u(cv, 0, w, u);
     cv->prepared = u;
@@ -5456,6 +6211,10 @@ static void hn__conv2d_forward(const hn_conv2d *cv, int n, const float *x, const
 {
     if (hn__conv2d_wino(cv)) {
         hn__wino_run(cv, 0, n, x, NULL, w, b, add ? y : NULL, y, ws);
+        return;
+    }
+    if (hn__conv2d_ft(cv, n)) {
+        hn__ft_forward_conv(cv, n, x, w, b, add, y, ws);
         return;
     }
     if (hn__conv2d_wide(cv)) {
@@ -5536,6 +6295,10 @@ static void hn__conv2d_backward(const hn_conv2d *cv, int n, const float *x,
         return;
     }
     HN_ASSERT(!bn);
+    if (hn__conv2d_ft(cv, n)) {
+        hn__ft_backward_conv(cv, n, x, w, dy, dx, set, dw, db, ws);
+        return;
+    }
     if (dx && set) memset(dx, 0, (size_t)n * in_size * sizeof(float));
     if (hn__conv2d_wide(cv)) {
         hn__convw_backward(cv, n, x, w, dy, dx, dw, db, ws);
@@ -11669,6 +12432,10 @@ VERSION HISTORY
                       padding and the shortcut added in its output pass;
                       generated layers run side by side
                       (hn_resnet_generate / _generate_backward)
+   0.3  (2026-12-04)  convolutions by discrete Fourier transforms where
+                      they need at most half the multiply-adds (cv->fft;
+                      the MNIST net's 7x7 layer on 14x14 planes: forward,
+                      input and weight gradients); HN_SINF
 
 LICENSE
 

@@ -376,17 +376,22 @@ static double conv_direct_diff(const conv_case *c, double *mag)
     return worst;
 }
 
-static void test_conv2d(hn_rng *rng, const char *name, int n, int c_in, int h, int w,
-                        int c_out, int kh, int kw, int stride, int pad, int bias)
+/* fft: the cv->fft setting (1 as hn_conv2d_init leaves it, 2 to take the
+   Fourier path wherever it fits). */
+static void test_conv2d_path(hn_rng *rng, const char *name, int n, int c_in, int h, int w,
+                             int c_out, int kh, int kw, int stride, int pad, int bias,
+                             int fft)
 {
     conv_case c;
     char what[64];
     float *dx, *dw, *db, *y1;
     size_t nx, nw, ny, i;
     double diff, mag = 0.0;
-    int bits_differ = 0;
+    int bits_differ = 0, ft;
     CHECK(hn_conv2d_init(&c.cv, c_in, h, w, c_out, kh, kw, stride, pad) == HN_OK,
           "conv2d init: %s", hn_error());
+    c.cv.fft = fft;
+    ft = hn__conv2d_ft(&c.cv, n);
     c.n = n;
     nx = conv_in_size(&c);
     nw = (size_t)c_out * c_in * kh * kw;
@@ -402,10 +407,11 @@ static void test_conv2d(hn_rng *rng, const char *name, int n, int c_in, int h, i
     diff = conv_direct_diff(&c, &mag);
     printf("conv2d %s: (%d,%d,%d,%d) k %dx%d stride %d pad %d -> %dx%d%s, "
            "forward max |diff| vs direct = %.2e (%.1e of sum |w x|)\n", name, n, c_in, h, w,
-           kh, kw, stride, pad, c.cv.h_out, c.cv.w_out, c.cv.winograd ? " Winograd" : "",
-           diff, diff / mag);
-    CHECK(diff < 1e-5 || (c.cv.winograd && diff < 4e-6 * mag),
+           kh, kw, stride, pad, c.cv.h_out, c.cv.w_out,
+           c.cv.winograd ? " Winograd" : ft ? " Fourier" : "", diff, diff / mag);
+    CHECK(diff < 1e-5 || ((c.cv.winograd || ft) && diff < 4e-6 * mag),
           "conv2d %s forward max |diff| %.3e", name, diff);
+    CHECK(fft != 2 || ft, "conv2d %s does not take the Fourier path", name);
 
     /* A different number of slots spreads the images differently; the
        forward result must not change at all. */
@@ -431,6 +437,7 @@ static void test_conv2d(hn_rng *rng, const char *name, int n, int c_in, int h, i
        (which matched it above): the gradients are checked against the
        function itself, not against the noise of one way to compute it. */
     c.cv.winograd = 0;
+    c.cv.fft = 0;
     sprintf(what, "conv2d %s dx", name);
     fd_check_step(what, c.x, nx, dx, conv_loss, &c, CONV_FD_STEP);
     sprintf(what, "conv2d %s dw", name);
@@ -443,20 +450,27 @@ static void test_conv2d(hn_rng *rng, const char *name, int n, int c_in, int h, i
     free(dx); free(dw); free(db);
 }
 
+static void test_conv2d(hn_rng *rng, const char *name, int n, int c_in, int h, int w,
+                        int c_out, int kh, int kw, int stride, int pad, int bias)
+{
+    test_conv2d_path(rng, name, n, c_in, h, w, c_out, kh, kw, stride, pad, bias, 1);
+}
+
 /* The same forward and backward with 1 thread and, twice each, with 2
    and 3 threads: every output and gradient bit-identical (a race in a
    reduction, or a sum whose grouping follows the threads, shows up
    here). */
-static void test_conv2d_threads(hn_rng *rng, int ci, int co, int stride)
+static void test_conv2d_threads(hn_rng *rng, int ci, int co, int stride, int k)
 {
 #ifdef _OPENMP
     enum { N = 13, HW = 81 };
     hn_conv2d cv;
     float *x, *w, *b, *dy, *ws, *g[2], *y[2];
-    size_t nx = (size_t)N * ci * HW, nw = (size_t)co * ci * 9, ny, i;
+    size_t nx = (size_t)N * ci * HW, nw = (size_t)co * ci * k * k, ny, i;
     size_t ng = nx + nw + (size_t)co;
     int t, differ = 0;
-    hn_conv2d_init(&cv, ci, 9, 9, co, 3, 3, stride, 1);
+    hn_conv2d_init(&cv, ci, 9, 9, co, k, k, stride, k / 2);
+    if (k >= 5) cv.fft = 2;   /* the Fourier path, which would stay direct at 13 images */
     ny = (size_t)N * co * cv.h_out * cv.w_out;
     x = random_buffer(rng, nx, 1.0f);
     w = random_buffer(rng, nw, 1.0f);
@@ -479,8 +493,9 @@ static void test_conv2d_threads(hn_rng *rng, int ci, int co, int stride)
         for (i = 0; i < ny; i++) differ += y[0][i] != y[1][i];
     }
     omp_set_num_threads(2);
-    printf("conv2d %d -> %d stride %d%s, 1 vs 2 and 3 threads (4 runs): %d of %zu "
-           "values differ\n", ci, co, stride, cv.winograd && stride == 1 ? " (Winograd)" : "",
+    printf("conv2d %d -> %d %dx%d stride %d%s, 1 vs 2 and 3 threads (4 runs): %d of %zu "
+           "values differ\n", ci, co, k, k, stride,
+           hn__conv2d_wino(&cv) ? " (Winograd)" : hn__conv2d_ft(&cv, N) ? " (Fourier)" : "",
            differ, 4 * (ng + ny));
     CHECK(differ == 0, "thread count changes %d values", differ);
     free(x); free(w); free(b); free(dy); free(ws); free(g[0]); free(g[1]); free(y[0]);
@@ -490,8 +505,30 @@ static void test_conv2d_threads(hn_rng *rng, int ci, int co, int stride)
     (void)ci;
     (void)co;
     (void)stride;
+    (void)k;
     printf("conv2d thread check skipped (built without OpenMP)\n");
 #endif
+}
+
+/* A kernel prepared once gives the forward pass the same bits as y (the
+   unprepared result), and is used in place of w, which is zeroed. */
+static void check_prepared(hn_conv2d *cv, int n, const float *x, float *w, size_t nw,
+                           const float *b, float *ws, const float *y, size_t ny,
+                           const char *path)
+{
+    float *u, *y2 = (float *)malloc(ny * sizeof(float));
+    size_t i;
+    int same = 1;
+    u = (float *)malloc(hn_conv2d_prepared_size(cv) * sizeof(float));
+    hn_conv2d_prepare(cv, w, u);
+    for (i = 0; i < nw; i++) w[i] = 0.0f;
+    hn_conv2d_forward(cv, n, x, w, b, y2, ws);
+    for (i = 0; i < ny; i++) same &= y2[i] == y[i];
+    printf("conv2d prepared %s kernel: %s\n", path, same ? "the same bits" : "DIFFERENT");
+    CHECK(same, "a prepared %s kernel changes the forward result", path);
+    cv->prepared = NULL;
+    free(u);
+    free(y2);
 }
 
 /* Winograd against the direct path on a batch whose 63 tiles fill three
@@ -534,27 +571,82 @@ static void test_conv2d_winograd(hn_rng *rng)
     CHECK(fdiff < 4e-6 * scale, "Winograd forward differs by %.3e", fdiff);
     CHECK(bdiff < 4e-6 * scale, "Winograd dx differs by %.3e", bdiff);
     CHECK(wdiff < 4e-6 * 100.0 * N, "Winograd dw differs by %.3e", wdiff);
-    /* A prepared kernel gives the same bits, and is used in place of w. */
-    {
-        float *u, *y2 = (float *)malloc(ny * sizeof(float));
-        int same = 1;
-        cv.winograd = 1;
-        u = (float *)malloc(hn_conv2d_prepared_size(&cv) * sizeof(float));
-        hn_conv2d_prepare(&cv, w, u);
-        for (i = 0; i < nw; i++) w[i] = 0.0f;
-        hn_conv2d_forward(&cv, N, x, w, b, y2, ws);
-        for (i = 0; i < ny; i++) same &= y2[i] == y[0][i];
-        printf("conv2d prepared Winograd kernel: %s\n", same ? "the same bits" : "DIFFERENT");
-        CHECK(same, "a prepared kernel changes the forward result");
-        cv.prepared = NULL;
-        free(u);
-        free(y2);
-    }
+    cv.winograd = 1;
+    check_prepared(&cv, N, x, w, nw, b, ws, y[0], ny, "Winograd");
     free(x); free(w); free(b); free(dy); free(ws);
     for (t = 0; t < 2; t++) {
         free(y[t]);
         free(dx[t]);
         free(dw[t]);
+    }
+}
+
+/* The Fourier path against the direct one, on channel counts of two and
+   three lane blocks with padded lanes, a 7x5 kernel, and 29 images over
+   3 slots (chunks of images, and the last one short): forward with bias,
+   dx and dw adding onto what they held, db. Within 4e-6 of the largest
+   sum of terms' magnitudes, as Winograd. Then which layers take the path
+   when left to choose, and a prepared kernel. */
+static void test_conv2d_fft(hn_rng *rng)
+{
+    enum { N = 29, CI = 20, CO = 33, H = 11, W = 13, KH = 7, KW = 5, PAD = 2 };
+    hn_conv2d cv, mnist1, mnist2;
+    float *x, *w, *b, *dy, *ws, *y[2], *dx[2], *dw[2], *db[2];
+    size_t nx = (size_t)N * CI * H * W, nw = (size_t)CO * CI * KH * KW, ny, i;
+    double fdiff = 0.0, bdiff = 0.0, wdiff = 0.0, ddiff = 0.0;
+    double scale = (double)CI * KH * KW, wscale = (double)N * H * W;
+    int t;
+    hn_conv2d_init(&cv, CI, H, W, CO, KH, KW, 1, PAD);
+    cv.slots = 3;
+    cv.fft = 2;
+    CHECK(hn__conv2d_ft(&cv, N), "a %dx%d conv with a %dx%d kernel does not fit the "
+          "Fourier path", H, W, KH, KW);
+    ny = (size_t)N * CO * cv.h_out * cv.w_out;
+    x = random_buffer(rng, nx, 1.0f);
+    w = random_buffer(rng, nw, 1.0f);
+    b = random_buffer(rng, CO, 1.0f);
+    dy = random_buffer(rng, ny, 1.0f);
+    ws = (float *)malloc(hn_conv2d_workspace_size(&cv) * sizeof(float));
+    for (t = 0; t < 2; t++) {
+        cv.fft = t ? 0 : 2;
+        y[t] = (float *)malloc(ny * sizeof(float));
+        dx[t] = grad_buffer(nx);
+        dw[t] = grad_buffer(nw);
+        db[t] = grad_buffer(CO);
+        hn_conv2d_forward(&cv, N, x, w, b, y[t], ws);
+        hn_conv2d_backward(&cv, N, x, w, dy, dx[t], dw[t], db[t], ws);
+    }
+    for (i = 0; i < ny; i++) fdiff = fmax(fdiff, fabs((double)y[0][i] - y[1][i]));
+    for (i = 0; i < nx; i++) bdiff = fmax(bdiff, fabs((double)dx[0][i] - dx[1][i]));
+    for (i = 0; i < nw; i++) wdiff = fmax(wdiff, fabs((double)dw[0][i] - dw[1][i]));
+    for (i = 0; i < CO; i++) ddiff = fmax(ddiff, fabs((double)db[0][i] - db[1][i]));
+    printf("conv2d Fourier vs direct, %d images of %dx%d, %d -> %d, %dx%d pad %d: forward "
+           "max |diff| %.2e, dx %.2e (bound %.2e), dw %.2e (bound %.2e), db %.2e\n", N, H, W,
+           CI, CO, KH, KW, PAD, fdiff, bdiff, 4e-6 * scale, wdiff, 4e-6 * wscale, ddiff);
+    CHECK(fdiff < 4e-6 * scale, "Fourier forward differs by %.3e", fdiff);
+    CHECK(bdiff < 4e-6 * (double)CO * KH * KW, "Fourier dx differs by %.3e", bdiff);
+    CHECK(wdiff < 4e-6 * wscale, "Fourier dw differs by %.3e", wdiff);
+    CHECK(ddiff < 1e-6 * wscale, "Fourier db differs by %.3e", ddiff);
+
+    cv.fft = 2;
+    check_prepared(&cv, N, x, w, nw, b, ws, y[0], ny, "Fourier");
+
+    /* Left to choose: the MNIST net's second layer (16 -> 16, 7x7 on
+       14x14) takes the path for a batch, not for one image; its first
+       layer (one input channel) never does. */
+    hn_conv2d_init(&mnist1, 1, 28, 28, 16, 7, 7, 1, 3);
+    hn_conv2d_init(&mnist2, 16, 14, 14, 16, 7, 7, 1, 3);
+    printf("conv2d Fourier chosen: MNIST conv2 batch 128 %d, batch 1 %d; conv1 batch 128 "
+           "%d\n", hn__conv2d_ft(&mnist2, 128), hn__conv2d_ft(&mnist2, 1),
+           hn__conv2d_ft(&mnist1, 128));
+    CHECK(hn__conv2d_ft(&mnist2, 128) && !hn__conv2d_ft(&mnist2, 1) &&
+          !hn__conv2d_ft(&mnist1, 128), "the Fourier path's choice of layers changed");
+    free(x); free(w); free(b); free(dy); free(ws);
+    for (t = 0; t < 2; t++) {
+        free(y[t]);
+        free(dx[t]);
+        free(dw[t]);
+        free(db[t]);
     }
 }
 
@@ -878,9 +970,17 @@ int main(void)
     test_conv2d(&rng, "3x3 pad 2, Winograd", 2, 16, 5, 5, 16, 3, 3, 1, 2, 1);
     test_conv2d(&rng, "3x3 pad 1, 8x8 Winograd", 3, 16, 8, 8, 16, 3, 3, 1, 1, 0);
     test_conv2d_winograd(&rng);
-    test_conv2d_threads(&rng, 4, 8, 1);     /* wide rows */
-    test_conv2d_threads(&rng, 4, 8, 2);     /* im2col */
-    test_conv2d_threads(&rng, 16, 24, 1);   /* Winograd */
+    /* The Fourier path: kernels larger than the plane's border, 5x3 with
+       its own borders, one lane block of channels padded. */
+    test_conv2d_path(&rng, "7x7 same, Fourier", 2, 3, 8, 8, 4, 7, 7, 1, 3, 1, 2);
+    test_conv2d_path(&rng, "5x3 pad 1, Fourier", 2, 2, 6, 9, 3, 5, 3, 1, 1, 0, 2);
+    test_conv2d_path(&rng, "7x7 over 4x5, Fourier", 1, 2, 4, 5, 2, 7, 7, 1, 3, 1, 2);
+    test_conv2d_path(&rng, "7x7 valid, Fourier", 2, 3, 9, 10, 2, 7, 7, 1, 0, 0, 2);
+    test_conv2d_fft(&rng);
+    test_conv2d_threads(&rng, 4, 8, 1, 3);     /* wide rows */
+    test_conv2d_threads(&rng, 4, 8, 2, 3);     /* im2col */
+    test_conv2d_threads(&rng, 16, 24, 1, 3);   /* Winograd */
+    test_conv2d_threads(&rng, 20, 17, 1, 7);   /* Fourier */
     test_conv2d_refusals();
     test_pool(&rng, 1, 6, 6, 2, 2, 2, 2);
     /* The 2x2 window's vector rows: 16 outputs and a masked rest, an odd
