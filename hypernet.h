@@ -5881,7 +5881,12 @@ static void hn__ft_kernel(const hn__ft *g, int dx, const float *w, const hn__fta
         for (bin = 0; bin < g->bins; bin++) {
             float *m = mat + (size_t)bin * sr * sl;
             int i;
-            memset(m, 0, sr * sl * sizeof(float));
+            /* (Only the padded channels' rows are zeros.) */
+            for (i = rows; i < qr * HN__FT_L; i++) {
+                float *re = m + ((size_t)(i / HN__FT_L) * 2 * l + (size_t)(i % HN__FT_L)) * sl;
+                memset(re, 0, sl * sizeof(float));
+                memset(re + l * sl, 0, sl * sizeof(float));
+            }
             for (i = 0; i < rows; i++) {
                 const float *k = kspec + ((size_t)i * g->bins + bin) * sl;
                 float *re = m + ((size_t)(i / HN__FT_L) * 2 * l + (size_t)(i % HN__FT_L)) * sl;
@@ -5998,7 +6003,7 @@ static void hn__ft_slot(const hn__ft_job *jb, int i0, int i1, float *scratch,
                                   1, bins * g->so, fa + bin * g->si, bins * g->si, HN__WW,
                                   jb->pq + (((size_t)part * g->bins + bin) * g->qo + q) *
                                                HN__FT_L * g->si,
-                                  g->si, HN__WW, 1);
+                                  g->si, HN__WW, i > i0);
         }
     }
 }
@@ -6074,8 +6079,10 @@ static void hn__ft_backward_conv(const hn_conv2d *cv, int n, const float *x, con
         hn__ft_job mine = jb;
         float *sum = scratch + (size_t)s * L.slot + L.thread;
         if (dw) {
+            /* (The first chunk sets the sums; an empty slot has none.) */
             mine.pq = sum;
-            memset(sum, 0, L.pq * sizeof(float));
+            if (hn__slot_begin(s, n, slots) == hn__slot_begin(s + 1, n, slots))
+                memset(sum, 0, L.pq * sizeof(float));
         }
         if (db) {
             mine.pdb = sum + L.pq;
@@ -6103,21 +6110,21 @@ static void hn__ft_backward_conv(const hn_conv2d *cv, int n, const float *x, con
         int bin = (int)(e / g.co), o = (int)(e % g.co), q, t;
         size_t row = ((size_t)bin * g.qo + (size_t)(o / HN__FT_L)) * HN__FT_L * g.si +
                      (size_t)(o % HN__FT_L) * g.si;
-        size_t qoff = (size_t)g.bins * g.qo * HN__FT_L * g.si, j;
+        size_t qoff = (size_t)g.bins * g.qo * HN__FT_L * g.si, l = HN__FT_L, j;
         float scale = 1.0f / ((float)g.nh * g.nw);
         float *out = kspec + ((size_t)o * g.bins + bin) * g.si;
-        for (j = 0; j < g.si; j++) out[j] = 0.0f;
-        for (t = 0; t < slots; t++) {
-            const float *p = scratch + (size_t)t * L.slot + L.thread + row, *qq = p + qoff;
-            for (q = 0; q < g.qi; q++) {
-                size_t c0 = (size_t)q * 2 * HN__FT_L;
-                for (j = 0; j < HN__FT_L; j++) {
-                    out[c0 + j] += p[c0 + j] + qq[c0 + HN__FT_L + j];
-                    out[c0 + HN__FT_L + j] += p[c0 + HN__FT_L + j] - qq[c0 + j];
+        for (q = 0; q < g.qi; q++)
+            for (j = 0; j < l; j += HN__WW) {
+                size_t re = (size_t)q * 2 * l + j, im = re + l;
+                hn__wv sr = HN__WZERO(), si = HN__WZERO();
+                for (t = 0; t < slots; t++) {
+                    const float *p = scratch + (size_t)t * L.slot + L.thread + row;
+                    sr = HN__WADD(sr, HN__WADD(HN__WLOAD(p + re), HN__WLOAD(p + qoff + im)));
+                    si = HN__WADD(si, HN__WSUB(HN__WLOAD(p + im), HN__WLOAD(p + qoff + re)));
                 }
+                HN__WSTORE(out + re, HN__WMAC(sr, scale, HN__WZERO()));
+                HN__WSTORE(out + im, HN__WMAC(si, scale, HN__WZERO()));
             }
-        }
-        for (j = 0; j < g.si; j++) out[j] *= scale;
     }
 
     /* Each kernel row o back to kh x kw taps, added onto dw. */
