@@ -122,7 +122,8 @@ def torch_images_per_sec(steps, batch, plain):
 def c_images_per_sec(steps, batch, plain):
     with tempfile.TemporaryDirectory() as out:
         cmd = [ARGS.binary, "--bench", str(steps), "--batch", str(batch),
-               "--out", out] + (["--plain"] if plain else [])
+               "--threads", str(ARGS.threads), "--out", out] + \
+              (["--plain"] if plain else [])
         env = dict(os.environ, OMP_NUM_THREADS=str(ARGS.threads))
         subprocess.run(cmd, check=True, env=env, stdout=subprocess.DEVNULL)
         with open(os.path.join(out, "summary.json")) as fh:
