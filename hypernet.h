@@ -87,8 +87,9 @@ MEMORY
    hn_lstm_setup sizes everything once), so a training step allocates
    nothing. The Fourier path trades memory for speed: the MNIST net's second
    convolution needs 6.1 MB of workspace with it (4 slots; 2.2 MB with
-   one) against 0.6 MB without (cv->fft = 0, or HN_CONV2D_FFT 0). hn_sgemm allocates its pack buffers once per call (at most about
-   4.3 MB per thread: MC x KC + KC x NC floats); hn_sgemm_ws takes them from
+   one) against 0.6 MB without (cv->fft = 0, or HN_CONV2D_FFT 0). hn_sgemm
+   allocates its pack buffers once per call (at most about 4.3 MB per
+   thread: MC x KC + KC x NC floats); hn_sgemm_ws takes them from
    the caller and allocates nothing. If that allocation fails, hn_sgemm
    falls back to an unpacked loop: correct, slower. Products up to
    64 x 64 x 64 with op(B) = B (n a multiple of 8), and NT products with a
@@ -5587,8 +5588,9 @@ static double hn__ft_fixed(const hn__ft *g)
     return (double)g->ci * g->qo * plane + (double)g->bins * g->si * g->so;
 }
 
-/* Whether a call on n images takes this path (n = 0: a call with a
-   prepared kernel, or whether any call may, which sizes the workspace).
+/* Whether a call on n images takes this path (n = 0: a forward pass with
+   a prepared kernel, which has no per-call part, or whether any call may,
+   which sizes the workspace and decides what hn_conv2d_prepare makes).
    cv->fft = 1: when it needs at most half the direct path's multiply-adds,
    the fixed part counted twice over (it runs at a lower rate: small planes,
    one thread) and shared by the n images; a few images with a large
@@ -5601,7 +5603,7 @@ static int hn__conv2d_ft(const hn_conv2d *cv, int n)
     if (cv->fft == 2) return 1;
     hn__ft_init(&g, cv);
     direct = (double)cv->h_out * cv->w_out * cv->c_out * cv->c_in * cv->kh * cv->kw;
-    fixed = n > 0 && !cv->prepared ? 2.0 * hn__ft_fixed(&g) / n : 0.0;
+    fixed = n > 0 ? 2.0 * hn__ft_fixed(&g) / n : 0.0;
     return 2.0 * (hn__ft_cost(&g) + fixed) <= direct;
 }
 
@@ -5626,14 +5628,22 @@ typedef struct hn__ftab {
     const float *t1, *t2, *u1, *u2;
 } hn__ftab;
 
-static void hn__ft_cossin(long long m, int n, float *c, float *s)
+/* cos and sin of 2 pi m / n for m < n (n <= HN__FT_NMAX): every entry
+   of a table is one of these, at m = (f t) mod n. */
+static void hn__ft_roots(int n, float *c, float *s)
 {
-    float a;
+    int m;
+    for (m = 0; m < n; m++) {
+        float a = (float)(6.283185307179586 * (double)m / n);
+        c[m] = HN_COSF(a);
+        s[m] = HN_SINF(a);
+    }
+}
+
+static size_t hn__ft_mod(long long m, int n)
+{
     m %= n;
-    if (m < 0) m += n;
-    a = (float)(6.283185307179586 * (double)m / n);
-    *c = HN_COSF(a);
-    *s = HN_SINF(a);
+    return (size_t)(m < 0 ? m + n : m);
 }
 
 static hn__ftab hn__ft_tables(const hn__ft *g, int rows, int cols, int shift, float *tab)
@@ -5643,20 +5653,24 @@ static hn__ftab hn__ft_tables(const hn__ft *g, int rows, int cols, int shift, fl
     float *t1 = tab, *t2 = t1 + 2 * fw * cols, *u1 = t2 + 2 * nh * r2;
     float *u2 = u1 + (size_t)3 * rows * nh;
     size_t f, k, p, rc = (size_t)rows * nh;
+    float cosn[HN__FT_NMAX], sinn[HN__FT_NMAX];
+    hn__ft_roots(g->nw, cosn, sinn);
     for (f = 0; f < fw; f++) {
-        float e = f == 0 || 2 * f == (size_t)g->nw ? 1.0f : 2.0f, cs, sn;
+        float e = f == 0 || 2 * f == (size_t)g->nw ? 1.0f : 2.0f;
         for (p = 0; p < (size_t)cols; p++) {
-            hn__ft_cossin((long long)f * ((long long)p - shift), g->nw, &cs, &sn);
+            size_t m = hn__ft_mod((long long)f * ((long long)p - shift), g->nw);
+            float cs = cosn[m], sn = sinn[m];
             t1[f * cols + p] = cs;
             t1[(fw + f) * cols + p] = -sn;
             u2[p * 2 * fw + f] = e * cs;
             u2[p * 2 * fw + fw + f] = -e * sn;
         }
     }
+    hn__ft_roots(g->nh, cosn, sinn);
     for (k = 0; k < nh; k++)
         for (p = 0; p < (size_t)rows; p++) {
-            float cs, sn;
-            hn__ft_cossin((long long)k * ((long long)p - shift), g->nh, &cs, &sn);
+            size_t m = hn__ft_mod((long long)k * ((long long)p - shift), g->nh);
+            float cs = cosn[m], sn = sinn[m];
             t2[k * r2 + 2 * p] = cs;
             t2[k * r2 + 2 * p + 1] = sn;
             t2[(nh + k) * r2 + 2 * p] = -sn;
@@ -5889,17 +5903,17 @@ static void hn__ft_kernel(const hn__ft *g, int dx, const float *w, const hn__fta
         for (bin = 0; bin < g->bins; bin++) {
             float *m = mat + (size_t)bin * sr * sl;
             int i;
-            /* (Only the padded channels' rows are zeros.) */
-            for (i = rows; i < qr * HN__FT_L; i++) {
-                float *re = m + ((size_t)(i / HN__FT_L) * 2 * l + (size_t)(i % HN__FT_L)) * sl;
-                memset(re, 0, sl * sizeof(float));
-                memset(re + l * sl, 0, sl * sizeof(float));
-            }
-            for (i = 0; i < rows; i++) {
-                const float *k = kspec + ((size_t)i * g->bins + bin) * sl;
+            for (i = 0; i < qr * HN__FT_L; i++) {
                 float *re = m + ((size_t)(i / HN__FT_L) * 2 * l + (size_t)(i % HN__FT_L)) * sl;
                 float *im = re + l * sl;
+                const float *k;
                 size_t j, c;
+                if (i >= rows) {   /* a padded channel: zeros */
+                    memset(re, 0, sl * sizeof(float));
+                    memset(im, 0, sl * sizeof(float));
+                    continue;
+                }
+                k = kspec + ((size_t)i * g->bins + bin) * sl;
                 for (c = 0; c < sl; c += 2 * l)
                     for (j = 0; j < l; j += HN__WW) {
                         hn__wv wr = HN__WMAC(HN__WLOAD(k + c + j), scale, HN__WZERO());
@@ -6228,7 +6242,7 @@ static void hn__conv2d_forward(const hn_conv2d *cv, int n, const float *x, const
         hn__wino_run(cv, 0, n, x, NULL, w, b, add ? y : NULL, y, ws);
         return;
     }
-    if (hn__conv2d_ft(cv, n)) {
+    if (hn__conv2d_ft(cv, cv->prepared ? 0 : n)) {
         hn__ft_forward_conv(cv, n, x, w, b, add, y, ws);
         return;
     }

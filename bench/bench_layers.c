@@ -84,7 +84,9 @@ static void bench_conv(hn_rng *r, int reps, int batch, int c_in, int hw, int c_o
     flops = 2.0 * batch * c_out * cv.h_out * cv.w_out * (double)c_in * k * k;
     printf("conv2d (%d,%d,%d,%d) k%dx%d -> %d ch%s: forward %7.2f ms (cpu %7.2f, "
            "%5.1f GFLOP/s), backward %7.2f ms (cpu %7.2f, %5.1f GFLOP/s)\n", batch, c_in,
-           hw, hw, k, k, c_out, cv.winograd ? ", Winograd" : "", 1e3 * median(tf, reps), 1e3 * median(cf, reps),
+           hw, hw, k, k, c_out,
+           cv.winograd ? ", Winograd" : hn__conv2d_ft(&cv, batch) ? ", Fourier" : "",
+           1e3 * median(tf, reps), 1e3 * median(cf, reps),
            flops / median(cf, reps) * 1e-9, 1e3 * median(tb, reps),
            1e3 * median(cb, reps), 2 * flops / median(cb, reps) * 1e-9);
     free(x); free(y); free(dx); free(w); free(dw); free(b); free(db); free(ws);
