@@ -20,7 +20,11 @@
    speed-up, both medians under the same load.
    HN_BENCH_WALL=1 in the environment asks for the wall clock always;
    HN_BENCH_OPENBLAS=0 leaves OpenBLAS out (its idle threads spin, which
-   disturbs hn's threads when the two take turns). */
+   disturbs hn's threads when the two take turns).
+   Matrices start on a 64-byte line, as the library's parameter store
+   places its tensors; HN_BENCH_OFFSET=16 (bytes, a multiple of 4) starts
+   them that far past one instead, where malloc usually leaves them: a
+   vector store to C then straddles two lines. */
 #include "../examples/util.h"
 
 #define HYPERNET_IMPLEMENTATION
@@ -38,6 +42,7 @@
 #define MAX_REPS 15
 
 static int use_cpu_clock, threads = 1;
+static size_t offset_bytes;
 #ifdef HN_BENCH_OPENBLAS
 static int use_openblas = 1;
 #endif
@@ -135,15 +140,15 @@ static double fma_peak_gflops(void)
 }
 #endif
 
-/* The micro-kernel alone, on A and B panels (KC deep) that stay in L1
-   and one C tile: the rate the GEMM could reach if packing and the
-   caches beyond L1 cost nothing. Where it is well under the FMA peak, the
-   core's loads (not the FMAs) set the ceiling of any kernel shaped so. */
+/* The micro-kernel alone, on A and B panels that stay in L1 and one C
+   tile: the rate the GEMM could reach if packing and the caches beyond L1
+   cost nothing. 128 deep, so that both panels take 28 KiB with AVX-512
+   (at KC = 256 the B panel alone is 48 KiB, all of a 48 KiB L1d). */
 static double kernel_peak_gflops(void)
 {
     const hn__gemm_kernel *kr = &hn__gemm_native;
-    int kc = 256, mr = kr->mr, nr = kr->nr, rep, i;
-    long it, iters = 20000;
+    int kc = 128, mr = kr->mr, nr = kr->nr, rep, i;
+    long it, iters = 40000;
     float *pa = (float *)malloc((size_t)mr * kc * sizeof(float) + 64);
     float *pb = (float *)malloc((size_t)nr * kc * sizeof(float) + 64);
     float *c = (float *)malloc((size_t)mr * nr * sizeof(float) + 64);
@@ -164,6 +169,16 @@ static double kernel_peak_gflops(void)
     if (c64[0] == 12345.0f) printf("(sink)\n");
     free(pa); free(pb); free(c);
     return best;
+}
+
+/* count floats starting offset_bytes past a 64-byte boundary; *base is
+   what to free. */
+static float *bench_alloc(size_t count, void **base)
+{
+    unsigned char *p = (unsigned char *)malloc(count * sizeof(float) + 64 + offset_bytes);
+    *base = p;
+    if (!p) return NULL;
+    return (float *)(void *)(p + (64 - (uintptr_t)p % 64) % 64 + offset_bytes);
 }
 
 /* The textbook loop, for scale. */
@@ -194,21 +209,23 @@ static void run_case(const bench_case *bc, const char *filter)
     int lda = ta ? m : k, ldb = tb ? k : n;
     double flops = 2.0 * m * n * k, th[MAX_REPS], tn[MAX_REPS], tc[MAX_REPS], hn_rate;
     float *a, *b, *c;
+    void *a0, *b0, *c0;
     hn_rng rng;
 #ifdef HN_BENCH_OPENBLAS
     double to[MAX_REPS], ob_rate, diff = 0.0, scale = 0.0;
     float *c2;
+    void *c20;
     size_t i;
 #endif
     sprintf(name, "%s %dx%dx%d %c%c", bc->group, m, n, k, ta ? 'T' : 'N', tb ? 'T' : 'N');
     if (filter && !strstr(name, filter)) return;
 
-    a = (float *)malloc((size_t)m * k * sizeof(float));
-    b = (float *)malloc((size_t)k * n * sizeof(float));
-    c = (float *)malloc((size_t)m * n * sizeof(float));
+    a = bench_alloc((size_t)m * k, &a0);
+    b = bench_alloc((size_t)k * n, &b0);
+    c = bench_alloc((size_t)m * n, &c0);
     if (!a || !b || !c) {
         printf("%-36s out of memory\n", name);
-        free(a); free(b); free(c);
+        free(a0); free(b0); free(c0);
         return;
     }
     hn_rng_seed(&rng, 1);
@@ -225,7 +242,8 @@ static void run_case(const bench_case *bc, const char *filter)
     reps = HN__MAX(3, HN__MIN(MAX_REPS, reps)) | 1;
 
 #ifdef HN_BENCH_OPENBLAS
-    c2 = (float *)calloc((size_t)m * n, sizeof(float));
+    c2 = bench_alloc((size_t)m * n, &c20);
+    if (c2) memset(c2, 0, (size_t)m * n * sizeof(float));
     if (use_openblas) cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans,
                 tb ? CblasTrans : CblasNoTrans, m, n, k, 1.0f, a, lda, b, ldb, 0.0f,
                 c2, n);
@@ -265,7 +283,7 @@ static void run_case(const bench_case *bc, const char *filter)
            hn_rate / ob_rate);
     if (diff > 1e-4 * (scale + 1.0)) printf("  MISMATCH %.2e", diff);
 done:
-    free(c2);
+    free(c20);
 #endif
     cases_run++;
 
@@ -281,7 +299,7 @@ done:
     }
     printf("\n");
     fflush(stdout);
-    free(a); free(b); free(c);
+    free(a0); free(b0); free(c0);
 }
 
 #ifdef _OPENMP
@@ -359,6 +377,9 @@ int main(int argc, char **argv)
 #endif
     use_cpu_clock = nt == 1 && !(getenv("HN_BENCH_WALL") && atoi(getenv("HN_BENCH_WALL")));
     use_best = getenv("HN_BENCH_BEST") && atoi(getenv("HN_BENCH_BEST"));
+    if (getenv("HN_BENCH_OFFSET"))
+        offset_bytes = (size_t)atoi(getenv("HN_BENCH_OFFSET")) / sizeof(float) * sizeof(float) % 64;
+    printf("matrices start %u bytes past a 64-byte line\n", (unsigned)offset_bytes);
     printf("clock: %s, %s of up to %d samples\n",
            use_cpu_clock ? "thread CPU time" : "wall", use_best ? "fastest" : "median",
            MAX_REPS);
