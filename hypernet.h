@@ -2469,8 +2469,8 @@ typedef float32x4_t hn__vf;
 /* MC rows of A, packed (MC x KC), stay in L2 while B micro-panels pass
    through L1. 128 suits Zen 3's 512 KiB L2; every core with AVX-512 has 1
    MiB or more (2 MiB on Sapphire Rapids), where 256 halves how often each
-   B panel is read again from L3: 2048^3 ran 4-10% faster, the other shapes
-   of bench_gemm the same. */
+   B panel is read again from L3: 2048^3 ran 1-6% faster, the smaller
+   squares, 128x4096x1024 and 64x50000x576 within 4% either way. */
 #ifndef HN_GEMM_MC
 #if defined(HN__AVX512)
 #define HN_GEMM_MC 256
@@ -2720,9 +2720,11 @@ static HN__INLINE void hn__tr8(__m256 *r)
 /* The other common case, a panel whose columns are stored as rows (op(B)
    transposed, A as stored), by transposes in registers instead of one
    strided store per value: 8 x 8 in AVX registers where the panel width
-   allows (packing A for the AVX-512 kernel took twice the time with 4 x 4
-   SSE blocks), 4 x 4 in SSE ones otherwise. Packs the first rows, a
-   multiple of 4, and returns how many; the caller does the rest. */
+   allows, 4 x 4 in SSE ones otherwise. (On the AVX-512 machine the 8 x 8
+   blocks made 128x4096x1024 TT 6% faster, 256^3 and 1024^3 2-4%; at 1024^3
+   packing stays 7% of the time, bound by reading A from memory.) Packs
+   the first rows, a multiple of 4, and returns how many; the caller does
+   the rest. */
 static int hn__gemm_pack_cols(int rows, int w, int kb, const float *src, size_t ld,
                               float scale, float *dst)
 {
