@@ -4710,6 +4710,7 @@ typedef hn__vf hn__wv;
 #define HN__WSUB(a, b) HN__VSUB(a, b)
 #define HN__WMAC(a, k, b) HN__VFMA(a, HN__VSET1(k), b)   /* a k + b */
 #define HN__WZERO() HN__VZERO()
+#define HN__WMUL(a, k) HN__VMUL(a, HN__VSET1(k))         /* a k */
 #else
 typedef float hn__wv;
 #define HN__WW 1
@@ -4719,6 +4720,7 @@ typedef float hn__wv;
 #define HN__WSUB(a, b) ((a) - (b))
 #define HN__WMAC(a, k, b) ((a) * (k) + (b))
 #define HN__WZERO() 0.0f
+#define HN__WMUL(a, k) ((a) * (k))
 #endif
 
 /* Whether a convolution can take this path at all: a 3x3 kernel, stride
@@ -5953,8 +5955,8 @@ static void hn__ft_kernel(const hn__ft *g, int dx, const float *w, const hn__fta
                 k = kspec + ((size_t)i * g->bins + bin) * sl;
                 for (c = 0; c < sl; c += 2 * l)
                     for (j = 0; j < l; j += HN__WW) {
-                        hn__wv wr = HN__WMAC(HN__WLOAD(k + c + j), scale, HN__WZERO());
-                        hn__wv wi = HN__WMAC(HN__WLOAD(k + c + l + j), scale, HN__WZERO());
+                        hn__wv wr = HN__WMUL(HN__WLOAD(k + c + j), scale);
+                        hn__wv wi = HN__WMUL(HN__WLOAD(k + c + l + j), scale);
                         hn__wv nwi = HN__WSUB(HN__WZERO(), wi);
                         HN__WSTORE(re + c + j, wr);
                         HN__WSTORE(re + c + l + j, dx ? wi : nwi);
@@ -6181,8 +6183,8 @@ static void hn__ft_backward_conv(const hn_conv2d *cv, int n, const float *x, con
                     sr = HN__WADD(sr, HN__WADD(HN__WLOAD(p + re), HN__WLOAD(p + qoff + im)));
                     si = HN__WADD(si, HN__WSUB(HN__WLOAD(p + im), HN__WLOAD(p + qoff + re)));
                 }
-                HN__WSTORE(out + re, HN__WMAC(sr, scale, HN__WZERO()));
-                HN__WSTORE(out + im, HN__WMAC(si, scale, HN__WZERO()));
+                HN__WSTORE(out + re, HN__WMUL(sr, scale));
+                HN__WSTORE(out + im, HN__WMUL(si, scale));
             }
     }
 
