@@ -6,6 +6,8 @@
 #ifndef HN_TEST_H
 #define HN_TEST_H
 
+#include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 
 static int test_failures = 0;
@@ -27,6 +29,15 @@ static int test_checks = 0;
 #ifndef TEST_SHARED_DIR
 #define TEST_SHARED_DIR "../shared"
 #endif
+
+/* Largest |a[i] - b[i]| over n floats, in double. */
+static inline double max_abs_diff(const float *a, const float *b, size_t n)
+{
+    double worst = 0.0;
+    size_t i;
+    for (i = 0; i < n; i++) worst = fmax(worst, fabs((double)a[i] - b[i]));
+    return worst;
+}
 
 static int test_exit(const char *name)
 {

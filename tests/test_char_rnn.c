@@ -44,14 +44,11 @@ static double compare_ckpts(const char *pa, const char *pb, const char *prefix,
     float *x = (float *)calloc(layout->total, sizeof(float));
     float *y = (float *)calloc(layout->total, sizeof(float));
     double worst = -1.0;
-    size_t i;
     if (hn_ckpt_open_file(&a, pa, 1 << 28) == HN_OK) {
         if (hn_ckpt_open_file(&b, pb, 1 << 28) == HN_OK) {
             if (hn_ckpt_read_params(&a, layout, x, prefix) == HN_OK &&
                 hn_ckpt_read_params(&b, layout, y, prefix) == HN_OK) {
-                worst = 0.0;
-                for (i = 0; i < layout->total; i++)
-                    worst = fmax(worst, fabs((double)x[i] - y[i]));
+                worst = max_abs_diff(x, y, layout->total);
             }
             hn_ckpt_close(&b);
         }

@@ -543,7 +543,7 @@ static void test_conv2d_winograd(hn_rng *rng)
     hn_conv2d cv;
     float *x, *w, *b, *dy, *ws, *y[2], *dx[2], *dw[2];
     size_t nx = (size_t)N * CI * HW * HW, nw = (size_t)CO * CI * 9;
-    size_t ny = (size_t)N * CO * HW * HW, i;
+    size_t ny = (size_t)N * CO * HW * HW;
     double fdiff = 0.0, bdiff = 0.0, wdiff = 0.0, scale = 9.0 * CI;  /* |w|, |x| <= 1 */
     int t;
     hn_conv2d_init(&cv, CI, HW, HW, CO, 3, 3, 1, 1);
@@ -562,9 +562,9 @@ static void test_conv2d_winograd(hn_rng *rng)
         hn_conv2d_forward(&cv, N, x, w, b, y[t], ws);
         hn_conv2d_backward(&cv, N, x, w, dy, dx[t], dw[t], NULL, ws);
     }
-    for (i = 0; i < ny; i++) fdiff = fmax(fdiff, fabs((double)y[0][i] - y[1][i]));
-    for (i = 0; i < nx; i++) bdiff = fmax(bdiff, fabs((double)dx[0][i] - dx[1][i]));
-    for (i = 0; i < nw; i++) wdiff = fmax(wdiff, fabs((double)dw[0][i] - dw[1][i]));
+    fdiff = max_abs_diff(y[0], y[1], ny);
+    bdiff = max_abs_diff(dx[0], dx[1], nx);
+    wdiff = max_abs_diff(dw[0], dw[1], nw);
     printf("conv2d Winograd vs direct, %d images of %dx%d, %d -> %d: forward max |diff| "
            "%.2e, dx %.2e (bound %.2e), dw %.2e (bound %.2e)\n", N, HW, HW, CI, CO, fdiff,
            bdiff, 4e-6 * scale, wdiff, 4e-6 * 100.0 * N);
@@ -592,7 +592,7 @@ static void test_conv2d_fft(hn_rng *rng)
     enum { N = 29, CI = 20, CO = 33, H = 11, W = 13, KH = 7, KW = 5, PAD = 2 };
     hn_conv2d cv, mnist1, mnist2;
     float *x, *w, *b, *dy, *ws, *y[2], *dx[2], *dw[2], *db[2];
-    size_t nx = (size_t)N * CI * H * W, nw = (size_t)CO * CI * KH * KW, ny, i;
+    size_t nx = (size_t)N * CI * H * W, nw = (size_t)CO * CI * KH * KW, ny;
     double fdiff = 0.0, bdiff = 0.0, wdiff = 0.0, ddiff = 0.0;
     double scale = (double)CI * KH * KW, dscale = (double)CO * KH * KW;
     double wscale = (double)N * H * W;
@@ -617,10 +617,10 @@ static void test_conv2d_fft(hn_rng *rng)
         hn_conv2d_forward(&cv, N, x, w, b, y[t], ws);
         hn_conv2d_backward(&cv, N, x, w, dy, dx[t], dw[t], db[t], ws);
     }
-    for (i = 0; i < ny; i++) fdiff = fmax(fdiff, fabs((double)y[0][i] - y[1][i]));
-    for (i = 0; i < nx; i++) bdiff = fmax(bdiff, fabs((double)dx[0][i] - dx[1][i]));
-    for (i = 0; i < nw; i++) wdiff = fmax(wdiff, fabs((double)dw[0][i] - dw[1][i]));
-    for (i = 0; i < CO; i++) ddiff = fmax(ddiff, fabs((double)db[0][i] - db[1][i]));
+    fdiff = max_abs_diff(y[0], y[1], ny);
+    bdiff = max_abs_diff(dx[0], dx[1], nx);
+    wdiff = max_abs_diff(dw[0], dw[1], nw);
+    ddiff = max_abs_diff(db[0], db[1], CO);
     printf("conv2d Fourier vs direct, %d images of %dx%d, %d -> %d, %dx%d pad %d: forward "
            "max |diff| %.2e, dx %.2e (bound %.2e), dw %.2e (bound %.2e), db %.2e\n", N, H, W,
            CI, CO, KH, KW, PAD, fdiff, bdiff, 4e-6 * dscale, wdiff, 4e-6 * wscale, ddiff);

@@ -223,7 +223,6 @@ static void check_carry(hn_lstm_kind kind)
     float x[T * B * E], h1[T * B * H], h2[T * B * H];
     double maxd = 0.0;
     hn_rng rng;
-    int i;
     cfg.hyper_hidden = HH;
     cfg.hyper_embed = Z;
     hn_params_init(&ps);
@@ -239,7 +238,7 @@ static void check_carry(hn_lstm_kind kind)
     hn_lstm_forward(&m1, &ps, T, x, h1, NULL);
     hn_lstm_forward(&m2, &ps, T / 2, x, h2, NULL);
     hn_lstm_forward(&m2, &ps, T / 2, x + T / 2 * B * E, h2 + T / 2 * B * H, NULL);
-    for (i = 0; i < T * B * H; i++) maxd = fmax(maxd, fabs((double)h1[i] - h2[i]));
+    maxd = max_abs_diff(h1, h2, (size_t)T * B * H);
     printf("%-13s carried state: max |diff| = %.2e\n", hn_lstm_kind_name(kind), maxd);
     CHECK(maxd == 0.0, "%s: split run differs by %.3e", hn_lstm_kind_name(kind), maxd);
     hn_lstm_free(&m1);
