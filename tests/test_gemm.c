@@ -181,6 +181,12 @@ static void test_large_shapes(void)
                 CHECK(e <= TOL, "%d x %d x %d ta=%d tb=%d: error %.3e", d[0], d[1], d[2],
                       ta, tb, e);
                 if (e > worst) worst = e;
+                /* And as a layer's forward pass calls it, where the dot
+                   and small paths write whole tiles straight into C. */
+                e = one_case(hn_sgemm, ta, tb, d[0], d[1], d[2], 1.0f, 0.0f);
+                CHECK(e <= TOL, "%d x %d x %d ta=%d tb=%d alpha 1 beta 0: error %.3e",
+                      d[0], d[1], d[2], ta, tb, e);
+                if (e > worst) worst = e;
             }
     report("large and odd shapes", worst);
 }
