@@ -2515,6 +2515,18 @@ typedef float32x4_t hn__vf;
 #define HN__PREFETCH_L2(p) ((void)(p))
 #endif
 
+/* The kernels and the packing loops start on a 64-byte line, so that
+   their loops sit in the same lines of code whatever comes before them:
+   on Zen 3 the kernel's k loop ran 5-10% slower at 1024^3 when a change
+   elsewhere in the header moved it across three lines, and on Zen 4 a
+   change to the dot path cost 1024^3 TT 3% until the packing was aligned
+   too. */
+#if defined(__GNUC__) || defined(__clang__)
+#define HN__ALIGN_CODE __attribute__((aligned(64)))
+#else
+#define HN__ALIGN_CODE
+#endif
+
 #ifdef HN__VW
 #define HN__GEMM_NR (3 * HN__VW)
 #define HN__GEMM_TILE (HN__GEMM_MR * HN__GEMM_NR)
@@ -2539,16 +2551,6 @@ typedef float32x4_t hn__vf;
         HN__VSTORE(ci + HN__VW, c##i##1);                               \
         HN__VSTORE(ci + 2 * HN__VW, c##i##2);                           \
     } while (0)
-
-/* The kernel starts on a 64-byte line, so that its k loop sits in the
-   same two lines of code whatever comes before it: on Zen 3 the same loop
-   ran 5-10% slower at 1024^3 when a change elsewhere in the header moved
-   it across three lines. */
-#if defined(__GNUC__) || defined(__clang__)
-#define HN__ALIGN_CODE __attribute__((aligned(64)))
-#else
-#define HN__ALIGN_CODE
-#endif
 
 /* All MR rows of the tile, declared, stepped and written out. */
 #if HN__GEMM_MR == 8
@@ -2671,8 +2673,8 @@ static const hn__gemm_kernel hn__gemm_native = { hn__gemm_kernel_scalar, 4, 4, N
 /* The common case of packing, a whole panel of op(B) as stored (or of A
    transposed), in vector registers: for small m the packing of B costs as
    much as the product. Returns 0 when it does not apply. */
-static int hn__gemm_pack_rows(int rows, int w, int kb, const float *src, size_t ld,
-                              float scale, float *dst)
+static HN__ALIGN_CODE int hn__gemm_pack_rows(int rows, int w, int kb, const float *src,
+                                             size_t ld, float scale, float *dst)
 {
 #ifdef HN__VW
     hn__vf sv = HN__VSET1(scale);
@@ -2733,8 +2735,8 @@ static HN__INLINE void hn__tr8(__m256 *r)
    packing stays 7% of the time, bound by reading A from memory.) Packs
    the first rows, a multiple of 4, and returns how many; the caller does
    the rest. */
-static int hn__gemm_pack_cols(int rows, int w, int kb, const float *src, size_t ld,
-                              float scale, float *dst)
+static HN__ALIGN_CODE int hn__gemm_pack_cols(int rows, int w, int kb, const float *src,
+                                             size_t ld, float scale, float *dst)
 {
 #if defined(HN__SSE2) || defined(HN__AVX2) || defined(HN__AVX512)
     __m128 sv = _mm_set1_ps(scale);
@@ -2793,8 +2795,8 @@ static int hn__gemm_pack_cols(int rows, int w, int kb, const float *src, size_t 
    w: panel r holds element (r*w + i, p) times scale at p*w + i, and zeros
    past x. Element (i, p) is src[i*ld + p] when the stored rows run along k
    (A as stored, B transposed), else src[p*ld + i]. */
-static void hn__gemm_pack(int along_k, int x, int kb, const float *src, size_t ld,
-                          float scale, int w, float *dst)
+static HN__ALIGN_CODE void hn__gemm_pack(int along_k, int x, int kb, const float *src,
+                                         size_t ld, float scale, int w, float *dst)
 {
     int r, i, p;
     for (r = 0; r < x; r += w, dst += (size_t)w * kb) {
@@ -3137,38 +3139,52 @@ static float *hn__gemm_align64(unsigned char *p)
 
 /* Run the job on nt threads, each with per bytes of work: thread t takes
    the t-th slice of whole micro-tiles along N (or M). */
+/* Thread t's part of the product: slice t of M or N, slice units wide,
+   packed into its own part of work (per bytes). */
+static void hn__gemm_slice(const hn__gemm_plan *pl, const hn__gemm_job *jb, int t,
+                           size_t slice, unsigned char *work, size_t per)
+{
+    int split_n = hn__gemm_split_n(jb);
+    size_t total = (size_t)(split_n ? jb->n : jb->m), lo = (size_t)t * slice;
+    size_t hi = HN__MIN(total, lo + slice), abytes = hn__gemm_a_bytes(pl, jb->m, jb->k);
+    float *pa = hn__gemm_align64(work + (size_t)t * per);
+    float *pb = pa + abytes / sizeof(float);
+    hn__gemm_job part = *jb;
+    if (lo >= hi) return;
+    if (split_n) {
+        part.n = (int)(hi - lo);
+        part.b += jb->tb ? lo * jb->ldb : lo;
+        part.c += lo * jb->csc;
+    } else {
+        part.m = (int)(hi - lo);
+        part.a += jb->ta ? lo : lo * jb->lda;
+        part.c += lo * jb->rsc;
+    }
+    hn__gemm_blocked(pl, &part, pa, pb);
+}
+
+/* The product in nt slices, one a thread; one thread calls no OpenMP
+   region (see hn__gemm_dot). */
 static void hn__gemm_run(const hn__gemm_plan *pl, const hn__gemm_job *jb, int nt,
                          unsigned char *work, size_t per)
 {
     int split_n = hn__gemm_split_n(jb);
-    int unit = split_n ? pl->nr : pl->mr, total = split_n ? jb->n : jb->m, t;
-    size_t units, slice, abytes = hn__gemm_a_bytes(pl, jb->m, jb->k);
+    int unit = split_n ? pl->nr : pl->mr, total = split_n ? jb->n : jb->m;
+    size_t units, slice;
     /* Slices along N are whole 64-byte lines wide (when C's rows start on
        one), so that no line of C is written by two threads. */
     while (split_n && unit % 16 != 0) unit += pl->nr;
     units = ((size_t)total + unit - 1) / unit;
     slice = (units + nt - 1) / nt * unit;
 #ifdef _OPENMP
-#pragma omp parallel for num_threads(nt) schedule(static) if (nt > 1)
-#endif
-    for (t = 0; t < nt; t++) {
-        size_t lo = (size_t)t * slice;
-        size_t hi = HN__MIN((size_t)total, lo + slice);
-        float *pa = hn__gemm_align64(work + (size_t)t * per);
-        float *pb = pa + abytes / sizeof(float);
-        hn__gemm_job part = *jb;
-        if (lo >= hi) continue;
-        if (split_n) {
-            part.n = (int)(hi - lo);
-            part.b += jb->tb ? lo * jb->ldb : lo;
-            part.c += lo * jb->csc;
-        } else {
-            part.m = (int)(hi - lo);
-            part.a += jb->ta ? lo : lo * jb->lda;
-            part.c += lo * jb->rsc;
-        }
-        hn__gemm_blocked(pl, &part, pa, pb);
+    if (nt > 1) {
+        int t;
+#pragma omp parallel for num_threads(nt) schedule(static)
+        for (t = 0; t < nt; t++) hn__gemm_slice(pl, jb, t, slice, work, per);
+        return;
     }
+#endif
+    hn__gemm_slice(pl, jb, 0, slice, work, per);
 }
 
 /* c[0:n] *= beta, where beta 0 writes zeros without reading c. */
@@ -3563,24 +3579,17 @@ static int hn__gemm_dot_fits(int ta, int tb, int m, int n, int k)
     return n <= 16 && (k >= 512 || (m <= 64 && n <= 12 && k >= 256));
 }
 
-/* The dot path: tiles of 4 x DC elements, shared out between threads in
-   runs of whole tiles; partial ones at the edges read the last row of A
-   or B again for their missing rows. */
-static void hn__gemm_dot(int m, int n, int k, float alpha, const float *a, size_t lda,
-                         const float *b, size_t ldb, float beta, float *c, size_t ldc)
+/* The dot path: tiles of 4 x DC elements (1 x 8 for a matrix-vector
+   product), numbered along the rows of C; partial ones at the edges read
+   the last row of A or B again for their missing rows. This runs tiles
+   t0 to t1 - 1. */
+static void hn__gemm_dot_tiles(long long t0, long long t1, int m, int n, int k,
+                               float alpha, const float *a, size_t lda, const float *b,
+                               size_t ldb, float beta, float *c, size_t ldc)
 {
-    int vec = m < 4, groups = vec ? m : (m + 3) / 4;
-    int across = vec ? (n + 7) / 8 : (n + HN__DC - 1) / HN__DC;
-    int nt = 1;
-    long long t, tiles = (long long)groups * across;
-#ifdef _OPENMP
-    if ((double)m * n * k >= HN_GEMM_OMP_MIN && !omp_in_parallel())
-        nt = (int)HN__MAX(1, HN__MIN((long long)omp_get_max_threads(), tiles));
-#endif
-#ifdef _OPENMP
-#pragma omp parallel for num_threads(nt) schedule(static) if (nt > 1)
-#endif
-    for (t = 0; t < tiles; t++) {
+    int vec = m < 4, across = vec ? (n + 7) / 8 : (n + HN__DC - 1) / HN__DC;
+    long long t;
+    for (t = t0; t < t1; t++) {
         float out[4 * HN__DC];
         size_t ao[4], bo[8];
         int i, j, r, q, rows, cols;
@@ -3613,7 +3622,30 @@ static void hn__gemm_dot(int m, int n, int k, float alpha, const float *a, size_
                 ci[q] = alpha * out[HN__DC * r + q] + (beta != 0.0f ? beta * ci[q] : 0.0f);
         }
     }
-    (void)nt;
+}
+
+/* All the tiles, in nt runs of consecutive ones when the product is big
+   enough for threads. One thread calls no OpenMP region at all: entering
+   one, even with if (0), cost 64x10x784 NT 4% on Zen 4. */
+static void hn__gemm_dot(int m, int n, int k, float alpha, const float *a, size_t lda,
+                         const float *b, size_t ldb, float beta, float *c, size_t ldc)
+{
+    int vec = m < 4, groups = vec ? m : (m + 3) / 4;
+    int across = vec ? (n + 7) / 8 : (n + HN__DC - 1) / HN__DC;
+    long long tiles = (long long)groups * across;
+#ifdef _OPENMP
+    int nt = 1, s;
+    if ((double)m * n * k >= HN_GEMM_OMP_MIN && !omp_in_parallel())
+        nt = (int)HN__MAX(1, HN__MIN((long long)omp_get_max_threads(), tiles));
+    if (nt > 1) {
+#pragma omp parallel for num_threads(nt) schedule(static)
+        for (s = 0; s < nt; s++)
+            hn__gemm_dot_tiles(tiles * s / nt, tiles * (s + 1) / nt, m, n, k, alpha, a,
+                               lda, b, ldb, beta, c, ldc);
+        return;
+    }
+#endif
+    hn__gemm_dot_tiles(0, tiles, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
 }
 
 /* Runs the product by one of the paths above when it fits one: returns 1
