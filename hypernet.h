@@ -3137,10 +3137,8 @@ static float *hn__gemm_align64(unsigned char *p)
     return (float *)(void *)(p + (64 - (uintptr_t)p % 64) % 64);
 }
 
-/* Run the job on nt threads, each with per bytes of work: thread t takes
-   the t-th slice of whole micro-tiles along N (or M). */
-/* Thread t's part of the product: slice t of M or N, slice units wide,
-   packed into its own part of work (per bytes). */
+/* Thread t's part of the product: the t-th slice (slice columns of C, or
+   rows) along N or M, packed into its own per bytes of work. */
 static void hn__gemm_slice(const hn__gemm_plan *pl, const hn__gemm_job *jb, int t,
                            size_t slice, unsigned char *work, size_t per)
 {
@@ -3163,8 +3161,9 @@ static void hn__gemm_slice(const hn__gemm_plan *pl, const hn__gemm_job *jb, int 
     hn__gemm_blocked(pl, &part, pa, pb);
 }
 
-/* The product in nt slices, one a thread; one thread calls no OpenMP
-   region (see hn__gemm_dot). */
+/* Run the job on nt threads, each with per bytes of work: thread t takes
+   the t-th slice of whole micro-tiles along N (or M). One thread calls no
+   OpenMP region (see hn__gemm_dot). */
 static void hn__gemm_run(const hn__gemm_plan *pl, const hn__gemm_job *jb, int nt,
                          unsigned char *work, size_t per)
 {
@@ -3292,8 +3291,9 @@ static void hn__gemm_unpacked(int ta, int tb, int m, int n, int k, float alpha,
         if (beta != 0.0f) r = HN__VFMA(bv, HN__VLOAD(cq), r);               \
         HN__VSTORE(cq, r);                                                  \
     } while (0)
-#define HN__SSCALE(i)                                              \
-    s##i##0 = HN__VMUL(al, s##i##0); s##i##1 = HN__VMUL(al, s##i##1); \
+#define HN__SSCALE(i)                  \
+    s##i##0 = HN__VMUL(al, s##i##0);   \
+    s##i##1 = HN__VMUL(al, s##i##1);   \
     s##i##2 = HN__VMUL(al, s##i##2)
 #define HN__SOUT(i)                    \
     do {                               \
