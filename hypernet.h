@@ -3470,34 +3470,23 @@ static void hn__gemm_small(int ta, int m, int n, int k, float alpha, const float
     } while (0)
 #endif
 
-/* The sum of a vector's lanes: halves folded onto each other in registers
-   (a loop over stored lanes cost as much as the dot product itself for
-   k near 500 with 16 lanes). */
+#if !defined(HN__AVX512) && !defined(HN__AVX2)
+/* The sum of a vector's four lanes, for hn__gemm_lanes4 below where it
+   has no AVX registers. */
 static float hn__gemm_lanes(hn__vf v)
 {
-#if defined(HN__AVX512) || defined(HN__AVX2)
-    __m128 h;
-#if defined(HN__AVX512)
-    __m256 w = _mm256_add_ps(HN__LO256(v), HN__HI256(v));
-#else
-    __m256 w = v;
-#endif
-    h = _mm_add_ps(_mm256_castps256_ps128(w), _mm256_extractf128_ps(w, 1));
-    h = _mm_add_ps(h, _mm_movehl_ps(h, h));
-    h = _mm_add_ss(h, _mm_shuffle_ps(h, h, 1));
-    return _mm_cvtss_f32(h);
-#else
     float lanes[HN__VW], s = 0.0f;
     int q;
     HN__VSTORE(lanes, v);
     for (q = 0; q < HN__VW; q++) s += lanes[q];
     return s;
-#endif
 }
+#endif
 
-/* out[0..3] = the lane sums of v0..v3, four at a time: halves folded
-   onto each other, then pairs of vectors added across (a quarter of the
-   work of four separate sums). */
+/* out[0..3] = the lane sums of v0..v3, four at a time, in registers (a
+   loop over stored lanes cost as much as the dot product itself for k
+   near 500 with 16 lanes): halves folded onto each other, then pairs of
+   vectors added across (a quarter of the work of four separate sums). */
 static void hn__gemm_lanes4(hn__vf v0, hn__vf v1, hn__vf v2, hn__vf v3, float *out)
 {
 #if defined(HN__AVX512) || defined(HN__AVX2)
@@ -3545,7 +3534,8 @@ static HN__ALIGN_CODE void hn__gemm_dot_tile(int k, const float *a, const size_t
    into a transposed copy of all of B for one use. */
 /* out[j] = sum over p < k of a[p] * b[bo[j] + p], j < 8: one row of A
    against eight of B, for the matrix-vector products, where a 4-row tile
-   would repeat the row. */
+   would repeat the row. The eight lane sums go four at a time (1x1000x784
+   0.956x -> 0.972x OpenBLAS on Zen 4, against eight single sums). */
 static HN__ALIGN_CODE void hn__gemm_dot_row(int k, const float *a, const float *b,
                                             const size_t *bo, float *out)
 {
@@ -3564,10 +3554,8 @@ static HN__ALIGN_CODE void hn__gemm_dot_row(int k, const float *a, const float *
         s6 = HN__VFMA(av, HN__VLOAD(b + bo[6] + p), s6);
         s7 = HN__VFMA(av, HN__VLOAD(b + bo[7] + p), s7);
     }
-    out[0] = hn__gemm_lanes(s0); out[1] = hn__gemm_lanes(s1);
-    out[2] = hn__gemm_lanes(s2); out[3] = hn__gemm_lanes(s3);
-    out[4] = hn__gemm_lanes(s4); out[5] = hn__gemm_lanes(s5);
-    out[6] = hn__gemm_lanes(s6); out[7] = hn__gemm_lanes(s7);
+    hn__gemm_lanes4(s0, s1, s2, s3, out);
+    hn__gemm_lanes4(s4, s5, s6, s7, out + 4);
     for (j = 0; j < 8; j++)
         for (p = kv; p < k; p++) out[j] += a[p] * b[bo[j] + p];
 }
