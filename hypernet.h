@@ -258,7 +258,7 @@ LIMITATIONS
 #endif
 
 #define HN_VERSION_MAJOR 0
-#define HN_VERSION_MINOR 2
+#define HN_VERSION_MINOR 3
 
 /* ========================================================================
    Core: status, errors, logging
@@ -12570,7 +12570,11 @@ VERSION HISTORY
    0.3  (2026-12-04)  convolutions by discrete Fourier transforms where
                       they need at most half the multiply-adds (cv->fft;
                       the MNIST net's 7x7 layer on 14x14 planes: forward,
-                      input and weight gradients); HN_SINF
+                      input and weight gradients); HN_SINF; GEMM: A packed
+                      by 8 x 8 transposes, MC 256 with AVX-512, packing
+                      aligned like the kernels, no OpenMP region for one
+                      thread, no alpha multiply or C buffer in the small
+                      and dot paths when alpha is 1 and beta 0
 
 LICENSE
 
