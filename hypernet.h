@@ -3530,12 +3530,12 @@ static HN__ALIGN_CODE void hn__gemm_dot_tile(int k, const float *a, const size_t
             for (p = kv; p < k; p++) o[i * ld + j] += a[ao[i] + p] * b[bo[j] + p];
 }
 
-/* Also a matrix-vector product (m < 4, any n), which packing would turn
-   into a transposed copy of all of B for one use. */
-/* out[j] = sum over p < k of a[p] * b[bo[j] + p], j < 8: one row of A
-   against eight of B, for the matrix-vector products, where a 4-row tile
-   would repeat the row. The eight lane sums go four at a time (1x1000x784
-   0.956x -> 0.972x OpenBLAS on Zen 4, against eight single sums). */
+/* The dot path also takes a matrix-vector product (m < 4, any n), which
+   packing would turn into a transposed copy of all of B for one use.
+   out[j] = sum over p < k of a[p] * b[bo[j] + p], j < 8: one row of A
+   against eight of B, where a 4-row tile would repeat the row. The eight
+   lane sums go four at a time (1x1000x784 0.95x -> 0.97x OpenBLAS on Zen
+   4, against eight single sums). */
 static HN__ALIGN_CODE void hn__gemm_dot_row(int k, const float *a, const float *b,
                                             const size_t *bo, float *out)
 {
@@ -3567,15 +3567,20 @@ static int hn__gemm_dot_fits(int ta, int tb, int m, int n, int k)
     return n <= 16 && (k >= 512 || (m <= 64 && n <= 12 && k >= 256));
 }
 
-/* The dot path: tiles of 4 x DC elements (1 x 8 for a matrix-vector
-   product), numbered along the rows of C; partial ones at the edges read
-   the last row of A or B again for their missing rows. This runs tiles
-   t0 to t1 - 1. */
+/* The dot path's tiles: 4 x DC elements (1 x 8 for a matrix-vector
+   product, m < 4), numbered along the rows of C, this many to a row. */
+static int hn__gemm_dot_across(int m, int n)
+{
+    return m < 4 ? (n + 7) / 8 : (n + HN__DC - 1) / HN__DC;
+}
+
+/* Tiles t0 to t1 - 1 of the dot path; partial ones at the edges read the
+   last row of A or B again for their missing rows. */
 static void hn__gemm_dot_tiles(long long t0, long long t1, int m, int n, int k,
                                float alpha, const float *a, size_t lda, const float *b,
                                size_t ldb, float beta, float *c, size_t ldc)
 {
-    int vec = m < 4, across = vec ? (n + 7) / 8 : (n + HN__DC - 1) / HN__DC;
+    int vec = m < 4, across = hn__gemm_dot_across(m, n);
     long long t;
     for (t = t0; t < t1; t++) {
         float out[4 * HN__DC];
@@ -3618,9 +3623,8 @@ static void hn__gemm_dot_tiles(long long t0, long long t1, int m, int n, int k,
 static void hn__gemm_dot(int m, int n, int k, float alpha, const float *a, size_t lda,
                          const float *b, size_t ldb, float beta, float *c, size_t ldc)
 {
-    int vec = m < 4, groups = vec ? m : (m + 3) / 4;
-    int across = vec ? (n + 7) / 8 : (n + HN__DC - 1) / HN__DC;
-    long long tiles = (long long)groups * across;
+    int groups = m < 4 ? m : (m + 3) / 4;
+    long long tiles = (long long)groups * hn__gemm_dot_across(m, n);
 #ifdef _OPENMP
     int nt = 1, s;
     if ((double)m * n * k >= HN_GEMM_OMP_MIN && !omp_in_parallel())
